@@ -1,0 +1,158 @@
+"""Settings, read from the environment once per call (never at import time of a DAG).
+
+All state lives under one home folder, ``WOONSIGNAAL_HOME`` (default ``./var``)::
+
+    $WOONSIGNAAL_HOME/
+        warehouse/woonsignaal.duckdb     the working warehouse (raw layer; one writer at a time)
+        build/                           candidate builds of the marts (never read by consumers)
+        published/woonsignaal.duckdb     the published marts (BI tools open it read-only)
+        published/parquet/               the published marts as Parquet
+        gx/                              Great Expectations results and Data Docs
+        dbt/                             dbt target and logs
+        airflow/                         AIRFLOW_HOME (SQLite metadata DB, logs)
+        reports/<maand>/                 monthly management reports
+        state/                           run history and locks
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE
+
+#: The key used for pseudonymisation in the demo only; real runs must configure their own.
+DEMO_PSEUDONYMISATION_KEY = "woonsignaal-demo-sleutel-niet-voor-productie"
+
+ENV_HOME = "WOONSIGNAAL_HOME"
+ENV_LANDING = "WOONSIGNAAL_LANDING"
+ENV_KEY = "WOONSIGNAAL_PSEUDONIEM_SLEUTEL"
+ENV_DEMO = "WOONSIGNAAL_DEMO"
+ENV_MIN_GROUP = "WOONSIGNAAL_MIN_GROEPSGROOTTE"
+ENV_WEBHOOK = "WOONSIGNAAL_ALERT_WEBHOOK"
+ENV_DBT_TARGET = "WOONSIGNAAL_DBT_TARGET"
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to set it."""
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "ja", "j", "yes", "y"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing: Path
+    demo: bool
+    minimum_group_size: int
+    alert_webhook: str | None
+    dbt_target: str
+    _pseudonymisation_key: str | None
+
+    # --- paths ---------------------------------------------------------------------------------
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse" / "woonsignaal.duckdb"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.home / "build"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def published_path(self) -> Path:
+        return self.published_dir / "woonsignaal.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.published_dir / "parquet"
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.home / "gx"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.gx_dir / "data_docs"
+
+    @property
+    def dbt_dir(self) -> Path:
+        return self.home / "dbt"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / "state"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return Path(os.environ.get("WOONSIGNAAL_DBT_PROJECT", PROJECT_ROOT / "dbt_project"))
+
+    @property
+    def expectations_dir(self) -> Path:
+        return Path(os.environ.get("WOONSIGNAAL_EXPECTATIONS", PROJECT_ROOT / "expectations"))
+
+    # --- secrets -------------------------------------------------------------------------------
+    @property
+    def pseudonymisation_key(self) -> bytes:
+        """The key for keyed hashes of person keys. Outside the demo it must be configured."""
+        if self._pseudonymisation_key:
+            return self._pseudonymisation_key.encode("utf-8")
+        if self.demo:
+            return DEMO_PSEUDONYMISATION_KEY.encode("utf-8")
+        raise ConfigurationError(
+            f"{ENV_KEY} is not set. woonsignaal pseudonymises person keys with a keyed hash and "
+            f"refuses to load without a key outside the demo. Set {ENV_KEY} to a long random secret "
+            f"(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`) and keep it stable: "
+            f"a new key gives every tenant a new pseudonym."
+        )
+
+    def ensure_dirs(self) -> None:
+        for d in (
+            self.warehouse_path.parent,
+            self.build_dir,
+            self.published_dir,
+            self.gx_dir,
+            self.dbt_dir,
+            self.airflow_home,
+            self.reports_dir,
+            self.state_dir,
+        ):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment (cheap; call it inside tasks, not at import)."""
+    home = Path(os.environ.get(ENV_HOME, "var")).resolve()
+    landing = Path(os.environ.get(ENV_LANDING, home / "landing")).resolve()
+    raw_min = os.environ.get(ENV_MIN_GROUP, str(DEFAULT_MINIMUM_GROUP_SIZE))
+    try:
+        minimum = int(raw_min)
+    except ValueError:
+        raise ConfigurationError(f"{ENV_MIN_GROUP}={raw_min!r} is not a whole number") from None
+    if minimum < 1:
+        raise ConfigurationError(f"{ENV_MIN_GROUP} must be at least 1, got {minimum}")
+    return Settings(
+        home=home,
+        landing=landing,
+        demo=_truthy(os.environ.get(ENV_DEMO)),
+        minimum_group_size=minimum,
+        alert_webhook=os.environ.get(ENV_WEBHOOK) or None,
+        dbt_target=os.environ.get(ENV_DBT_TARGET, "duckdb"),
+        _pseudonymisation_key=os.environ.get(ENV_KEY) or None,
+    )
