@@ -1,0 +1,31 @@
+with
+
+source as (
+    select * from {{ source('raw', 'betalingsregelingen') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(regeling_id as {{ dbt.type_string() }}) as regeling_id,
+        cast(overeenkomst_id as {{ dbt.type_string() }}) as overeenkomst_id,
+        -- dates
+        afspraakdatum,
+        einddatum,
+        -- codes
+        status as regeling_status,
+        eindereden as regeling_eindereden,
+        -- amounts
+        bedrag as regeling_bedrag,
+        cast(termijnen_aantal as integer) as termijnen_aantal,
+
+        -- lineage
+        gewijzigd_op,
+        _verwijderd_op as verwijderd_op,
+        (_verwijderd_op is not null) as is_verwijderd,
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,29 @@
+with
+
+source as (
+    select * from {{ source('raw', 'boekingen') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(boeking_id as {{ dbt.type_string() }}) as boeking_id,
+        cast(overeenkomst_id as {{ dbt.type_string() }}) as overeenkomst_id,
+        -- dates
+        boekdatum,
+        vervaldatum,
+        -- codes
+        detailsoort as boeking_detailsoort,
+        -- amounts (signed: + the tenant owes more, - the tenant owes less)
+        bedrag,
+
+        -- lineage
+        gewijzigd_op,
+        _verwijderd_op as verwijderd_op,
+        (_verwijderd_op is not null) as is_verwijderd,
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed

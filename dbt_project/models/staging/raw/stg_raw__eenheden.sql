@@ -1,0 +1,44 @@
+{#- postcode and huisnummer (personal data, contract section 5) are left out: nothing downstream needs them. -#}
+with
+
+source as (
+    select * from {{ source('raw', 'eenheden') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(eenheid_id as {{ dbt.type_string() }}) as eenheid_id,
+        cast(complex_id as {{ dbt.type_string() }}) as complex_id,
+        -- codes
+        soort as eenheid_soort,
+        detailsoort as eenheid_detailsoort,
+        {{ code_naam('EENHEIDDETAILSOORT', 'detailsoort') }} as eenheid_detailsoort_naam,
+        energielabel,
+        huurklasse,
+        {{ code_naam('HUURKLASSE', 'huurklasse') }} as huurklasse_naam,
+        -- attributes
+        cast(bouwjaar as integer) as bouwjaar,
+        cast(kamers_aantal as integer) as kamers_aantal,
+        oppervlakte_m2,
+        cast(etage as integer) as etage,
+        {{ jn('lift') }} as lift,
+        -- amounts
+        nettohuur,
+        brutohuur,
+        -- dates
+        in_exploitatiedatum,
+        uit_exploitatiedatum,
+
+        -- history (per-extract snapshot versions)
+        _geldig_vanaf as geldig_vanaf,
+        _geldig_tot as geldig_tot,
+        (_geldig_vanaf <= {{ extractdatum() }}
+            and (_geldig_tot is null or _geldig_tot > {{ extractdatum() }})) as is_actueel,
+        -- lineage
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed

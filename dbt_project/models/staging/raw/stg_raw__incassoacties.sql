@@ -1,0 +1,29 @@
+with
+
+source as (
+    select * from {{ source('raw', 'incassoacties') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(actie_id as {{ dbt.type_string() }}) as actie_id,
+        cast(overeenkomst_id as {{ dbt.type_string() }}) as overeenkomst_id,
+        -- dates
+        datum as actiedatum,
+        -- codes
+        soort as actie_soort,
+        {{ code_naam('INCASSOACTIESOORT', 'soort') }} as actie_soort_naam,
+        -- amounts
+        achterstand_bedrag,
+
+        -- lineage
+        gewijzigd_op,
+        _verwijderd_op as verwijderd_op,
+        (_verwijderd_op is not null) as is_verwijderd,
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed

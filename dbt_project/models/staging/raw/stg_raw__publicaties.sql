@@ -1,0 +1,30 @@
+with
+
+source as (
+    select * from {{ source('raw', 'publicaties') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(publicatie_id as {{ dbt.type_string() }}) as publicatie_id,
+        cast(eenheid_id as {{ dbt.type_string() }}) as eenheid_id,
+        -- dates
+        begindatum,
+        einddatum,
+        -- codes
+        model as publicatie_model,
+        status as publicatie_status,
+        -- counts
+        cast(reacties_aantal as integer) as reacties_aantal,
+
+        -- lineage
+        gewijzigd_op,
+        _verwijderd_op as verwijderd_op,
+        (_verwijderd_op is not null) as is_verwijderd,
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,32 @@
+{#- relatie_id is already a keyed-hash pseudonym (ingest). Income leaves staging only as a class;
+    geboortedatum is kept in this view (never stored past raw) so that ages can be computed at the
+    moment a fact is measured. iban_hash and bsn_hash are not needed and left out. -#}
+with
+
+source as (
+    select * from {{ source('raw', 'relaties') }}
+),
+
+renamed as (
+    select
+        -- ids (pseudonymous)
+        relatie_id,
+        -- attributes
+        geboortedatum,
+        huishoudsamenstelling,
+        cast(personen_aantal as integer) as personen_aantal,
+        {{ inkomensklasse('bruto_jaarinkomen') }} as inkomensklasse,
+        {{ jn('huurtoeslag') }} as huurtoeslag,
+
+        -- history (per-extract snapshot versions)
+        _geldig_vanaf as geldig_vanaf,
+        _geldig_tot as geldig_tot,
+        (_geldig_vanaf <= {{ extractdatum() }}
+            and (_geldig_tot is null or _geldig_tot > {{ extractdatum() }})) as is_actueel,
+        -- lineage
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,17 @@
+with
+
+source as (
+    select * from {{ source('raw', 'verwijderingen') }}
+),
+
+renamed as (
+    select
+        tabel,
+        sleutel,
+        verwijderd_op,
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,25 @@
+with
+
+source as (
+    select * from {{ source('raw', 'zaakbetrokkenen') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(zaak_id as {{ dbt.type_string() }}) as zaak_id,
+        -- codes
+        partner,
+        -- dates
+        betrokken_vanaf,
+
+        -- lineage
+        gewijzigd_op,
+        _verwijderd_op as verwijderd_op,
+        (_verwijderd_op is not null) as is_verwijderd,
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed

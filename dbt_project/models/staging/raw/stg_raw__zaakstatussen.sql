@@ -1,0 +1,26 @@
+with
+
+source as (
+    select * from {{ source('raw', 'zaakstatussen') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(zaak_id as {{ dbt.type_string() }}) as zaak_id,
+        -- codes
+        soort as zaakstatus_soort,
+        -- dates
+        begindatum,
+        einddatum,
+
+        -- lineage
+        gewijzigd_op,
+        _verwijderd_op as verwijderd_op,
+        (_verwijderd_op is not null) as is_verwijderd,
+        _extractdatum as extractdatum,
+        _bronbestand as bronbestand
+    from source
+)
+
+select * from renamed
