@@ -1,0 +1,67 @@
+"""Alerts when a night fails: always a log line and a run-history event; optionally a webhook.
+
+The webhook payload works for both Slack incoming webhooks and Microsoft Teams (``text`` field);
+configure it with ``WOONSIGNAAL_ALERT_WEBHOOK``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from typing import Any
+
+from woonsignaal.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def send_alert(title: str, body: str, settings: Settings | None = None, timeout: float = 10.0) -> bool:
+    """Log the alert and post it to the configured webhook. Returns True when a webhook accepted it.
+
+    A webhook that is down never fails the pipeline: the failure to alert is logged instead.
+    """
+    settings = settings or get_settings()
+    log.error("woonsignaal alert: %s: %s", title, body)
+    if not settings.alert_webhook:
+        return False
+    payload = json.dumps({"text": f"**{title}**\n\n{body}", "title": title}).encode("utf-8")
+    request = urllib.request.Request(
+        settings.alert_webhook, data=payload, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URL)
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError) as exc:
+        log.error("could not deliver the alert to the webhook: %s", exc)
+        return False
+
+
+def on_task_failure(context: dict[str, Any]) -> None:
+    """Airflow failure callback: record the failure and alert. Never raises."""
+    try:
+        from woonsignaal import runs
+
+        settings = get_settings()
+        ti = context.get("task_instance") or context.get("ti")
+        task_id = getattr(ti, "task_id", "?")
+        dag_id = getattr(ti, "dag_id", "?")
+        run_id = getattr(ti, "run_id", "")
+        exception = context.get("exception")
+        extractdatum = ""
+        try:
+            from woonsignaal.pipeline import resolve_extractdatum
+
+            extractdatum = resolve_extractdatum(context).isoformat()
+        except Exception:  # noqa: BLE001 - the alert must go out even if the date cannot be derived
+            pass
+        message = str(exception) if exception else "task failed"
+        runs.record(settings, extractdatum, task_id, "mislukt", run_id=run_id, bericht=message)
+        send_alert(
+            f"woonsignaal: {dag_id}.{task_id} mislukt (levering {extractdatum or 'onbekend'})",
+            f"{message}\n\nDe vorige publicatie blijft staan. Zie `woonsignaal status` voor details.",
+            settings,
+        )
+    except Exception:  # noqa: BLE001
+        log.exception("failure callback itself failed")

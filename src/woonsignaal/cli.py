@@ -1,0 +1,253 @@
+"""The ``woonsignaal`` command.
+
+Every subcommand has ``--help``. All state lives under ``$WOONSIGNAAL_HOME`` (default ``./var``).
+Airflow is imported only by the subcommands that need it, after its environment is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from woonsignaal.settings import ENV_DEMO, ENV_HOME, ENV_LANDING, ConfigurationError, get_settings
+from woonsignaal.signals.cli import evaluate_command
+from woonsignaal.simulate.cli import simulate_command
+
+app = typer.Typer(
+    name="woonsignaal",
+    help="woonsignaal: de nachtelijke pijplijn die leveringen van een woningcorporatie omzet in signalen "
+    "voor verhuur, overlast en incasso.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+app.command("simulate", help="Simuleer een corporatie en schrijf contract-exacte leveringen (volledig + delta's).")(
+    simulate_command
+)
+app.command("evaluate", help="Vergelijk de gepubliceerde signalen met de ground truth van de simulator.")(
+    evaluate_command
+)
+
+
+@app.callback()
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging."),
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]fout:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command("run")
+def run_command(
+    landing: Path = typer.Option(
+        None, "--landing", help="Landing folder with one folder per extract date (default $WOONSIGNAAL_LANDING "
+        "or $WOONSIGNAAL_HOME/landing)."
+    ),
+    alleen: Optional[str] = typer.Option(
+        None, "--alleen", help="Process only this delivery (jjjj-mm-dd), also when it was processed before."
+    ),
+) -> None:
+    """Process every complete, not yet processed delivery in extractdatum order, each through the nightly DAG."""
+    if landing is not None:
+        os.environ[ENV_LANDING] = str(landing.resolve())
+    try:
+        settings = get_settings()
+        settings.ensure_dirs()
+        if not settings.landing.is_dir():
+            _fail(f"landing folder {settings.landing} does not exist")
+        outcome = _process_landing(settings, alleen)
+    except ConfigurationError as exc:
+        _fail(str(exc), 2)
+    raise typer.Exit(0 if outcome else 1)
+
+
+def _process_landing(settings, alleen: str | None) -> bool:
+    from woonsignaal.airflow_runner import run_nightly
+    from woonsignaal.ingest import scan_landing
+
+    scan = scan_landing(settings.landing, settings.warehouse_path)
+    for folder in scan.incomplete:
+        console.print(f"[yellow]wacht[/] {folder}: geen manifest.json (levering nog niet compleet)")
+    for gap in scan.gaps:
+        console.print(f"[yellow]gat[/] geen levering voor {gap}: de volgende delta laadt gewoon door")
+    if alleen:
+        todo = [d for d in scan.deliveries if d.extractdatum.isoformat() == alleen]
+        if not todo:
+            _fail(f"no complete delivery for {alleen} in {settings.landing}")
+    else:
+        todo = scan.pending
+    if not todo:
+        console.print("Niets te doen: alle complete leveringen zijn al verwerkt.")
+        _print_where(settings)
+        return True
+    for i, delivery in enumerate(todo, 1):
+        console.print(f"[bold][{i}/{len(todo)}][/] levering {delivery.extractdatum} wordt verwerkt ...")
+        outcome = run_nightly(delivery.extractdatum, settings)
+        if not outcome.success:
+            console.print(f"[bold red]mislukt[/] levering {delivery.extractdatum} (taken: {', '.join(outcome.failed_tasks)})")
+            _print_failure(settings, delivery.extractdatum)
+            console.print("Latere leveringen zijn niet verwerkt: los het probleem op en draai `woonsignaal run` opnieuw.")
+            return False
+        console.print(f"[green]gepubliceerd[/] levering {delivery.extractdatum}")
+    _print_where(settings)
+    return True
+
+
+def _print_failure(settings, extractdatum: date) -> None:
+    from woonsignaal import runs
+
+    for run in runs.latest_runs(settings):
+        if run.extractdatum == extractdatum.isoformat() and run.fout:
+            console.print(run.fout, markup=False, highlight=False)
+
+
+def _print_where(settings) -> None:
+    from woonsignaal.publish import published_info
+
+    info = published_info(settings)
+    if info is None:
+        console.print("Er is nog niets gepubliceerd.")
+        return
+    console.print(
+        f"\nGepubliceerd: levering {info['extractdatum']} (versie {info['versie']})\n"
+        f"  warehouse (alleen-lezen openen): {info['bestand']}\n"
+        f"    duckdb -readonly {info['bestand']} \"select * from marts.signalen order by ernst\"\n"
+        f"  Parquet per mart:               {info['parquet']}/\n"
+        f"  Data Docs (kwaliteitscontroles): {settings.data_docs_dir / 'index.html'}\n"
+        f"  dbt docs:                        {settings.dbt_dir / 'target' / 'index.html'}\n"
+        f"  status:                          woonsignaal status"
+    )
+
+
+@app.command("status")
+def status_command() -> None:
+    """Show the last run per delivery, what is published, and what failed and why."""
+    from woonsignaal import runs
+    from woonsignaal.publish import published_info
+
+    settings = get_settings()
+    table = Table(title=f"Leveringen in {settings.home}")
+    for col in ("extractdatum", "status", "gestart", "stappen", "geladen", "quarantaine", "fout"):
+        table.add_column(col)
+    latest = runs.latest_runs(settings)
+    for run in latest:
+        load = run.details.get("laad_raw", {})
+        stappen = " ".join(f"{k}:{v}" for k, v in run.stappen.items())
+        colour = {"geslaagd": "green", "mislukt": "red"}.get(run.status, "yellow")
+        table.add_row(
+            run.extractdatum,
+            f"[{colour}]{run.status}[/]",
+            run.gestart,
+            stappen,
+            str(load.get("rijen_geladen", "")),
+            str(load.get("rijen_quarantaine", "")),
+            (run.fout[:200] + "...") if len(run.fout) > 200 else run.fout,
+        )
+    if latest:
+        console.print(table)
+    else:
+        console.print(f"Nog geen runs in {settings.home}.")
+    for run in latest:
+        quarantaine = run.details.get("laad_raw", {}).get("bestanden", {})
+        for bestand, counts in sorted(quarantaine.items()):
+            if isinstance(counts, dict) and counts.get("quarantaine"):
+                console.print(f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine")
+    failed = [r for r in latest if r.status == "mislukt"]
+    for run in failed:
+        console.print(f"\n[bold red]{run.extractdatum} mislukt[/]")
+        console.print(run.fout, markup=False, highlight=False)
+    info = published_info(settings)
+    if info:
+        console.print(f"\nGepubliceerd: levering {info['extractdatum']}, versie {info['versie']}, {len(info['marts'])} marts")
+        console.print(f"  {info['bestand']}")
+    else:
+        console.print("\nEr is nog niets gepubliceerd.")
+    docs = settings.data_docs_dir / "index.html"
+    console.print(f"Data Docs: {docs if docs.exists() else 'nog niet gebouwd'}")
+
+
+@app.command("demo")
+def demo_command(
+    eenheden: int = typer.Option(2000, help="Number of units of the simulated corporation."),
+    jaren: int = typer.Option(3, help="Years of history."),
+    delta_dagen: int = typer.Option(3, "--delta-dagen", help="Nightly delta deliveries after the full one."),
+    seed: int = typer.Option(1, help="Random seed."),
+) -> None:
+    """Simulate a small corporation and run every delivery through the nightly DAG (demo key, no secrets)."""
+    from woonsignaal.simulate import simulate
+
+    os.environ[ENV_DEMO] = "1"
+    settings = get_settings()
+    landing = settings.home / "landing"
+    os.environ[ENV_LANDING] = str(landing)
+    settings = get_settings()
+    settings.ensure_dirs()
+    if not any(landing.glob("*/manifest.json")):
+        console.print(f"Simuleer een corporatie met {eenheden} eenheden en {jaren} jaar geschiedenis in {landing} ...")
+        simulate(
+            out=landing,
+            eenheden=eenheden,
+            jaren=jaren,
+            delta_dagen=delta_dagen,
+            scenario="standaard",
+            seed=seed,
+            ground_truth=settings.home / "ground_truth.json",
+            progress=True,
+        )
+    ok = _process_landing(settings, None)
+    if ok:
+        console.print(
+            f"\nDe demo is klaar. Vergelijk de signalen met wat de simulator plantte:\n"
+            f"  .venv/bin/woonsignaal evaluate --ground-truth {settings.home / 'ground_truth.json'}\n"
+            f"Bekijk dezelfde runs in de Airflow UI: make airflow"
+        )
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command("airflow")
+def airflow_command(
+    port: int = typer.Option(8080, help="Port of the Airflow UI on 127.0.0.1."),
+) -> None:
+    """Start Airflow standalone on 127.0.0.1 with woonsignaal's DAGs and home; Ctrl-C stops it cleanly."""
+    from woonsignaal.airflow_runner import airflow_environment
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    env = {**os.environ, **airflow_environment(settings), "AIRFLOW__API__PORT": str(port)}
+    console.print(f"Airflow UI: http://127.0.0.1:{port} (gebruiker en wachtwoord staan in "
+                  f"{settings.airflow_home / 'simple_auth_manager_passwords.json.generated'})")
+    proc = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env, start_new_session=True)
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        console.print("Airflow wordt gestopt ...")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the whole group: api-server, scheduler, workers
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,197 @@
+"""The nightly chain as plain functions: what each Airflow task does, testable without Airflow.
+
+Each step takes the extract date it works on (the delivery ``<landing>/<extractdatum>/``), is idempotent
+for that date, records its start and outcome in the run history and returns a small JSON-able dict
+(passed between tasks as XCom). Steps that write the working warehouse hold the writer lock.
+
+    wacht_op_levering -> verifieer_levering -> laad_raw -> dbt_build -> kwaliteitspoort -> publiceer
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+from woonsignaal import runs
+from woonsignaal.contract import MANIFEST_NAME, SOURCE_TIMEZONE
+from woonsignaal.locking import writer_lock
+from woonsignaal.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class PermanentFailure(RuntimeError):
+    """A failure that a retry cannot fix (a rejected delivery, a failed audit, a failing model)."""
+
+
+def resolve_extractdatum(context: dict[str, Any]) -> date:
+    """The extract date a DAG run works on.
+
+    A run triggered for one delivery passes ``extractdatum`` in its conf/params. A scheduled run at 03:00
+    Europe/Amsterdam on day D processes the delivery of day D-1 (the state at the end of that day).
+    """
+    params = context.get("params") or {}
+    dag_run = context.get("dag_run")
+    conf = (getattr(dag_run, "conf", None) or {}) if dag_run is not None else {}
+    explicit = conf.get("extractdatum") or params.get("extractdatum")
+    if explicit:
+        return date.fromisoformat(str(explicit))
+    logical = context.get("logical_date") or getattr(dag_run, "logical_date", None)
+    if logical is None:
+        raise PermanentFailure("no extractdatum in the run's conf and no logical date to derive it from")
+    return logical_date_to_extractdatum(logical)
+
+
+def logical_date_to_extractdatum(logical: datetime) -> date:
+    local = logical.astimezone(ZoneInfo(SOURCE_TIMEZONE))
+    return local.date() - timedelta(days=1)
+
+
+def extractdatum_to_logical_date(extractdatum: date) -> datetime:
+    """The scheduled run that processes this delivery: the next day at 03:00 Europe/Amsterdam."""
+    next_day = extractdatum + timedelta(days=1)
+    return datetime(next_day.year, next_day.month, next_day.day, 3, 0, tzinfo=ZoneInfo(SOURCE_TIMEZONE))
+
+
+@contextmanager
+def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None) -> Iterator[dict[str, Any]]:
+    """Record a step's start and outcome; the caller fills the yielded dict with details."""
+    details: dict[str, Any] = {}
+    runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
+    try:
+        yield details
+    except Exception as exc:
+        runs.record(settings, extractdatum.isoformat(), stap, "mislukt", run_id, bericht=str(exc), details=details)
+        raise
+    runs.record(settings, extractdatum.isoformat(), stap, "geslaagd", run_id, details=details)
+
+
+def delivery_path(settings: Settings, extractdatum: date):
+    return settings.landing / extractdatum.isoformat()
+
+
+def _lock(settings: Settings):
+    return writer_lock(settings.state_dir / "warehouse.lock")
+
+
+# --- steps --------------------------------------------------------------------------------------
+
+
+def delivery_is_complete(extractdatum: date, settings: Settings | None = None) -> bool:
+    """Sensor condition: the delivery folder has its manifest (written last, so it is complete)."""
+    settings = settings or get_settings()
+    complete = (delivery_path(settings, extractdatum) / MANIFEST_NAME).is_file()
+    if not complete:
+        log.info("waiting: no complete delivery for %s in %s yet", extractdatum, settings.landing)
+    return complete
+
+
+def verify(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Check manifest, files, row counts and sha256 before anything is loaded."""
+    from woonsignaal.ingest import DeliveryRejected, verify_delivery
+
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    with _step(settings, extractdatum, "verifieer_levering", run_id) as details:
+        try:
+            manifest = verify_delivery(delivery_path(settings, extractdatum))
+        except DeliveryRejected as exc:
+            raise PermanentFailure(f"levering {extractdatum} geweigerd: {exc}") from exc
+        details.update(soort=manifest.soort, aangemaakt_op=str(manifest.aangemaakt_op))
+        return dict(details)
+
+
+def load_raw(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Parse, pseudonymise, quarantine, validate and merge the delivery into the raw layer."""
+    from woonsignaal.ingest import DeliveryRejected, load_delivery
+
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    with _step(settings, extractdatum, "laad_raw", run_id) as details, _lock(settings):
+        try:
+            result = load_delivery(delivery_path(settings, extractdatum), settings)
+        except DeliveryRejected as exc:
+            raise PermanentFailure(f"levering {extractdatum} geweigerd: {exc}") from exc
+        details.update(result.to_dict())
+        for warning in getattr(result, "warnings", []):
+            log.warning("%s: %s", extractdatum, warning)
+        return dict(details)
+
+
+def build_marts(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """One ``dbt build`` (one writing process) for the whole project, as of the extract date."""
+    from woonsignaal.transform import run_dbt_build
+
+    settings = settings or get_settings()
+    with _step(settings, extractdatum, "dbt_build", run_id) as details, _lock(settings):
+        result = run_dbt_build(settings, vars={"extractdatum": extractdatum.isoformat()})
+        details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
+        if not result.success:
+            raise PermanentFailure(f"dbt build mislukt:\n{result.summary()}")
+        return {"success": True, "nodes": len(getattr(result, "nodes", []) or [])}
+
+
+def audit(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Write-audit: copy the marts into a candidate file no consumer reads, and audit it."""
+    from woonsignaal import publish
+
+    settings = settings or get_settings()
+    with _step(settings, extractdatum, "kwaliteitspoort", run_id) as details:
+        with _lock(settings):
+            candidate = publish.build_candidate(settings, extractdatum, run_id or "handmatig")
+        report = publish.audit_candidate(settings, candidate, extractdatum)
+        details.update(report.to_dict())
+        if not report.success:
+            raise PermanentFailure(
+                f"kwaliteitspoort afgekeurd, er is niets gepubliceerd:\n{report.summary()}"
+            )
+        return {"candidate": str(candidate), **details}
+
+
+def publish_marts(extractdatum: date, candidate: str, run_id: str | None = None,
+                  settings: Settings | None = None) -> dict[str, Any]:
+    """Publish the audited candidate in one atomic step."""
+    from pathlib import Path
+
+    from woonsignaal import publish
+
+    settings = settings or get_settings()
+    with _step(settings, extractdatum, "publiceer", run_id) as details:
+        details.update(publish.publish_candidate(settings, Path(candidate), extractdatum, run_id or "handmatig"))
+        return dict(details)
+
+
+# --- monthly ----------------------------------------------------------------------------------
+
+
+def completed_month(requested: str | None = None, settings: Settings | None = None) -> str | None:
+    """The month (``jjjj-mm``) a report is due for, or None when the publication is mid-month.
+
+    A month is complete when the published marts cover its last day.
+    """
+    from woonsignaal.publish import published_info
+
+    if requested:
+        return requested
+    settings = settings or get_settings()
+    info = published_info(settings)
+    if info is None:
+        log.info("nothing published yet: no report")
+        return None
+    published = date.fromisoformat(info["extractdatum"])
+    if (published + timedelta(days=1)).month == published.month:
+        log.info("publication of %s is mid-month: no report yet", published)
+        return None
+    return published.strftime("%Y-%m")
+
+
+def monthly_report(maand: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Render the management report of ``maand`` from the published marts."""
+    from woonsignaal.report import build_report
+
+    settings = settings or get_settings()
+    result = build_report(maand, settings=settings)
+    return {"maand": maand, "html": str(result.html), "pdf": str(result.pdf) if result.pdf else None}

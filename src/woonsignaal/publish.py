@@ -1,0 +1,258 @@
+"""Write-audit-publish of the marts.
+
+* write: every table of schema ``marts`` in the working warehouse is copied into a new candidate file
+  under ``build/`` that no consumer reads (plus ``marts.pipeline_runs`` from the run history);
+* audit: built-in rules (the contract's ``signalen`` columns, minimum group size, no personal data)
+  and the Great Expectations suites under ``expectations/marts/`` run on the candidate;
+* publish: one ``rename`` of the candidate over ``published/woonsignaal.duckdb`` (atomic on one file
+  system; a BI tool holding the old file open keeps reading the old version), then the Parquet export
+  into a new version folder and an atomic swap of the ``parquet`` symlink.
+
+On any failure the previous publication stays as it was, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from woonsignaal import runs
+from woonsignaal.contract import SIGNALEN_COLUMNS, Pii, FILES
+from woonsignaal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MARTS_SCHEMA = "marts"
+
+#: Column names that must never appear in a published mart (contract section 5).
+FORBIDDEN_COLUMNS = frozenset(
+    {c.name for f in FILES for c in f.columns if c.pii is not None and c.pii is not Pii.CLASS}
+    | {"geboortedatum", "bruto_jaarinkomen", "postcode", "huisnummer", "omschrijving", "relatie_id"}
+)
+
+
+def _version(extractdatum: date, run_id: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{extractdatum.isoformat()}_{stamp}"
+
+
+def cleanup_orphans(settings: Settings) -> list[Path]:
+    """Remove candidate files and Parquet folders left by a killed run (never the published ones)."""
+    removed: list[Path] = []
+    if settings.build_dir.exists():
+        for path in settings.build_dir.glob("candidate-*.duckdb*"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    current = _current_parquet_target(settings)
+    versions = settings.published_dir / "parquet_versies"
+    if versions.exists():
+        for folder in versions.iterdir():
+            if current is None or folder.resolve() != current.resolve():
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    for path in settings.published_dir.glob(".*.tmp"):
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def build_candidate(settings: Settings, extractdatum: date, run_id: str) -> Path:
+    """Copy the marts into a fresh candidate file. Call with the writer lock held."""
+    settings.ensure_dirs()
+    cleanup_orphans(settings)
+    candidate = settings.build_dir / f"candidate-{extractdatum.isoformat()}.duckdb"
+    candidate.unlink(missing_ok=True)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        if not tables:
+            raise RuntimeError(f"the working warehouse has no tables in schema {MARTS_SCHEMA!r}: did dbt build run?")
+        con.execute(f"attach '{candidate}' as candidate")
+        con.execute(f"create schema candidate.{MARTS_SCHEMA}")
+        for table in tables:
+            con.execute(f'create table candidate.{MARTS_SCHEMA}."{table}" as select * from {MARTS_SCHEMA}."{table}"')
+        _write_pipeline_runs(con, settings, extractdatum, run_id)
+        con.execute("detach candidate")
+    finally:
+        con.close()
+    log.info("candidate with %d marts written to %s", len(tables), candidate)
+    return candidate
+
+
+def _write_pipeline_runs(con: duckdb.DuckDBPyConnection, settings: Settings, extractdatum: date, run_id: str) -> None:
+    rows = []
+    for run in runs.latest_runs(settings):
+        load = run.details.get("laad_raw", {})
+        rows.append(
+            (
+                date.fromisoformat(run.extractdatum) if run.extractdatum else None,
+                run.run_id,
+                run.gestart,
+                run.beeindigd,
+                "gepubliceerd" if run.extractdatum == extractdatum.isoformat() else run.status,
+                run.fout or None,
+                int(load.get("rijen_geladen", 0) or 0),
+                int(load.get("rijen_quarantaine", 0) or 0),
+                json.dumps(load.get("bestanden", {}), ensure_ascii=False),
+            )
+        )
+    con.execute(
+        f"""create table candidate.{MARTS_SCHEMA}.pipeline_runs (
+            extractdatum date, run_id varchar, gestart varchar, beeindigd varchar, status varchar,
+            fout varchar, rijen_geladen bigint, rijen_quarantaine bigint, bestanden varchar)"""
+    )
+    if rows:
+        con.executemany(f"insert into candidate.{MARTS_SCHEMA}.pipeline_runs values (?,?,?,?,?,?,?,?,?)", rows)
+
+
+@dataclass
+class AuditReport:
+    failures: list[str] = field(default_factory=list)
+    checks: int = 0
+    data_docs: str | None = None
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        if self.success:
+            return f"{self.checks} controles geslaagd"
+        return "\n".join(f"- {f}" for f in self.failures)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"success": self.success, "controles": self.checks, "afgekeurd": self.failures,
+                "data_docs": self.data_docs}
+
+
+def audit_candidate(settings: Settings, candidate: Path, extractdatum: date) -> AuditReport:
+    """Run the built-in publication rules and the GX mart suites on the candidate file."""
+    report = AuditReport()
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = ? order by table_name, ordinal_position",
+            [MARTS_SCHEMA],
+        ).fetchall()
+        by_table: dict[str, dict[str, str]] = {}
+        for table, column, type_ in columns:
+            by_table.setdefault(table, {})[column] = type_
+        report.checks += 1
+        if "signalen" not in by_table:
+            report.failures.append("marts.signalen ontbreekt")
+        else:
+            report.checks += 1
+            got = list(by_table["signalen"])
+            if got != list(SIGNALEN_COLUMNS):
+                report.failures.append(
+                    f"marts.signalen heeft kolommen {got}, het contract (sectie 6) vraagt {list(SIGNALEN_COLUMNS)}"
+                )
+            else:
+                report.checks += 1
+                small = con.execute(
+                    f"select count(*) from {MARTS_SCHEMA}.signalen where n < ?", [settings.minimum_group_size]
+                ).fetchone()[0]
+                if small:
+                    report.failures.append(
+                        f"marts.signalen: {small} signalen met n kleiner dan de minimale groepsgrootte "
+                        f"{settings.minimum_group_size}"
+                    )
+        for table, cols in by_table.items():
+            report.checks += 1
+            bad = sorted(set(cols) & FORBIDDEN_COLUMNS)
+            if bad:
+                report.failures.append(f"marts.{table} bevat persoonsgegevens-kolommen {bad}")
+    finally:
+        con.close()
+    _run_gx_suites(settings, candidate, extractdatum, report)
+    return report
+
+
+def _run_gx_suites(settings: Settings, candidate: Path, extractdatum: date, report: AuditReport) -> None:
+    suites_dir = settings.expectations_dir / "marts"
+    if not suites_dir.is_dir() or not any(suites_dir.glob("*.json")):
+        return
+    from woonsignaal.quality import validate_marts
+
+    result = validate_marts(candidate, suites_dir, settings=settings, run_name=f"publicatie-{extractdatum}")
+    report.checks += result.checks
+    report.failures.extend(result.failure_lines())
+    report.data_docs = str(result.data_docs_index) if result.data_docs_index else None
+
+
+def _current_parquet_target(settings: Settings) -> Path | None:
+    link = settings.parquet_dir
+    if link.is_symlink():
+        return link.resolve()
+    return None
+
+
+def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, run_id: str) -> dict[str, Any]:
+    """Atomically replace the published warehouse with the audited candidate, then export Parquet."""
+    if not candidate.is_file():
+        raise FileNotFoundError(f"candidate {candidate} is gone; run the quality gate again")
+    settings.published_dir.mkdir(parents=True, exist_ok=True)
+    version = _version(extractdatum, run_id)
+
+    # Parquet first, into a new version folder: it is not visible until the symlink swap below.
+    versions = settings.published_dir / "parquet_versies"
+    target = versions / version
+    target.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS_SCHEMA]
+        ).fetchall()]
+        for table in tables:
+            con.execute(f"copy {MARTS_SCHEMA}.\"{table}\" to '{target / (table + '.parquet')}' (format parquet)")
+    finally:
+        con.close()
+
+    with open(candidate, "rb") as fh:  # make sure the bytes are on disk before the rename
+        os.fsync(fh.fileno())
+    os.replace(candidate, settings.published_path)
+
+    tmp_link = settings.published_dir / f".parquet-{version}.tmp"
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(Path("parquet_versies") / version)
+    if settings.parquet_dir.exists() and not settings.parquet_dir.is_symlink():
+        shutil.rmtree(settings.parquet_dir)
+    os.replace(tmp_link, settings.parquet_dir)
+
+    info = {
+        "versie": version,
+        "extractdatum": extractdatum.isoformat(),
+        "run_id": run_id,
+        "gepubliceerd_op": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "bestand": str(settings.published_path),
+        "parquet": str(settings.parquet_dir),
+        "marts": tables,
+    }
+    info_tmp = settings.published_dir / ".publicatie.json.tmp"
+    info_tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
+    os.replace(info_tmp, settings.published_dir / "publicatie.json")
+    cleanup_orphans(settings)
+    log.info("published %s (%d marts) to %s", version, len(tables), settings.published_path)
+    return info
+
+
+def published_info(settings: Settings) -> dict[str, Any] | None:
+    path = settings.published_dir / "publicatie.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,111 @@
+"""Run history: what each step of each night did, kept under ``$WOONSIGNAAL_HOME/state``.
+
+Airflow tasks may not touch the metadata DB, and the status command must work without Airflow running,
+so every step appends one JSON line per event to ``state/runs.jsonl``. The publish step copies the
+history into the published table ``marts.pipeline_runs``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from woonsignaal.settings import Settings
+
+STEPS = ("wacht_op_levering", "verifieer_levering", "laad_raw", "dbt_build", "kwaliteitspoort", "publiceer")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def history_path(settings: Settings) -> Path:
+    return settings.state_dir / "runs.jsonl"
+
+
+def record(settings: Settings, extractdatum: str, stap: str, status: str, run_id: str | None = None,
+           bericht: str = "", details: dict[str, Any] | None = None) -> None:
+    """Append one event (status ``gestart``, ``geslaagd``, ``mislukt`` or ``overgeslagen``)."""
+    path = history_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(
+        {
+            "tijd": _now(),
+            "extractdatum": extractdatum,
+            "run_id": run_id or os.environ.get("WOONSIGNAAL_RUN_ID", ""),
+            "stap": stap,
+            "status": status,
+            "bericht": bericht,
+            "details": details or {},
+        },
+        ensure_ascii=False,
+        default=str,
+    )
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def read_events(settings: Settings) -> list[dict[str, Any]]:
+    path = history_path(settings)
+    if not path.exists():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line:
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut off by a killed process; the next run writes a fresh one
+    return events
+
+
+@dataclass
+class DeliveryRun:
+    """The latest run of one delivery, summarised from its events."""
+
+    extractdatum: str
+    run_id: str
+    gestart: str
+    beeindigd: str | None
+    status: str  # geslaagd | mislukt | bezig
+    stappen: dict[str, str] = field(default_factory=dict)
+    fout: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def latest_runs(settings: Settings) -> list[DeliveryRun]:
+    """One entry per extractdatum: its latest run, in extractdatum order."""
+    by_run: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for ev in read_events(settings):
+        by_run.setdefault((ev["extractdatum"], ev["run_id"]), []).append(ev)
+    latest: dict[str, DeliveryRun] = {}
+    for (extractdatum, run_id), events in by_run.items():
+        run = _summarise(extractdatum, run_id, events)
+        if extractdatum not in latest or run.gestart >= latest[extractdatum].gestart:
+            latest[extractdatum] = run
+    return [latest[k] for k in sorted(latest)]
+
+
+def _summarise(extractdatum: str, run_id: str, events: list[dict[str, Any]]) -> DeliveryRun:
+    stappen: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    fout = ""
+    for ev in events:
+        stappen[ev["stap"]] = ev["status"]
+        if ev["status"] == "mislukt":
+            fout = f"{ev['stap']}: {ev['bericht']}"
+        if ev.get("details"):
+            details[ev["stap"]] = ev["details"]
+    if any(s == "mislukt" for s in stappen.values()):
+        status = "mislukt"
+    elif stappen.get("publiceer") == "geslaagd":
+        status = "geslaagd"
+    else:
+        status = "bezig"
+    ended = events[-1]["tijd"] if status != "bezig" else None
+    return DeliveryRun(extractdatum, run_id, events[0]["tijd"], ended, status, stappen, fout, details)
