@@ -21,7 +21,7 @@ A failed night leaves the previous publication in place; `woonsignaal status` sa
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
 from airflow.sdk.bases.sensor import PokeReturnValue
 
 from woonsignaal import pipeline
@@ -39,7 +39,8 @@ from woonsignaal.alerts import on_task_failure
 
 @dag(
     dag_id=NIGHTLY_DAG_ID,
-    schedule=NIGHTLY_CRON,
+    # logical date = trigger time (03:00 on day D); the run processes the delivery of day D-1
+    schedule=CronTriggerTimetable(NIGHTLY_CRON, timezone=SCHEDULE_TIMEZONE),
     start_date=pendulum.datetime(2026, 1, 1, tz=SCHEDULE_TIMEZONE),
     catchup=False,
     max_active_runs=1,  # one writer on the warehouse: nights run one after the other

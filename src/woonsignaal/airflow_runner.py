@@ -88,11 +88,11 @@ class DagRunOutcome:
 def load_dag(dag_id: str):
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(dags_folder()), include_examples=False)
+    bag = DagBag(dag_folder=str(dags_folder()))
     if bag.import_errors:
         errors = "\n".join(f"{path}: {err}" for path, err in bag.import_errors.items())
         raise RuntimeError(f"the DAG files do not import:\n{errors}")
-    dag = bag.get_dag(dag_id)
+    dag = bag.dags.get(dag_id)
     if dag is None:
         raise RuntimeError(f"DAG {dag_id!r} not found in {dags_folder()}")
     return dag
