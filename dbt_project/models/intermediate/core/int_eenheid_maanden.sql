@@ -1,0 +1,25 @@
+{#- One row per unit per month in which it was in exploitation at the month's measuring date, with the
+    unit as it was then. The denominator of every per-unit monthly KPI. -#}
+with
+
+maanden as (
+    select * from {{ ref('dim_maand') }}
+    where maanden_geleden < {{ var('kpi_maanden') }}
+),
+
+eenheden as (
+    select * from {{ ref('dim_eenheid_historie') }}
+)
+
+select
+    m.maand,
+    m.peildatum,
+    e.eenheid_id,
+    e.eenheid_soort,
+    {{ eenheid_dimensies('e') }},
+    e.nettohuur
+from maanden as m
+inner join eenheden as e
+    on {{ versie_op('e', 'm.peildatum') }}
+where e.in_exploitatiedatum <= m.peildatum
+    and (e.uit_exploitatiedatum is null or e.uit_exploitatiedatum > m.peildatum)
