@@ -70,25 +70,29 @@ def build_candidate(settings: Settings, extractdatum: date, run_id: str) -> Path
     cleanup_orphans(settings)
     candidate = settings.build_dir / f"candidate-{extractdatum.isoformat()}.duckdb"
     candidate.unlink(missing_ok=True)
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    con = duckdb.connect(str(candidate))
     try:
+        con.execute(f"attach '{settings.warehouse_path}' as werk (read_only)")
         tables = [
             r[0]
             for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = ? order by 1",
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'werk' and table_schema = ? order by 1",
                 [MARTS_SCHEMA],
             ).fetchall()
         ]
         if not tables:
             raise RuntimeError(f"the working warehouse has no tables in schema {MARTS_SCHEMA!r}: did dbt build run?")
-        con.execute(f"attach '{candidate}' as candidate")
-        con.execute(f"create schema candidate.{MARTS_SCHEMA}")
+        con.execute(f"create schema {MARTS_SCHEMA}")
         for table in tables:
-            con.execute(f'create table candidate.{MARTS_SCHEMA}."{table}" as select * from {MARTS_SCHEMA}."{table}"')
+            con.execute(f'create table {MARTS_SCHEMA}."{table}" as select * from werk.{MARTS_SCHEMA}."{table}"')
         _write_pipeline_runs(con, settings, extractdatum, run_id)
-        con.execute("detach candidate")
-    finally:
+        con.execute("detach werk")
+    except BaseException:
         con.close()
+        candidate.unlink(missing_ok=True)
+        raise
+    con.close()
     log.info("candidate with %d marts written to %s", len(tables), candidate)
     return candidate
 
@@ -111,12 +115,12 @@ def _write_pipeline_runs(con: duckdb.DuckDBPyConnection, settings: Settings, ext
             )
         )
     con.execute(
-        f"""create table candidate.{MARTS_SCHEMA}.pipeline_runs (
+        f"""create table {MARTS_SCHEMA}.pipeline_runs (
             extractdatum date, run_id varchar, gestart varchar, beeindigd varchar, status varchar,
             fout varchar, rijen_geladen bigint, rijen_quarantaine bigint, bestanden varchar)"""
     )
     if rows:
-        con.executemany(f"insert into candidate.{MARTS_SCHEMA}.pipeline_runs values (?,?,?,?,?,?,?,?,?)", rows)
+        con.executemany(f"insert into {MARTS_SCHEMA}.pipeline_runs values (?,?,?,?,?,?,?,?,?)", rows)
 
 
 @dataclass

@@ -1,0 +1,94 @@
+"""The nightly chain's date logic, run history and the writer lock, without Airflow."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from datetime import date, datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from woonsignaal import pipeline, runs
+from woonsignaal.locking import WarehouseBusy, writer_lock
+from woonsignaal.settings import get_settings
+
+
+def test_scheduled_run_processes_previous_day():
+    # 03:00 Amsterdam on 25 Nov is 02:00 UTC: the run processes the delivery of 24 Nov.
+    logical = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+    assert pipeline.resolve_extractdatum({"logical_date": logical}) == date(2026, 11, 24)
+
+
+def test_summer_time_is_respected():
+    # 03:00 Amsterdam (CEST, UTC+2) on 1 Jul is 01:00 UTC: the run processes 30 Jun.
+    logical = datetime(2026, 7, 1, 1, 0, tzinfo=timezone.utc)
+    assert pipeline.resolve_extractdatum({"logical_date": logical}) == date(2026, 6, 30)
+
+
+def test_conf_overrides_logical_date():
+    context = {"logical_date": datetime(2026, 11, 25, 2, tzinfo=timezone.utc),
+               "dag_run": SimpleNamespace(conf={"extractdatum": "2026-10-31"})}
+    assert pipeline.resolve_extractdatum(context) == date(2026, 10, 31)
+
+
+def test_logical_date_round_trip():
+    for d in (date(2026, 3, 28), date(2026, 3, 29), date(2026, 10, 25), date(2026, 11, 24)):
+        assert pipeline.logical_date_to_extractdatum(pipeline.extractdatum_to_logical_date(d)) == d
+
+
+def test_completed_month_only_at_month_end(woonsignaal_home):
+    settings = get_settings()
+    settings.published_dir.mkdir(parents=True)
+    info = settings.published_dir / "publicatie.json"
+    assert pipeline.completed_month(settings=settings) is None
+    info.write_text('{"extractdatum": "2026-10-30"}')
+    assert pipeline.completed_month(settings=settings) is None
+    info.write_text('{"extractdatum": "2026-10-31"}')
+    assert pipeline.completed_month(settings=settings) == "2026-10"
+    assert pipeline.completed_month("2026-09", settings=settings) == "2026-09"
+
+
+def test_run_history_summarises_latest_run_per_delivery(woonsignaal_home):
+    settings = get_settings()
+    runs.record(settings, "2026-11-23", "laad_raw", "gestart", "r1")
+    runs.record(settings, "2026-11-23", "laad_raw", "mislukt", "r1", bericht="eenheden.csv: sha256 klopt niet")
+    time.sleep(1.1)
+    runs.record(settings, "2026-11-23", "laad_raw", "geslaagd", "r2")
+    runs.record(settings, "2026-11-23", "publiceer", "geslaagd", "r2")
+    runs.record(settings, "2026-11-24", "laad_raw", "mislukt", "r3", bericht="boekingen.csv: kolom bedrag ontbreekt")
+    latest = {r.extractdatum: r for r in runs.latest_runs(settings)}
+    assert latest["2026-11-23"].status == "geslaagd" and latest["2026-11-23"].run_id == "r2"
+    assert latest["2026-11-24"].status == "mislukt"
+    assert "kolom bedrag ontbreekt" in latest["2026-11-24"].fout
+
+
+def test_failed_step_is_recorded_and_reraised(woonsignaal_home):
+    settings = get_settings()
+    with pytest.raises(ValueError):
+        with pipeline._step(settings, date(2026, 11, 24), "dbt_build", "r9"):
+            raise ValueError("model fct_leegstand faalt")
+    (run,) = runs.latest_runs(settings)
+    assert run.status == "mislukt" and "fct_leegstand" in run.fout
+
+
+def _hold_lock(path, seconds, started):
+    with writer_lock(path):
+        started.set()
+        time.sleep(seconds)
+
+
+def test_writer_lock_serialises_processes(tmp_path):
+    lock = tmp_path / "warehouse.lock"
+    started = multiprocessing.Event()
+    proc = multiprocessing.Process(target=_hold_lock, args=(lock, 3, started))
+    proc.start()
+    try:
+        assert started.wait(30)
+        with pytest.raises(WarehouseBusy, match="in use by another woonsignaal process"):
+            with writer_lock(lock, timeout_seconds=0.5):
+                pass
+    finally:
+        proc.join()
+    with writer_lock(lock, timeout_seconds=1):  # released when the holder ended
+        pass
