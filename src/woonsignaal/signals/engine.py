@@ -1,0 +1,762 @@
+"""The signal engine: from the fact marts to the rows of ``marts.signalen``.
+
+``compute_signals(facts, periode_eind, minimum_group_size)`` takes the fact marts as pandas frames
+(``fct_leegstand``, ``fct_publicatie``, ``fct_zaak``, ``fct_zaak_partner``, ``fct_contract_maand``;
+a missing one is skipped) and returns one row per published signal: the contract columns
+(``contract.SIGNALEN_COLUMNS``) plus ``signaal_sleutel`` (the same signal across months),
+``vergelijking`` (``rest``, ``verleden`` or ``partner``), ``p_waarde`` and ``q_waarde``.
+
+Steps (docs/signals.md explains them for a reader):
+
+1. Window: ``periode_start`` = ``periode_eind`` minus ``window_months`` plus one day. Everything is
+   evaluated as of ``periode_eind`` (a spell still open then is censored there); the previous window
+   is evaluated as of its own end, so "own past" compares like with like.
+2. Per indicator, one row per independent cluster (vacancy, publication, case, tenancy) with ``y``/``x``
+   (see :mod:`woonsignaal.signals.stats`).
+3. Every segment (single dimensions and sensible pairs) with at least ``minimum_group_size`` clusters,
+   and a comparison group of at least that size, is tested against the rest of the portfolio and
+   against its own previous window (indicator name + ``_trend``; a difference-in-differences, so a
+   portfolio-wide change is no segment signal).
+4. Benjamini-Hochberg over every test of the run (all processes together) at ``FDR_ALPHA``.
+5. Relevance (ratio at least ``RELEVANT_RATIO`` away from 1), then echo pruning: strongest first
+   (by the interval bound nearest to "no difference"), a candidate overlapping accepted signals of
+   the same indicator must still differ once their clusters are set aside (or, inside an accepted
+   segment, from the rest of that segment).
+6. ``ernst`` (:mod:`woonsignaal.signals.ernst`), ``richting`` by the indicator's polarity,
+   ``toelichting`` (:mod:`woonsignaal.signals.toelichting`), ``signaal_id``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE, SIGNALEN_COLUMNS
+from woonsignaal.signals import stats
+from woonsignaal.signals.ernst import FDR_ALPHA, RELEVANT_RATIO, ernst
+from woonsignaal.signals.segments import (
+    CASE_DIMENSIONS,
+    TENANT_DIMENSIONS,
+    UNIT_DIMENSIONS,
+    dimension_sets,
+    format_segment,
+    normalise_dimension_columns,
+    parse_segment,
+    signaal_id,
+    signaal_sleutel,
+)
+from woonsignaal.signals.toelichting import nl_auto, toelichting
+
+EXTRA_COLUMNS = ("signaal_sleutel", "vergelijking", "p_waarde", "q_waarde")
+OUTPUT_COLUMNS = (*SIGNALEN_COLUMNS, *EXTRA_COLUMNS)
+WINDOW_MONTHS = 12
+LANGLOPEND_DAGEN = 90
+PARTNER_DAGEN = 30
+
+
+@dataclass(frozen=True)
+class Indicator:
+    proces: str
+    name: str
+    kind: str  # "rate", "proportion" or "duration"
+    higher_is_worse: bool
+    dimensions: tuple[str, ...]
+    scale: float = 1.0  # waarde shown = Y/X * scale
+    pairs: bool = True
+    trend: bool = True
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("verhuur", "leegstandsduur", "duration", True, UNIT_DIMENSIONS),
+    Indicator("verhuur", "huurderving_per_leegstand", "rate", True, UNIT_DIMENSIONS),
+    Indicator("verhuur", "weigeringen_per_toewijzing", "rate", True, UNIT_DIMENSIONS),
+    Indicator("verhuur", "reacties_per_publicatie", "rate", False, UNIT_DIMENSIONS),
+    Indicator("overlast", "doorlooptijd", "duration", True, CASE_DIMENSIONS),
+    Indicator("overlast", "aandeel_langlopend", "proportion", True, CASE_DIMENSIONS, scale=100.0),
+    Indicator("incasso", "instroom_achterstand", "rate", True, TENANT_DIMENSIONS, scale=1200.0),
+    Indicator("incasso", "achterstand_pct_jaarhuur", "rate", True, TENANT_DIMENSIONS, scale=100.0),
+    Indicator("incasso", "escalatie_deurwaarder", "proportion", True, TENANT_DIMENSIONS, scale=100.0),
+)
+#: Handled by their own code paths (other comparison groups than "the rest").
+MELDINGEN = Indicator("overlast", "meldingen_per_eenheid", "rate", True, ("wijk",), scale=100.0 * 12)
+PARTNER = Indicator("overlast", "doorlooptijd_partner_binnen_30_dagen", "duration", True, ("partner",), trend=False)
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+
+def periode_eind_for(extractdatum: date) -> date:
+    """The last day of the last complete month on ``extractdatum`` (the extract date itself when it
+    is a month's last day)."""
+    d = pd.Timestamp(extractdatum).date()
+    if (d + timedelta(days=1)).day == 1:
+        return d
+    return d.replace(day=1) - timedelta(days=1)
+
+
+def window(periode_eind: date, months: int = WINDOW_MONTHS) -> tuple[date, date]:
+    """``(start, end)`` of the ``months`` months that end on ``periode_eind`` (inclusive)."""
+    end = pd.Timestamp(periode_eind)
+    start = (end + pd.Timedelta(days=1)) - pd.DateOffset(months=months)
+    return start.date(), end.date()
+
+
+def _ts(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame[column], errors="coerce").astype("datetime64[ns]")
+
+
+def _bool(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    s = frame[column]
+    if s.dtype == bool:
+        return s
+    return s.map(lambda v: v is True or v == 1 or str(v).upper() in {"TRUE", "J", "1"}).astype(bool)
+
+
+def _num(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+# --- cluster frames per indicator ----------------------------------------------------------------
+# Each builder returns one row per cluster: the dimension columns, y, x, and helper columns
+# (dur/event for Kaplan-Meier, reden for the dominant refusal reason).
+
+
+def _spells(frame: pd.DataFrame, start_col: str, start: date, end: date) -> pd.DataFrame:
+    """Spells starting in [start, end], censored at end: adds dur (days) and event (ended by end)."""
+    begin = _ts(frame, start_col)
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    keep = (begin >= s) & (begin <= e)
+    out = frame.loc[keep].copy()
+    b = begin[keep]
+    stop = _ts(out, "einddatum")
+    event = stop.notna() & (stop <= e)
+    until = stop.where(event, e)
+    out["dur"] = ((until - b).dt.days).clip(lower=0).astype(float)
+    out["event"] = event.astype(float)
+    out["_begin"] = b
+    return out
+
+
+def _leegstand(facts, start, end):
+    f = facts.get("fct_leegstand")
+    if f is None or f.empty:
+        return None
+    if "leegstand_reden" in f.columns and (f["leegstand_reden"] == "MUT").any():
+        # Vacancy between two tenancies; renovation, sale or strategic vacancy are decisions, not signals.
+        f = f[f["leegstand_reden"] == "MUT"]
+    out = _spells(f, "begindatum", start, end)
+    out["y"], out["x"] = out["dur"], out["event"]
+    return out
+
+
+def _huurderving(facts, start, end):
+    f = facts.get("fct_leegstand")
+    if f is None or f.empty or "huurderving_euro" not in f.columns:
+        return None
+    out = _leegstand(facts, start, end)
+    days = _num(out, "leegstand_dagen")
+    euro = _num(out, "huurderving_euro")
+    per_day = (euro / days.where(days > 0)).fillna(0.0)
+    out["y"] = per_day * out["dur"]
+    out["x"] = 1.0
+    return out
+
+
+def _publicaties(facts, start, end):
+    f = facts.get("fct_publicatie")
+    if f is None or f.empty:
+        return None
+    stop = _ts(f, "einddatum")
+    keep = stop.notna() & (stop >= pd.Timestamp(start)) & (stop <= pd.Timestamp(end))
+    return f.loc[keep].copy()
+
+
+def _weigeringen(facts, start, end):
+    out = _publicaties(facts, start, end)
+    if out is None:
+        return None
+    out["y"] = _num(out, "weigeringen_aantal").fillna(0.0)
+    out["x"] = _bool(out, "is_verhuurd").astype(float)
+    out["reden"] = out["dominante_weigerreden"] if "dominante_weigerreden" in out.columns else None
+    return out
+
+
+def _reacties(facts, start, end):
+    out = _publicaties(facts, start, end)
+    if out is None:
+        return None
+    out["y"] = _num(out, "reacties_aantal")
+    out = out[out["y"].notna()].copy()
+    out["x"] = 1.0
+    return out
+
+
+def _zaken(facts, start, end):
+    f = facts.get("fct_zaak")
+    if f is None or f.empty:
+        return None
+    return _spells(f, "registratiedatum", start, end)
+
+
+def _doorlooptijd(facts, start, end):
+    out = _zaken(facts, start, end)
+    if out is None:
+        return None
+    out["y"], out["x"] = out["dur"], out["event"]
+    return out
+
+
+def _langlopend(facts, start, end):
+    out = _zaken(facts, start, end)
+    if out is None:
+        return None
+    # only cases that could be followed for 90 days by the end of the window
+    out = out[out["_begin"] <= pd.Timestamp(end) - pd.Timedelta(days=LANGLOPEND_DAGEN)].copy()
+    out["y"] = (out["dur"] > LANGLOPEND_DAGEN).astype(float)
+    out["x"] = 1.0
+    return out
+
+
+def _contract_months(facts, start, end):
+    f = facts.get("fct_contract_maand")
+    if f is None or f.empty:
+        return None
+    f = f.copy()
+    f["_maand"] = _ts(f, "maand")
+    f = f.sort_values(["overeenkomst_id", "_maand"])
+    f["_in"] = _bool(f, "in_achterstand")
+    prev = f.groupby("overeenkomst_id")["_in"].shift(1)
+    f["_at_risk"] = ~(prev.fillna(False).astype(bool))
+    f["_deu"] = _bool(f, "deurwaarder_bereikt")
+    keep = (f["_maand"] >= pd.Timestamp(start)) & (f["_maand"] <= pd.Timestamp(end))
+    return f, keep
+
+
+def _per_contract(rows: pd.DataFrame, dims, y: pd.Series, x: pd.Series) -> pd.DataFrame:
+    """Sum y and x per (contract, dimension values): one cluster per contract and segment."""
+    frame = rows[["overeenkomst_id", *dims]].copy()
+    frame["y"], frame["x"] = y.to_numpy(), x.to_numpy()
+    key = ["overeenkomst_id", *dims]
+    frame[dims] = frame[dims].fillna("\x00")
+    out = frame.groupby(key, sort=False, dropna=False)[["y", "x"]].sum().reset_index()
+    out[dims] = out[dims].replace("\x00", None)
+    return out
+
+
+def _instroom_achterstand(facts, start, end):
+    r = _contract_months(facts, start, end)
+    if r is None:
+        return None
+    f, keep = r
+    rows = f[keep & f["_at_risk"]]
+    dims = [d for d in TENANT_DIMENSIONS if d in rows.columns]
+    rows = normalise_dimension_columns(rows, dims)
+    return _per_contract(rows, dims, _bool(rows, "nieuw_in_achterstand").astype(float), pd.Series(1.0, index=rows.index))
+
+
+def _achterstand_pct(facts, start, end):
+    r = _contract_months(facts, start, end)
+    if r is None:
+        return None
+    f, keep = r
+    rows = f[keep & f["_in"]]
+    dims = [d for d in TENANT_DIMENSIONS if d in rows.columns]
+    rows = normalise_dimension_columns(rows, dims)
+    saldo = _num(rows, "saldo_euro").clip(lower=0).fillna(0.0)
+    jaarhuur = _num(rows, "jaarhuur_euro").fillna(0.0)
+    return _per_contract(rows, dims, saldo, jaarhuur)
+
+
+def _escalatie(facts, start, end):
+    r = _contract_months(facts, start, end)
+    if r is None:
+        return None
+    f, keep = r
+    first_deu = f[f["_deu"]].groupby("overeenkomst_id")["_maand"].min()
+    rows = f[keep & f["_in"]].copy()
+    rows["_first_deu"] = rows["overeenkomst_id"].map(first_deu)
+    # contracts that had not reached the deurwaarder before the window
+    rows = rows[~(rows["_first_deu"] < pd.Timestamp(start))]
+    last = rows.groupby("overeenkomst_id").tail(1).copy()
+    dims = [d for d in TENANT_DIMENSIONS if d in last.columns]
+    last = normalise_dimension_columns(last, dims)
+    last["y"] = (last["_first_deu"].notna() & (last["_first_deu"] <= pd.Timestamp(end))).astype(float)
+    last["x"] = 1.0
+    return last
+
+
+BUILDERS: dict[str, Callable] = {
+    "leegstandsduur": _leegstand,
+    "huurderving_per_leegstand": _huurderving,
+    "weigeringen_per_toewijzing": _weigeringen,
+    "reacties_per_publicatie": _reacties,
+    "doorlooptijd": _doorlooptijd,
+    "aandeel_langlopend": _langlopend,
+    "instroom_achterstand": _instroom_achterstand,
+    "achterstand_pct_jaarhuur": _achterstand_pct,
+    "escalatie_deurwaarder": _escalatie,
+}
+
+
+# --- testing segments ------------------------------------------------------------------------------
+
+
+def _with_squares(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["y"] = frame["y"].astype(float)
+    frame["x"] = frame["x"].astype(float)
+    frame["yy"] = frame["y"] ** 2
+    frame["xy"] = frame["x"] * frame["y"]
+    frame["xx"] = frame["x"] ** 2
+    frame["n"] = 1.0
+    return frame
+
+
+def _sums_by(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
+    sub = frame.dropna(subset=list(dims))
+    return sub.groupby(list(dims), sort=True)[list(stats.SUM_COLUMNS)].sum()
+
+
+def _log_and_var(s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = s["y"].to_numpy() / s["x"].to_numpy()
+        log = np.where(est > 0, np.log(np.where(est > 0, est, 1.0)), np.nan)
+    var = stats.log_ratio_variance(*(s[c].to_numpy() for c in stats.SUM_COLUMNS))
+    return log, var
+
+
+def _interval(ind: Indicator, s: pd.DataFrame, est: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if ind.kind == "proportion":
+        return stats.wilson_interval(s["y"].to_numpy(), s["x"].to_numpy())
+    return stats.ratio_interval(est, var, s["n"].to_numpy())
+
+
+def _test_frames(
+    ind: Indicator, now: pd.DataFrame, past: pd.DataFrame | None, minimum: int
+) -> list[dict]:
+    rows: list[dict] = []
+    dims_present = [d for d in ind.dimensions if d in now.columns]
+    now = _with_squares(now)
+    total_now = now[list(stats.SUM_COLUMNS)].sum()
+    past_sq = _with_squares(past) if past is not None and len(past) else None
+    total_past = past_sq[list(stats.SUM_COLUMNS)].sum() if past_sq is not None else None
+    for dims in dimension_sets(dims_present, pairs=ind.pairs):
+        seg = _sums_by(now, dims)
+        if seg.empty:
+            continue
+        rest = pd.DataFrame(
+            np.tile(total_now.to_numpy(), (len(seg), 1)) - seg.to_numpy(), index=seg.index, columns=seg.columns
+        )
+        ok = (seg["n"] >= minimum) & (rest["n"] >= minimum)
+        seg, rest = seg[ok], rest[ok]
+        if seg.empty:
+            continue
+        log_s, var_s = _log_and_var(seg)
+        log_r, var_r = _log_and_var(rest)
+        diff, se, df, p = stats.compare_log_ratios(log_s, var_s, seg["n"], log_r, var_r, rest["n"])
+        est_s = seg["y"].to_numpy() / seg["x"].to_numpy()
+        est_r = rest["y"].to_numpy() / rest["x"].to_numpy()
+        lo, hi = _interval(ind, seg, est_s, var_s)
+        keys = [k if isinstance(k, tuple) else (k,) for k in seg.index]
+        for i, key in enumerate(keys):
+            rows.append(
+                {
+                    "indicator": ind,
+                    "name": ind.name,
+                    "vergelijking": "rest",
+                    "segment_dict": dict(zip(dims, key, strict=True)),
+                    "n": int(seg["n"].iloc[i]),
+                    "n_ref": int(rest["n"].iloc[i]),
+                    "waarde": est_s[i] * ind.scale,
+                    "referentie": est_r[i] * ind.scale,
+                    "ondergrens": lo[i] * ind.scale,
+                    "bovengrens": hi[i] * ind.scale,
+                    "log_ratio": diff[i],
+                    "se": se[i],
+                    "p": p[i],
+                }
+            )
+        if not ind.trend or past_sq is None:
+            continue
+        seg_p = _sums_by(past_sq, dims).reindex(seg.index)
+        if seg_p["n"].isna().all():
+            continue
+        rest_p = pd.DataFrame(
+            np.tile(total_past.to_numpy(), (len(seg_p), 1)) - seg_p.to_numpy(), index=seg_p.index, columns=seg_p.columns
+        )
+        okp = (seg_p["n"] >= minimum) & (rest_p["n"] >= minimum)
+        log_sp, var_sp = _log_and_var(seg_p)
+        log_rp, var_rp = _log_and_var(rest_p)
+        did = (log_s - log_sp) - (log_r - log_rp)
+        se_did = np.sqrt(var_s + var_sp + var_r + var_rp)
+        df_did = np.maximum(np.minimum(seg["n"].to_numpy(), seg_p["n"].to_numpy()) - 1, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_did = 2 * stats.sps.t.sf(np.abs(did / se_did), df_did)
+        est_sp = seg_p["y"].to_numpy() / seg_p["x"].to_numpy()
+        for i, key in enumerate(keys):
+            if not okp.iloc[i] or not np.isfinite(p_did[i]):
+                continue
+            rows.append(
+                {
+                    "indicator": ind,
+                    "name": ind.name + "_trend",
+                    "vergelijking": "verleden",
+                    "segment_dict": dict(zip(dims, key, strict=True)),
+                    "n": int(seg["n"].iloc[i]),
+                    "n_ref": int(seg_p["n"].iloc[i]),
+                    "waarde": est_s[i] * ind.scale,
+                    "referentie": est_sp[i] * ind.scale,
+                    "ondergrens": lo[i] * ind.scale,
+                    "bovengrens": hi[i] * ind.scale,
+                    "log_ratio": did[i],
+                    "se": se_did[i],
+                    "p": p_did[i],
+                }
+            )
+    return rows
+
+
+def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], minimum: int) -> list[dict]:
+    """New overlast cases per 100 units per year by wijk (and wijk x zaaktype), exposure from
+    fct_contract_maand (occupied unit-months). Cases are clustered by the unit of the cause."""
+    zaken, cm = facts.get("fct_zaak"), facts.get("fct_contract_maand")
+    if zaken is None or cm is None or zaken.empty or cm.empty or "wijk" not in cm.columns:
+        return []
+    rows: list[dict] = []
+    maand = _ts(cm, "maand")
+    reg = _ts(zaken, "registratiedatum")
+
+    def period(p):
+        s, e = pd.Timestamp(p[0]), pd.Timestamp(p[1])
+        exp = normalise_dimension_columns(cm.loc[(maand >= s) & (maand <= e), ["wijk"]], ["wijk"])
+        expo = exp.groupby("wijk").size().astype(float)
+        z = zaken.loc[(reg >= s) & (reg <= e)].copy()
+        z = normalise_dimension_columns(z, ["wijk", "zaaktype_detailsoort"])
+        z["_unit"] = z["eenheid_id"].astype(str) if "eenheid_id" in z.columns else z.index.astype(str)
+        return expo, z
+
+    expo, z = period(cur)
+    expo_p, z_p = period(prev)
+    if expo.sum() <= 0 or z.empty:
+        return rows
+
+    def sums(zz: pd.DataFrame, keys: list[str]):
+        per_unit = zz.dropna(subset=keys).groupby([*keys, "_unit"]).size().astype(float)
+        g = per_unit.groupby(level=list(range(len(keys))))
+        return pd.DataFrame({"y": g.sum(), "yy": g.apply(lambda s: float((s**2).sum())), "n": g.size().astype(float)})
+
+    def lv(y, yy, n, e):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log = np.log(y / e)
+            var = np.maximum(yy / y**2 * n / np.maximum(n - 1, 1), 1.0 / np.maximum(y, 1) ** 2)
+        return log, var
+
+    for keys in (["wijk"], ["wijk", "zaaktype_detailsoort"]):
+        if not all(k in z.columns for k in keys):
+            continue
+        seg = sums(z, keys)
+        if keys == ["wijk"]:
+            tot = pd.Series({"y": seg["y"].sum(), "yy": seg["yy"].sum()})
+            rest_y = tot["y"] - seg["y"]
+            rest_yy = tot["yy"] - seg["yy"]
+        else:
+            by_type = sums(z, ["zaaktype_detailsoort"])
+            t = seg.index.get_level_values("zaaktype_detailsoort")
+            rest_y = by_type["y"].reindex(t).to_numpy() - seg["y"].to_numpy()
+            rest_yy = by_type["yy"].reindex(t).to_numpy() - seg["yy"].to_numpy()
+        wijk = seg.index.get_level_values("wijk") if len(keys) > 1 else seg.index
+        e_seg = expo.reindex(wijk).to_numpy()
+        e_rest = expo.sum() - e_seg
+        y = seg["y"].to_numpy()
+        ry = np.asarray(rest_y, float)
+        ok = (y >= minimum) & (ry >= minimum) & np.isfinite(e_seg) & (e_seg > 0) & (e_rest > 0)
+        log_s, var_s = lv(y, seg["yy"].to_numpy(), seg["n"].to_numpy(), e_seg)
+        log_r, var_r = lv(ry, np.asarray(rest_yy, float), ry, e_rest)
+        diff, se, df, p = stats.compare_log_ratios(log_s, var_s, y, log_r, var_r, ry)
+        lo, hi = stats.ratio_interval(y / e_seg, var_s, y)
+        # own past: same wijk, previous window
+        seg_p = sums(z_p, keys).reindex(seg.index) if not z_p.empty and all(k in z_p.columns for k in keys) else None
+        for i, key in enumerate(seg.index):
+            if not ok[i]:
+                continue
+            key = key if isinstance(key, tuple) else (key,)
+            sd = dict(zip(keys, key, strict=True))
+            rows.append(
+                {
+                    "indicator": MELDINGEN, "name": MELDINGEN.name, "vergelijking": "rest", "segment_dict": sd,
+                    "n": int(y[i]), "n_ref": int(ry[i]),
+                    "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": ry[i] / e_rest[i] * MELDINGEN.scale,
+                    "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
+                    "log_ratio": diff[i], "se": se[i], "p": p[i],
+                }
+            )
+            if seg_p is None or len(keys) > 1:
+                continue
+            yp = seg_p["y"].iloc[i]
+            ep = expo_p.get(key[0], np.nan)
+            if not (np.isfinite(yp) and yp >= minimum and np.isfinite(ep) and ep > 0):
+                continue
+            tot_p = z_p.dropna(subset=["wijk"]).shape[0]
+            e_tot_p = expo_p.sum()
+            ryp = tot_p - yp
+            if ryp < minimum or e_tot_p - ep <= 0:
+                continue
+            lsp, vsp = lv(np.array([yp]), np.array([seg_p["yy"].iloc[i]]), np.array([seg_p["n"].iloc[i]]), np.array([ep]))
+            lrp, vrp = lv(np.array([ryp]), np.array([ryp]), np.array([ryp]), np.array([e_tot_p - ep]))
+            did = (log_s[i] - lsp[0]) - (log_r[i] - lrp[0])
+            se_d = math.sqrt(var_s[i] + vsp[0] + var_r[i] + vrp[0])
+            p_d = float(2 * stats.sps.t.sf(abs(did / se_d), max(min(y[i], yp) - 1, 1)))
+            rows.append(
+                {
+                    "indicator": MELDINGEN, "name": MELDINGEN.name + "_trend", "vergelijking": "verleden",
+                    "segment_dict": sd, "n": int(y[i]), "n_ref": int(yp),
+                    "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": yp / ep * MELDINGEN.scale,
+                    "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
+                    "log_ratio": did, "se": se_d, "p": p_d,
+                }
+            )
+    return rows
+
+
+def _partner_frame(facts, start, end) -> pd.DataFrame | None:
+    """Landmark at day 30: cases registered in the window, still open on day 30 and followed that long,
+    with the partners that joined within 30 days; y = days after day 30, x = ended."""
+    zaken = _zaken(facts, start, end)
+    partners = facts.get("fct_zaak_partner")
+    if zaken is None or partners is None or partners.empty:
+        return None
+    lm = zaken[(zaken["dur"] > PARTNER_DAGEN)].copy()
+    lm["y"] = lm["dur"] - PARTNER_DAGEN
+    lm["x"] = lm["event"]
+    p = partners.copy()
+    p["_d"] = _num(p, "dagen_na_registratie")
+    early = p[p["_d"] <= PARTNER_DAGEN].groupby("zaak_id")["partner"].agg(lambda s: frozenset(map(str, s)))
+    lm["_early"] = lm["zaak_id"].map(early).apply(lambda v: v if isinstance(v, frozenset) else frozenset())
+    return normalise_dimension_columns(lm, ["zaaktype_detailsoort"])
+
+
+def _partner_tests(facts, cur, minimum: int) -> list[dict]:
+    lm = _partner_frame(facts, *cur)
+    if lm is None or lm.empty:
+        return []
+    rows = []
+    all_partners = sorted(set().union(*lm["_early"].tolist())) if len(lm) else []
+    for partner in all_partners:
+        has = lm["_early"].apply(lambda s, p=partner: p in s)
+        a, b = lm[has], lm[~has]
+        if len(a) < minimum or len(b) < minimum:
+            continue
+        c = stats.compare_sums(stats.cluster_sums(a["y"], a["x"]), stats.cluster_sums(b["y"], b["x"]))
+        if not np.isfinite(c.p_value):
+            continue
+        va = float(stats.log_ratio_variance(**stats.cluster_sums(a["y"], a["x"])))
+        lo, hi = stats.ratio_interval(c.estimate_a, va, len(a))
+        rows.append(
+            {
+                "indicator": PARTNER, "name": PARTNER.name, "vergelijking": "partner",
+                "segment_dict": {"partner": partner}, "n": len(a), "n_ref": len(b),
+                "waarde": c.estimate_a, "referentie": c.estimate_b, "ondergrens": float(lo), "bovengrens": float(hi),
+                "log_ratio": c.log_ratio, "se": c.se, "p": c.p_value,
+            }
+        )
+    return rows
+
+
+# --- pruning, ernst, sentences --------------------------------------------------------------------
+
+
+def _mask(frame: pd.DataFrame, seg: Mapping[str, str]) -> np.ndarray:
+    m = np.ones(len(frame), dtype=bool)
+    for d, v in seg.items():
+        m &= (frame[d] == v).to_numpy() if d in frame.columns else False
+    return m
+
+
+def _is_within(inner: Mapping[str, str], outer: Mapping[str, str]) -> bool:
+    """True when every pair of ``outer`` is in ``inner`` (inner is a subgroup of outer)."""
+    return all(inner.get(k) == v for k, v in outer.items())
+
+
+def _prune(cands: list[dict], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int) -> list[dict]:
+    """Echo pruning per (indicator name); see the module docstring."""
+    kept: list[dict] = []
+    by_name: dict[str, list[dict]] = {}
+    for c in cands:
+        by_name.setdefault(c["name"], []).append(c)
+    for name, group in by_name.items():
+        group.sort(key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))
+        accepted: list[dict] = []
+        frame = frames.get(name)
+        for c in group:
+            seg = c["segment_dict"]
+            overlapping = [a for a in accepted if _overlaps(seg, a["segment_dict"])]
+            if not overlapping:
+                accepted.append(c)
+                continue
+            if frame is None or c["vergelijking"] != "rest":
+                continue  # cannot re-test: an overlapping stronger signal already says it
+            outers = [a for a in overlapping if _is_within(seg, a["segment_dict"])]
+            in_c = _mask(frame, seg)
+            if outers:
+                base = _mask(frame, outers[0]["segment_dict"])
+                a_rows, b_rows = frame[in_c], frame[base & ~in_c]
+            else:
+                acc = np.zeros(len(frame), dtype=bool)
+                for a in overlapping:
+                    acc |= _mask(frame, a["segment_dict"])
+                a_rows, b_rows = frame[in_c & ~acc], frame[~in_c & ~acc]
+            if len(a_rows) < minimum or len(b_rows) < minimum:
+                continue
+            r = stats.compare_sums(stats.cluster_sums(a_rows["y"], a_rows["x"]), stats.cluster_sums(b_rows["y"], b_rows["x"]))
+            same_direction = np.sign(r.log_ratio) == np.sign(c["log_ratio"])
+            if np.isfinite(r.p_value) and r.p_value <= cutoff and same_direction and abs(r.log_ratio) >= math.log(RELEVANT_RATIO):
+                accepted.append(c)
+        kept.extend(accepted)
+    return kept
+
+
+def _overlaps(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    """Two segments overlap unless they disagree on a shared dimension."""
+    return all(a[k] == b[k] for k in set(a) & set(b))
+
+
+def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
+    """Extra words for the sentence: dominant refusal reason, Kaplan-Meier medians."""
+    base = c["indicator"].name
+    frame = frames.get(c["name"])
+    if frame is None:
+        return None
+    m = _mask(frame, c["segment_dict"])
+    if base == "weigeringen_per_toewijzing" and "reden" in frame.columns:
+        sub = frame[m & frame["reden"].notna().to_numpy()]
+        if len(sub):
+            w = sub.groupby("reden")["y"].sum()
+            if w.max() > 0:
+                return f"meest genoemde weigerreden: {w.idxmax()}"
+    if base in ("leegstandsduur", "doorlooptijd") and c["vergelijking"] == "rest" and "dur" in frame.columns:
+        med_a = stats.km_median(frame.loc[m, "dur"], frame.loc[m, "event"] > 0)[0]
+        med_b = stats.km_median(frame.loc[~m, "dur"], frame.loc[~m, "event"] > 0)[0]
+        if math.isfinite(med_a) and math.isfinite(med_b):
+            return f"mediaan (Kaplan-Meier, open gevallen meegeteld) {nl_auto(med_a)} tegen {nl_auto(med_b)} dagen"
+    return None
+
+
+def compute_signals(
+    facts: Mapping[str, pd.DataFrame],
+    periode_eind: date,
+    minimum_group_size: int = DEFAULT_MINIMUM_GROUP_SIZE,
+    window_months: int = WINDOW_MONTHS,
+    fdr_alpha: float = FDR_ALPHA,
+) -> pd.DataFrame:
+    """The published signals for the window of ``window_months`` months ending on ``periode_eind``.
+
+    Returns ``OUTPUT_COLUMNS`` (the contract's ``SIGNALEN_COLUMNS`` first), one row per signal,
+    sorted by proces, ernst and strength. Empty (with those columns) when nothing qualifies."""
+    if minimum_group_size < 1:
+        raise ValueError("minimum_group_size must be at least 1")
+    periode_eind = pd.Timestamp(periode_eind).date()
+    cur = window(periode_eind, window_months)
+    prev = window(cur[0] - timedelta(days=1), window_months)
+
+    tests: list[dict] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for ind in INDICATORS:
+        now = BUILDERS[ind.name](facts, *cur)
+        if now is None or now.empty:
+            continue
+        dims = [d for d in ind.dimensions if d in now.columns]
+        now = normalise_dimension_columns(now, dims)
+        frames[ind.name] = now
+        past = BUILDERS[ind.name](facts, *prev) if ind.trend else None
+        if past is not None:
+            past = normalise_dimension_columns(past, dims)
+        tests.extend(_test_frames(ind, now, past, minimum_group_size))
+    tests.extend(_meldingen_tests(facts, cur, prev, minimum_group_size))
+    tests.extend(_partner_tests(facts, cur, minimum_group_size))
+    lm = _partner_frame(facts, *cur)
+    if lm is not None:
+        frames[PARTNER.name] = lm
+
+    tests = [t for t in tests if np.isfinite(t["p"]) and np.isfinite(t["log_ratio"])]
+    if not tests:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OUTPUT_COLUMNS})
+    q, cutoff = stats.benjamini_hochberg([t["p"] for t in tests], alpha=fdr_alpha)
+    for t, qv in zip(tests, q, strict=True):
+        t["q"] = float(qv)
+    cands = [
+        t
+        for t in tests
+        if t["q"] < fdr_alpha and abs(t["log_ratio"]) >= math.log(RELEVANT_RATIO) and t["n"] >= minimum_group_size
+        and t["n_ref"] >= minimum_group_size
+    ]
+    kept = _prune(cands, frames, cutoff, minimum_group_size)
+
+    out = []
+    for c in kept:
+        ind: Indicator = c["indicator"]
+        segment = format_segment(c["segment_dict"])
+        verhouding = c["waarde"] / c["referentie"] if c["referentie"] else float("nan")
+        if not math.isfinite(verhouding) or verhouding <= 0:
+            continue
+        worse_if_higher = ind.higher_is_worse
+        richting = "slechter" if (c["log_ratio"] > 0) == worse_if_higher else "beter"
+        out.append(
+            {
+                "signaal_id": signaal_id(ind.proces, c["name"], segment, cur[0], cur[1]),
+                "proces": ind.proces,
+                "indicator": c["name"],
+                "segment": segment,
+                "periode_start": cur[0],
+                "periode_eind": cur[1],
+                "waarde": float(c["waarde"]),
+                "referentie": float(c["referentie"]),
+                "verhouding": float(verhouding),
+                "ondergrens": float(c["ondergrens"]),
+                "bovengrens": float(c["bovengrens"]),
+                "n": int(c["n"]),
+                "ernst": ernst(c["q"], math.exp(c["log_ratio"]), c["n"], minimum_group_size),
+                "richting": richting,
+                "toelichting": toelichting(
+                    c["name"], segment, c["waarde"], c["referentie"], verhouding, c["n"], _extra(c, frames)
+                ),
+                "signaal_sleutel": signaal_sleutel(ind.proces, c["name"], segment),
+                "vergelijking": c["vergelijking"],
+                "p_waarde": float(c["p"]),
+                "q_waarde": float(c["q"]),
+                "_strength": abs(c["log_ratio"]),
+            }
+        )
+    frame = pd.DataFrame(out)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OUTPUT_COLUMNS})
+    frame["_e"] = frame["ernst"].map({"hoog": 0, "midden": 1, "laag": 2})
+    frame = frame.sort_values(["proces", "_e", "_strength"], ascending=[True, True, False])
+    frame = frame.drop(columns=["_e", "_strength"]).reset_index(drop=True)
+    frame["n"] = frame["n"].astype("int32")
+    for c in ("periode_start", "periode_eind"):
+        frame[c] = pd.to_datetime(frame[c]).dt.date
+    return frame[list(OUTPUT_COLUMNS)]
+
+
+def _dtype(column: str):
+    t = SIGNALEN_COLUMNS.get(column)
+    if t == "DOUBLE" or column in ("p_waarde", "q_waarde"):
+        return "float64"
+    if t == "INTEGER":
+        return "int32"
+    return "object"
+
+
+def segment_of(row: Mapping) -> dict[str, str]:
+    return parse_segment(row["segment"])
