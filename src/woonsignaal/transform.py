@@ -1,0 +1,247 @@
+"""Run the dbt project in-process (``dbtRunner``) and report per-node results.
+
+One dbt process per call, never two at once on the DuckDB file: callers hold the warehouse lock
+(``woonsignaal.pipeline``). dbt gets:
+
+* project dir and profiles dir = ``settings.dbt_project_dir`` (``profiles.yml`` lives in the project),
+* target ``settings.dbt_target`` (or the ``target`` argument),
+* ``--target-path`` ``settings.dbt_dir/target`` and logs in ``settings.dbt_dir/logs``,
+* env ``WOONSIGNAAL_WAREHOUSE=settings.warehouse_path`` and ``DBT_SEND_ANONYMOUS_USAGE_STATS=false``,
+* vars ``minimum_group_size`` (from settings) plus the caller's vars (e.g. ``extractdatum``).
+
+``run_dbt_build`` also regenerates the dbt docs after a successful build (``generate_docs=True``) so the
+catalog always describes the warehouse as it was last built.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from woonsignaal.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+#: Node statuses that mean the node did what it should.
+OK_STATUSES = frozenset({"success", "pass", "skipped", "no-op"})
+WARN_STATUSES = frozenset({"warn"})
+
+_DBT_LOCK = threading.Lock()  # one dbt invocation per process at a time (dbtRunner is not re-entrant)
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    unique_id: str
+    status: str
+    message: str | None
+    execution_time: float
+    failures: int | None = None
+    resource_type: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in OK_STATUSES or self.status in WARN_STATUSES
+
+    @property
+    def name(self) -> str:
+        return self.unique_id.split(".")[-1]
+
+
+@dataclass
+class DbtRunResult:
+    command: list[str]
+    success: bool
+    nodes: list[NodeResult] = field(default_factory=list)
+    error: str | None = None  # an exception dbt raised before or outside the nodes (parse error, ...)
+    elapsed_seconds: float = 0.0
+    target_path: Path | None = None
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return [n for n in self.nodes if not n.ok]
+
+    @property
+    def warnings(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.status in WARN_STATUSES]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for n in self.nodes:
+            out[n.status] = out.get(n.status, 0) + 1
+        return out
+
+    def summary(self) -> str:
+        """Readable text: totals, then every failed node with dbt's message."""
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.counts().items())) or "geen nodes"
+        lines = [
+            f"dbt {' '.join(self.command[:1])}: {'geslaagd' if self.success else 'MISLUKT'} "
+            f"({len(self.nodes)} nodes: {counts}; {self.elapsed_seconds:.1f} s)"
+        ]
+        if self.error:
+            lines.append(f"  fout: {self.error}")
+        for n in self.failed:
+            detail = f" ({n.failures} rijen)" if n.failures else ""
+            lines.append(f"  {n.status.upper()} {n.unique_id}{detail}: {(n.message or '').strip()}")
+        for n in self.warnings:
+            lines.append(f"  WARN {n.unique_id}: {(n.message or '').strip()}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["target_path"] = str(self.target_path) if self.target_path else None
+        d["counts"] = self.counts()
+        d["failed"] = [n.unique_id for n in self.failed]
+        return d
+
+
+def _target_path(settings: Settings) -> Path:
+    return settings.dbt_dir / "target"
+
+
+def _log_path(settings: Settings) -> Path:
+    return settings.dbt_dir / "logs"
+
+
+@contextmanager
+def _dbt_env(settings: Settings) -> Iterator[None]:
+    env = {
+        "WOONSIGNAAL_WAREHOUSE": str(settings.warehouse_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _common_args(settings: Settings, target: str | None, vars: dict | None) -> list[str]:
+    all_vars = {"minimum_group_size": settings.minimum_group_size}
+    all_vars.update(vars or {})
+    return [
+        "--project-dir", str(settings.dbt_project_dir),
+        "--profiles-dir", str(settings.dbt_project_dir),
+        "--target", target or settings.dbt_target,
+        "--target-path", str(_target_path(settings)),
+        "--log-path", str(_log_path(settings)),
+        "--vars", json.dumps(all_vars, default=str),
+    ]
+
+
+def _node_result(r: Any) -> NodeResult:
+    node = getattr(r, "node", None)
+    status = getattr(r, "status", "")
+    status = getattr(status, "value", status)
+    return NodeResult(
+        unique_id=getattr(node, "unique_id", "?"),
+        status=str(status),
+        message=getattr(r, "message", None),
+        execution_time=float(getattr(r, "execution_time", 0.0) or 0.0),
+        failures=getattr(r, "failures", None),
+        resource_type=str(getattr(getattr(node, "resource_type", ""), "value", "")),
+    )
+
+
+def invoke(args: list[str], settings: Settings | None = None, target: str | None = None,
+           vars: dict | None = None) -> DbtRunResult:
+    """Run one dbt command (e.g. ``["build", "--select", "marts"]``) in-process and collect its results."""
+    import time
+
+    from dbt.cli.main import dbtRunner
+
+    settings = settings or get_settings()
+    settings.dbt_dir.mkdir(parents=True, exist_ok=True)
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    cli_args = [*args, *_common_args(settings, target, vars)]
+    seen: set[str] = set()
+
+    def on_event(event: Any) -> None:
+        # log each node's result line as it finishes (NodeFinished carries the run result)
+        try:
+            name = event.info.name
+            if name != "NodeFinished":
+                return
+            rr = event.data.run_result
+            uid = rr.node_info.get("unique_id") if hasattr(rr, "node_info") else None
+            uid = uid or event.data.node_info.unique_id
+            if uid in seen:
+                return
+            seen.add(uid)
+            status = event.data.node_info.node_status
+            level = logging.INFO if status in OK_STATUSES else logging.WARNING if status in WARN_STATUSES \
+                else logging.ERROR
+            log.log(level, "dbt %s %s (%.2f s)", status, uid, rr.execution_time)
+        except Exception:  # noqa: BLE001 - logging must never break the run
+            pass
+
+    started = time.perf_counter()
+    with _DBT_LOCK, _dbt_env(settings):
+        runner = dbtRunner(callbacks=[on_event])
+        res = runner.invoke(cli_args)
+    elapsed = time.perf_counter() - started
+
+    nodes: list[NodeResult] = []
+    result_obj = res.result
+    if result_obj is not None and hasattr(result_obj, "results"):
+        nodes = [_node_result(r) for r in result_obj.results]
+    error = None
+    if res.exception is not None:
+        error = f"{type(res.exception).__name__}: {res.exception}"
+    success = bool(res.success) and error is None and not any(not n.ok for n in nodes)
+    out = DbtRunResult(command=cli_args, success=success, nodes=nodes, error=error,
+                       elapsed_seconds=elapsed, target_path=_target_path(settings))
+    (log.info if success else log.error)("%s", out.summary())
+    return out
+
+
+def run_dbt_build(settings: Settings | None = None, select: str | None = None, vars: dict | None = None,
+                  target: str | None = None, generate_docs: bool = True) -> DbtRunResult:
+    """``dbt build`` (seeds, models, tests) of the whole project or of ``select``.
+
+    After a successful full build the docs are regenerated (``dbt docs generate``) into
+    ``settings.dbt_dir/target``; a docs failure is logged, never fails the build.
+    """
+    settings = settings or get_settings()
+    args = ["build"]
+    if select:
+        args += ["--select", select]
+    result = invoke(args, settings, target=target, vars=vars)
+    if result.success and generate_docs:
+        try:
+            run_dbt_docs_generate(settings, vars=vars, target=target)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("dbt docs generate mislukt: %s", exc)
+    return result
+
+
+def run_dbt_seed(settings: Settings | None = None, vars: dict | None = None,
+                 target: str | None = None) -> DbtRunResult:
+    """Load the seeds (code lists) only; ``run_dbt_build`` does this too."""
+    return invoke(["seed"], settings, target=target, vars=vars)
+
+
+def run_dbt_docs_generate(settings: Settings | None = None, vars: dict | None = None,
+                          target: str | None = None) -> Path:
+    """Generate the dbt docs (manifest + catalog + index.html) into ``settings.dbt_dir/target``.
+
+    Returns the path of ``index.html`` (open it in a browser, or ``dbt docs serve``).
+    """
+    settings = settings or get_settings()
+    result = invoke(["docs", "generate"], settings, target=target, vars=vars)
+    index = _target_path(settings) / "index.html"
+    if not result.success or not index.exists():
+        raise RuntimeError(f"dbt docs generate mislukt:\n{result.summary()}")
+    return index
