@@ -35,7 +35,7 @@ status: venv
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: venv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf var test-artifacts .pytest_cache

@@ -32,6 +32,8 @@ ENV_DEMO = "WOONSIGNAAL_DEMO"
 ENV_MIN_GROUP = "WOONSIGNAAL_MIN_GROEPSGROOTTE"
 ENV_WEBHOOK = "WOONSIGNAAL_ALERT_WEBHOOK"
 ENV_DBT_TARGET = "WOONSIGNAAL_DBT_TARGET"
+ENV_DBT_PROJECT = "WOONSIGNAAL_DBT_PROJECT"
+ENV_EXPECTATIONS = "WOONSIGNAAL_EXPECTATIONS"
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,11 +103,11 @@ class Settings:
 
     @property
     def dbt_project_dir(self) -> Path:
-        return Path(os.environ.get("WOONSIGNAAL_DBT_PROJECT", PROJECT_ROOT / "dbt_project"))
+        return Path(os.environ.get(ENV_DBT_PROJECT, PROJECT_ROOT / "dbt_project"))
 
     @property
     def expectations_dir(self) -> Path:
-        return Path(os.environ.get("WOONSIGNAAL_EXPECTATIONS", PROJECT_ROOT / "expectations"))
+        return Path(os.environ.get(ENV_EXPECTATIONS, PROJECT_ROOT / "expectations"))
 
     # --- secrets -------------------------------------------------------------------------------
     @property
