@@ -1,0 +1,56 @@
+{#- Ledger movements per contract per calendar month: by booking month (what was booked) and by due
+    month (what fell due). Both are summed cumulatively in fct_contract_maand. -#}
+with
+
+boekingen as (
+    select * from {{ ref('int_boekingen') }}
+),
+
+geboekt as (
+    select
+        overeenkomst_id,
+        {{ maand_start('boekdatum') }} as maand,
+        sum(case when boeking_groep = 'gefactureerd' then bedrag else 0 end) as gefactureerd_euro,
+        -sum(case when boeking_groep = 'betaling' then bedrag else 0 end) as betaald_euro,
+        sum(case when boeking_groep = 'correctie' then bedrag else 0 end) as correctie_euro,
+        sum(case when boeking_detailsoort = 'PRO' then bedrag else 0 end) as huur_euro,
+        sum(bedrag) as mutatie_euro,
+        cast(0 as decimal(14, 2)) as vervallen_mutatie_euro,
+        count(*) as boekingen_aantal
+    from boekingen
+    group by overeenkomst_id, {{ maand_start('boekdatum') }}
+),
+
+vervallen as (
+    select
+        overeenkomst_id,
+        {{ maand_start('verval_effectief') }} as maand,
+        0 as gefactureerd_euro,
+        0 as betaald_euro,
+        0 as correctie_euro,
+        0 as huur_euro,
+        0 as mutatie_euro,
+        sum(bedrag) as vervallen_mutatie_euro,
+        0 as boekingen_aantal
+    from boekingen
+    group by overeenkomst_id, {{ maand_start('verval_effectief') }}
+),
+
+beide as (
+    select * from geboekt
+    union all
+    select * from vervallen
+)
+
+select
+    overeenkomst_id,
+    maand,
+    sum(gefactureerd_euro) as gefactureerd_euro,
+    sum(betaald_euro) as betaald_euro,
+    sum(correctie_euro) as correctie_euro,
+    sum(huur_euro) as huur_euro,
+    sum(mutatie_euro) as mutatie_euro,
+    sum(vervallen_mutatie_euro) as vervallen_mutatie_euro,
+    sum(boekingen_aantal) as boekingen_aantal
+from beide
+group by overeenkomst_id, maand
