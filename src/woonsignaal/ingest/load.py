@@ -1,0 +1,536 @@
+"""Load one delivery into the raw layer: verify, parse, quarantine, validate, merge in one transaction.
+
+Order (nothing touches the warehouse before the last step):
+
+1. ``read_manifest`` and the warehouse's ``raw.leveringen``: the same delivery again is a no-op, an
+   older version of a loaded one or a delivery older than the latest loaded one is refused.
+2. ``verify_files``: every listed file present, sha256 and UTF-8 (row counts follow from the parse).
+3. ``parse_delivery`` into a scratch DuckDB file under ``settings.build_dir``: typed, pseudonymised,
+   faulty rows in quarantine. Row counts against the manifest, the quarantine threshold.
+4. Great Expectations raw suites (``expectations/raw/<file>.json``) on the scratch tables.
+5. One transaction on the warehouse: undo an earlier load of the same extractdatum (re-sent
+   delivery), merge snapshots (history per extractdatum), upsert events (latest ``gewijzigd_op``
+   wins), apply ``verwijderingen``, write ``raw.quarantaine`` and ``raw.leveringen``. Any error rolls
+   the whole transaction back.
+
+See ``docs/ingest.md`` for the fault classes and the raw layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from woonsignaal.contract import FILES, ColumnType, ContractFile, FileKind, SOORT_DELTA
+from woonsignaal.ingest.errors import DeliveryRejected
+from woonsignaal.ingest.landing import _as_naive_utc
+from woonsignaal.ingest.parse import ParsedFile, lit, parse_delivery, q
+from woonsignaal.ingest.pseudonymise import install_key
+from woonsignaal.ingest.verify import Manifest, read_manifest, row_count_problem, verify_files
+from woonsignaal.raw_schema import RAW_SCHEMA, create_raw_tables, raw_columns, stored_column_name
+
+log = logging.getLogger(__name__)
+
+#: A file with more quarantined rows than this fraction (and more than the minimum) fails the run.
+QUARANTINE_FATAL_FRACTION = 0.05
+QUARANTINE_FATAL_MIN_ROWS = 10
+#: Internal bookkeeping of the ingest (undo information for a re-sent delivery); not for dbt.
+INGEST_SCHEMA = "ingest"
+_LISTED = 5
+
+
+@dataclass
+class FileCounts:
+    geleverd: int = 0  # data rows in the file (= manifest rijen)
+    geladen: int = 0  # rows accepted into the raw layer
+    quarantaine: int = 0  # rows in raw.quarantaine
+
+
+@dataclass
+class LoadResult:
+    extractdatum: date
+    aangemaakt_op: datetime
+    soort: str
+    status: str  # "geladen", "vervangen" (re-sent) or "al geladen" (no-op)
+    files: dict[str, FileCounts] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    fatal_faults: list[str] = field(default_factory=list)  # always empty on a returned result
+    gx_summary: str = ""
+    seconds: float = 0.0
+
+    @property
+    def geleverd(self) -> int:
+        return sum(f.geleverd for f in self.files.values())
+
+    @property
+    def geladen(self) -> int:
+        return sum(f.geladen for f in self.files.values())
+
+    @property
+    def quarantaine(self) -> int:
+        return sum(f.quarantaine for f in self.files.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "extractdatum": self.extractdatum.isoformat(),
+            "aangemaakt_op": self.aangemaakt_op.isoformat(),
+            "soort": self.soort,
+            "status": self.status,
+            "files": {k: asdict(v) for k, v in self.files.items()},
+            "rijen_geleverd": self.geleverd,
+            "rijen_geladen": self.geladen,
+            "rijen_quarantaine": self.quarantaine,
+            "warnings": list(self.warnings),
+            "fatal_faults": list(self.fatal_faults),
+            "gx_summary": self.gx_summary,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def summary(self) -> str:
+        head = (
+            f"{self.extractdatum.isoformat()} ({self.soort}) {self.status}: {self.geleverd} rows delivered, "
+            f"{self.geladen} loaded, {self.quarantaine} quarantined in {self.seconds:.1f} s"
+        )
+        return "\n".join([head, *(f"warning: {w}" for w in self.warnings)])
+
+
+# --- warehouse state ---------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    loaded: dict[date, datetime]
+    previous_counts: dict[str, int]
+
+
+def _warehouse_state(warehouse: Path) -> _State:
+    if not warehouse.exists():
+        return _State({}, {})
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = {
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?", [RAW_SCHEMA]
+            ).fetchall()
+        }
+        if "leveringen" not in tables:
+            return _State({}, {})
+        loaded = dict(con.execute("select extractdatum, aangemaakt_op from raw.leveringen").fetchall())
+        counts = {}
+        for f in FILES:
+            if f.kind is FileKind.SNAPSHOT and f.name in tables:
+                counts[f.name] = con.execute(
+                    f"select count(*) from raw.{f.name} where _geldig_tot is null"
+                ).fetchone()[0]
+        return _State(loaded, counts)
+    finally:
+        con.close()
+
+
+def _check_order(manifest: Manifest, state: _State) -> str | None:
+    """Refuse or skip by the deliveries already loaded. Returns "al geladen", "vervangen" or None."""
+    d = manifest.extractdatum
+    new = _as_naive_utc(manifest.aangemaakt_op)
+    if d in state.loaded:
+        old = state.loaded[d]
+        if new == old:
+            return "al geladen"
+        if new < old:
+            raise DeliveryRejected(
+                f"{d.isoformat()} was already loaded from a newer delivery (aangemaakt_op {old.isoformat()} UTC); "
+                f"this one was made at {new.isoformat()} UTC and is ignored",
+                d,
+            )
+    latest = max(state.loaded) if state.loaded else None
+    if latest is not None and d < latest:
+        kind = "a re-sent delivery" if d in state.loaded else "a delivery"
+        raise DeliveryRejected(
+            f"{kind} for {d.isoformat()} arrived after {latest.isoformat()} was loaded; deliveries load in "
+            f"extractdatum order, so it cannot be merged into the history. Rebuild the raw layer from "
+            f"{d.isoformat()}: move the warehouse aside and load the landing folders again (the last "
+            f"volledig delivery on or before {d.isoformat()} and every later one)",
+            d,
+        )
+    return "vervangen" if d in state.loaded else None
+
+
+# --- merge SQL ---------------------------------------------------------------------------------
+
+
+def _business(file: ContractFile) -> list[str]:
+    return [stored_column_name(file, c.name) for c in file.stored_columns]
+
+
+def _keys(file: ContractFile) -> list[str]:
+    return [stored_column_name(file, k) for k in file.key]
+
+
+def _on(a: str, b: str, keys: list[str]) -> str:
+    return " and ".join(f"{a}.{q(k)} = {b}.{q(k)}" for k in keys)
+
+
+def _key_text(alias: str, keys: list[str]) -> str:
+    parts = [f"coalesce({alias}.{q(k)}::varchar, '')" for k in keys]
+    return parts[0] if len(parts) == 1 else "concat_ws('|', " + ", ".join(parts) + ")"
+
+
+def _ensure_ingest_tables(con) -> None:
+    con.execute(f"create schema if not exists {INGEST_SCHEMA}")
+    for f in FILES:
+        if f.kind is FileKind.EVENT:
+            con.execute(
+                f"create table if not exists {INGEST_SCHEMA}.vervangen_{f.name} as "
+                f"select *, null::date as _vervangen_door from {RAW_SCHEMA}.{f.name} limit 0"
+            )
+
+
+def _undo(con, d: date) -> None:
+    """Remove everything the load of extractdatum ``d`` (the latest one) did."""
+    D = f"DATE {lit(d.isoformat())}"
+    for f in FILES:
+        t = f"{RAW_SCHEMA}.{f.name}"
+        if f.kind is FileKind.SNAPSHOT:
+            con.execute(f"delete from {t} where _geldig_vanaf = {D}")
+            con.execute(f"update {t} set _geldig_tot = null where _geldig_tot = {D}")
+        elif f.kind is FileKind.EVENT:
+            v = f"{INGEST_SCHEMA}.vervangen_{f.name}"
+            keys = _keys(f)
+            con.execute(
+                f"delete from {t} where _extractdatum = {D} or exists "
+                f"(select 1 from {v} v where v._vervangen_door = {D} and {_on('v', t, keys)})"
+            )
+            cols = ", ".join(q(c) for c in raw_columns(f))
+            con.execute(f"insert into {t} ({cols}) select {cols} from {v} where _vervangen_door = {D}")
+            con.execute(f"delete from {v} where _vervangen_door = {D}")
+        elif f.kind is FileKind.DELETIONS:
+            con.execute(f"delete from {t} where _extractdatum = {D}")
+    con.execute(f"delete from {RAW_SCHEMA}.quarantaine where extractdatum = {D}")
+    con.execute(f"delete from {RAW_SCHEMA}.leveringen where extractdatum = {D}")
+
+
+def _merge_snapshot(con, f: ContractFile, d: date) -> None:
+    D = f"DATE {lit(d.isoformat())}"
+    t, s = f"{RAW_SCHEMA}.{f.name}", f"s.{f.name}"
+    keys, business = _keys(f), _business(f)
+    # close the current version of keys that changed or disappeared (quarantined keys keep theirs)
+    con.execute(
+        f"""update {t} set _geldig_tot = {D}
+        where _geldig_tot is null
+          and not exists (select 1 from {s} n where {_on('n', t, keys)} and n._rij_hash = {t}._rij_hash)
+          and {_key_text(t, keys)} not in (select sleutel from s._qkeys_{f.name})"""
+    )
+    cols = business + ["_extractdatum", "_bronbestand", "_regelnummer", "_geldig_vanaf", "_geldig_tot", "_rij_hash"]
+    sel = [f"n.{q(c)}" for c in business] + [
+        D,
+        lit(f"{d.isoformat()}/{f.filename}"),
+        "n._regelnummer",
+        D,
+        "null",
+        "n._rij_hash",
+    ]
+    con.execute(
+        f"""insert into {t} ({', '.join(q(c) for c in cols)})
+        select {', '.join(sel)} from {s} n
+        where not exists (select 1 from {t} r where r._geldig_tot is null and {_on('r', 'n', keys)}
+                          and r._rij_hash = n._rij_hash)"""
+    )
+
+
+def _merge_event(con, f: ContractFile, d: date) -> int:
+    """Upsert by key; the latest gewijzigd_op wins. Returns the number of stale rows not applied."""
+    D = f"DATE {lit(d.isoformat())}"
+    t, s, v = f"{RAW_SCHEMA}.{f.name}", f"s.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
+    keys, business = _keys(f), _business(f)
+    cols = business + ["_extractdatum", "_bronbestand", "_regelnummer", "_verwijderd_op"]
+    sel = [f"n.{q(c)}" for c in business] + [D, lit(f"{d.isoformat()}/{f.filename}"), "n._regelnummer", "null"]
+    insert = f"insert into {t} ({', '.join(q(c) for c in cols)}) select {', '.join(sel)} from "
+    if con.execute(f"select count(*) from (select 1 from {t} limit 1)").fetchone()[0] == 0:
+        con.execute(insert + f"{s} n")
+        return 0
+    nonkey = [c for c in business if c not in keys]
+    differs = f"row({', '.join('n.' + q(c) for c in nonkey)}) is distinct from row({', '.join('o.' + q(c) for c in nonkey)})"
+    con.execute(
+        f"""create or replace temp table _new as select n.* from {s} n left join {t} o on {_on('n', 'o', keys)}
+        where o.{q(keys[0])} is null or n.gewijzigd_op > o.gewijzigd_op
+           or (n.gewijzigd_op = o.gewijzigd_op and o._verwijderd_op is null and {differs})"""
+    )
+    rcols = ", ".join(q(c) for c in raw_columns(f))
+    con.execute(
+        f"insert into {v} select {rcols}, {D} from {t} o where o._extractdatum <> {D} "
+        f"and exists (select 1 from _new n where {_on('n', 'o', keys)})"
+    )
+    con.execute(f"delete from {t} where exists (select 1 from _new n where {_on('n', t, keys)})")
+    con.execute(insert + "_new n")
+    n_new = con.execute("select count(*) from _new").fetchone()[0]
+    n_all = con.execute(f"select count(*) from {s}").fetchone()[0]
+    con.execute("drop table _new")
+    return n_all - n_new
+
+
+def _deletion_key_parts(f: ContractFile) -> list[str]:
+    """SQL typing each '|'-part of verwijderingen.sleutel like the key column it names."""
+    out = []
+    for i, k in enumerate(f.key):
+        part = f"string_split(w.sleutel, '|')[{i + 1}]"
+        col = f.column(k)
+        if col.type is ColumnType.DATE:
+            part = f"try_strptime(trim({part}), '%d-%m-%Y')::date"
+        elif col.type is ColumnType.INTEGER:
+            part = f"try_cast(trim({part}) as integer)"
+        else:
+            part = f"trim({part})"
+        out.append(f"{part} as {q(stored_column_name(f, k))}")
+    return out
+
+
+def _apply_deletions(con, d: date) -> list[str]:
+    D = f"DATE {lit(d.isoformat())}"
+    warnings = []
+    cols = ["tabel", "sleutel", "verwijderd_op", "_extractdatum", "_bronbestand", "_regelnummer"]
+    con.execute(
+        f"insert into {RAW_SCHEMA}.verwijderingen ({', '.join(cols)}) "
+        f"select tabel, sleutel, verwijderd_op, {D}, {lit(d.isoformat() + '/verwijderingen.csv')}, _regelnummer "
+        f"from s.verwijderingen"
+    )
+    for f in FILES:
+        if f.kind is not FileKind.EVENT:
+            continue
+        n = con.execute(f"select count(*) from s.verwijderingen where tabel = {lit(f.name)}").fetchone()[0]
+        if not n:
+            continue
+        t, v = f"{RAW_SCHEMA}.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
+        keys = _keys(f)
+        con.execute(
+            f"create or replace temp table _del as select {', '.join(_deletion_key_parts(f))}, "
+            f"max(w.verwijderd_op) as verwijderd_op from s.verwijderingen w where w.tabel = {lit(f.name)} group by all"
+        )
+        match = f"{_on('x', t, keys)} and {t}._verwijderd_op is null and x.verwijderd_op >= {t}.gewijzigd_op"
+        rcols = ", ".join(q(c) for c in raw_columns(f))
+        con.execute(
+            f"insert into {v} select {rcols}, {D} from {t} where {t}._extractdatum <> {D} "
+            f"and exists (select 1 from _del x where {match})"
+        )
+        applied = con.execute(
+            f"update {t} set _verwijderd_op = x.verwijderd_op from _del x where {match}"
+        ).fetchone()[0]
+        if applied < n:
+            warnings.append(
+                f"verwijderingen.csv: {n - applied} of {n} deletion(s) for {f.name} matched no current row "
+                f"(unknown key, already deleted, or changed after the deletion)"
+            )
+        con.execute("drop table _del")
+    return warnings
+
+
+def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str | None) -> list[str]:
+    d = manifest.extractdatum
+    D = f"DATE {lit(d.isoformat())}"
+    warnings: list[str] = []
+    if status == "vervangen":
+        _undo(con, d)
+    else:
+        for f in FILES:
+            if f.kind is FileKind.EVENT:  # undo information is kept for the latest load only
+                con.execute(f"delete from {INGEST_SCHEMA}.vervangen_{f.name} where _vervangen_door < {D}")
+    for f in FILES:
+        if f.kind is FileKind.REFERENCE:
+            cols = [c.name for c in f.stored_columns]
+            con.execute(f"delete from {RAW_SCHEMA}.referentiedata")
+            con.execute(
+                f"insert into {RAW_SCHEMA}.referentiedata ({', '.join(q(c) for c in cols)}, _extractdatum, _bronbestand, _regelnummer) "
+                f"select {', '.join(q(c) for c in cols)}, {D}, {lit(d.isoformat() + '/' + f.filename)}, _regelnummer "
+                f"from s.referentiedata"
+            )
+        elif f.kind is FileKind.SNAPSHOT:
+            _merge_snapshot(con, f, d)
+        elif f.kind is FileKind.EVENT:
+            stale = _merge_event(con, f, d)
+            if stale:
+                warnings.append(
+                    f"{f.filename}: {stale} row(s) older than (or equal to) the version already loaded; kept the loaded one"
+                )
+    warnings += _apply_deletions(con, d)
+    con.execute(
+        f"insert into {RAW_SCHEMA}.quarantaine (extractdatum, bestand, regelnummer, kolom, reden, fataal, geregistreerd_op) "
+        f"select {D}, bestand, regelnummer, kolom, reden, false, now()::timestamp from s._quarantaine"
+    )
+    tot = [sum(getattr(p, a) for p in parsed.values()) for a in ("geleverd", "geladen", "quarantaine")]
+    con.execute(
+        f"insert into {RAW_SCHEMA}.leveringen values (?, ?, ?, ?, ?, ?, now()::timestamp, ?, ?, ?)",
+        [
+            d,
+            _as_naive_utc(manifest.aangemaakt_op),
+            manifest.soort,
+            manifest.bron,
+            manifest.corporatie,
+            manifest.contract_versie,
+            *tot,
+        ],
+    )
+    return warnings
+
+
+# --- the load ----------------------------------------------------------------------------------
+
+
+def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) -> list[str]:
+    problems = []
+    for name, pf in parsed.items():
+        if name == "referentiedata" or not pf.geleverd:
+            continue
+        if pf.quarantaine > QUARANTINE_FATAL_MIN_ROWS and pf.quarantaine > QUARANTINE_FATAL_FRACTION * pf.geleverd:
+            first = con.execute(
+                f"select regelnummer, kolom, reden from _quarantaine where bestand = {lit(manifest.bestanden[name].naam)} "
+                f"order by regelnummer limit {_LISTED}"
+            ).fetchall()
+            listed = "; ".join(f"line {r}, {k}: {why}" for r, k, why in first)
+            problems.append(
+                f"{manifest.bestanden[name].naam}: {pf.quarantaine} of {pf.geleverd} rows have faults "
+                f"(more than {QUARANTINE_FATAL_FRACTION:.0%}): {listed}"
+            )
+    return problems
+
+
+def _previous_counts_table(con, state: _State, manifest: Manifest) -> None:
+    """Tables the raw suites read beside the parsed files."""
+    con.execute("create or replace table _levering as select ?::date as extractdatum, ?::varchar as soort",
+                [manifest.extractdatum, manifest.soort])
+    con.execute("create or replace table _vorige_levering (bestand varchar, rijen bigint)")
+    for name, n in state.previous_counts.items():
+        con.execute("insert into _vorige_levering values (?, ?)", [name, n])
+
+
+def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
+    """Load the delivery in folder ``path`` into the raw layer of ``settings.warehouse_path``.
+
+    Raises :class:`DeliveryRejected` (warehouse unchanged) when the delivery is refused, and
+    ``ConfigurationError`` when no pseudonymisation key is configured outside the demo.
+    ``gx=False`` skips the Great Expectations suites (tests of the SQL checks only).
+    """
+    import duckdb
+
+    from woonsignaal.settings import get_settings
+
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    key = settings.pseudonymisation_key  # refuses to run without one outside the demo
+    path = Path(path)
+    manifest = read_manifest(path)
+    warehouse = settings.warehouse_path
+    state = _warehouse_state(warehouse)
+    status = _check_order(manifest, state)
+    if status == "al geladen":
+        return LoadResult(
+            manifest.extractdatum, manifest.aangemaakt_op, manifest.soort, "al geladen",
+            warnings=[f"{manifest.extractdatum.isoformat()} with this aangemaakt_op is already loaded; nothing done"],
+            seconds=time.perf_counter() - started,
+        )
+    verify_files(manifest, rows=False)
+
+    scratch_dir = settings.build_dir / "ingest"
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    scratch = scratch_dir / f"{manifest.extractdatum.isoformat()}.duckdb"
+    _remove_db(scratch)
+    try:
+        con = duckdb.connect(str(scratch))
+        try:
+            install_key(con, key)
+            parsed = parse_delivery(con, manifest)
+            problems = [p for pf in parsed.values() for p in pf.problems]
+            if not problems:
+                for name, pf in parsed.items():
+                    mf = manifest.bestanden[name]
+                    if pf.geleverd != mf.rijen:
+                        problems.append(row_count_problem(mf.naam, mf.rijen, pf.geleverd))
+            if not problems:
+                problems = _fatal_row_faults(con, parsed, manifest)
+            if problems:
+                raise DeliveryRejected(problems, manifest.extractdatum)
+            _previous_counts_table(con, state, manifest)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+
+        warnings = list(manifest.warnings)
+        if state.loaded:
+            last = max(state.loaded)
+            if (manifest.extractdatum - last).days > 1 and status is None:
+                warnings.append(
+                    f"gap: no delivery between {last.isoformat()} and {manifest.extractdatum.isoformat()} "
+                    f"({(manifest.extractdatum - last).days - 1} night(s) missing); loaded anyway"
+                )
+        elif manifest.soort == SOORT_DELTA:
+            warnings.append("first delivery loaded is a delta: event history before it is missing")
+        for pf in parsed.values():
+            warnings += pf.warnings
+
+        gx_summary = ""
+        if gx:
+            from woonsignaal.quality import validate
+
+            report = validate(
+                scratch,
+                settings.expectations_dir / "raw",
+                tables=[f.name for f in FILES],
+                run_name=f"raw-{manifest.extractdatum.isoformat()}",
+                settings=settings,
+            )
+            gx_summary = report.summary()
+            if not report.success:
+                raise DeliveryRejected(
+                    [f"Great Expectations raw suites failed: {x}" for x in report.failure_lines()],
+                    manifest.extractdatum,
+                )
+
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        wcon = duckdb.connect(str(warehouse))
+        try:
+            create_raw_tables(wcon)
+            _ensure_ingest_tables(wcon)
+            wcon.execute(f"attach {lit(str(scratch))} as s (read_only)")
+            wcon.execute("begin transaction")
+            try:
+                warnings += _merge(wcon, manifest, parsed, status)
+                wcon.execute("commit")
+            except BaseException:
+                wcon.execute("rollback")
+                raise
+            finally:
+                pass
+            wcon.execute("detach s")
+        finally:
+            wcon.close()
+    finally:
+        _remove_db(scratch)
+
+    result = LoadResult(
+        manifest.extractdatum,
+        manifest.aangemaakt_op,
+        manifest.soort,
+        status or "geladen",
+        files={n: FileCounts(p.geleverd, p.geladen, p.quarantaine) for n, p in parsed.items()},
+        warnings=warnings,
+        gx_summary=gx_summary,
+        seconds=time.perf_counter() - started,
+    )
+    log.info("%s", result.summary())
+    return result
+
+
+def _remove_db(p: Path) -> None:
+    for x in (p, p.with_name(p.name + ".wal")):
+        if x.exists():
+            x.unlink()
+    tmp = p.with_name(p.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+__all__ = ["FileCounts", "LoadResult", "load_delivery", "QUARANTINE_FATAL_FRACTION", "QUARANTINE_FATAL_MIN_ROWS"]

@@ -1,0 +1,539 @@
+"""Parse a verified delivery into a scratch DuckDB: dialect, columns, types, row faults, pseudonyms.
+
+Per contract file:
+
+1. The header is read and matched to the contract's columns case-insensitively. A missing required
+   column refuses the file (fatal, naming the column); a missing optional column is loaded as empty
+   and reported; an extra column is reported and not loaded.
+2. DuckDB's ``read_csv`` reads the file as text (``;``, ``"`` quoting with doubled quotes and line
+   breaks, BOM, CRLF/LF) into a temporary table with the record number ``_rij`` (1 = first data row)
+   and the physical line ``_regelnummer`` where the record starts (header = line 1; differs from
+   ``_rij + 1`` when quoted fields hold line breaks). Structurally broken records (wrong number of
+   fields) make the file fatal: when the structure is broken no field can be trusted.
+3. Each row is checked in SQL: required fields, dates ``dd-mm-jjjj``, timestamps, decimal comma,
+   integers, ``J``/``N``, codes against referentiedata (plus the contract's eigen lijsten), and
+   duplicate keys within the delivery. A faulty row goes to ``_quarantaine`` (one row per fault:
+   file, line, column, reason) and not further. Reasons never hold the value of a personal-data column.
+4. The remaining rows are typed into ``main.<file>`` with the raw layer's business columns:
+   ``Pii.DROP`` columns are never selected, ``Pii.HASH`` columns become ``<name>_hash`` and
+   ``Pii.PSEUDONYMISE`` columns hold the keyed hash.
+
+``referentiedata`` is parsed leniently: malformed dates become empty and duplicates stay, both
+reported as warnings, never fatal (it is the real VERA file).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from woonsignaal.contract import (
+    BOOLEAN_FALSE,
+    BOOLEAN_TRUE,
+    CSV_DELIMITER,
+    CSV_QUOTE,
+    DATE_FORMAT,
+    EIGEN_LIJSTEN,
+    FILES,
+    TIMESTAMP_FORMAT,
+    Column,
+    ColumnType,
+    ContractFile,
+    FileKind,
+    Pii,
+)
+from woonsignaal.ingest.pseudonymise import pseudonymise_sql
+from woonsignaal.raw_schema import SNAPSHOT_HISTORY_COLUMNS, raw_columns, stored_column_name
+
+#: The date a row's codes must be valid on (contract section 6); files not named use extractdatum.
+ROW_DATE_COLUMN: dict[str, str] = {
+    "eenheidstatussen": "begindatum",
+    "huurovereenkomsten": "begindatum",
+    "publicaties": "begindatum",
+    "aanbiedingen": "datum",
+    "zaken": "registratiedatum",
+    "zaakstatussen": "begindatum",
+    "zaakbetrokkenen": "betrokken_vanaf",
+    "boekingen": "boekdatum",
+    "incassoacties": "datum",
+    "betalingsregelingen": "afspraakdatum",
+}
+
+_MAX_LISTED = 5  # lines named per summary message
+
+
+def q(name: str) -> str:
+    """Quote an identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def read_csv_sql(path: Path, names: list[str] | None = None, rejects: str | None = None) -> str:
+    """``read_csv(...)`` with the contract's dialect, every column as text."""
+    opts = [
+        lit(str(path)),
+        f"delim={lit(CSV_DELIMITER)}",
+        f"quote={lit(CSV_QUOTE)}",
+        f"escape={lit(CSV_QUOTE)}",
+        "header=true",
+        "all_varchar=true",
+        "encoding='utf-8'",
+    ]
+    if names is not None:
+        opts.append("names=[" + ", ".join(lit(n) for n in names) + "]")
+    if rejects is not None:
+        opts += ["store_rejects=true", f"rejects_table={lit(rejects)}", f"rejects_scan={lit(rejects + '_scan')}"]
+    return "read_csv(" + ", ".join(opts) + ")"
+
+
+@dataclass
+class ParsedFile:
+    name: str
+    geleverd: int = 0  # data rows in the file
+    geladen: int = 0  # rows in the scratch table (to be merged)
+    quarantaine: int = 0  # rows with at least one fault
+    warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # fatal for the delivery
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def read_header(path: Path) -> list[str]:
+    """The header fields of a CSV (BOM stripped), parsed with the contract's dialect."""
+    with open(path, "rb") as fh:
+        raw = fh.read(1 << 20)
+    text = raw.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text), delimiter=CSV_DELIMITER, quotechar=CSV_QUOTE)
+    try:
+        return next(reader)
+    except StopIteration:
+        return []
+
+
+def match_header(file: ContractFile, header: list[str]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Map header fields to contract columns case-insensitively.
+
+    Returns (names for read_csv, missing required, missing optional, extra columns).
+    """
+    wanted = {c.name for c in file.columns}
+    names: list[str] = []
+    seen: set[str] = set()
+    extra: list[str] = []
+    for i, h in enumerate(header):
+        key = h.strip().lower()
+        if key in wanted and key not in seen:
+            names.append(key)
+            seen.add(key)
+        else:
+            names.append(f"_extra_{i}")
+            extra.append(h.strip() or f"(column {i + 1} without a name)")
+    missing_req = [c.name for c in file.columns if c.required and c.name not in seen]
+    missing_opt = [c.name for c in file.columns if not c.required and c.name not in seen]
+    return names, missing_req, missing_opt, extra
+
+
+# --- per-type SQL ------------------------------------------------------------------------------
+
+
+def _value(col: Column, src: str) -> str:
+    """The delivered text of a column, empty -> NULL (codes, ids and typed values trimmed)."""
+    if col.type is ColumnType.TEXT:
+        return f"nullif({src}, '')"
+    return f"nullif(trim({src}), '')"
+
+
+def _date(v: str) -> str:
+    return f"try_strptime({v}, {lit(DATE_FORMAT)})::date"
+
+
+def typed_sql(col: Column, src: str) -> str:
+    """SQL turning the text ``src`` into the column's warehouse type (NULL when unparseable)."""
+    v = _value(col, src)
+    t = col.type
+    if t is ColumnType.DATE:
+        return f"case when length({v}) = 10 then {_date(v)} end"
+    if t is ColumnType.TIMESTAMP:
+        return (
+            f"case length({v}) when 19 then try_strptime({v}, {lit(TIMESTAMP_FORMAT)}) "
+            f"when 10 then try_strptime({v}, {lit(DATE_FORMAT)}) end"
+        )
+    if t is ColumnType.DECIMAL:
+        return f"case when not contains({v}, '.') then try_cast(replace({v}, ',', '.') as decimal(14,2)) end"
+    if t is ColumnType.INTEGER:
+        return f"try_cast({v} as integer)"
+    if t is ColumnType.BOOLEAN:
+        return (
+            f"case upper({v}) when {lit(BOOLEAN_TRUE)} then true "
+            f"when {lit(BOOLEAN_FALSE)} then false end"
+        )
+    if col.pii in (Pii.HASH, Pii.PSEUDONYMISE):
+        return pseudonymise_sql(src, col)
+    return v
+
+
+_EXPECTED = {
+    ColumnType.DATE: "date (expected dd-mm-jjjj)",
+    ColumnType.TIMESTAMP: "timestamp (expected dd-mm-jjjj uu:mm:ss)",
+    ColumnType.DECIMAL: "amount (expected decimal comma, no thousands separator, e.g. -1234,56)",
+    ColumnType.INTEGER: "whole number",
+    ColumnType.BOOLEAN: "J/N value",
+}
+
+
+def _shown(col: Column, v: str) -> str:
+    """SQL for how a faulty value appears in a reason: quoted, cut, or withheld for personal data."""
+    if col.pii is not None:
+        return "' (value withheld: personal data)'"
+    return f"' ' || chr(39) || left({v}, 40) || chr(39)"
+
+
+def fault_checks(file: ContractFile, present: set[str], codes_table: str) -> list[tuple[str, str, str]]:
+    """(column, condition SQL, reason SQL) for every row-level check of a file."""
+    checks: list[tuple[str, str, str]] = []
+    for col in file.columns:
+        if col.name not in present:
+            continue
+        src = q(col.name)
+        v = _value(col, src)
+        if col.required:
+            checks.append((col.name, f"{v} is null", lit("required field is empty")))
+        if col.type in _EXPECTED:
+            cond = f"{v} is not null and ({typed_sql(col, src)}) is null"
+            reason = f"{lit('unparseable ' + _EXPECTED[col.type].split(' (')[0])} || {_shown(col, v)}"
+            if col.type in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.DECIMAL):
+                reason += f" || {lit(' (' + _EXPECTED[col.type].split(' (', 1)[1])}"
+            checks.append((col.name, cond, reason))
+        if col.codelist:
+            cond = (
+                f"{v} is not null and {v} not in "
+                f"(select code from {codes_table} where soort = {lit(col.codelist)})"
+            )
+            reason = f"'code' || {_shown(col, v)} || {lit(' not in referentiedata ' + col.codelist)}"
+            checks.append((col.name, cond, reason))
+    return checks
+
+
+def key_sql(file: ContractFile, typed: dict[str, str]) -> str:
+    """One text value for a row's key (composite keys joined by '|'), from typed expressions."""
+    parts = [f"coalesce(({typed[k]})::varchar, '')" for k in file.key]
+    return parts[0] if len(parts) == 1 else "concat_ws('|', " + ", ".join(parts) + ")"
+
+
+def row_hash_sql(cols: list[str]) -> str:
+    """md5 over the stored business columns (to detect a changed snapshot row)."""
+    parts = ", ".join(f"coalesce({q(c)}::varchar, chr(0))" for c in cols)
+    return f"md5(concat_ws(chr(31), {parts}))"
+
+
+# --- the parse of one file ---------------------------------------------------------------------
+
+
+class _Ctx:
+    def __init__(self, con, manifest, extractdatum: date):
+        self.con = con
+        self.manifest = manifest
+        self.extractdatum = extractdatum
+
+
+def _line_numbers(con, file: ContractFile, tmp: str, names: list[str], check) -> None:
+    """Add ``_regelnummer`` (physical line of the record's first line; header = 1) to ``tmp``."""
+    n = con.execute(f"select count(*) from {tmp}").fetchone()[0]
+    simple = check is not None and (
+        check.newlines == n + 1 or (check.newlines == n and not check.ends_with_newline)
+    )
+    if simple:
+        con.execute(f"alter table {tmp} add column _regelnummer bigint")
+        con.execute(f"update {tmp} set _regelnummer = _rij + 1")
+        return
+    # quoted fields hold line breaks: line = 1 + rij + line breaks inside the records before it
+    nl = " + ".join(f"coalesce(length({q(c)}) - length(replace({q(c)}, chr(10), '')), 0)" for c in names)
+    con.execute(
+        f"create or replace temp table {tmp} as select *, "
+        f"1 + _rij + coalesce(sum({nl}) over (order by _rij rows between unbounded preceding and 1 preceding), 0) "
+        f"as _regelnummer from {tmp}"
+    )
+
+
+def parse_file(ctx: _Ctx, file: ContractFile, codes_table: str = "_codes") -> ParsedFile:
+    con = ctx.con
+    m = ctx.manifest
+    pf = ParsedFile(file.name)
+    path = m.path / file.filename
+    header = read_header(path)
+    names, missing_req, missing_opt, extra = match_header(file, header)
+    if missing_req:
+        for c in missing_req:
+            pf.problems.append(f"{file.filename}: required column {c!r} is missing from the header")
+        return pf
+    if extra:
+        pf.extra_columns = extra
+        pf.warnings.append(f"{file.filename}: extra column(s) {', '.join(extra)} reported and not loaded")
+    if missing_opt:
+        pf.warnings.append(f"{file.filename}: optional column(s) {', '.join(missing_opt)} absent; loaded as empty")
+
+    tmp = f"_v_{file.name}"
+    rej = f"_rej_{file.name}"
+    keep = [n for n in names]  # every column (DROP ones too, for line counting; never persisted)
+    con.execute(
+        f"create or replace temp table {tmp} as select row_number() over () as _rij, "
+        + ", ".join(q(n) for n in keep)
+        + f" from {read_csv_sql(path, names, rejects=rej)}"
+    )
+    rejects = con.execute(
+        f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED + 1}"
+    ).fetchall()
+    n_rej = con.execute(f"select count(*) from {rej}").fetchone()[0]
+    if n_rej:
+        listed = "; ".join(f"line {ln}: {et.lower()} ({msg})" for ln, et, msg in rejects[:_MAX_LISTED])
+        pf.problems.append(
+            f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
+            f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
+        )
+        return pf
+    _line_numbers(con, file, tmp, names, m.checks.get(file.name))
+    pf.geleverd = con.execute(f"select count(*) from {tmp}").fetchone()[0]
+    for c in missing_opt:
+        con.execute(f"alter table {tmp} add column {q(c)} varchar")
+    present = {c.name for c in file.columns}
+
+    if file.kind is FileKind.REFERENCE:
+        _parse_referentiedata(ctx, file, tmp, pf)
+        return pf
+
+    # --- row faults
+    checks = fault_checks(file, present, codes_table)
+    if file.kind is FileKind.DELETIONS:
+        known = ", ".join(lit(f.name) for f in FILES if f.kind in (FileKind.SNAPSHOT, FileKind.EVENT))
+        checks.append(
+            ("tabel", f"nullif(trim(tabel), '') not in ({known})",
+             f"'tabel ' || chr(39) || left(trim(tabel), 40) || chr(39) || ' is not a contract file with rows'")
+        )
+        checks.append(
+            ("sleutel", _deletion_key_fault_sql(), lit("sleutel has the wrong number of '|'-separated parts for its tabel"))
+        )
+    con.execute(
+        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+    )
+    if checks:
+        any_fault = " or ".join(f"({c})" for _, c, _ in checks)
+        structs = ", ".join(
+            f"case when {cond} then struct_pack(kolom := {lit(col)}, reden := {reason}) end"
+            for col, cond, reason in checks
+        )
+        con.execute(
+            f"insert into _f select {lit(file.filename)}, _rij, _regelnummer, f.kolom, f.reden from ("
+            f"select _rij, _regelnummer, unnest(list_filter([{structs}], lambda x: x is not null)) as f "
+            f"from {tmp} where {any_fault})"
+        )
+
+    # --- typed rows (faulty ones left out), pseudonymised, DROP columns never selected
+    typed = {c.name: typed_sql(c, q(c.name)) for c in file.stored_columns}
+    if file.kind is FileKind.DELETIONS:
+        typed["tabel"] = "trim(tabel)"
+        typed["sleutel"] = _deletion_key_sql()
+    select = [f"{expr} as {q(stored_column_name(file, name))}" for name, expr in typed.items()]
+    business = [stored_column_name(file, c.name) for c in file.stored_columns]
+    target = file.name
+    con.execute(
+        f"create or replace table {target} as select {', '.join(select)}, _rij, _regelnummer "
+        f"from {tmp} where _rij not in (select rij from _f)"
+    )
+    # --- duplicate keys within the delivery: every row of a duplicated key is quarantined
+    kcols = [q(stored_column_name(file, k)) for k in file.key]
+    key_has_pii = any(file.column(k).pii is not None for k in file.key)
+    key_text = (
+        "'(withheld: personal data)'"
+        if key_has_pii
+        else "concat_ws(', ', " + ", ".join(f"{lit(k + '=')} || coalesce({q(k)}::varchar, '')" for k in file.key) + ")"
+    )
+    con.execute(
+        f"""insert into _f
+        select {lit(file.filename)}, t._rij, t._regelnummer, {lit(', '.join(file.key))},
+               'duplicate key ' || d.sleutel || ' in this delivery (lines ' || d.regels || ')'
+        from {target} t join (
+            select {', '.join(kcols)}, {key_text} as sleutel,
+                   array_to_string(list(_regelnummer order by _regelnummer)[1:{_MAX_LISTED}], ', ')
+                   || case when count(*) > {_MAX_LISTED} then ', ...' else '' end as regels
+            from {target} group by all having count(*) > 1
+        ) d using ({', '.join(kcols)})"""
+    )
+    con.execute(f"delete from {target} where _rij in (select rij from _f)")
+    if file.kind is FileKind.SNAPSHOT:
+        # keys of quarantined rows keep their previous version (not read as a deletion)
+        tk = {k: (typed[k]) for k in file.key}
+        con.execute(
+            f"create or replace table _qkeys_{file.name} as select distinct {key_sql(file, tk)} as sleutel "
+            f"from {tmp} where _rij in (select rij from _f)"
+        )
+        con.execute(
+            f"alter table {target} add column _rij_hash varchar default null"
+        )
+        con.execute(f"update {target} set _rij_hash = {row_hash_sql(business)}")
+    con.execute("insert into _quarantaine select * from _f")
+    pf.quarantaine = con.execute("select count(distinct rij) from _f").fetchone()[0]
+    pf.geladen = con.execute(f"select count(*) from {target}").fetchone()[0]
+    _code_validity_warning(ctx, file, pf, target, present)
+    con.execute(f"drop table {tmp}")
+    return pf
+
+
+def _deletion_key_fault_sql() -> str:
+    parts = " ".join(
+        f"when {lit(f.name)} then len(string_split(sleutel, '|')) <> {len(f.key)}"
+        for f in FILES
+        if f.kind in (FileKind.SNAPSHOT, FileKind.EVENT)
+    )
+    return f"nullif(trim(tabel), '') is not null and sleutel is not null and (case trim(tabel) {parts} else false end)"
+
+
+def _deletion_key_sql() -> str:
+    """verwijderingen.sleutel with every part that is a person key replaced by its keyed hash."""
+    whens = []
+    for f in FILES:
+        if f.kind not in (FileKind.SNAPSHOT, FileKind.EVENT):
+            continue
+        pii_parts = [i for i, k in enumerate(f.key) if f.column(k).pii is not None]
+        if not pii_parts:
+            continue
+        parts = []
+        for i, k in enumerate(f.key):
+            part = f"string_split(sleutel, '|')[{i + 1}]"
+            parts.append(pseudonymise_sql(part, f.column(k)) if i in pii_parts else part)
+        whens.append(f"when {lit(f.name)} then concat_ws('|', {', '.join(parts)})")
+    if not whens:
+        return "sleutel"
+    return f"case trim(tabel) {' '.join(whens)} else sleutel end"
+
+
+def _code_validity_warning(ctx: _Ctx, file: ContractFile, pf: ParsedFile, target: str, present: set[str]) -> None:
+    """Codes that exist but are not valid on the row's date are loaded and reported (not quarantined)."""
+    con = ctx.con
+    date_col = ROW_DATE_COLUMN.get(file.name)
+    on = f"t.{q(date_col)}" if date_col else f"DATE {lit(ctx.extractdatum.isoformat())}"
+    for col in file.columns:
+        if not col.codelist or col.name not in present:
+            continue
+        n = con.execute(
+            f"""select count(*) from {target} t
+            where t.{q(col.name)} is not null
+              and {on} is not null
+              and exists (select 1 from _codes c where c.soort = {lit(col.codelist)} and c.code = t.{q(col.name)}
+                          and (c.begindatum is not null or c.einddatum is not null))
+              and not exists (select 1 from _codes c where c.soort = {lit(col.codelist)} and c.code = t.{q(col.name)}
+                          and (c.begindatum is null or c.begindatum <= {on})
+                          and (c.einddatum is null or c.einddatum >= {on}))"""
+        ).fetchone()[0]
+        if n:
+            pf.warnings.append(
+                f"{file.filename}: {n} row(s) use a {col.codelist} code in column {col.name!r} outside its "
+                f"referentiedata validity (Begindatum/Einddatum) on {date_col or 'the extractdatum'}; loaded"
+            )
+
+
+def _lenient_date(v: str) -> str:
+    """VERA writes both dd-mm-jjjj and d-m-jjjj; anything else (``14-02-205``) is malformed."""
+    return f"case when regexp_full_match({v}, '\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}') then {_date(v)} end"
+
+
+def _parse_referentiedata(ctx: _Ctx, file: ContractFile, tmp: str, pf: ParsedFile) -> None:
+    """Lenient parse of referentiedata: faults are reported, never fatal."""
+    con = ctx.con
+    v = {c.name: _value(c, q(c.name)) for c in file.columns}
+    con.execute(
+        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+    )
+    for c in ("soort", "code"):
+        con.execute(
+            f"insert into _f select {lit(file.filename)}, _rij, _regelnummer, {lit(c)}, 'required field is empty' "
+            f"from {tmp} where {v[c]} is null"
+        )
+    select = []
+    for c in file.columns:
+        if c.type is ColumnType.DATE:
+            select.append(f"{_lenient_date(v[c.name])} as {q(c.name)}")
+        else:
+            select.append(f"{v[c.name]} as {q(c.name)}")
+    con.execute(
+        f"create or replace table referentiedata as select {', '.join(select)}, _rij, _regelnummer "
+        f"from {tmp} where _rij not in (select rij from _f)"
+    )
+    bad_dates = con.execute(
+        f"select list(_regelnummer order by _regelnummer)[1:{_MAX_LISTED}], count(*) from {tmp} where "
+        + " or ".join(
+            f"({v[c]} is not null and ({_lenient_date(v[c])}) is null)" for c in ("begindatum", "einddatum")
+        )
+    ).fetchone()
+    if bad_dates[1]:
+        pf.warnings.append(
+            f"referentiedata.csv: {bad_dates[1]} malformed Begindatum/Einddatum (lines "
+            f"{', '.join(map(str, bad_dates[0]))}{', ...' if bad_dates[1] > _MAX_LISTED else ''}); loaded as empty"
+        )
+    dups = con.execute(
+        "select count(*), sum(n) from (select soort, code, count(*) n from referentiedata group by all having n > 1)"
+    ).fetchone()
+    if dups[0]:
+        pf.warnings.append(
+            f"referentiedata.csv: {dups[0]} (Soort, Code) pairs occur more than once ({dups[1]} rows); all kept"
+        )
+    con.execute("insert into _quarantaine select * from _f")
+    pf.quarantaine = con.execute("select count(distinct rij) from _f").fetchone()[0]
+    if pf.quarantaine:
+        pf.warnings.append(f"referentiedata.csv: {pf.quarantaine} row(s) without Soort or Code quarantined")
+    pf.geladen = con.execute("select count(*) from referentiedata").fetchone()[0]
+    # the code lists rows are checked against: referentiedata plus the contract's eigen lijsten
+    eigen = ", ".join(
+        f"({lit(soort)}, {lit(code)})" for soort, codes in EIGEN_LIJSTEN.items() for code in codes
+    )
+    con.execute(
+        "create or replace table _codes as "
+        "select soort, code, begindatum, einddatum from referentiedata "
+        f"union all select s, c, null::date, null::date from (values {eigen}) e(s, c)"
+    )
+    missing = [
+        s
+        for (s,) in con.execute(
+            "select distinct s from (values "
+            + ", ".join(f"({lit(s)})" for s in sorted({c.codelist for f in FILES for c in f.columns if c.codelist}))
+            + ") x(s) where s not in (select soort from referentiedata)"
+        ).fetchall()
+    ]
+    if missing:
+        pf.warnings.append(f"referentiedata.csv: no codes for {', '.join(missing)}")
+    con.execute(f"drop table {tmp}")
+
+
+def parse_delivery(con, manifest, extractdatum: date | None = None) -> dict[str, ParsedFile]:
+    """Parse every file of a verified delivery into scratch connection ``con``.
+
+    ``con`` must have the pseudonymisation key installed (:func:`pseudonymise.install_key`).
+    Creates ``main.<file>`` per contract file, ``main._quarantaine`` and ``main._codes``.
+    """
+    ctx = _Ctx(con, manifest, extractdatum or manifest.extractdatum)
+    con.execute(
+        "create or replace table _quarantaine (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+    )
+    results: dict[str, ParsedFile] = {}
+    for file in FILES:  # referentiedata first: the others check their codes against it
+        results[file.name] = parse_file(ctx, file)
+        if file.kind is FileKind.REFERENCE and results[file.name].problems:
+            # without code lists nothing else can be checked
+            break
+    return results
+
+
+__all__ = [
+    "ParsedFile",
+    "parse_delivery",
+    "read_csv_sql",
+    "read_header",
+    "match_header",
+    "typed_sql",
+    "raw_columns",
+    "SNAPSHOT_HISTORY_COLUMNS",
+]

@@ -1,0 +1,267 @@
+"""Verify a delivery before anything is loaded: manifest, contract version, files, sha256, rows, UTF-8.
+
+Every problem found is collected; a delivery with any problem is refused whole with
+:class:`DeliveryRejected`, whose message names each file and what differs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from woonsignaal.contract import (
+    CONTRACT_VERSION,
+    FILES,
+    FILES_BY_NAME,
+    MANIFEST_NAME,
+    SOORT_DELTA,
+    SOORT_VOLLEDIG,
+)
+from woonsignaal.ingest.errors import DeliveryIncomplete, DeliveryRejected
+from woonsignaal.ingest.landing import parse_timestamp
+
+_CHUNK = 4 * 1024 * 1024
+SUPPORTED_MAJOR = CONTRACT_VERSION.split(".")[0]
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    naam: str
+    rijen: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What one pass over a file's bytes found (computed by :func:`check_file_bytes`)."""
+
+    sha256: str
+    size: int
+    newlines: int  # count of b"\n" in the file
+    ends_with_newline: bool
+    utf8_error: str | None  # None when the file is valid UTF-8
+
+
+@dataclass
+class Manifest:
+    path: Path  # the delivery folder
+    contract_versie: str
+    bron: str | None
+    corporatie: str | None
+    extractdatum: date
+    aangemaakt_op: datetime
+    soort: str
+    bestanden: dict[str, ManifestFile]
+    checks: dict[str, FileCheck] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    rows_verified: bool = False
+
+    def file_path(self, name: str) -> Path:
+        return self.path / FILES_BY_NAME[name].filename
+
+
+def _describe_bad_bytes(data: bytes, offset: int) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "it looks like UTF-16"
+    try:
+        data.decode("cp1252")
+        return "it looks like Latin-1/Windows-1252"
+    except UnicodeDecodeError:
+        return "its encoding is unknown"
+
+
+def check_file_bytes(path: Path) -> FileCheck:
+    """One pass over the file: sha256, size, newline count and UTF-8 validity (first bad byte)."""
+    sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0
+    size = 0
+    last = b""
+    error: str | None = None
+    head = b""
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            if not head:
+                head = chunk[:65536]
+            sha.update(chunk)
+            newlines += chunk.count(b"\n")
+            if error is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad = size + exc.start
+                    error = (
+                        f"byte 0x{chunk[exc.start]:02X} at offset {bad} "
+                        f"({_describe_bad_bytes(head, bad)})"
+                    )
+            size += len(chunk)
+            last = chunk[-1:]
+        if error is None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                error = f"truncated UTF-8 sequence at the end of the file (offset {size})"
+    return FileCheck(sha.hexdigest(), size, newlines, last == b"\n", error)
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read and check ``manifest.json`` of the delivery folder ``path`` (no file checks yet)."""
+    path = Path(path)
+    mpath = path / MANIFEST_NAME
+    if not mpath.exists():
+        raise DeliveryIncomplete(
+            f"{path.name}: no {MANIFEST_NAME} yet; the delivery is incomplete (waiting)"
+        )
+    try:
+        data = json.loads(mpath.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DeliveryRejected(f"{MANIFEST_NAME} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise DeliveryRejected(f"{MANIFEST_NAME} is not a JSON object")
+    problems: list[str] = []
+    for key in ("contract_versie", "extractdatum", "aangemaakt_op", "soort", "bestanden"):
+        if key not in data:
+            problems.append(f"{MANIFEST_NAME} lacks {key!r}")
+    if problems:
+        raise DeliveryRejected(problems)
+
+    versie = str(data["contract_versie"])
+    if versie.split(".")[0] != SUPPORTED_MAJOR:
+        problems.append(
+            f"{MANIFEST_NAME}: contract_versie {versie} not supported "
+            f"(expected {SUPPORTED_MAJOR}.x)"
+        )
+    try:
+        extractdatum = date.fromisoformat(str(data["extractdatum"]))
+    except ValueError:
+        raise DeliveryRejected(
+            f"{MANIFEST_NAME}: extractdatum {data['extractdatum']!r} is not a YYYY-MM-DD date"
+        ) from None
+    if path.name != extractdatum.isoformat():
+        problems.append(
+            f"{MANIFEST_NAME}: extractdatum {extractdatum.isoformat()} does not match "
+            f"the folder name {path.name}"
+        )
+    try:
+        aangemaakt = parse_timestamp(str(data["aangemaakt_op"]))
+    except ValueError:
+        problems.append(f"{MANIFEST_NAME}: aangemaakt_op {data['aangemaakt_op']!r} is not an ISO timestamp")
+        aangemaakt = datetime.min
+    soort = str(data["soort"])
+    if soort not in (SOORT_VOLLEDIG, SOORT_DELTA):
+        problems.append(f"{MANIFEST_NAME}: soort {soort!r} must be {SOORT_VOLLEDIG!r} or {SOORT_DELTA!r}")
+
+    bestanden: dict[str, ManifestFile] = {}
+    warnings: list[str] = []
+    entries = data["bestanden"]
+    if not isinstance(entries, list):
+        raise DeliveryRejected(problems + [f"{MANIFEST_NAME}: 'bestanden' is not a list"], extractdatum)
+    for entry in entries:
+        try:
+            naam = str(entry["naam"])
+            rijen = int(entry["rijen"])
+            sha = str(entry["sha256"]).lower()
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{MANIFEST_NAME}: entry {entry!r} needs naam, rijen (a number) and sha256")
+            continue
+        name = naam.removesuffix(".csv")
+        if name not in FILES_BY_NAME or not naam.endswith(".csv"):
+            warnings.append(f"{naam}: listed in {MANIFEST_NAME} but not a contract file (ignored)")
+            continue
+        bestanden[name] = ManifestFile(naam, rijen, sha)
+    for f in FILES:
+        if f.name not in bestanden:
+            problems.append(f"{f.filename}: not listed in {MANIFEST_NAME} (every delivery has all files)")
+    if problems:
+        raise DeliveryRejected(problems, extractdatum)
+    return Manifest(
+        path=path,
+        contract_versie=versie,
+        bron=data.get("bron"),
+        corporatie=data.get("corporatie"),
+        extractdatum=extractdatum,
+        aangemaakt_op=aangemaakt,
+        soort=soort,
+        bestanden=bestanden,
+        warnings=warnings,
+    )
+
+
+def count_rows(path: Path) -> int:
+    """Data rows of a contract CSV as the loader parses it (header excluded)."""
+    import duckdb
+
+    from woonsignaal.ingest.parse import read_csv_sql
+
+    con = duckdb.connect()
+    try:
+        return con.execute(f"select count(*) from {read_csv_sql(path)}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def row_count_problem(naam: str, expected: int, actual: int) -> str:
+    return f"{naam}: manifest says {expected} rows, file has {actual}"
+
+
+def verify_files(manifest: Manifest, *, rows: bool = True, threads: int = 2) -> None:
+    """Check every listed file: present, sha256, UTF-8 (and row count when ``rows``).
+
+    Raises :class:`DeliveryRejected` listing every problem; fills ``manifest.checks``.
+    """
+    problems: list[str] = []
+    present = {}
+    for name, mf in manifest.bestanden.items():
+        p = manifest.path / mf.naam
+        if not p.is_file():
+            problems.append(f"{mf.naam} listed in manifest but missing")
+        else:
+            present[name] = p
+    listed = {mf.naam for mf in manifest.bestanden.values()} | {MANIFEST_NAME}
+    for extra in sorted(manifest.path.iterdir()):
+        if extra.name not in listed and extra.is_file():
+            manifest.warnings.append(f"{extra.name}: in the delivery folder but not in {MANIFEST_NAME} (ignored)")
+    # biggest first, so the pool stays busy
+    order = sorted(present, key=lambda n: present[n].stat().st_size, reverse=True)
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        results = dict(zip(order, pool.map(lambda n: check_file_bytes(present[n]), order)))
+    for name in manifest.bestanden:
+        if name not in results:
+            continue
+        mf, chk = manifest.bestanden[name], results[name]
+        manifest.checks[name] = chk
+        if chk.sha256 != mf.sha256:
+            problems.append(f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}")
+        if chk.utf8_error:
+            problems.append(f"{mf.naam} is not UTF-8 ({chk.utf8_error}): re-export as UTF-8")
+    if rows:
+        for name, mf in manifest.bestanden.items():
+            if name not in results or results[name].utf8_error:
+                continue
+            n = count_rows(present[name])
+            if n != mf.rijen:
+                problems.append(row_count_problem(mf.naam, mf.rijen, n))
+        manifest.rows_verified = True
+    if problems:
+        raise DeliveryRejected(problems, manifest.extractdatum)
+
+
+def verify_delivery(path: Path, *, rows: bool = True) -> Manifest:
+    """Verify the delivery in folder ``path``; return its manifest or raise DeliveryRejected.
+
+    Checks the contract version, that every contract file is listed and present, each file's
+    sha256 and UTF-8 encoding, and (``rows=True``) its data-row count against the manifest.
+    ``load_delivery`` passes ``rows=False`` and compares the counts of its own parse instead
+    (same message), so a file is parsed once.
+    """
+    manifest = read_manifest(Path(path))
+    verify_files(manifest, rows=rows)
+    return manifest

@@ -1,0 +1,311 @@
+"""A generic Great Expectations runner over tables in a DuckDB file.
+
+* Suites are JSON files (GX's own serialisation: ``name``, ``expectations`` with ``type``/``kwargs``,
+  ``meta``); ``<suite_dir>/<table>.json`` validates ``<schema>.<table>``.
+* GX's SQL datasource over duckdb-engine, with one persisted connection for the duckdb dialect (the
+  pooled connection otherwise drops results: every expectation fails with ``IndexError``).
+* Tables are read through query assets (``select * from <schema>.<table>``): GX's column reflection
+  ignores the schema of a table asset on DuckDB.
+* The result format keeps no values: ``SUMMARY`` with ``partial_unexpected_count=0`` and no
+  unexpected rows, so personal data can never be copied into results, Data Docs or messages.
+* Results are stored in a file context under ``settings.gx_dir``; Data Docs are built under
+  ``settings.data_docs_dir`` on every run; the report is written as JSON under
+  ``settings.gx_dir / "reports"``.
+
+GX is imported inside the functions (6-8 s): never at DAG parse time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: A result format that never stores values (counts and percentages only).
+RESULT_FORMAT = {
+    "result_format": "SUMMARY",
+    "partial_unexpected_count": 0,
+    "include_unexpected_rows": False,
+    "return_unexpected_index_query": False,
+}
+_SAFE_RESULT_KEYS = {
+    "element_count",
+    "unexpected_count",
+    "unexpected_percent",
+    "missing_count",
+    "missing_percent",
+    "unexpected_percent_total",
+    "unexpected_percent_nonmissing",
+    "observed_value",
+}
+
+
+@dataclass
+class ExpectationFailure:
+    table: str
+    expectation: str
+    column: str | None
+    unexpected_count: int | None
+    element_count: int | None
+    observed: str | None  # observed_value for table-level expectations (counts, column sets)
+    description: str | None = None
+    error: str | None = None
+
+    def line(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        what = self.description or self.expectation
+        if self.error:
+            detail = f"error: {self.error}"
+        elif self.unexpected_count is not None:
+            detail = f"{self.unexpected_count} of {self.element_count} rows unexpected"
+        elif self.observed is not None:
+            detail = f"observed {self.observed}"
+        else:
+            detail = "failed"
+        return f"{where}: {what} ({self.expectation}): {detail}"
+
+
+@dataclass
+class ValidationReport:
+    run_name: str
+    database: str
+    success: bool
+    evaluated: int = 0
+    failures: list[ExpectationFailure] = field(default_factory=list)
+    tables: dict[str, bool] = field(default_factory=dict)  # table -> success
+    data_docs: str | None = None
+    report_path: str | None = None
+
+    def failure_lines(self) -> list[str]:
+        return [f.line() for f in self.failures]
+
+    def summary(self) -> str:
+        ok = sum(self.tables.values())
+        head = (
+            f"GX {self.run_name}: {'passed' if self.success else 'FAILED'}: {ok}/{len(self.tables)} tables, "
+            f"{self.evaluated} expectations, {len(self.failures)} failed"
+        )
+        return "\n".join([head, *("  " + x for x in self.failure_lines())])
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- GX setup ----------------------------------------------------------------------------------
+
+
+class _DialectName(str):
+    """A str that also has ``.value`` (GX compares both ways)."""
+
+    @property
+    def value(self) -> str:  # pragma: no cover - trivial
+        return str(self)
+
+
+def patch_gx_for_duckdb() -> None:
+    """Keep one persisted connection for the duckdb dialect (GX + duckdb-engine IndexError fix)."""
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as see
+
+    if not any(str(d) == "duckdb" or getattr(d, "value", None) == "duckdb" for d in see._PERSISTED_CONNECTION_DIALECTS):
+        see._PERSISTED_CONNECTION_DIALECTS = (*see._PERSISTED_CONNECTION_DIALECTS, _DialectName("duckdb"))
+
+
+def load_suite_dict(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def suite_from_dict(data: dict):
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = []
+    for e in data.get("expectations", []):
+        cfg = ExpectationConfiguration(
+            type=e["type"],
+            kwargs=dict(e.get("kwargs", {})),
+            meta=dict(e.get("meta") or {}),
+            description=e.get("description"),
+        )
+        expectations.append(cfg.to_domain_obj())
+    return gx.ExpectationSuite(name=data["name"], expectations=expectations, meta=dict(data.get("meta") or {}))
+
+
+def _context(settings):
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    settings.gx_dir.mkdir(parents=True, exist_ok=True)
+    ctx = gx.get_context(mode="file", project_root_dir=str(settings.gx_dir))
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    site = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(settings.data_docs_dir),
+        },
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    sites = ctx.variables.data_docs_sites or {}
+    if sites.get("woonsignaal") != site or set(sites) != {"woonsignaal"}:
+        ctx.variables.data_docs_sites = {"woonsignaal": site}
+        ctx.variables.save()
+    return ctx
+
+
+def _close_engines(ctx) -> None:
+    """Close GX's persisted DuckDB connections: the file must be free for the next writer.
+
+    The checkpoint may run on datasource objects other than ``ctx.data_sources``' own, so every live
+    SQLAlchemy execution engine on a duckdb URL is closed.
+    """
+    import gc
+
+    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+    gc.collect()
+    for obj in gc.get_objects():
+        if not isinstance(obj, SqlAlchemyExecutionEngine):
+            continue
+        try:
+            if obj.engine.dialect.name != "duckdb":
+                continue
+        except Exception:  # noqa: BLE001
+            continue
+        conn = getattr(obj, "_connection", None)
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+            obj._connection = None
+        try:
+            obj.engine.dispose()
+        except Exception:  # noqa: BLE001
+            pass
+    import sqlalchemy
+
+    for obj in gc.get_objects():
+        if isinstance(obj, sqlalchemy.engine.Engine) and obj.dialect.name == "duckdb":
+            obj.dispose()
+    for ds in list(ctx.data_sources.all().values()):
+        for attr in ("_execution_engine", "_engine"):
+            if hasattr(ds, attr):
+                setattr(ds, attr, None)
+    gc.collect()
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_") or "x"
+
+
+def validate(
+    database: Path,
+    suite_dir: Path,
+    *,
+    tables: Iterable[str] | None = None,
+    schema: str = "main",
+    run_name: str | None = None,
+    datasource_name: str | None = None,
+    settings=None,
+) -> ValidationReport:
+    """Validate ``<schema>.<table>`` of the DuckDB file ``database`` with ``<suite_dir>/<table>.json``.
+
+    ``tables`` limits the run (default: every suite in ``suite_dir``); a named table without a suite
+    is an error. The database file must not be open for writing by another connection.
+    Returns a :class:`ValidationReport`; raises nothing for failed expectations.
+    """
+    from woonsignaal.settings import get_settings
+
+    settings = settings or get_settings()
+    database = Path(database).resolve()
+    suite_dir = Path(suite_dir)
+    names = list(tables) if tables is not None else sorted(p.stem for p in suite_dir.glob("*.json"))
+    missing = [t for t in names if not (suite_dir / f"{t}.json").is_file()]
+    if missing:
+        raise FileNotFoundError(f"no Great Expectations suite for {', '.join(missing)} in {suite_dir}")
+    run_name = run_name or f"{database.stem}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    patch_gx_for_duckdb()
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    ctx = _context(settings)
+    ds_name = _safe_name(datasource_name or f"{suite_dir.name}_{database.stem}")
+    ds = ctx.data_sources.add_or_update_sql(name=ds_name, connection_string=f"duckdb:///{database}")
+    vds = []
+    table_of_suite: dict[str, str] = {}
+    for t in names:
+        suite = suite_from_dict(load_suite_dict(suite_dir / f"{t}.json"))
+        suite = ctx.suites.add_or_update(suite)
+        table_of_suite[suite.name] = t
+        asset = ds.add_query_asset(name=t, query=f'select * from "{schema}"."{t}"')
+        bd = asset.add_batch_definition_whole_table(name=f"{t}_all")
+        vds.append(
+            ctx.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=f"{ds_name}__{t}", data=bd, suite=suite)
+            )
+        )
+    cp = ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{ds_name}_checkpoint",
+            validation_definitions=vds,
+            actions=[UpdateDataDocsAction(name="data_docs")],
+            result_format=RESULT_FORMAT,
+        )
+    )
+    try:
+        result = cp.run(run_id=gx.core.run_identifier.RunIdentifier(run_name=run_name))
+    finally:
+        _close_engines(ctx)
+
+    report = ValidationReport(run_name=run_name, database=str(database), success=bool(result.success))
+    for vr in result.run_results.values():
+        table = table_of_suite.get(vr.suite_name, vr.suite_name)
+        report.tables[table] = bool(vr.success)
+        for er in vr.results:
+            report.evaluated += 1
+            if er.success:
+                continue
+            cfg = er.expectation_config
+            res = {k: v for k, v in (er.result or {}).items() if k in _SAFE_RESULT_KEYS}
+            observed = res.get("observed_value")
+            error = None
+            info = er.exception_info or {}
+            if info.get("raised_exception"):
+                error = str(info.get("exception_message"))[:300]
+            else:  # bundled metric errors are keyed by metric id
+                for v in info.values():
+                    if isinstance(v, dict) and v.get("raised_exception"):
+                        error = str(v.get("exception_message"))[:300]
+                        break
+            report.failures.append(
+                ExpectationFailure(
+                    table=table,
+                    expectation=cfg.type,
+                    column=cfg.kwargs.get("column") or (",".join(cfg.kwargs.get("column_list", [])) or None),
+                    unexpected_count=res.get("unexpected_count"),
+                    element_count=res.get("element_count"),
+                    observed=None if observed is None else str(observed)[:300],
+                    description=cfg.description,
+                    error=error,
+                )
+            )
+    docs = settings.data_docs_dir / "index.html"
+    report.data_docs = str(docs) if docs.exists() else None
+    out = settings.gx_dir / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    report_path = out / f"{_safe_name(run_name)}.json"
+    report.report_path = str(report_path)
+    report_path.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
+    log.info("%s", report.summary())
+    return report
