@@ -328,11 +328,15 @@ def _sums_by(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
     return sub.groupby(list(dims), sort=True)[list(stats.SUM_COLUMNS)].sum()
 
 
-def _log_and_var(s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _log_and_var(s: pd.DataFrame, total: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """log(Y/X) per group and its variance, floored at the pooled (null) variance of ``total``."""
     with np.errstate(divide="ignore", invalid="ignore"):
         est = s["y"].to_numpy() / s["x"].to_numpy()
         log = np.where(est > 0, np.log(np.where(est > 0, est, 1.0)), np.nan)
     var = stats.log_ratio_variance(*(s[c].to_numpy() for c in stats.SUM_COLUMNS))
+    if total is not None:
+        pooled = stats.pooled_variance(total.to_dict(), s["n"].to_numpy())
+        var = np.where(np.isfinite(var), np.fmax(var, pooled), var)
     return log, var
 
 
@@ -362,8 +366,8 @@ def _test_frames(
         seg, rest = seg[ok], rest[ok]
         if seg.empty:
             continue
-        log_s, var_s = _log_and_var(seg)
-        log_r, var_r = _log_and_var(rest)
+        log_s, var_s = _log_and_var(seg, total_now)
+        log_r, var_r = _log_and_var(rest, total_now)
         diff, se, df, p = stats.compare_log_ratios(log_s, var_s, seg["n"], log_r, var_r, rest["n"])
         est_s = seg["y"].to_numpy() / seg["x"].to_numpy()
         est_r = rest["y"].to_numpy() / rest["x"].to_numpy()
@@ -396,8 +400,8 @@ def _test_frames(
             np.tile(total_past.to_numpy(), (len(seg_p), 1)) - seg_p.to_numpy(), index=seg_p.index, columns=seg_p.columns
         )
         okp = (seg_p["n"] >= minimum) & (rest_p["n"] >= minimum)
-        log_sp, var_sp = _log_and_var(seg_p)
-        log_rp, var_rp = _log_and_var(rest_p)
+        log_sp, var_sp = _log_and_var(seg_p, total_past)
+        log_rp, var_rp = _log_and_var(rest_p, total_past)
         did = (log_s - log_sp) - (log_r - log_rp)
         se_did = np.sqrt(var_s + var_sp + var_r + var_rp)
         df_did = np.maximum(np.minimum(seg["n"].to_numpy(), seg_p["n"].to_numpy()) - 1, 1)
@@ -543,7 +547,16 @@ def _partner_frame(facts, start, end) -> pd.DataFrame | None:
     p["_d"] = _num(p, "dagen_na_registratie")
     early = p[p["_d"] <= PARTNER_DAGEN].groupby("zaak_id")["partner"].agg(lambda s: frozenset(map(str, s)))
     lm["_early"] = lm["zaak_id"].map(early).apply(lambda v: v if isinstance(v, frozenset) else frozenset())
-    return normalise_dimension_columns(lm, ["zaaktype_detailsoort"])
+    lm = normalise_dimension_columns(lm, ["zaaktype_detailsoort"])
+    # Indirect standardisation for the case type (partners are chosen by type, and types differ in
+    # duration): x becomes "ended cases x the mean residual duration of their type", so Y/X is
+    # observed / expected time, and a partner's effect is not its case mix.
+    typ = lm["zaaktype_detailsoort"].fillna("?")
+    per_type = lm.groupby(typ)[["y", "x"]].sum()
+    overall = lm["y"].sum() / lm["x"].sum() if lm["x"].sum() > 0 else np.nan
+    mu = (per_type["y"] / per_type["x"].where(per_type["x"] > 0)).fillna(overall)
+    lm["x"] = lm["x"] * typ.map(mu).to_numpy() / overall
+    return lm
 
 
 def _partner_tests(facts, cur, minimum: int) -> list[dict]:
@@ -588,42 +601,95 @@ def _is_within(inner: Mapping[str, str], outer: Mapping[str, str]) -> bool:
     return all(inner.get(k) == v for k, v in outer.items())
 
 
-def _prune(cands: list[dict], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int) -> list[dict]:
-    """Echo pruning per (indicator name); see the module docstring."""
-    kept: list[dict] = []
+def _prune(
+    cands: list[dict],
+    frames: dict[str, pd.DataFrame],
+    past_frames: dict[str, pd.DataFrame],
+    cutoff: float,
+    minimum: int,
+) -> list[dict]:
+    """Echo pruning per indicator name (portfolio comparisons before trends); see the module docstring."""
     by_name: dict[str, list[dict]] = {}
     for c in cands:
         by_name.setdefault(c["name"], []).append(c)
-    for name, group in by_name.items():
-        group.sort(key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))
+    accepted_by: dict[str, list[dict]] = {}
+    for name in sorted(by_name, key=lambda nm: nm.endswith("_trend")):
+        group = sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))
         accepted: list[dict] = []
-        frame = frames.get(name)
+        base_name = group[0]["indicator"].name
+        frame = frames.get(base_name)
+        past = past_frames.get(base_name)
+        trend = name.endswith("_trend")
+        # clusters of the indicator's accepted portfolio signals: set aside when testing a trend
+        portfolio = accepted_by.get(base_name, []) if trend else []
         for c in group:
             seg = c["segment_dict"]
+            if not accepted and not portfolio:
+                accepted.append(c)
+                continue
             overlapping = [a for a in accepted if _overlaps(seg, a["segment_dict"])]
-            if not overlapping:
-                accepted.append(c)
+            if frame is None or c["vergelijking"] not in ("rest", "verleden") or (trend and past is None):
+                # no cluster frame to re-test with: an overlapping stronger signal already says it
+                if not overlapping:
+                    accepted.append(c)
                 continue
-            if frame is None or c["vergelijking"] != "rest":
-                continue  # cannot re-test: an overlapping stronger signal already says it
             outers = [a for a in overlapping if _is_within(seg, a["segment_dict"])]
-            in_c = _mask(frame, seg)
-            if outers:
-                base = _mask(frame, outers[0]["segment_dict"])
-                a_rows, b_rows = frame[in_c], frame[base & ~in_c]
+            if trend:
+                if outers:
+                    continue
+                r = _retest_trend(frame, past, seg, accepted + portfolio, minimum)
             else:
-                acc = np.zeros(len(frame), dtype=bool)
-                for a in overlapping:
-                    acc |= _mask(frame, a["segment_dict"])
-                a_rows, b_rows = frame[in_c & ~acc], frame[~in_c & ~acc]
-            if len(a_rows) < minimum or len(b_rows) < minimum:
+                r = _retest_rest(frame, seg, accepted, outers, minimum)
+            if r is None:
                 continue
-            r = stats.compare_sums(stats.cluster_sums(a_rows["y"], a_rows["x"]), stats.cluster_sums(b_rows["y"], b_rows["x"]))
-            same_direction = np.sign(r.log_ratio) == np.sign(c["log_ratio"])
-            if np.isfinite(r.p_value) and r.p_value <= cutoff and same_direction and abs(r.log_ratio) >= math.log(RELEVANT_RATIO):
+            same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
+            if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
                 accepted.append(c)
-        kept.extend(accepted)
-    return kept
+        accepted_by[name] = accepted
+    return [c for name in accepted_by for c in accepted_by[name]]
+
+
+def _retest_rest(frame, seg, accepted, outers, minimum) -> tuple[float, float] | None:
+    """(log ratio, p) of the segment once accepted signals are accounted for."""
+    in_c = _mask(frame, seg)
+    if outers:
+        base = _mask(frame, outers[0]["segment_dict"])
+        a_rows, b_rows = frame[in_c], frame[base & ~in_c]
+    else:
+        # set every accepted signal's clusters aside: the rest no longer holds their effect
+        acc = np.zeros(len(frame), dtype=bool)
+        for a in accepted:
+            acc |= _mask(frame, a["segment_dict"])
+        a_rows, b_rows = frame[in_c & ~acc], frame[~in_c & ~acc]
+    if len(a_rows) < minimum or len(b_rows) < minimum:
+        return None
+    r = stats.compare_sums(stats.cluster_sums(a_rows["y"], a_rows["x"]), stats.cluster_sums(b_rows["y"], b_rows["x"]))
+    return r.log_ratio, r.p_value
+
+
+def _retest_trend(now, past, seg, accepted, minimum) -> tuple[float, float] | None:
+    """(difference in differences, p) with the accepted signals' clusters set aside in both windows."""
+    parts = []
+    for frame in (now, past):
+        acc = np.zeros(len(frame), dtype=bool)
+        for a in accepted:
+            acc |= _mask(frame, a["segment_dict"])
+        in_c = _mask(frame, seg)
+        for rows in (frame[in_c & ~acc], frame[~in_c & ~acc]):
+            if len(rows) < minimum:
+                return None
+            parts.append(stats.cluster_sums(rows["y"], rows["x"]))
+    logs, vars_ = [], []
+    for i, sums in enumerate(parts):
+        total = {k: sums[k] + parts[i ^ 1][k] for k in stats.SUM_COLUMNS}
+        if sums["y"] <= 0 or sums["x"] <= 0:
+            return None
+        logs.append(math.log(sums["y"] / sums["x"]))
+        vars_.append(float(stats.floored_variance(sums, total)))
+    did = (logs[0] - logs[2]) - (logs[1] - logs[3])
+    se = math.sqrt(sum(vars_))
+    df = max(min(parts[0]["n"], parts[2]["n"]) - 1, 1)
+    return did, float(2 * stats.sps.t.sf(abs(did / se), df))
 
 
 def _overlaps(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
@@ -671,6 +737,7 @@ def compute_signals(
 
     tests: list[dict] = []
     frames: dict[str, pd.DataFrame] = {}
+    past_frames: dict[str, pd.DataFrame] = {}
     for ind in INDICATORS:
         now = BUILDERS[ind.name](facts, *cur)
         if now is None or now.empty:
@@ -681,6 +748,7 @@ def compute_signals(
         past = BUILDERS[ind.name](facts, *prev) if ind.trend else None
         if past is not None:
             past = normalise_dimension_columns(past, dims)
+            past_frames[ind.name] = past
         tests.extend(_test_frames(ind, now, past, minimum_group_size))
     tests.extend(_meldingen_tests(facts, cur, prev, minimum_group_size))
     tests.extend(_partner_tests(facts, cur, minimum_group_size))
@@ -700,7 +768,7 @@ def compute_signals(
         if t["q"] < fdr_alpha and abs(t["log_ratio"]) >= math.log(RELEVANT_RATIO) and t["n"] >= minimum_group_size
         and t["n_ref"] >= minimum_group_size
     ]
-    kept = _prune(cands, frames, cutoff, minimum_group_size)
+    kept = _prune(cands, frames, past_frames, cutoff, minimum_group_size)
 
     out = []
     for c in kept:

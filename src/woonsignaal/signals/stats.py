@@ -81,10 +81,32 @@ def compare_log_ratios(log_a, var_a, n_a, log_b, var_b, n_b):
     return diff, se, df, np.where(np.isfinite(p), p, np.nan)
 
 
-def compare_sums(a: dict, b: dict) -> Comparison:
-    """Compare two groups given their cluster sums (keys ``y, x, yy, xy, xx, n``)."""
-    va = float(log_ratio_variance(**{k: a[k] for k in SUM_COLUMNS}))
-    vb = float(log_ratio_variance(**{k: b[k] for k in SUM_COLUMNS}))
+def pooled_variance(total: dict, n):
+    """Variance of ``log(Y/X)`` for a group of ``n`` clusters drawn from the pooled population with
+    sums ``total`` (what the group's variance is if it does not differ: the null hypothesis)."""
+    v = log_ratio_variance(**{k: total[k] for k in SUM_COLUMNS})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(v, float) * float(total["n"]) / np.asarray(n, float)
+
+
+def floored_variance(sums: dict, total: dict | None):
+    """A group's own sandwich variance, never below its variance under the null (pooled).
+
+    In skewed data a small group whose values happen to be small also has a small empirical
+    variance, which makes the plain Wald test overconfident; the pooled relative variance does not
+    depend on the group's own values. Taking the larger keeps both kinds of error honest."""
+    own = log_ratio_variance(**{k: sums[k] for k in SUM_COLUMNS})
+    if total is None:
+        return own
+    return np.fmax(own, pooled_variance(total, sums["n"])) if np.all(np.isfinite(own)) else own
+
+
+def compare_sums(a: dict, b: dict, pooled: bool = True) -> Comparison:
+    """Compare two groups given their cluster sums (keys ``y, x, yy, xy, xx, n``); with ``pooled``
+    each group's variance is floored at its variance under the null (see :func:`floored_variance`)."""
+    total = {k: a[k] + b[k] for k in SUM_COLUMNS} if pooled else None
+    va = float(floored_variance(a, total))
+    vb = float(floored_variance(b, total))
     ea = a["y"] / a["x"] if a["x"] else float("nan")
     eb = b["y"] / b["x"] if b["x"] else float("nan")
     diff, se, df, p = compare_log_ratios(
