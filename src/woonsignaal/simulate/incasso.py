@@ -68,7 +68,9 @@ def tenancy_dims(prop: Property, ten: pd.DataFrame, idx: np.ndarray, day, needed
     return out
 
 
-def arrears_multiplier(scenario: Scenario, prop: Property, ten: pd.DataFrame, idx: np.ndarray, day) -> np.ndarray:
+def arrears_multiplier(scenario: Scenario, prop: Property, ten: pd.DataFrame, idx: np.ndarray, day, masks: list | None = None) -> np.ndarray:
+    """Planted factor on the monthly chance of missing the rent; ``masks`` (if given) receives each
+    effect's segment mask."""
     effects = scenario.effects_for("incasso", "instroom_achterstand")
     mult = np.ones(len(idx))
     if not effects:
@@ -76,7 +78,10 @@ def arrears_multiplier(scenario: Scenario, prop: Property, ten: pd.DataFrame, id
     needed = {d for e in effects for d in e.segment}
     dims = tenancy_dims(prop, ten, idx, day, needed)
     for e in effects:
-        mult[segment_mask(e.segment, dims, len(idx))] *= e.factor
+        m = segment_mask(e.segment, dims, len(idx))
+        mult[m] *= e.factor
+        if masks is not None:
+            masks.append(m)
     return mult
 
 
@@ -116,6 +121,8 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
     b_ten, b_day, b_due, b_kind, b_amt = [], [], [], [], []
     a_ten, a_day, a_kind, a_amt = [], [], [], []
     mrec = []
+    inc_effects = scenario.effects_for("incasso", "instroom_achterstand")
+    eff_counts = [[0, 0, 0, 0] for _ in inc_effects]
     for mi, M in enumerate(months):
         d0 = from_days(M)
         M2 = to_days((d0.replace(day=28) + dt.timedelta(days=4)).replace(day=1))
@@ -135,7 +142,8 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
         c = np.round(full * frac).astype(np.int64)
         prev = bal[act]
         u = rng.random(len(act))
-        mult = arrears_multiplier(scenario, prop, ten, act, M)
+        masks: list[np.ndarray] = []
+        mult = arrears_multiplier(scenario, prop, ten, act, M, masks)
         forced = evict[act] & (t_end[act] - M <= 245)
         on = reg_on[act]
         broke = on & (reg_break[act] == mi)
@@ -214,6 +222,11 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
         since[act] = np.where(newbal > 0, np.where(since[act] >= 0, since[act], first_day), -1)
         bal[act] = newbal
         in_arr = newbal > 0
+        new_arr = in_arr & clean
+        for j, m_ in enumerate(masks):
+            acc = eff_counts[j]
+            acc[0] += int((clean & m_).sum()); acc[1] += int((new_arr & m_).sum())
+            acc[2] += int((clean & ~m_).sum()); acc[3] += int((new_arr & ~m_).sum())
         mrec.append(
             (M, len(act), int(in_arr.sum()), int(newbal[in_arr].sum()), int((full * 12).sum()), int((in_arr & clean).sum()), int(clean.sum()))
         )
@@ -287,4 +300,14 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
     regelingen["einddatum"] = regelingen["einddatum"].astype(np.int64)
     regelingen = regelingen.sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
     maanden = pd.DataFrame(mrec, columns=["maand", "actief", "in_achterstand", "achterstand_cent", "jaarhuur_cent", "nieuw_in_achterstand", "zonder_achterstand_vorig"])
+    realised = {}
+    for e, (ns, ks, nr, kr) in zip(inc_effects, eff_counts):
+        w = ks / ns if ns else None
+        r = kr / nr if nr else None
+        realised[e.segment_text] = {
+            "n": ns, "waarde": round(w, 5) if w is not None else None, "referentie": round(r, 5) if r is not None else None,
+            "verhouding": round(w / r, 3) if w and r else None,
+            "maat": "kans per contractmaand zonder achterstand om in achterstand te raken",
+        }
+    maanden.attrs["effecten"] = realised
     return Incasso(boekingen, acties, regelingen, maanden)

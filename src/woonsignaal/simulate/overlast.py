@@ -20,13 +20,13 @@ from woonsignaal.simulate.people import ACHTERNAMEN, VOORNAMEN
 from woonsignaal.simulate.scenarios import Scenario
 from woonsignaal.simulate.verhuur import valid_from
 
-CASES_PER_UNIT_YEAR = 0.012
+CASES_PER_UNIT_YEAR = 0.0135
 MEDIAN_DAYS = 68.0
 SIGMA = 0.8
 TYPES = ("GEL", "RUZ", "PSY", "VUI", "DRU", "AGR", "DIE", "STA", "HEN", "VER", "HAN")
-TYPES_P = (0.22, 0.17, 0.17, 0.09, 0.07, 0.06, 0.05, 0.04, 0.03, 0.05, 0.05)
+TYPES_P = (0.21, 0.16, 0.20, 0.09, 0.07, 0.06, 0.05, 0.03, 0.03, 0.05, 0.05)
 PARTNERS = tuple(EIGEN_LIJSTEN["ZAAKPARTNER"])  # POL WIJ GGD BBM GEM ZOR MWK
-PARTNER_W = {"POL": 0.15, "WIJ": 0.3, "GGD": 0.1, "BBM": 0.2, "GEM": 0.1, "ZOR": 0.08, "MWK": 0.07}
+PARTNER_W = {"POL": 0.15, "WIJ": 0.5, "GGD": 0.1, "BBM": 0.2, "GEM": 0.1, "ZOR": 0.08, "MWK": 0.07}
 PARTNER_BOOST = {"DRU": {"POL": 4}, "HEN": {"POL": 5}, "AGR": {"POL": 3}, "PSY": {"GGD": 4, "ZOR": 3},
                  "VER": {"GGD": 3, "ZOR": 3}, "RUZ": {"BBM": 3}, "GEL": {"BBM": 2}}
 ISSUES = {
@@ -84,7 +84,7 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
     for i in np.flatnonzero(has):
         wts = np.array([PARTNER_W[p] * PARTNER_BOOST.get(typ[i], {}).get(p, 1) for p in PARTNERS])
         chosen = rng.choice(len(PARTNERS), int(n_p[i]), replace=False, p=wts / wts.sum())
-        d = np.cumsum(np.concatenate([[rng.exponential(18)], rng.exponential(30, len(chosen) - 1)])).astype(np.int64)
+        d = np.cumsum(np.concatenate([[rng.exponential(12)], rng.exponential(20, len(chosen) - 1)])).astype(np.int64)
         for c_, dd in zip(chosen, d):
             part_rows.append((i, PARTNERS[c_], int(dd)))
     parts = pd.DataFrame(part_rows, columns=["case", "partner", "dagen"])

@@ -222,9 +222,16 @@ def _letting(rng: np.random.Generator, pub: pd.DataFrame, bruto: np.ndarray) -> 
     positie = positie - (positie[first] - skip[first])[grp]
     accept = antwoord[first + n_offers - 1]
     ready = prev_end + repair + str_len + 1
-    base_begin = np.maximum(accept + rng.integers(5, 15, k), ready)
-    vac_base = base_begin - prev_end - 1
-    vac = np.where(structural, vac_base, np.round(vac_base * pub["f_leeg"].to_numpy()).astype(np.int64))
+    start_gap = rng.integers(5, 15, k)
+    earliest = np.maximum(accept + start_gap, ready)
+    # the leegstandsduur effect scales the vacancy the unit would have had without any planted effect
+    # (so a segment with more refusals as well does not get the two effects multiplied)
+    f_weig = pub["f_weig"].to_numpy()
+    n_cf = np.minimum(np.round(nonfinal / f_weig).astype(np.int64), nonfinal)
+    accept_cf = antwoord[first + n_cf]
+    vac_cf = np.maximum(accept_cf + start_gap, ready) - prev_end - 1
+    vac_target = np.round(vac_cf * pub["f_leeg"].to_numpy()).astype(np.int64)
+    vac = np.where(structural, earliest - prev_end - 1, np.maximum(vac_target, earliest - prev_end - 1))
     new_begin = prev_end + 1 + vac
     pub["pub_begin"] = pub_begin
     pub["pub_close"] = pub_close
