@@ -55,5 +55,12 @@
 
 {#- Ratio that is NULL instead of an error when the denominator is 0 or NULL. -#}
 {% macro deel(teller, noemer) -%}
-    (cast({{ teller }} as {{ dbt.type_float() }}) / nullif({{ noemer }}, 0))
+    (cast({{ teller }} as {{ type_double() }}) / nullif({{ noemer }}, 0))
 {%- endmacro %}
+
+{#- Double precision float (type_double() is a 4-byte REAL on DuckDB). -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'woonsignaal')()) }}
+{%- endmacro %}
+{% macro default__type_double() -%}double precision{%- endmacro %}
+{% macro duckdb__type_double() -%}double{%- endmacro %}

@@ -51,6 +51,6 @@ select
     sum(huur_euro) as huur_euro,
     sum(mutatie_euro) as mutatie_euro,
     sum(vervallen_mutatie_euro) as vervallen_mutatie_euro,
-    sum(boekingen_aantal) as boekingen_aantal
+    cast(sum(boekingen_aantal) as bigint) as boekingen_aantal
 from beide
 group by overeenkomst_id, maand

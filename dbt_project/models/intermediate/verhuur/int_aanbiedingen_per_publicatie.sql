@@ -11,9 +11,9 @@ tellingen as (
     select
         publicatie_id,
         count(*) as aanbiedingen_aantal,
-        sum(case when aanbieding_status = 'GEW' then 1 else 0 end) as weigeringen_aantal,
-        sum(case when aanbieding_status = 'ING' then 1 else 0 end) as ingetrokken_aantal,
-        sum(case when aanbieding_status = 'TOE' then 1 else 0 end) as toewijzingen_aantal,
+        count(case when aanbieding_status = 'GEW' then 1 end) as weigeringen_aantal,
+        count(case when aanbieding_status = 'ING' then 1 end) as ingetrokken_aantal,
+        count(case when aanbieding_status = 'TOE' then 1 end) as toewijzingen_aantal,
         min(case when aanbieding_status = 'TOE' then coalesce(antwoorddatum, aanbiedingsdatum) end)
             as toewijzingsdatum,
         min(aanbiedingsdatum) as eerste_aanbiedingsdatum

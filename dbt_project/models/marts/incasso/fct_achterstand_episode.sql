@@ -29,7 +29,7 @@ genummerd as (
         huurklasse,
         wijk,
         max(maand) over (partition by overeenkomst_id) as laatste_contractmaand,
-        sum(case when nieuw_in_achterstand then 1 else 0 end) over (
+        count(case when nieuw_in_achterstand then 1 end) over (
             partition by overeenkomst_id order by maand rows between unbounded preceding and current row
         ) as episode_nr
     from maanden
@@ -85,8 +85,8 @@ episode_regelingen as (
         e.overeenkomst_id,
         e.episode_nr,
         count(*) as regelingen_aantal,
-        sum(case when r.is_nagekomen then 1 else 0 end) as regelingen_nagekomen_aantal,
-        sum(case when r.is_verbroken then 1 else 0 end) as regelingen_verbroken_aantal
+        count(case when r.is_nagekomen then 1 end) as regelingen_nagekomen_aantal,
+        count(case when r.is_verbroken then 1 end) as regelingen_verbroken_aantal
     from episodes as e
     inner join regelingen as r
         on r.overeenkomst_id = e.overeenkomst_id

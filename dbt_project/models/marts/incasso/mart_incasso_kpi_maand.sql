@@ -19,14 +19,14 @@ basis as (
 segmenten as (
     {{ segmenteer('basis', dims,
         'count(*) as contracten_aantal, '
-        ~ 'sum(case when in_achterstand then 1 else 0 end) as in_achterstand_aantal, '
-        ~ 'sum(case when nieuw_in_achterstand then 1 else 0 end) as nieuw_in_achterstand_aantal, '
-        ~ 'sum(case when vorige_maand_in_achterstand then 0 else 1 end) as risico_aantal, '
-        ~ 'sum(case when hersteld then 1 else 0 end) as hersteld_aantal, '
+        ~ 'count(case when in_achterstand then 1 end) as in_achterstand_aantal, '
+        ~ 'count(case when nieuw_in_achterstand then 1 end) as nieuw_in_achterstand_aantal, '
+        ~ 'count(case when not vorige_maand_in_achterstand then 1 end) as risico_aantal, '
+        ~ 'count(case when hersteld then 1 end) as hersteld_aantal, '
         ~ 'sum(achterstand_euro) as achterstand_euro, '
         ~ 'sum(jaarhuur_euro) as jaarhuur_euro, '
-        ~ 'sum(case when deurwaarder_bereikt then 1 else 0 end) as deurwaarder_aantal, '
-        ~ 'sum(case when regeling_actief then 1 else 0 end) as regeling_actief_aantal') }}
+        ~ 'count(case when deurwaarder_bereikt then 1 end) as deurwaarder_aantal, '
+        ~ 'count(case when regeling_actief then 1 end) as regeling_actief_aantal') }}
 ),
 
 final as (
@@ -36,14 +36,14 @@ final as (
         segment,
         contracten_aantal,
         in_achterstand_aantal,
-        cast(1.0 * in_achterstand_aantal / contracten_aantal as {{ dbt.type_float() }}) as aandeel_in_achterstand,
+        cast(1.0 * in_achterstand_aantal / contracten_aantal as {{ type_double() }}) as aandeel_in_achterstand,
         nieuw_in_achterstand_aantal,
         risico_aantal,
         {{ minimaal(deel('nieuw_in_achterstand_aantal', 'risico_aantal'), 'risico_aantal') }} as instroom_achterstand,
         hersteld_aantal,
         cast(achterstand_euro as decimal(16, 2)) as achterstand_euro,
         cast(jaarhuur_euro as decimal(16, 2)) as jaarhuur_euro,
-        cast(100.0 * {{ deel('achterstand_euro', 'jaarhuur_euro') }} as {{ dbt.type_float() }}) as achterstand_pct_jaarhuur,
+        cast(100.0 * {{ deel('achterstand_euro', 'jaarhuur_euro') }} as {{ type_double() }}) as achterstand_pct_jaarhuur,
         deurwaarder_aantal,
         regeling_actief_aantal
     from segmenten

@@ -108,15 +108,15 @@ final as (
         segment,
         eenheden_aantal,
         instroom_aantal,
-        {{ minimaal('cast(1000.0 * instroom_aantal / nullif(eenheden_aantal, 0) as ' ~ dbt.type_float() ~ ')', 'instroom_aantal') }}
+        {{ minimaal('cast(1000.0 * instroom_aantal / nullif(eenheden_aantal, 0) as ' ~ type_double() ~ ')', 'instroom_aantal') }}
             as instroom_per_1000_eenheden,
-        {{ minimaal('cast(aandeel_partner_binnen_30_dagen as ' ~ dbt.type_float() ~ ')', 'instroom_aantal') }}
+        {{ minimaal('cast(aandeel_partner_binnen_30_dagen as ' ~ type_double() ~ ')', 'instroom_aantal') }}
             as aandeel_partner_binnen_30_dagen,
         open_voorraad,
-        {{ minimaal('cast(aandeel_open_langer_dan_90_dagen as ' ~ dbt.type_float() ~ ')', 'open_voorraad') }}
+        {{ minimaal('cast(aandeel_open_langer_dan_90_dagen as ' ~ type_double() ~ ')', 'open_voorraad') }}
             as aandeel_open_langer_dan_90_dagen,
         afgesloten_aantal,
-        {{ minimaal('cast(mediaan_doorlooptijd_dagen as ' ~ dbt.type_float() ~ ')', 'afgesloten_aantal') }}
+        {{ minimaal('cast(mediaan_doorlooptijd_dagen as ' ~ type_double() ~ ')', 'afgesloten_aantal') }}
             as mediaan_doorlooptijd_dagen
     from samen
     where instroom_aantal >= {{ var('minimum_group_size') }}

@@ -18,7 +18,7 @@ per_reden as (
         leegstand_reden,
         min(begindatum) as eerste_begindatum,
         count(*) as statusperioden_aantal,
-        sum(dagen) as dagen,
+        cast(sum(dagen) as bigint) as dagen,
         max(case when is_afgesloten then 0 else 1 end) = 0 as is_afgesloten
     from statussen
     group by leegstand_id, eenheid_id, leegstand_reden

@@ -76,19 +76,19 @@ s_leegstand as (
 
 s_derving as (
     {{ segmenteer('basis_derving', dims,
-        'count(distinct eenheid_id) as leegstaande_eenheden_aantal, sum(leegstand_dagen) as leegstand_dagen, '
+        'count(distinct eenheid_id) as leegstaande_eenheden_aantal, cast(sum(leegstand_dagen) as bigint) as leegstand_dagen, '
         ~ 'sum(huurderving_euro) as huurderving_euro') }}
 ),
 
 s_toewijzingen as (
     {{ segmenteer('basis_toewijzingen', dims,
-        'count(*) as toewijzingen_aantal, sum(weigeringen_aantal) as weigeringen_aantal') }}
+        'count(*) as toewijzingen_aantal, cast(sum(weigeringen_aantal) as bigint) as weigeringen_aantal') }}
 ),
 
 s_publicaties as (
     {{ segmenteer('basis_publicaties', dims,
         'count(*) as publicaties_afgesloten_aantal, avg(reacties_aantal) as reacties_per_publicatie, '
-        ~ 'sum(case when is_herpublicatie then 1 else 0 end) as herpublicaties_aantal') }}
+        ~ 'count(case when is_herpublicatie then 1 end) as herpublicaties_aantal') }}
 ),
 
 samen as (
@@ -131,16 +131,16 @@ final as (
         segment,
         eenheden_aantal,
         mutaties_aantal,
-        cast(100.0 * mutaties_aantal / eenheden_aantal as {{ dbt.type_float() }}) as mutatiegraad_pct,
-        cast(1200.0 * mutaties_aantal / eenheden_aantal as {{ dbt.type_float() }}) as mutatiegraad_jaar_pct,
+        cast(100.0 * mutaties_aantal / eenheden_aantal as {{ type_double() }}) as mutatiegraad_pct,
+        cast(1200.0 * mutaties_aantal / eenheden_aantal as {{ type_double() }}) as mutatiegraad_jaar_pct,
         leegstanden_afgesloten_aantal,
-        {{ minimaal('cast(mediaan_leegstandsduur_dagen as ' ~ dbt.type_float() ~ ')', 'leegstanden_afgesloten_aantal') }}
+        {{ minimaal('cast(mediaan_leegstandsduur_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal') }}
             as mediaan_leegstandsduur_dagen,
-        {{ minimaal('cast(gemiddelde_leegstandsduur_dagen as ' ~ dbt.type_float() ~ ')', 'leegstanden_afgesloten_aantal') }}
+        {{ minimaal('cast(gemiddelde_leegstandsduur_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal') }}
             as gemiddelde_leegstandsduur_dagen,
-        {{ minimaal('cast(aandeel_langer_dan_30_dagen as ' ~ dbt.type_float() ~ ')', 'leegstanden_afgesloten_aantal') }}
+        {{ minimaal('cast(aandeel_langer_dan_30_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal') }}
             as aandeel_langer_dan_30_dagen,
-        {{ minimaal('cast(aandeel_langer_dan_90_dagen as ' ~ dbt.type_float() ~ ')', 'leegstanden_afgesloten_aantal') }}
+        {{ minimaal('cast(aandeel_langer_dan_90_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal') }}
             as aandeel_langer_dan_90_dagen,
         leegstaande_eenheden_aantal,
         leegstand_dagen,
@@ -150,7 +150,7 @@ final as (
         {{ minimaal(deel('weigeringen_aantal', 'toewijzingen_aantal'), 'toewijzingen_aantal') }}
             as weigeringen_per_toewijzing,
         publicaties_afgesloten_aantal,
-        {{ minimaal('cast(reacties_per_publicatie as ' ~ dbt.type_float() ~ ')', 'publicaties_afgesloten_aantal') }}
+        {{ minimaal('cast(reacties_per_publicatie as ' ~ type_double() ~ ')', 'publicaties_afgesloten_aantal') }}
             as reacties_per_publicatie,
         herpublicaties_aantal
     from samen

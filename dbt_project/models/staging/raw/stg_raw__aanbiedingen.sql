@@ -1,3 +1,4 @@
+{#- Offers to candidates, one-to-one with raw.aanbiedingen (current version per key): renamed, cast, refusal reasons decoded. -#}
 with
 
 source as (

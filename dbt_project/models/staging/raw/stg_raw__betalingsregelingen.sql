@@ -1,3 +1,4 @@
+{#- Payment arrangements, one-to-one with raw.betalingsregelingen (current version per key): renamed and cast. -#}
 with
 
 source as (

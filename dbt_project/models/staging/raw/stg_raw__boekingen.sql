@@ -1,3 +1,4 @@
+{#- The tenant ledger, one-to-one with raw.boekingen (current version per key): renamed and cast. -#}
 with
 
 source as (

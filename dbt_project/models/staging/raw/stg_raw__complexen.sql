@@ -1,3 +1,4 @@
+{#- Complexes, one-to-one with raw.complexen: every snapshot version (geldig_vanaf/geldig_tot), renamed. -#}
 with
 
 source as (

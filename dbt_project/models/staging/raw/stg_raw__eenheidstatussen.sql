@@ -1,3 +1,4 @@
+{#- Status periods of units, one-to-one with raw.eenheidstatussen: every snapshot version, status codes decoded. -#}
 with
 
 source as (

@@ -1,3 +1,4 @@
+{#- Tenancy agreements, one-to-one with raw.huurovereenkomsten: every snapshot version, renamed and cast (relatie_id is the load-time pseudonym). -#}
 with
 
 source as (

@@ -1,3 +1,4 @@
+{#- Dunning steps, one-to-one with raw.incassoacties (current version per key): renamed, step decoded. -#}
 with
 
 source as (

@@ -1,3 +1,4 @@
+{#- Loaded deliveries, one-to-one with raw.leveringen. -#}
 with
 
 source as (

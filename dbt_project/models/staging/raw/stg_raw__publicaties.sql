@@ -1,3 +1,4 @@
+{#- Publicaties (advertisements of vacant units), one-to-one with raw.publicaties (current version per key). -#}
 with
 
 source as (

@@ -1,3 +1,4 @@
+{#- Deletions delivered by the source, one-to-one with raw.verwijderingen. -#}
 with
 
 source as (

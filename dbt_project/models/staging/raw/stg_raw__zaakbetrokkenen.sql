@@ -1,3 +1,4 @@
+{#- Network partners of cases, one-to-one with raw.zaakbetrokkenen (current version per key). -#}
 with
 
 source as (

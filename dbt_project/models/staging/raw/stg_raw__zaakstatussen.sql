@@ -1,3 +1,4 @@
+{#- Status history of cases, one-to-one with raw.zaakstatussen (current version per key). -#}
 with
 
 source as (
