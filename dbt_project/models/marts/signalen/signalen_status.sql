@@ -1,0 +1,60 @@
+{#- What changed since the previous publication: every signal of this periode is `nieuw` (not
+    there last periode) or `aanhoudend` (there with the same proces, indicator and segment), and
+    every signal of the previous periode that is gone is `opgelost`. "Previous" is the latest
+    earlier periode_eind in signalen_historie (normally the previous month). -#}
+with
+
+historie as (
+    select * from {{ ref('signalen_historie') }}
+),
+
+huidig_periode as (
+    select max(periode_eind) as periode_eind from {{ ref('int_signalen_berekend') }}
+),
+
+perioden as (
+    select
+        coalesce(
+            (select periode_eind from huidig_periode),
+            (select max(periode_eind) from historie)
+        ) as huidig,
+        (
+            select max(h.periode_eind) from historie as h
+            where h.periode_eind < coalesce(
+                (select periode_eind from huidig_periode), (select max(periode_eind) from historie)
+            )
+        ) as vorig
+),
+
+huidig as (
+    select h.* from historie as h, perioden as p where h.periode_eind = p.huidig
+),
+
+vorig as (
+    select h.* from historie as h, perioden as p where h.periode_eind = p.vorig
+),
+
+final as (
+    select
+        coalesce(h.signaal_sleutel, v.signaal_sleutel) as signaal_sleutel,
+        h.signaal_id,
+        v.signaal_id as vorig_signaal_id,
+        coalesce(h.proces, v.proces) as proces,
+        coalesce(h.indicator, v.indicator) as indicator,
+        coalesce(h.segment, v.segment) as segment,
+        (select huidig from perioden) as periode_eind,
+        (select vorig from perioden) as vorige_periode_eind,
+        case
+            when v.signaal_sleutel is null then 'nieuw'
+            when h.signaal_sleutel is null then 'opgelost'
+            else 'aanhoudend'
+        end as status,
+        h.ernst,
+        v.ernst as vorige_ernst,
+        h.verhouding,
+        v.verhouding as vorige_verhouding
+    from huidig as h
+    full outer join vorig as v on h.signaal_sleutel = v.signaal_sleutel
+)
+
+select * from final
