@@ -1,6 +1,7 @@
 {#- Every leegstand status period (status LEE) of every unit, numbered into vacancies: consecutive LEE
     periods (the next begins on or the day after the previous one's einddatum) form one vacancy.
-    Periods are the current snapshot of eenheidstatussen as known at the extract date; anything
+    `dagen` runs to the next period of the same vacancy (or its end), so a vacancy's parts add up to
+    its leegstand_dagen. Periods are the current snapshot of eenheidstatussen as known at the extract date; anything
     after the extract date is cut off there (censoring). -#}
 with
 
@@ -44,6 +45,13 @@ met_begin as (
         eilanden.*,
         min(begindatum) over (partition by eenheid_id, leegstand_nr) as leegstand_begindatum
     from eilanden
+),
+
+met_volgende as (
+    select
+        met_begin.*,
+        lead(begindatum) over (partition by eenheid_id, leegstand_nr order by begindatum) as volgende_begindatum
+    from met_begin
 )
 
 select
@@ -55,5 +63,6 @@ select
     begindatum,
     einddatum,
     (einddatum is not null) as is_afgesloten,
-    {{ dagen_tussen('begindatum', 'coalesce(einddatum, ' ~ extractdatum() ~ ')') }} as dagen
-from met_begin
+    {#- days up to the next period of the same vacancy, so that the parts add up to the vacancy's days -#}
+    {{ dagen_tussen('begindatum', 'coalesce(volgende_begindatum, einddatum, ' ~ extractdatum() ~ ')') }} as dagen
+from met_volgende
