@@ -11,6 +11,8 @@ import copy
 import datetime as dt
 from pathlib import Path
 
+import duckdb
+
 from woonsignaal import contract
 from woonsignaal.simulate.referentie import write_referentiedata
 from woonsignaal.simulate.writer import write_csv, write_manifest
@@ -190,14 +192,16 @@ def write_delivery(
     return folder
 
 
-def rewrite_manifest(folder: Path, **changes) -> None:
-    """Recompute the manifest of ``folder`` after its files were changed (keeps extractdatum/soort)."""
+def rewrite_manifest(folder: Path, *, keep_counts: bool = True, **changes) -> None:
+    """Recompute the manifest of ``folder`` after its files were changed (sha256 always; row counts
+    kept from the old manifest unless ``keep_counts=False``)."""
     import json
 
     m = json.loads((folder / contract.MANIFEST_NAME).read_text(encoding="utf-8"))
     (folder / contract.MANIFEST_NAME).unlink()
     write_manifest(
         folder,
+        row_counts={b["naam"]: b["rijen"] for b in m["bestanden"]} if keep_counts else None,
         extractdatum=dt.date.fromisoformat(m["extractdatum"]),
         soort=changes.get("soort", m["soort"]),
         aangemaakt_op=changes.get("aangemaakt_op", dt.datetime.fromisoformat(m["aangemaakt_op"])),
@@ -207,3 +211,33 @@ def rewrite_manifest(folder: Path, **changes) -> None:
 
 def copy_rows(rows):
     return copy.deepcopy(rows)
+
+
+DAY1 = dt.date(2026, 1, 10)
+DAY2 = dt.date(2026, 1, 11)
+
+
+def warehouse_snapshot(path: Path) -> dict[str, list]:
+    """Every table of every schema with its full contents (sorted): equal before/after = unchanged."""
+    if not Path(path).exists():
+        return {}
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables order by all"
+        ).fetchall()
+        return {
+            f"{s}.{t}": con.execute(f'select * from "{s}"."{t}" order by all').fetchall() for s, t in tables
+        }
+    finally:
+        con.close()
+
+
+def query(path: Path, sql: str, params=None) -> list:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+

@@ -1,0 +1,122 @@
+"""Verification faults: each refuses the whole delivery, names the file and what differs, and
+leaves the warehouse unchanged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ingest.ingest_builder import DAY2, rewrite_manifest, warehouse_snapshot, write_delivery
+
+from woonsignaal.ingest import DeliveryIncomplete, DeliveryRejected, load_delivery, verify_delivery
+
+
+def _refused(settings, folder, *expected: str) -> str:
+    before = warehouse_snapshot(settings.warehouse_path)
+    with pytest.raises(DeliveryRejected) as exc:
+        load_delivery(folder, settings, gx=False)
+    after = warehouse_snapshot(settings.warehouse_path)
+    assert before == after, "a refused delivery changed the warehouse"
+    assert before, "the warehouse should hold the first delivery"
+    msg = str(exc.value)
+    for e in expected:
+        assert e in msg, msg
+    return msg
+
+
+def test_valid_delivery_verifies(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    m = verify_delivery(folder)
+    assert m.extractdatum == DAY2 and m.soort == "delta" and m.rows_verified
+    assert set(m.bestanden) == {f.removesuffix(".csv") for f in (p.name for p in folder.glob("*.csv"))}
+
+
+def test_sha256_mismatch(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    m = json.loads((folder / "manifest.json").read_text())
+    entry = next(b for b in m["bestanden"] if b["naam"] == "eenheden.csv")
+    real = entry["sha256"]
+    entry["sha256"] = "ab12" + real[4:]
+    (folder / "manifest.json").write_text(json.dumps(m))
+    msg = _refused(loaded, folder, "eenheden.csv: sha256 in manifest is ab12", f"file has {real}")
+    with pytest.raises(DeliveryRejected, match="eenheden.csv: sha256"):
+        verify_delivery(folder)
+    assert "complexen.csv" not in msg
+
+
+def test_row_count_mismatch(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    m = json.loads((folder / "manifest.json").read_text())
+    entry = next(b for b in m["bestanden"] if b["naam"] == "eenheden.csv")
+    entry["rijen"] = 812345
+    (folder / "manifest.json").write_text(json.dumps(m))
+    _refused(loaded, folder, "eenheden.csv: manifest says 812345 rows, file has 6")
+    with pytest.raises(DeliveryRejected, match="eenheden.csv: manifest says 812345 rows, file has 6"):
+        verify_delivery(folder)
+
+
+def test_truncated_file(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    p = folder / "eenheden.csv"
+    data = p.read_bytes()
+    p.write_bytes(data[: data.rfind(b"\n", 0, len(data) - 1) + 1])  # last record cut off
+    msg = _refused(loaded, folder, "eenheden.csv: sha256 in manifest is")
+    with pytest.raises(DeliveryRejected) as exc:
+        verify_delivery(folder)
+    assert "eenheden.csv: manifest says 6 rows, file has 5" in str(exc.value)
+    assert "eenheden.csv" in msg
+
+
+def test_missing_listed_file(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    (folder / "zaken.csv").unlink()
+    _refused(loaded, folder, "zaken.csv listed in manifest but missing")
+
+
+def test_file_not_in_manifest(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    m = json.loads((folder / "manifest.json").read_text())
+    m["bestanden"] = [b for b in m["bestanden"] if b["naam"] != "boekingen.csv"]
+    (folder / "manifest.json").write_text(json.dumps(m))
+    _refused(loaded, folder, "boekingen.csv: not listed in manifest.json")
+
+
+def test_wrong_contract_version(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    m = json.loads((folder / "manifest.json").read_text())
+    m["contract_versie"] = "2.0"
+    (folder / "manifest.json").write_text(json.dumps(m))
+    _refused(loaded, folder, "contract_versie 2.0 not supported (expected 1.x)")
+
+
+def test_latin1_file_refused(loaded, day2_rows):
+    day2_rows["complexen"][0]["naam"] = "Café de Hoek"
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    p = folder / "complexen.csv"
+    text = p.read_bytes().decode("utf-8-sig")
+    p.write_bytes(text.encode("latin-1"))
+    rewrite_manifest(folder)  # the supplier's manifest matches its (wrong) bytes
+    offset = text.encode("latin-1").index(b"\xe9")
+    _refused(
+        loaded,
+        folder,
+        f"complexen.csv is not UTF-8 (byte 0xE9 at offset {offset}",
+        "Latin-1",
+        "re-export as UTF-8",
+    )
+
+
+def test_no_manifest_waits(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta", manifest=False)
+    before = warehouse_snapshot(loaded.warehouse_path)
+    with pytest.raises(DeliveryIncomplete, match="no manifest.json yet"):
+        load_delivery(folder, loaded, gx=False)
+    assert warehouse_snapshot(loaded.warehouse_path) == before
+
+
+def test_extractdatum_must_match_folder(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    m = json.loads((folder / "manifest.json").read_text())
+    m["extractdatum"] = "2026-01-12"
+    (folder / "manifest.json").write_text(json.dumps(m))
+    _refused(loaded, folder, "extractdatum 2026-01-12 does not match the folder name 2026-01-11")
