@@ -1,0 +1,480 @@
+"""Publish the audited marts into PostgreSQL, with a read-only role for BI tools.
+
+* ``publish_to_postgres(candidate, settings)`` copies every table of schema ``marts`` of the audited
+  candidate DuckDB file into PostgreSQL schema ``marts`` atomically: the tables are loaded into a fresh
+  schema ``marts_new_<version>`` (``COPY ... FROM STDIN``, row counts checked), then ``marts`` is renamed
+  to ``marts_old_<version>``, ``marts_new_<version>`` to ``marts`` and the old schema dropped, all in the
+  same transaction as the load. A reader in another session sees the old marts or the new ones, never a
+  mix and never a missing schema. On any error the transaction rolls back: the last publication stays.
+* ``ensure_roles()`` creates (or repairs) the read-only role for BI tools: it may connect, use schema
+  ``marts`` and select from its tables, and nothing else (no ``raw``/``staging``/``intermediate``,
+  no writes: the role's sessions are read-only as well).
+* ``copy_raw_to_postgres(settings)`` copies the raw layer of the working DuckDB into schema ``raw`` of
+  the database dbt's ``postgres`` target builds in (the same swap), so ``dbt build --target postgres``
+  runs on the same data as the DuckDB build.
+
+Settings come from the environment (read on every call, never at import):
+
+=============================== ================================= =====================================
+variable                        default                           meaning
+=============================== ================================= =====================================
+``WOONSIGNAAL_PG_HOST``         (unset: no PostgreSQL publication) server host
+``WOONSIGNAAL_PG_PORT``         ``5432``
+``WOONSIGNAAL_PG_USER``         ``postgres``                      the publishing user (owns ``marts``)
+``WOONSIGNAAL_PG_PASSWORD``     (empty)
+``WOONSIGNAAL_PG_DATABASE``     ``woonsignaal``                   database the marts are published in
+``WOONSIGNAAL_PG_BI_ROLE``      ``woonsignaal_bi``                the read-only role for BI tools
+``WOONSIGNAAL_PG_BI_PASSWORD``  (unset: password left as is)      its password
+``WOONSIGNAAL_PG_DBNAME``       ``WOONSIGNAAL_PG_DATABASE``       database of dbt's ``postgres`` target
+=============================== ================================= =====================================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+ENV_PG_HOST = "WOONSIGNAAL_PG_HOST"
+ENV_PG_PORT = "WOONSIGNAAL_PG_PORT"
+ENV_PG_USER = "WOONSIGNAAL_PG_USER"
+ENV_PG_PASSWORD = "WOONSIGNAAL_PG_PASSWORD"
+ENV_PG_DATABASE = "WOONSIGNAAL_PG_DATABASE"
+ENV_PG_BI_ROLE = "WOONSIGNAAL_PG_BI_ROLE"
+ENV_PG_BI_PASSWORD = "WOONSIGNAAL_PG_BI_PASSWORD"
+#: The database dbt's ``postgres`` target uses (``dbt_project/profiles.yml`` reads this name).
+ENV_PG_DBT_DATABASE = "WOONSIGNAAL_PG_DBNAME"
+
+MARTS_SCHEMA = "marts"
+RAW_SCHEMA = "raw"
+DEFAULT_BI_ROLE = "woonsignaal_bi"
+#: Schemas the BI role must never read (the layers below the published marts).
+PRIVATE_SCHEMAS = ("raw", "staging", "intermediate", "public")
+#: Key of the advisory lock that keeps two publications of one database from running at once.
+_PUBLISH_LOCK_KEY = 0x776F6F6E  # "woon"
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class PostgresPublishError(RuntimeError):
+    """Publication to PostgreSQL failed; the previous publication is unchanged."""
+
+
+@dataclass(frozen=True)
+class PgSettings:
+    host: str
+    port: int = 5432
+    user: str = "postgres"
+    password: str = field(default="", repr=False)
+    database: str = "woonsignaal"
+    bi_role: str = DEFAULT_BI_ROLE
+    bi_password: str | None = field(default=None, repr=False)
+    dbt_database: str | None = None
+    #: How long the swap waits for a running BI query on the old marts before it leaves the old
+    #: schema for the next publication to drop (the swap itself never waits for readers).
+    drop_lock_timeout_ms: int = 2000
+
+    def __post_init__(self) -> None:
+        if not _IDENT.match(self.bi_role):
+            raise ValueError(f"{ENV_PG_BI_ROLE}={self.bi_role!r}: use lower-case letters, digits and _")
+
+    def connect(self, database: str | None = None, user: str | None = None, password: str | None = None,
+                **kwargs: Any):
+        """A new psycopg2 connection (not autocommit) to ``database`` (default: the serving database)."""
+        import psycopg2
+
+        return psycopg2.connect(
+            host=self.host,
+            port=self.port,
+            user=user or self.user,
+            password=self.password if password is None else password,
+            dbname=database or self.database,
+            connect_timeout=10,
+            application_name="woonsignaal",
+            **kwargs,
+        )
+
+    def describe(self, database: str | None = None) -> str:
+        """host:port/database as user (never the password), for logs and messages."""
+        return f"{self.user}@{self.host}:{self.port}/{database or self.database}"
+
+
+def pg_settings() -> PgSettings:
+    """The PostgreSQL settings from the environment; raises when ``WOONSIGNAAL_PG_HOST`` is not set."""
+    host = os.environ.get(ENV_PG_HOST, "").strip()
+    if not host:
+        raise PostgresPublishError(f"{ENV_PG_HOST} is not set: publication to PostgreSQL is off")
+    raw_port = os.environ.get(ENV_PG_PORT, "5432")
+    try:
+        port = int(raw_port)
+    except ValueError:
+        raise PostgresPublishError(f"{ENV_PG_PORT}={raw_port!r} is not a port number") from None
+    database = os.environ.get(ENV_PG_DATABASE) or "woonsignaal"
+    return PgSettings(
+        host=host,
+        port=port,
+        user=os.environ.get(ENV_PG_USER) or "postgres",
+        password=os.environ.get(ENV_PG_PASSWORD, ""),
+        database=database,
+        bi_role=os.environ.get(ENV_PG_BI_ROLE) or DEFAULT_BI_ROLE,
+        bi_password=os.environ.get(ENV_PG_BI_PASSWORD) or None,
+        dbt_database=os.environ.get(ENV_PG_DBT_DATABASE) or database,
+    )
+
+
+def postgres_enabled() -> bool:
+    """Publication to PostgreSQL is on when ``WOONSIGNAAL_PG_HOST`` is set."""
+    return bool(os.environ.get(ENV_PG_HOST, "").strip())
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+
+def _sql():
+    from psycopg2 import sql
+
+    return sql
+
+
+def _can_create_roles(cur) -> bool:
+    cur.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user")
+    row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def _schemas(cur) -> set[str]:
+    cur.execute("select nspname from pg_namespace")
+    return {r[0] for r in cur.fetchall()}
+
+
+def _grant_marts(cur, schema: str, role: str) -> None:
+    """USAGE on the schema, SELECT on its tables and on tables created in it later."""
+    sql = _sql()
+    s, r = sql.Identifier(schema), sql.Identifier(role)
+    cur.execute(sql.SQL("grant usage on schema {} to {}").format(s, r))
+    cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(s, r))
+    cur.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(s, r))
+
+
+def _ensure_roles(cur, pg: PgSettings, database: str) -> dict[str, Any]:
+    sql = _sql()
+    role = sql.Identifier(pg.bi_role)
+    out: dict[str, Any] = {"rol": pg.bi_role, "aangemaakt": False, "wachtwoord_gezet": False}
+    if _can_create_roles(cur):
+        cur.execute("select 1 from pg_roles where rolname = %s", [pg.bi_role])
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("create role {} login").format(role))
+            out["aangemaakt"] = True
+            if not pg.bi_password:
+                log.warning("role %s created without a password: set %s", pg.bi_role, ENV_PG_BI_PASSWORD)
+        # whatever someone did to the role by hand: no privileges beyond logging in
+        cur.execute(sql.SQL(
+            "alter role {} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls inherit"
+        ).format(role))
+        if pg.bi_password:
+            cur.execute(sql.SQL("alter role {} password %s").format(role), [pg.bi_password])
+            out["wachtwoord_gezet"] = True
+        # every session of the role is read-only and starts in schema marts
+        cur.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(role))
+        cur.execute(sql.SQL("alter role {} set search_path = marts").format(role))
+        # no membership in other roles (it would inherit their privileges)
+        cur.execute(
+            "select g.rolname from pg_auth_members m join pg_roles g on g.oid = m.roleid "
+            "join pg_roles u on u.oid = m.member where u.rolname = %s",
+            [pg.bi_role],
+        )
+        for (granted,) in cur.fetchall():
+            cur.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(granted), role))
+    else:
+        cur.execute("select 1 from pg_roles where rolname = %s", [pg.bi_role])
+        if cur.fetchone() is None:
+            raise PostgresPublishError(
+                f"role {pg.bi_role!r} does not exist and {pg.user!r} may not create roles: create it once as "
+                f"an administrator (`create role {pg.bi_role} login password '...'`) or give {pg.user!r} CREATEROLE"
+            )
+    cur.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(database), role))
+    existing = _schemas(cur)
+    for schema in PRIVATE_SCHEMAS:
+        if schema in existing:
+            s = sql.Identifier(schema)
+            cur.execute(sql.SQL("revoke all on schema {} from {}").format(s, role))
+            cur.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(s, role))
+    if MARTS_SCHEMA in existing:
+        _grant_marts(cur, MARTS_SCHEMA, pg.bi_role)
+    return out
+
+
+def ensure_roles(pg: PgSettings | None = None, database: str | None = None) -> dict[str, Any]:
+    """Create or repair the read-only BI role (name ``WOONSIGNAAL_PG_BI_ROLE``, default ``woonsignaal_bi``).
+
+    The role may log in (password ``WOONSIGNAAL_PG_BI_PASSWORD`` when set), connect to the serving
+    database, use schema ``marts`` and select from its tables (also tables created there later), and
+    nothing else: its rights on ``raw``, ``staging``, ``intermediate`` and ``public`` are revoked, its
+    sessions are read-only (``default_transaction_read_only``) and start in ``marts``.
+    Idempotent; needs a user with CREATEROLE (or an existing role, then only the grants are renewed).
+    """
+    pg = pg or pg_settings()
+    database = database or pg.database
+    con = pg.connect(database)
+    try:
+        with con, con.cursor() as cur:
+            return _ensure_roles(cur, pg, database)
+    finally:
+        con.close()
+
+
+# --- copying DuckDB tables into PostgreSQL ------------------------------------------------------
+
+_SIMPLE_TYPES = {
+    "BOOLEAN": "boolean",
+    "TINYINT": "smallint",
+    "SMALLINT": "smallint",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "UTINYINT": "smallint",
+    "USMALLINT": "integer",
+    "UINTEGER": "bigint",
+    "UBIGINT": "numeric(20,0)",
+    "HUGEINT": "numeric(39,0)",
+    "UHUGEINT": "numeric(39,0)",
+    "FLOAT": "real",
+    "DOUBLE": "double precision",
+    "VARCHAR": "text",
+    "DATE": "date",
+    "TIME": "time",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_S": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIMESTAMPTZ_NS": "timestamptz",
+    "TIME WITH TIME ZONE": "timetz",
+    "INTERVAL": "interval",
+    "UUID": "uuid",
+    "JSON": "jsonb",
+}
+
+
+def pg_column(name: str, duck_type: str) -> tuple[str, str]:
+    """(PostgreSQL type, DuckDB select expression) for one column of a DuckDB table.
+
+    Types PostgreSQL has are kept; nested types (LIST, STRUCT, MAP) become jsonb; BLOB becomes bytea;
+    enums and anything else unknown are published as text (their DuckDB text form).
+    """
+    quoted = '"' + name.replace('"', '""') + '"'
+    t = duck_type.upper().strip()
+    if t in _SIMPLE_TYPES:
+        return _SIMPLE_TYPES[t], quoted
+    m = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", t)
+    if m:
+        return f"numeric({m.group(1)},{m.group(2)})", quoted
+    if t == "BLOB":
+        return "bytea", f"'\\x' || hex({quoted})"
+    if t.endswith("]") or t.startswith(("STRUCT", "MAP", "UNION")):
+        return "jsonb", f"cast(to_json({quoted}) as varchar)"
+    return "text", f"cast({quoted} as varchar)"
+
+
+def _duck_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? "
+        "and table_type = 'BASE TABLE' order by 1",
+        [catalog, schema],
+    ).fetchall()]
+
+
+def _duck_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [catalog, schema, table],
+    ).fetchall()]
+
+
+def _load_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema: str, cur, target_schema: str,
+                 workdir: Path) -> dict[str, int]:
+    """Create ``target_schema`` in PostgreSQL with a copy of every table of DuckDB ``source_schema``.
+
+    Each table goes through a CSV file (DuckDB's COPY TO, PostgreSQL's COPY FROM STDIN): NULL is an
+    unquoted empty field, an empty string a quoted one, in both. Row counts are checked per table.
+    """
+    sql = _sql()
+    tables = _duck_tables(duck, catalog, source_schema)
+    if not tables:
+        raise PostgresPublishError(f"no tables in schema {source_schema!r} of the DuckDB file: nothing to copy")
+    cur.execute(sql.SQL("create schema {}").format(sql.Identifier(target_schema)))
+    rows: dict[str, int] = {}
+    for table in tables:
+        columns = _duck_columns(duck, catalog, source_schema, table)
+        mapped = [(name, *pg_column(name, type_)) for name, type_ in columns]
+        target = sql.Identifier(target_schema, table)
+        cur.execute(sql.SQL("create table {} ({})").format(
+            target,
+            sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(pg_type)) for n, pg_type, _ in mapped),
+        ))
+        csv_path = workdir / f"{table}.csv"
+        select = ", ".join(expr for _, _, expr in mapped)
+        duck.execute(
+            f"copy (select {select} from \"{catalog}\".\"{source_schema}\".\"{table}\") "
+            f"to '{csv_path}' (format csv, header false)"
+        )
+        expected = duck.execute(
+            f'select count(*) from "{catalog}"."{source_schema}"."{table}"'
+        ).fetchone()[0]
+        with open(csv_path, "rb") as fh:
+            cur.copy_expert(
+                sql.SQL("copy {} from stdin with (format csv, header false)").format(target).as_string(cur), fh
+            )
+        loaded = cur.rowcount
+        csv_path.unlink()
+        if loaded != expected:
+            raise PostgresPublishError(
+                f"{source_schema}.{table}: {loaded} rows arrived in PostgreSQL, DuckDB has {expected}"
+            )
+        rows[table] = loaded
+        cur.execute(sql.SQL("analyze {}").format(target))
+    return rows
+
+
+def _drop_orphans(cur, target_schema: str) -> list[str]:
+    """Drop ``<target>_new_*``/``<target>_old_*`` schemas a killed publication left behind."""
+    sql = _sql()
+    cur.execute(
+        "select nspname from pg_namespace where nspname like %s or nspname like %s",
+        [f"{target_schema}\\_new\\_%", f"{target_schema}\\_old\\_%"],
+    )
+    dropped = [r[0] for r in cur.fetchall()]
+    for schema in dropped:
+        cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
+    return dropped
+
+
+def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema: str, pg: PgSettings,
+                    database: str, target_schema: str, bi_role: str | None, comment: str) -> dict[str, Any]:
+    """Load DuckDB ``source_schema`` into PostgreSQL and swap it in as ``target_schema``: one transaction."""
+    sql = _sql()
+    from psycopg2 import errors as pg_errors
+
+    version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
+    new_schema = f"{target_schema}_new_{version}"
+    old_schema = f"{target_schema}_old_{version}"
+    started = time.perf_counter()
+    con = pg.connect(database)
+    try:
+        cur = con.cursor()
+        # one publication of this database at a time (released at commit/rollback)
+        cur.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", [_PUBLISH_LOCK_KEY, target_schema])
+        orphans = _drop_orphans(cur, target_schema)
+        with tempfile.TemporaryDirectory(prefix="woonsignaal-pg-") as workdir:
+            rows = _load_schema(duck, catalog, source_schema, cur, new_schema, Path(workdir))
+        loaded = time.perf_counter()
+        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(new_schema)),
+                    [f"{comment}; versie {version}"])
+        if bi_role:
+            _grant_marts(cur, new_schema, bi_role)
+        # --- the swap: invisible to other sessions until the commit below ---
+        had_old = target_schema in _schemas(cur)
+        if had_old:
+            cur.execute(sql.SQL("alter schema {} rename to {}").format(
+                sql.Identifier(target_schema), sql.Identifier(old_schema)))
+        cur.execute(sql.SQL("alter schema {} rename to {}").format(
+            sql.Identifier(new_schema), sql.Identifier(target_schema)))
+        old_dropped = not had_old
+        if had_old:
+            # Dropping the old tables waits for BI queries still reading them; wait briefly, else leave
+            # the old schema (nobody can reach it by name any more) for the next publication to drop.
+            cur.execute("savepoint drop_old")
+            cur.execute(f"set local lock_timeout = {int(pg.drop_lock_timeout_ms)}")
+            try:
+                cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(old_schema)))
+                cur.execute("release savepoint drop_old")
+                old_dropped = True
+            except pg_errors.LockNotAvailable:
+                cur.execute("rollback to savepoint drop_old")
+                log.warning("schema %s is still being read; it is dropped by the next publication", old_schema)
+            cur.execute("set local lock_timeout = 0")
+        con.commit()
+    except BaseException as exc:
+        con.rollback()
+        con.close()
+        if isinstance(exc, PostgresPublishError):
+            raise
+        if isinstance(exc, Exception):
+            raise PostgresPublishError(
+                f"publication of {target_schema} to {pg.describe(database)} failed, the previous one stays: {exc}"
+            ) from exc
+        raise
+    con.close()
+    finished = time.perf_counter()
+    return {
+        "versie": version,
+        "database": pg.describe(database),
+        "schema": target_schema,
+        "tabellen": rows,
+        "rijen": sum(rows.values()),
+        "oude_schema_verwijderd": old_dropped,
+        "opgeruimd": orphans,
+        "seconden_laden": round(loaded - started, 3),
+        "seconden_totaal": round(finished - started, 3),
+    }
+
+
+def publish_to_postgres(candidate_duckdb: Path, settings: Any = None, pg: PgSettings | None = None) -> dict[str, Any]:
+    """Publish every table of schema ``marts`` of the audited DuckDB file into PostgreSQL ``marts``.
+
+    Atomic for readers (see the module docstring); the BI role is created or repaired first and gets
+    SELECT on the new tables before they become visible. ``settings`` (woonsignaal's ``Settings``) is
+    accepted for symmetry with the other publication steps; the connection comes from ``pg`` or the
+    ``WOONSIGNAAL_PG_*`` environment. Returns what was published (per table the row count).
+    """
+    pg = pg or pg_settings()
+    candidate = Path(candidate_duckdb)
+    if not candidate.is_file():
+        raise PostgresPublishError(f"{candidate} does not exist: nothing to publish")
+    ensure_roles(pg)
+    duck = duckdb.connect(str(candidate), read_only=True)
+    try:
+        catalog = duck.execute("select current_database()").fetchone()[0]
+        info = _replace_schema(duck, catalog, MARTS_SCHEMA, pg, pg.database, MARTS_SCHEMA, pg.bi_role,
+                               comment=f"woonsignaal: gepubliceerde marts uit {candidate.name}")
+    finally:
+        duck.close()
+    info["bi_rol"] = pg.bi_role
+    log.info("published %d marts (%d rows) to %s in %.1f s", len(info["tabellen"]), info["rijen"],
+             info["database"], info["seconden_totaal"])
+    return info
+
+
+def copy_raw_to_postgres(settings: Any = None, pg: PgSettings | None = None) -> dict[str, Any]:
+    """Copy schema ``raw`` of the working DuckDB into schema ``raw`` of dbt's PostgreSQL database.
+
+    The database is ``WOONSIGNAAL_PG_DBNAME`` (the one ``profiles.yml``'s ``postgres`` target uses;
+    default ``WOONSIGNAAL_PG_DATABASE``). The old ``raw`` is replaced in one transaction; views dbt built
+    on it (``staging``) go with it and are rebuilt by the next ``dbt build --target postgres``.
+    No role gets any right on it. Call with the warehouse writer lock held (it opens the working DuckDB).
+    """
+    from woonsignaal.settings import get_settings
+
+    settings = settings or get_settings()
+    pg = pg or pg_settings()
+    database = pg.dbt_database or pg.database
+    duck = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        catalog = duck.execute("select current_database()").fetchone()[0]
+        info = _replace_schema(duck, catalog, RAW_SCHEMA, pg, database, RAW_SCHEMA, None,
+                               comment="woonsignaal: raw layer (copy of the working DuckDB) for dbt")
+    finally:
+        duck.close()
+    log.info("copied raw (%d tables, %d rows) to %s in %.1f s", len(info["tabellen"]), info["rijen"],
+             info["database"], info["seconden_totaal"])
+    return info
