@@ -1,0 +1,223 @@
+"""Parsing and row faults: columns by header name, quarantine with file/line/column/reason,
+accounting (loaded + quarantined = delivered), fatal file faults leave the warehouse unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.ingest_builder import (
+    DAY1,
+    DAY2,
+    base_rows,
+    query,
+    warehouse_snapshot,
+    write_delivery,
+)
+from woonsignaal.contract import EENHEDEN
+from woonsignaal.ingest import DeliveryRejected, load_delivery
+
+
+def _quarantine(settings, day=DAY1):
+    return query(
+        settings.warehouse_path,
+        "select bestand, regelnummer, kolom, reden from raw.quarantaine where extractdatum = ? order by all",
+        [day],
+    )
+
+
+def _count(settings, sql):
+    return query(settings.warehouse_path, sql)[0][0]
+
+
+def _load(settings, rows, day=DAY1, **kw):
+    folder = write_delivery(settings.landing, day, rows, **kw)
+    return load_delivery(folder, settings, gx=False)
+
+
+def _accounted(result):
+    for name, c in result.files.items():
+        assert c.geladen + c.quarantaine == c.geleverd, name
+
+
+def test_headers_case_insensitive_and_any_order(settings):
+    rows = base_rows()
+    header = list(reversed([c.upper() for c in EENHEDEN.column_names]))
+    result = _load(settings, rows, headers={"eenheden": header})
+    assert result.files["eenheden"].geladen == 6
+    assert _count(settings, "select nettohuur from raw.eenheden where eenheid_id = 'E1'") == pytest.approx(610.25)
+
+
+def test_missing_required_column_rejects_file(loaded):
+    rows = base_rows()
+    header = [c for c in EENHEDEN.column_names if c != "nettohuur"]
+    before = warehouse_snapshot(loaded.warehouse_path)
+    folder = write_delivery(loaded.landing, DAY2, rows, headers={"eenheden": header}, soort="delta")
+    with pytest.raises(DeliveryRejected, match="eenheden.csv: required column 'nettohuur' is missing from the header"):
+        load_delivery(folder, loaded, gx=False)
+    assert warehouse_snapshot(loaded.warehouse_path) == before
+
+
+def test_missing_optional_column_loads_empty(settings):
+    header = [c for c in EENHEDEN.column_names if c != "etage"]
+    result = _load(settings, base_rows(), headers={"eenheden": header})
+    assert any("optional column(s) etage absent" in w for w in result.warnings)
+    assert _count(settings, "select count(*) from raw.eenheden where etage is null") == 6
+
+
+def test_extra_column_reported_and_loaded(settings):
+    rows = base_rows()
+    for r in rows["eenheden"]:
+        r["kleur"] = "blauw"
+    header = EENHEDEN.column_names + ["Kleur"]
+    result = _load(settings, rows, headers={"eenheden": header})
+    assert any("eenheden.csv: extra column(s) Kleur reported and not loaded" in w for w in result.warnings)
+    assert result.files["eenheden"].geladen == 6
+    cols = [r[0] for r in query(settings.warehouse_path, "select column_name from information_schema.columns where table_name = 'eenheden'")]
+    assert "kleur" not in [c.lower() for c in cols]
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "column", "value", "reason"),
+    [
+        ("eenheden", 2, "in_exploitatiedatum", "31-02-2024", "unparseable date '31-02-2024' (expected dd-mm-jjjj)"),
+        ("eenheden", 2, "in_exploitatiedatum", "2024-01-01", "unparseable date '2024-01-01'"),
+        ("boekingen", 3, "bedrag", "1.234,56", "unparseable amount '1.234,56' (expected decimal comma"),
+        ("boekingen", 3, "bedrag", "twaalf", "unparseable amount 'twaalf'"),
+        ("eenheden", 2, "lift", "Ja", "unparseable J/N value 'Ja'"),
+        ("eenheden", 2, "kamers_aantal", "3,5", "unparseable whole number '3,5'"),
+        ("boekingen", 3, "gewijzigd_op", "01-11-2025 25:00:00", "unparseable timestamp '01-11-2025 25:00:00'"),
+        ("eenheden", 2, "complex_id", None, "required field is empty"),
+        ("boekingen", 3, "overeenkomst_id", "", "required field is empty"),
+        ("eenheden", 2, "soort", "XYZ", "code 'XYZ' not in referentiedata EENHEIDSOORT"),
+        ("zaakbetrokkenen", 1, "partner", "FBI", "code 'FBI' not in referentiedata ZAAKPARTNER"),
+    ],
+)
+def test_row_fault_goes_to_quarantine(settings, file, row, column, value, reason):
+    rows = base_rows()
+    rows[file][row][column] = value
+    result = _load(settings, rows)
+    q = _quarantine(settings)
+    line = row + 2  # header is line 1, rows are 0-based here
+    assert [(b, ln, k) for b, ln, k, _ in q] == [(f"{file}.csv", line, column)]
+    assert reason in q[0][3], q[0][3]
+    assert result.files[file].quarantaine == 1
+    assert result.files[file].geladen == len(rows[file]) - 1
+    _accounted(result)
+    key = EENHEDEN.key[0] if file == "eenheden" else None
+    if key:
+        assert _count(settings, f"select count(*) from raw.eenheden where eenheid_id = 'E{row + 1}'") == 0
+
+
+def test_personal_data_values_never_in_reasons(settings):
+    rows = base_rows()
+    rows["relaties"][1]["geboortedatum"] = "31-13-1970"
+    rows["relaties"][2]["relatie_id"] = None
+    result = _load(settings, rows)
+    q = _quarantine(settings)
+    assert {(k, r) for _, _, k, r in q} == {
+        ("geboortedatum", "unparseable date (value withheld: personal data) (expected dd-mm-jjjj)"),
+        ("relatie_id", "required field is empty"),
+    }
+    assert "31-13-1970" not in str(q)
+    _accounted(result)
+
+
+def test_duplicate_key_quarantines_every_copy(settings):
+    rows = base_rows()
+    dup = dict(rows["boekingen"][0])
+    dup["bedrag"] = "700,00"
+    rows["boekingen"].append(dup)
+    result = _load(settings, rows)
+    q = _quarantine(settings)
+    n = len(rows["boekingen"])
+    assert [(b, ln, k) for b, ln, k, _ in q] == [("boekingen.csv", 2, "boeking_id"), ("boekingen.csv", n + 1, "boeking_id")]
+    assert all(f"duplicate key boeking_id=B1 in this delivery (lines 2, {n + 1})" == r for *_, r in q)
+    assert _count(settings, "select count(*) from raw.boekingen where boeking_id = 'B1'") == 0
+    assert result.files["boekingen"].quarantaine == 2
+    _accounted(result)
+
+
+def test_duplicate_person_key_is_not_shown(settings):
+    rows = base_rows()
+    rows["relaties"].append(dict(rows["relaties"][0]))
+    _load(settings, rows)
+    q = _quarantine(settings)
+    assert len(q) == 2 and all("withheld: personal data" in r for *_, r in q)
+    assert "R9001" not in str(q)
+
+
+def test_line_numbers_count_line_breaks_inside_quotes(settings):
+    rows = base_rows()
+    # zaak Z1's omschrijving holds a line break: Z2 starts on physical line 4
+    rows["zaken"][1]["registratiedatum"] = "02/01/2026"
+    _load(settings, rows)
+    assert [(b, ln, k) for b, ln, k, _ in _quarantine(settings)] == [("zaken.csv", 4, "registratiedatum")]
+    assert query(settings.warehouse_path, "select zaak_id, _regelnummer from raw.zaken order by 1") == [("Z1", 2)]
+
+
+def test_too_many_faults_in_a_file_is_fatal(loaded):
+    rows = base_rows()
+    extra = []
+    for i in range(40):
+        r = dict(rows["boekingen"][0])
+        r["boeking_id"] = f"X{i}"
+        r["boekdatum"] = "32-01-2026" if i < 12 else "01-01-2026"
+        extra.append(r)
+    rows["boekingen"] += extra
+    before = warehouse_snapshot(loaded.warehouse_path)
+    folder = write_delivery(loaded.landing, DAY2, rows, soort="delta")
+    with pytest.raises(DeliveryRejected) as exc:
+        load_delivery(folder, loaded, gx=False)
+    assert "boekingen.csv: 12 of 56 rows have faults (more than 5%)" in str(exc.value)
+    assert "line 18, boekdatum: unparseable date '32-01-2026'" in str(exc.value)
+    assert warehouse_snapshot(loaded.warehouse_path) == before
+
+
+def test_broken_csv_structure_is_fatal(loaded):
+    folder = write_delivery(loaded.landing, DAY2, base_rows(), soort="delta")
+    p = folder / "complexen.csv"
+    p.write_text(p.read_text(encoding="utf-8-sig") + "C9;Te;veel;velden;in;deze;regel\n", encoding="utf-8")
+    from ingest.ingest_builder import rewrite_manifest
+
+    rewrite_manifest(folder, keep_counts=False)
+    before = warehouse_snapshot(loaded.warehouse_path)
+    with pytest.raises(DeliveryRejected, match=r"complexen.csv: 1 record\(s\) with a broken CSV structure \(line 4: too many columns"):
+        load_delivery(folder, loaded, gx=False)
+    assert warehouse_snapshot(loaded.warehouse_path) == before
+
+
+def test_referentiedata_faults_reported_never_fatal(settings):
+    """The real VERA file has duplicates and malformed dates: reported, loaded."""
+    result = _load(settings, base_rows())
+    assert any("referentiedata.csv" in w and "malformed Begindatum/Einddatum" in w for w in result.warnings)
+    assert any("(Soort, Code) pairs occur more than once" in w for w in result.warnings)
+    assert result.files["referentiedata"].quarantaine == 0
+    assert _count(settings, "select count(*) from raw.referentiedata") == result.files["referentiedata"].geleverd
+    # 14-02-205 is not read as the year 205
+    assert _count(settings, "select count(*) from raw.referentiedata where year(begindatum) < 1900") == 0
+
+
+def test_code_outside_validity_is_loaded_and_reported(settings):
+    rows = base_rows()
+    # BETALINGSREGELINGSTATUS VER is valid from 13-12-2024 in VERA
+    rows["betalingsregelingen"][0]["status"] = "VER"
+    rows["betalingsregelingen"][0]["afspraakdatum"] = "01-06-2024"
+    result = _load(settings, rows)
+    assert result.files["betalingsregelingen"].geladen == 1
+    assert any("BETALINGSREGELINGSTATUS code in column 'status' outside its referentiedata validity" in w for w in result.warnings)
+
+
+def test_values_are_typed(settings):
+    _load(settings, base_rows())
+    row = query(
+        settings.warehouse_path,
+        "select bouwjaar, oppervlakte_m2, lift, in_exploitatiedatum, _bronbestand, _regelnummer, _extractdatum "
+        "from raw.eenheden where eenheid_id = 'E1' and _geldig_tot is null",
+    )[0]
+    assert row[0] == 1965 and float(row[1]) == 56.5 and row[2] is True
+    assert row[3].isoformat() == "1990-01-01"
+    assert row[4] == "2026-01-10/eenheden.csv" and row[5] == 2 and row[6] == DAY1
+    ts = query(settings.warehouse_path, "select gewijzigd_op from raw.zaken where zaak_id = 'Z2'")[0][0]
+    assert ts.isoformat() == "2026-01-08T15:30:00"
+    neg = query(settings.warehouse_path, "select bedrag from raw.boekingen where boeking_id = 'B2'")[0][0]
+    assert float(neg) == -650.0
