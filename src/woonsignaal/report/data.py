@@ -1,0 +1,381 @@
+"""Read-only access to the published marts (``settings.published_path``), nothing else.
+
+Every query selects named, non-personal columns only. Groups smaller than the minimum group size are
+returned as suppressed (``onderdrukt=True`` and no value), never with their value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from woonsignaal.report.formatting import add_months, month_end
+from woonsignaal.report.kpis import Kpi
+
+SCHEMA = "marts"
+ERNST_VOLGORDE = {"hoog": 0, "midden": 1, "laag": 2}
+STATUSSEN = ("nieuw", "aanhoudend", "opgelost")
+
+
+class PublicationMissing(FileNotFoundError):
+    """There is no published warehouse to report on."""
+
+
+@dataclass
+class Punt:
+    maand: date
+    waarde: float | None
+    n: int | None
+    onderdrukt: bool = False
+
+
+@dataclass
+class Signaal:
+    signaal_id: str
+    proces: str
+    indicator: str
+    segment: str
+    periode_start: date | None
+    periode_eind: date | None
+    waarde: float | None
+    referentie: float | None
+    verhouding: float | None
+    n: int | None
+    ernst: str
+    richting: str
+    toelichting: str
+    status: str | None = None  # nieuw | aanhoudend | opgelost | None (onbekend)
+
+    @property
+    def sterkte(self) -> float:
+        v = self.verhouding
+        if v is None or not math.isfinite(v) or v <= 0:
+            return 0.0
+        return abs(math.log(v))
+
+    def sort_key(self) -> tuple:
+        status_rank = {"nieuw": 0, "aanhoudend": 1, None: 2, "opgelost": 3}.get(self.status, 2)
+        return (
+            ERNST_VOLGORDE.get(self.ernst, 9),
+            0 if self.richting == "slechter" else 1,
+            status_rank,
+            -self.sterkte,
+            -(self.n or 0),
+            self.signaal_id,
+        )
+
+
+@dataclass
+class Levering:
+    extractdatum: date
+    status: str
+    stap_mislukt: str | None
+    rijen_geladen: int
+    rijen_quarantaine: int
+
+
+@dataclass
+class Kwaliteit:
+    maand_start: date
+    maand_eind: date
+    leveringen: list[Levering] = field(default_factory=list)
+    verwachte_dagen: list[date] = field(default_factory=list)
+    beschikbaar: bool = True
+
+    @property
+    def ontvangen(self) -> int:
+        return len(self.leveringen)
+
+    @property
+    def ontbrekend(self) -> list[date]:
+        have = {l.extractdatum for l in self.leveringen}
+        return [d for d in self.verwachte_dagen if d not in have]
+
+    @property
+    def rijen_geladen(self) -> int:
+        return sum(l.rijen_geladen for l in self.leveringen)
+
+    @property
+    def rijen_quarantaine(self) -> int:
+        return sum(l.rijen_quarantaine for l in self.leveringen)
+
+    @property
+    def aandeel_quarantaine(self) -> float | None:
+        total = self.rijen_geladen + self.rijen_quarantaine
+        return 100.0 * self.rijen_quarantaine / total if total else None
+
+    @property
+    def mislukt(self) -> list[Levering]:
+        return [l for l in self.leveringen if l.status == "mislukt"]
+
+    @property
+    def controles_afgekeurd(self) -> list[Levering]:
+        """Deliveries stopped by a check: the delivery check or the quality gate before publication."""
+        return [l for l in self.mislukt if l.stap_mislukt in ("verifieer_levering", "kwaliteitspoort")]
+
+
+class Publicatie:
+    """The published DuckDB file, opened read-only for the lifetime of this object."""
+
+    def __init__(self, path: Path, minimum_group_size: int):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise PublicationMissing(
+                f"er is nog niets gepubliceerd: {self.path} bestaat niet. Draai eerst de nachtelijke "
+                f"verwerking (woonsignaal run) of de demo (woonsignaal demo)."
+            )
+        self.minimum = minimum_group_size
+        self.con = duckdb.connect(str(self.path), read_only=True)
+        rows = self.con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ?", [SCHEMA]
+        ).fetchall()
+        self._columns: dict[str, set[str]] = {}
+        for table, column in rows:
+            self._columns.setdefault(table, set()).add(column)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Publicatie":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- helpers -------------------------------------------------------------------------------
+    def has(self, table: str, *columns: str) -> bool:
+        cols = self._columns.get(table)
+        return cols is not None and all(c in cols for c in columns)
+
+    def _rows(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def suppressed(self, n: int | None, is_aantal: bool = False) -> bool:
+        """A value behind fewer than the minimum number of units/cases/contracts is not shown.
+
+        A count of zero reveals nobody, so a zero count is shown."""
+        if n is None:
+            return False
+        return 0 < n < self.minimum if is_aantal else n < self.minimum and n > 0
+
+    # --- period --------------------------------------------------------------------------------
+    def laatste_datum(self) -> date | None:
+        """The newest date the publication covers (latest published extractdatum, else latest month)."""
+        if self.has("pipeline_runs", "extractdatum", "status"):
+            r = self.con.execute(
+                f"select max(extractdatum) from {SCHEMA}.pipeline_runs where status in ('gepubliceerd', 'geslaagd')"
+            ).fetchone()
+            if r and r[0]:
+                return r[0]
+        if self.has("fct_contract_maand", "maand"):
+            r = self.con.execute(f"select max(maand) from {SCHEMA}.fct_contract_maand").fetchone()
+            if r and r[0]:
+                return month_end(r[0])
+        return None
+
+    # --- KPIs ----------------------------------------------------------------------------------
+    def kpi_reeks(self, kpi: Kpi, eerste: date, laatste: date) -> tuple[list[Punt], str]:
+        """The KPI per month from ``eerste`` up to and including ``laatste`` (first days of months).
+
+        Returns the points and the source (``mart``, ``feiten`` or ``ontbreekt``)."""
+        eind = add_months(laatste, 1)
+        by_month: dict[date, tuple[float | None, int | None]] = {}
+        source = "ontbreekt"
+        if kpi.mart and self.has(kpi.mart, "maand", "dimensie", kpi.kolom or "", kpi.n_kolom or ""):
+            rows = self._rows(
+                f'select maand::date as maand, "{kpi.kolom}" as waarde, "{kpi.n_kolom}" as n '
+                f"from {SCHEMA}.\"{kpi.mart}\" where dimensie = 'totaal' and maand >= ? and maand < ?",
+                [eerste, eind],
+            )
+            by_month = {
+                r["maand"]: (None if r["waarde"] is None else float(r["waarde"]) * kpi.schaal, r["n"]) for r in rows
+            }
+            source = "mart"
+        else:
+            try:
+                rows = self._rows(kpi.fallback, {"start": eerste, "eind": eind})
+            except duckdb.CatalogException:
+                rows = None
+            if rows is not None:
+                by_month = {r["maand"]: (None if r["waarde"] is None else float(r["waarde"]), r["n"]) for r in rows}
+                source = "feiten"
+        punten = []
+        m = eerste
+        while m <= laatste:
+            waarde, n = by_month.get(m, (None, None))
+            n = None if n is None else int(n)
+            if kpi.is_aantal and source != "ontbreekt" and waarde is None and m not in by_month:
+                # a count with no rows in a month is a real zero for fact queries; for a KPI mart the
+                # totaal row is absent only when the portfolio itself is below the minimum
+                if source == "feiten":
+                    waarde, n = 0.0, 0
+            if waarde is not None and not math.isfinite(waarde):
+                waarde = None
+            onderdrukt = self.suppressed(n, kpi.is_aantal)
+            if onderdrukt:
+                waarde = None
+            punten.append(Punt(m, waarde, n, onderdrukt))
+            m = add_months(m, 1)
+        return punten, source
+
+    # --- breakdown per wijk ----------------------------------------------------------------------
+    def per_wijk(self, proces: str, maand: date) -> list[dict[str, Any]]:
+        """One row per wijk with the process's main figures; cells of small groups suppressed.
+
+        Flows (vacancies, cases) cover the 12 months up to and including ``maand``; stocks are at its end."""
+        start12 = add_months(maand, -11)
+        eind = add_months(maand, 1)
+        try:
+            if proces == "verhuur":
+                rows = self._rows(
+                    f"""select wijk, count(*) as n, median(leegstand_dagen) as mediaan_dagen,
+                               100.0 * avg(case when leegstand_dagen > 90 then 1 else 0 end) as pct_90
+                        from {SCHEMA}.fct_leegstand
+                        where is_afgesloten and einddatum >= ? and einddatum < ? group by wijk""",
+                    [start12, eind],
+                )
+            elif proces == "overlast":
+                rows = self._rows(
+                    f"""select wijk, count(*) as n,
+                               median(case when is_afgesloten and einddatum >= ? and einddatum < ?
+                                           then doorlooptijd_dagen end) as mediaan_dagen,
+                               count(case when is_afgesloten and einddatum >= ? and einddatum < ? then 1 end)
+                                   as n_afgesloten
+                        from {SCHEMA}.fct_zaak
+                        where registratiedatum >= ? and registratiedatum < ? group by wijk""",
+                    [start12, eind, start12, eind, start12, eind],
+                )
+            elif proces == "incasso":
+                rows = self._rows(
+                    f"""select wijk, count(*) as n,
+                               100.0 * avg(case when in_achterstand then 1 else 0 end) as pct_achterstand,
+                               100.0 * sum(case when in_achterstand then saldo_euro else 0 end)
+                                   / nullif(sum(jaarhuur_euro), 0) as pct_jaarhuur
+                        from {SCHEMA}.fct_contract_maand where maand = ? group by wijk""",
+                    [maand],
+                )
+            else:
+                raise ValueError(proces)
+        except duckdb.CatalogException:
+            return []
+        out = []
+        for r in sorted(rows, key=lambda r: (r["wijk"] is None, str(r["wijk"]))):
+            n = int(r.pop("n") or 0)
+            row: dict[str, Any] = {"wijk": r.pop("wijk") or "onbekend", "n": n, "onderdrukt": self.suppressed(n, True)}
+            n_own = r.pop("n_afgesloten", None)
+            for key, value in r.items():
+                value = None if value is None else float(value)
+                row[key] = None if row["onderdrukt"] else value
+            if n_own is not None:
+                row["mediaan_onderdrukt"] = not row["onderdrukt"] and self.suppressed(int(n_own), True)
+                if row["mediaan_onderdrukt"]:
+                    row["mediaan_dagen"] = None
+            if row["onderdrukt"]:
+                row["n"] = None
+            out.append(row)
+        return out
+
+    # --- signals -------------------------------------------------------------------------------
+    def signaal_periode(self, maand: date) -> date | None:
+        """The ``periode_eind`` of the signals this month's report shows: the latest one inside the month,
+        else the latest before it, else the earliest after it (the report names the period it shows)."""
+        if not self.has("signalen", "periode_eind"):
+            return None
+        eind = month_end(maand)
+        r = self.con.execute(f"select max(periode_eind) from {SCHEMA}.signalen where periode_eind <= ?", [eind]).fetchone()
+        if r and r[0]:
+            return r[0]
+        r = self.con.execute(f"select min(periode_eind) from {SCHEMA}.signalen where periode_eind > ?", [eind]).fetchone()
+        return r[0] if r and r[0] else None
+
+    def status_beschikbaar(self) -> bool:
+        return self.has("signalen_status", "signaal_id", "status")
+
+    def signalen(self, periode_eind: date | None, maand: date) -> tuple[list[Signaal], list[Signaal], int]:
+        """(current signals with their status, signals resolved this month, signals hidden for small n)."""
+        if periode_eind is None:
+            return [], [], 0
+        cols = ("signaal_id", "proces", "indicator", "segment", "periode_start", "periode_eind", "waarde",
+                "referentie", "verhouding", "n", "ernst", "richting", "toelichting")
+        select = ", ".join(f"s.{c}" for c in cols)
+        rows = self._rows(f"select {select} from {SCHEMA}.signalen s where s.periode_eind = ?", [periode_eind])
+        status = self._status(maand, periode_eind)
+        current, hidden = [], 0
+        for r in rows:
+            if r["n"] is not None and int(r["n"]) < self.minimum:
+                hidden += 1
+                continue
+            current.append(self._signaal(r, status.get(r["signaal_id"])))
+        current_ids = {s.signaal_id for s in current}
+        opgelost: list[Signaal] = []
+        resolved_ids = [sid for sid, st in status.items() if st == "opgelost" and sid not in current_ids]
+        if resolved_ids:
+            rows = self._rows(
+                f"""select {select} from {SCHEMA}.signalen s where s.signaal_id in (select unnest(?))
+                    qualify row_number() over (partition by s.signaal_id order by s.periode_eind desc) = 1""",
+                [resolved_ids],
+            )
+            for r in rows:
+                if r["n"] is not None and int(r["n"]) < self.minimum:
+                    continue
+                opgelost.append(self._signaal(r, "opgelost"))
+        return current, opgelost, hidden
+
+    def _status(self, maand: date, periode_eind: date) -> dict[str, str]:
+        if not self.status_beschikbaar():
+            return {}
+        where, params = "", []
+        cols = self._columns["signalen_status"]
+        if "maand" in cols:
+            where, params = "where date_trunc('month', maand) = ?", [maand]
+        elif "periode_eind" in cols:
+            where, params = "where periode_eind = ?", [periode_eind]
+        rows = self.con.execute(f"select signaal_id, lower(status) from {SCHEMA}.signalen_status {where}", params).fetchall()
+        return {sid: st for sid, st in rows if st in STATUSSEN}
+
+    @staticmethod
+    def _signaal(r: dict[str, Any], status: str | None) -> Signaal:
+        def f(v: Any) -> float | None:
+            return None if v is None else float(v)
+
+        return Signaal(
+            signaal_id=str(r["signaal_id"]), proces=r["proces"], indicator=r["indicator"], segment=r["segment"] or "",
+            periode_start=r["periode_start"], periode_eind=r["periode_eind"], waarde=f(r["waarde"]),
+            referentie=f(r["referentie"]), verhouding=f(r["verhouding"]), n=None if r["n"] is None else int(r["n"]),
+            ernst=(r["ernst"] or "").lower(), richting=(r["richting"] or "").lower(), toelichting=r["toelichting"] or "",
+            status=status,
+        )
+
+    # --- data quality --------------------------------------------------------------------------
+    def kwaliteit(self, maand: date, tot: date | None) -> Kwaliteit:
+        """Deliveries of the month from ``marts.pipeline_runs`` (expected: every day up to ``tot``)."""
+        eind = month_end(maand)
+        last = min(eind, tot) if tot else eind
+        verwacht = [maand + timedelta(days=i) for i in range((last - maand).days + 1)] if last >= maand else []
+        k = Kwaliteit(maand, eind, verwachte_dagen=verwacht)
+        if not self.has("pipeline_runs", "extractdatum", "status", "fout", "rijen_geladen", "rijen_quarantaine"):
+            k.beschikbaar = False
+            return k
+        rows = self._rows(
+            f"""select extractdatum, status, fout, rijen_geladen, rijen_quarantaine from {SCHEMA}.pipeline_runs
+                where extractdatum >= ? and extractdatum <= ? order by extractdatum""",
+            [maand, eind],
+        )
+        for r in rows:
+            status = "mislukt" if r["status"] == "mislukt" else ("bezig" if r["status"] == "bezig" else "verwerkt")
+            stap = None
+            if status == "mislukt" and r["fout"]:
+                # only the step name ("kwaliteitspoort: ..."): the message itself may quote delivered values
+                stap = str(r["fout"]).split(":", 1)[0].strip() or None
+            k.leveringen.append(
+                Levering(r["extractdatum"], status, stap, int(r["rijen_geladen"] or 0), int(r["rijen_quarantaine"] or 0))
+            )
+        return k
+
