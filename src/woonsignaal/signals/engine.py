@@ -637,7 +637,9 @@ def _prune(
             if trend:
                 if outers:
                     continue
-                r = _retest_trend(frame, past, seg, accepted + portfolio, minimum)
+                # a portfolio signal on this segment (or a wider one) is no echo source for its trend
+                aside = [a for a in portfolio if not _is_within(seg, a["segment_dict"])]
+                r = _retest_trend(frame, past, seg, accepted + aside, minimum)
             else:
                 r = _retest_rest(frame, seg, accepted, outers, minimum)
             if r is None:
