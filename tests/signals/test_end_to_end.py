@@ -1,0 +1,105 @@
+"""Simulator -> ingest -> dbt build -> marts.signalen -> evaluate, for a small corporation.
+
+At this size (2,500 units, 3 years) the simulator writes about 40 overlast cases a year: too few for
+any honest test, so the overlast effects are only checked at full size (docs/signals.md, figures).
+Verhuur and incasso effects must be found here, and the nul world must stay quiet.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from woonsignaal.signals.evaluate import evaluate, load_ground_truth, read_published_signals
+
+pytestmark = pytest.mark.e2e
+
+UNITS = 2500
+
+
+def _build(tmp_path_factory, scenario: str):
+    import os
+
+    from woonsignaal.ingest import load_delivery
+    from woonsignaal.settings import get_settings
+    from woonsignaal.simulate import simulate
+    from woonsignaal.transform import run_dbt_build
+
+    home = tmp_path_factory.mktemp(f"signalen-{scenario}")
+    old = {k: os.environ.get(k) for k in ("WOONSIGNAAL_HOME", "WOONSIGNAAL_DEMO", "WOONSIGNAAL_LANDING")}
+    os.environ["WOONSIGNAAL_HOME"] = str(home)
+    os.environ["WOONSIGNAAL_DEMO"] = "1"
+    os.environ.pop("WOONSIGNAAL_LANDING", None)
+    try:
+        settings = get_settings()
+        settings.ensure_dirs()
+        gt = home / "ground_truth.json"
+        result = simulate(settings.landing, eenheden=UNITS, jaren=3, delta_dagen=0, scenario=scenario, seed=7, ground_truth=gt)
+        for d in result.deliveries:
+            load_delivery(d, settings)
+        extract = result.deliveries[-1].name
+        run = run_dbt_build(settings, vars={"extractdatum": extract}, generate_docs=False)
+        assert run.success, run.summary()
+        return settings.warehouse_path, gt
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def standaard_warehouse(tmp_path_factory):
+    return _build(tmp_path_factory, "standaard")
+
+
+@pytest.fixture(scope="session")
+def nul_warehouse(tmp_path_factory):
+    return _build(tmp_path_factory, "nul")
+
+
+def test_standaard_verhuur_and_incasso_effects_are_found(standaard_warehouse):
+    warehouse, gt = standaard_warehouse
+    signals = read_published_signals(warehouse)
+    ev = evaluate(signals, load_ground_truth(gt))
+    for e in ev.effects:
+        if e.proces in ("verhuur", "incasso"):
+            assert e.found, f"missed {e.proces} {e.segment} {e.indicator}"
+            assert e.best["ernst"] in ("hoog", "midden")
+    assert ev.precision >= 0.9, ev.false_alarms
+
+
+def test_published_table_has_exactly_the_contract_types(standaard_warehouse):
+    from woonsignaal.contract import SIGNALEN_COLUMNS
+
+    warehouse, _ = standaard_warehouse
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cols = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'signalen' order by ordinal_position"
+        ).fetchall()
+        status = con.execute("select status, count(*) from marts.signalen_status group by 1").fetchall()
+        n_min = con.execute("select min(n) from marts.signalen").fetchone()[0]
+    finally:
+        con.close()
+    assert cols == list(SIGNALEN_COLUMNS.items())
+    assert dict(status).keys() <= {"nieuw", "aanhoudend", "opgelost"}
+    assert n_min is None or n_min >= 10
+
+
+def test_nul_world_stays_quiet(nul_warehouse):
+    warehouse, _ = nul_warehouse
+    signals = read_published_signals(warehouse)
+    assert (signals["ernst"] == "hoog").sum() == 0
+    assert (signals["ernst"] == "midden").sum() <= 2
+
+
+def test_evaluate_command_prints_found_and_precision(standaard_warehouse, capsys):
+    from woonsignaal.signals.cli import evaluate_command
+
+    warehouse, gt = standaard_warehouse
+    evaluate_command(ground_truth=gt, database=warehouse)
+    out = capsys.readouterr().out
+    assert "gevonden" in out and "recall" in out and "precisie" in out
