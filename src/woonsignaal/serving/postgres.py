@@ -2,10 +2,11 @@
 
 * ``publish_to_postgres(candidate, settings)`` copies every table of schema ``marts`` of the audited
   candidate DuckDB file into PostgreSQL schema ``marts`` atomically: the tables are loaded into a fresh
-  schema ``marts_new_<version>`` (``COPY ... FROM STDIN``, row counts checked), then ``marts`` is renamed
-  to ``marts_old_<version>``, ``marts_new_<version>`` to ``marts`` and the old schema dropped, all in the
-  same transaction as the load. A reader in another session sees the old marts or the new ones, never a
-  mix and never a missing schema. On any error the transaction rolls back: the last publication stays.
+  schema ``marts_new_<version>`` (``COPY ... FROM STDIN``, row counts checked, committed but unseen),
+  then in ONE transaction the old tables are locked, ``marts`` is renamed to ``marts_old_<version>``,
+  ``marts_new_<version>`` to ``marts``, and the old schema dropped. A statement in another session reads
+  the old marts or the new ones, never a mix and never a missing schema. On any error the previous
+  publication stays as it was.
 * ``ensure_roles()`` creates (or repairs) the read-only role for BI tools: it may connect, use schema
   ``marts`` and select from its tables, and nothing else (no ``raw``/``staging``/``intermediate``,
   no writes: the role's sessions are read-only as well).
@@ -80,9 +81,10 @@ class PgSettings:
     bi_role: str = DEFAULT_BI_ROLE
     bi_password: str | None = field(default=None, repr=False)
     dbt_database: str | None = None
-    #: How long the swap waits for a running BI query on the old marts before it leaves the old
-    #: schema for the next publication to drop (the swap itself never waits for readers).
-    drop_lock_timeout_ms: int = 2000
+    #: How long one swap attempt waits for BI queries still reading the old marts (they finish on the
+    #: old data; queries arriving meanwhile wait, then read the new marts), and how often it tries.
+    swap_lock_timeout_ms: int = 30_000
+    swap_attempts: int = 3
 
     def __post_init__(self) -> None:
         if not _IDENT.match(self.bi_role):
@@ -285,6 +287,18 @@ def pg_column(name: str, duck_type: str) -> tuple[str, str]:
     return "text", f"cast({quoted} as varchar)"
 
 
+def _open_duckdb(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file to read it: read-only, unless this process already has it open read-write
+    (dbt-duckdb keeps its connection after an in-process ``dbt build``; DuckDB then refuses a second
+    configuration of the same file, and only reading happens here anyway)."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        return duckdb.connect(str(path))
+
+
 def _duck_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
     return [r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? "
@@ -359,12 +373,47 @@ def _drop_orphans(cur, target_schema: str) -> list[str]:
     return dropped
 
 
+def _swap(cur, pg: PgSettings, target_schema: str, new_schema: str, old_schema: str) -> bool:
+    """One transaction: lock the old tables, rename old aside and new in, drop old. True if there was an old."""
+    sql = _sql()
+    cur.execute(f"set local lock_timeout = {int(pg.swap_lock_timeout_ms)}")
+    had_old = target_schema in _schemas(cur)
+    if had_old:
+        cur.execute(
+            "select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm', 'f') order by c.relname",
+            [target_schema],
+        )
+        old_tables = [r[0] for r in cur.fetchall()]
+        if old_tables:
+            # Wait for statements still reading the old marts; statements arriving now queue behind this
+            # lock and, once the swap commits, find the new tables by name (PostgreSQL looks the name up
+            # again after waiting for a lock). So no statement ever reads old and new tables together.
+            cur.execute(f"lock table {', '.join(old_tables)} in access exclusive mode")
+        cur.execute(sql.SQL("alter schema {} rename to {}").format(
+            sql.Identifier(target_schema), sql.Identifier(old_schema)))
+    cur.execute(sql.SQL("alter schema {} rename to {}").format(
+        sql.Identifier(new_schema), sql.Identifier(target_schema)))
+    if had_old:
+        cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(old_schema)))
+    return had_old
+
+
 def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema: str, pg: PgSettings,
                     database: str, target_schema: str, bi_role: str | None, comment: str) -> dict[str, Any]:
-    """Load DuckDB ``source_schema`` into PostgreSQL and swap it in as ``target_schema``: one transaction."""
-    sql = _sql()
+    """Load DuckDB ``source_schema`` into PostgreSQL beside ``target_schema``, then swap it in.
+
+    1. (transaction) drop leftovers of killed runs, load every table into ``<target>_new_<version>``,
+       check row counts, grant the BI role, commit: invisible to readers, who still use ``<target>``;
+    2. (one transaction) lock the old tables, rename ``<target>`` to ``<target>_old_<version>`` and
+       ``<target>_new_<version>`` to ``<target>``, drop the old schema, commit. When BI queries hold the
+       old tables longer than ``swap_lock_timeout_ms`` (or a deadlock with a reader), the swap is
+       retried; after ``swap_attempts`` the new schema is dropped and the old publication stays.
+    A session-level advisory lock keeps two publications of one database from interleaving.
+    """
     from psycopg2 import errors as pg_errors
 
+    sql = _sql()
     version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
     new_schema = f"{target_schema}_new_{version}"
     old_schema = f"{target_schema}_old_{version}"
@@ -372,49 +421,57 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
     con = pg.connect(database)
     try:
         cur = con.cursor()
-        # one publication of this database at a time (released at commit/rollback)
-        cur.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", [_PUBLISH_LOCK_KEY, target_schema])
-        orphans = _drop_orphans(cur, target_schema)
-        with tempfile.TemporaryDirectory(prefix="woonsignaal-pg-") as workdir:
-            rows = _load_schema(duck, catalog, source_schema, cur, new_schema, Path(workdir))
-        loaded = time.perf_counter()
-        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(new_schema)),
-                    [f"{comment}; versie {version}"])
-        if bi_role:
-            _grant_marts(cur, new_schema, bi_role)
-        # --- the swap: invisible to other sessions until the commit below ---
-        had_old = target_schema in _schemas(cur)
-        if had_old:
-            cur.execute(sql.SQL("alter schema {} rename to {}").format(
-                sql.Identifier(target_schema), sql.Identifier(old_schema)))
-        cur.execute(sql.SQL("alter schema {} rename to {}").format(
-            sql.Identifier(new_schema), sql.Identifier(target_schema)))
-        old_dropped = not had_old
-        if had_old:
-            # Dropping the old tables waits for BI queries still reading them; wait briefly, else leave
-            # the old schema (nobody can reach it by name any more) for the next publication to drop.
-            cur.execute("savepoint drop_old")
-            cur.execute(f"set local lock_timeout = {int(pg.drop_lock_timeout_ms)}")
-            try:
-                cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(old_schema)))
-                cur.execute("release savepoint drop_old")
-                old_dropped = True
-            except pg_errors.LockNotAvailable:
-                cur.execute("rollback to savepoint drop_old")
-                log.warning("schema %s is still being read; it is dropped by the next publication", old_schema)
-            cur.execute("set local lock_timeout = 0")
+        cur.execute("select pg_advisory_lock(%s, hashtext(%s))", [_PUBLISH_LOCK_KEY, target_schema])
         con.commit()
-    except BaseException as exc:
-        con.rollback()
-        con.close()
-        if isinstance(exc, PostgresPublishError):
-            raise
-        if isinstance(exc, Exception):
+        try:
+            orphans = _drop_orphans(cur, target_schema)
+            with tempfile.TemporaryDirectory(prefix="woonsignaal-pg-") as workdir:
+                rows = _load_schema(duck, catalog, source_schema, cur, new_schema, Path(workdir))
+            cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(new_schema)),
+                        [f"{comment}; versie {version}"])
+            if bi_role:
+                _grant_marts(cur, new_schema, bi_role)
+            con.commit()
+        except Exception as exc:
+            con.rollback()
+            if isinstance(exc, PostgresPublishError):
+                raise
             raise PostgresPublishError(
-                f"publication of {target_schema} to {pg.describe(database)} failed, the previous one stays: {exc}"
+                f"loading {target_schema} into {pg.describe(database)} failed, the previous publication "
+                f"stays: {exc}"
             ) from exc
-        raise
-    con.close()
+        loaded = time.perf_counter()
+
+        attempt, last_error = 0, None
+        while True:
+            attempt += 1
+            try:
+                had_old = _swap(cur, pg, target_schema, new_schema, old_schema)
+                con.commit()
+                break
+            except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected) as exc:
+                con.rollback()
+                last_error = exc
+                log.warning("swap of %s attempt %d: BI queries hold the old tables (%s)", target_schema, attempt,
+                            str(exc).strip().splitlines()[0])
+                if attempt >= pg.swap_attempts:
+                    cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(new_schema)))
+                    con.commit()
+                    raise PostgresPublishError(
+                        f"could not swap in the new {target_schema} on {pg.describe(database)} after {attempt} "
+                        f"attempts: queries kept the old tables locked ({last_error}); the previous publication stays"
+                    ) from exc
+                time.sleep(1.0)
+            except Exception as exc:
+                con.rollback()
+                cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(new_schema)))
+                con.commit()
+                raise PostgresPublishError(
+                    f"swapping in {target_schema} on {pg.describe(database)} failed, the previous publication "
+                    f"stays: {exc}"
+                ) from exc
+    finally:
+        con.close()  # also releases the advisory lock
     finished = time.perf_counter()
     return {
         "versie": version,
@@ -422,9 +479,11 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
         "schema": target_schema,
         "tabellen": rows,
         "rijen": sum(rows.values()),
-        "oude_schema_verwijderd": old_dropped,
+        "vervangen": had_old,
         "opgeruimd": orphans,
+        "pogingen_wissel": attempt,
         "seconden_laden": round(loaded - started, 3),
+        "seconden_wissel": round(finished - loaded, 3),
         "seconden_totaal": round(finished - started, 3),
     }
 
@@ -442,7 +501,7 @@ def publish_to_postgres(candidate_duckdb: Path, settings: Any = None, pg: PgSett
     if not candidate.is_file():
         raise PostgresPublishError(f"{candidate} does not exist: nothing to publish")
     ensure_roles(pg)
-    duck = duckdb.connect(str(candidate), read_only=True)
+    duck = _open_duckdb(candidate)
     try:
         catalog = duck.execute("select current_database()").fetchone()[0]
         info = _replace_schema(duck, catalog, MARTS_SCHEMA, pg, pg.database, MARTS_SCHEMA, pg.bi_role,
@@ -468,7 +527,7 @@ def copy_raw_to_postgres(settings: Any = None, pg: PgSettings | None = None) -> 
     settings = settings or get_settings()
     pg = pg or pg_settings()
     database = pg.dbt_database or pg.database
-    duck = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    duck = _open_duckdb(settings.warehouse_path)
     try:
         catalog = duck.execute("select current_database()").fetchone()[0]
         info = _replace_schema(duck, catalog, RAW_SCHEMA, pg, database, RAW_SCHEMA, None,
