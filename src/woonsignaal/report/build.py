@@ -182,7 +182,7 @@ def _proces_sectie(pub: Publicatie, proces: str, maand: date, signalen: list[Sig
         })
         panelen.append(charts.Paneel(kpi.label, [p.maand for p in punten], [p.waarde for p in punten],
                                      lambda v, k=kpi: _as(k, v)))
-    grafiek = charts.trendgrafiek(f"trend-{proces}", panelen, PROCES_KLEUR[proces], kolommen=3)
+    grafiek = charts.trendgrafiek(f"trend-{proces}", panelen, PROCES_KLEUR[proces])
     eigen = sorted((s for s in signalen if s.proces == proces), key=Signaal.sort_key)
     eigen_opgelost = sorted((s for s in opgelost if s.proces == proces), key=Signaal.sort_key)
     return {

@@ -24,6 +24,7 @@ from woonsignaal.report.formatting import MAANDEN_KORT, getal  # noqa: E402
 TEKST = "#1f2933"
 RASTER = "#d9dee4"
 GRIJS = "#8a949e"
+BREEDTE = 7.4  # inches: every chart is drawn at the width it is shown, so all text has one size
 
 _RC = {
     "svg.fonttype": "none",  # text stays text: selectable, searchable in the PDF, no glyph paths
@@ -60,6 +61,7 @@ def _svg(fig: "plt.Figure", naam: str, beschrijving: str) -> str:
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)  # RDF boilerplate, no content
     prefix = re.sub(r"[^a-zA-Z0-9_-]", "-", naam)
     svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
@@ -71,14 +73,16 @@ def _svg(fig: "plt.Figure", naam: str, beschrijving: str) -> str:
     return svg.strip()
 
 
-def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int = 3) -> str:
+def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int | None = None) -> str:
     """Small multiples: one 13-month line per KPI, the last month marked, the same month a year
     earlier marked hollow; a suppressed or missing month is a gap in the line."""
     n = len(panelen)
+    if kolommen is None:
+        kolommen = n if n <= 4 else 3
     kolommen = max(1, min(kolommen, n))
     rijen = (n + kolommen - 1) // kolommen
     with plt.rc_context(_RC):
-        fig, axes = plt.subplots(rijen, kolommen, figsize=(2.45 * kolommen, 1.75 * rijen), squeeze=False)
+        fig, axes = plt.subplots(rijen, kolommen, figsize=(BREEDTE, 1.75 * rijen), squeeze=False)
         for i, ax in enumerate(axes.flat):
             if i >= n:
                 ax.set_visible(False)
@@ -121,7 +125,7 @@ def staafgrafiek_leveringen(naam: str, dagen: list[date], geladen: list[int | No
     """Per day of the month: rows loaded (bars) and rows quarantined (dark bars on top); a missing
     delivery is marked with a cross on the axis."""
     with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(7.2, 1.9))
+        fig, ax = plt.subplots(figsize=(BREEDTE, 1.9))
         x = list(range(len(dagen)))
         g = [v or 0 for v in geladen]
         q = [v or 0 for v in quarantaine]
