@@ -184,7 +184,7 @@ def _deletions(rng: np.random.Generator, events: dict[str, pd.DataFrame], e0: in
         for c in b.columns:
             if c != "detailsoort":
                 add[c] = add[c].astype(b[c].dtype)
-        events["boekingen"] = pd.concat([b, add[b.columns]], ignore_index=True)
+        events["boekingen"] = [b, add[b.columns]]  # no copy of the (large) ledger
     return pd.DataFrame(rows, columns=["tabel", "sleutel", "verwijderd_op"]).astype({"verwijderd_op": np.int64})
 
 

@@ -23,7 +23,8 @@ class History:
     eenheden: pd.DataFrame
     statuses: pd.DataFrame  # unit index, status, detailstatus, begin, end
     tenancies: pd.DataFrame
-    events: dict[str, pd.DataFrame]  # event file name -> versions (contract columns + gewijzigd_op)
+    #: event file name -> versions (contract columns + gewijzigd_op), one frame or a list of frames
+    events: dict[str, pd.DataFrame | list[pd.DataFrame]]
     single_version: set[str] = field(default_factory=set)
     deletions: pd.DataFrame | None = None  # tabel, sleutel, verwijderd_op (seconds)
     bron: str = "empire"
@@ -87,9 +88,15 @@ def snapshot_tenancies(h: History, day: int) -> tuple[pd.DataFrame, pd.DataFrame
     return ho, rel
 
 
+def _frames(v) -> list[pd.DataFrame]:
+    return [v] if isinstance(v, pd.DataFrame) else list(v)
+
+
 def event_rows(h: History, name: str, first_day: int | None, last_day: int) -> pd.DataFrame:
     """Versions of ``name`` changed in [first_day, last_day] (whole days), latest per key."""
     v = h.events[name]
+    if not isinstance(v, pd.DataFrame):
+        v = pd.concat(v, ignore_index=True).sort_values("gewijzigd_op", kind="stable")
     g = v["gewijzigd_op"].to_numpy()
     hi = (last_day + 1) * DAY
     m = g < hi
@@ -122,9 +129,15 @@ def write_delivery(out: Path, h: History, day: int, soort: str, prev_day: int | 
     counts["huurovereenkomsten.csv"] = write_frame(folder / "huurovereenkomsten.csv", ho, contract.HUUROVEREENKOMSTEN)
     first = None if soort == contract.SOORT_VOLLEDIG else (prev_day + 1 if prev_day is not None else day)
     for spec in contract.EVENT_FILES:
-        rows = event_rows(h, spec.name, first, day)
         # CRLF for the ledger-side files, LF elsewhere: both occur in real exports
-        counts[spec.filename] = write_frame(folder / spec.filename, rows, spec, crlf=spec.name in ("boekingen", "incassoacties"))
+        crlf = spec.name in ("boekingen", "incassoacties")
+        if spec.name in h.single_version:
+            # one version per row: filter inside DuckDB, no copy of a ledger of millions of rows
+            cond = f"gewijzigd_op < {(day + 1) * DAY}" + (f" AND gewijzigd_op >= {first * DAY}" if first is not None else "")
+            counts[spec.filename] = write_frame(folder / spec.filename, _frames(h.events[spec.name]), spec, crlf=crlf, where=cond)
+        else:
+            rows = event_rows(h, spec.name, first, day)
+            counts[spec.filename] = write_frame(folder / spec.filename, rows, spec, crlf=crlf)
     dels = h.deletions
     if soort == contract.SOORT_VOLLEDIG or dels is None:
         dels = pd.DataFrame({"tabel": [], "sleutel": [], "verwijderd_op": np.zeros(0, np.int64)})

@@ -118,7 +118,15 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
     months = month_starts(start, end)
     months = months[months >= start]
     tot_date = from_days(end)
-    b_ten, b_day, b_due, b_kind, b_amt = [], [], [], [], []
+    b_ten, b_day, b_kind, b_amt = [], [], [], []
+
+    def book(t, day, kind: int, amount) -> None:
+        # int32 keeps the ledger of a large corporation (~20M rows) small in memory
+        b_ten.append(np.asarray(t, dtype=np.int32))
+        b_day.append(np.asarray(day, dtype=np.int32))
+        b_kind.append(np.full(len(b_ten[-1]), kind, dtype=np.int8) if np.isscalar(kind) else np.asarray(kind, np.int8))
+        b_amt.append(np.asarray(amount, dtype=np.int32))
+
     a_ten, a_day, a_kind, a_amt = [], [], [], []
     mrec = []
     inc_effects = scenario.effects_for("incasso", "instroom_achterstand")
@@ -154,15 +162,15 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
         brt = np.where(on & ~miss, np.minimum(reg_inst[act], np.maximum(prev, 0)), 0)
         payday = np.minimum(np.maximum(first_day + late[act] + rng.integers(0, 3, len(act)), first_day), M2 - 1)
         # bookings: PRO on the first day, payments on the payday (AI misses: collected, then reversed)
-        b_ten.append(act); b_day.append(first_day); b_due.append(first_day); b_kind.append(np.zeros(len(act), np.int8)); b_amt.append(c)
+        book(act, first_day, 0, c)
         p_ = pay > 0
-        b_ten.append(act[p_]); b_day.append(payday[p_]); b_due.append(np.full(int(p_.sum()), -1)); b_kind.append(np.ones(int(p_.sum()), np.int8)); b_amt.append(-pay[p_])
+        book(act[p_], payday[p_], 1, -pay[p_])
         r_ = brt > 0
-        b_ten.append(act[r_]); b_day.append(payday[r_]); b_due.append(np.full(int(r_.sum()), -1)); b_kind.append(np.full(int(r_.sum()), 2, np.int8)); b_amt.append(-brt[r_])
+        book(act[r_], payday[r_], 2, -brt[r_])
         sto = miss & (bw[act] == "AI") & (c > 0)
         sd = np.minimum(first_day[sto] + 1, M2 - 1)
-        b_ten.append(act[sto]); b_day.append(sd); b_due.append(np.full(int(sto.sum()), -1)); b_kind.append(np.ones(int(sto.sum()), np.int8)); b_amt.append(-c[sto])
-        b_ten.append(act[sto]); b_day.append(np.minimum(sd + 4, M2 - 1)); b_due.append(np.full(int(sto.sum()), -1)); b_kind.append(np.full(int(sto.sum()), 3, np.int8)); b_amt.append(c[sto])
+        book(act[sto], sd, 1, -c[sto])
+        book(act[sto], np.minimum(sd + 4, M2 - 1), 3, c[sto])
         newbal = prev + c - pay - brt
         cured_day = np.where((newbal <= 0) & (since[act] >= 0), payday, -1)
 
@@ -239,8 +247,7 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
             t_ = for_set[owe]
             write_off = evict[t_] | (rng.random(len(t_)) < 0.45)
             day = t_end[t_] + np.where(write_off, rng.integers(60, 120, len(t_)), rng.integers(10, 40, len(t_)))
-            b_ten.append(t_); b_day.append(day); b_due.append(np.full(len(t_), -1))
-            b_kind.append(np.where(write_off, 4, 1).astype(np.int8)); b_amt.append(-bal[t_])
+            book(t_, day, np.where(write_off, 4, 1), -bal[t_])
             for j, t in enumerate(t_):
                 if reg_on[t]:
                     reg_rows[reg_row[t]].update(status="BEE", einddatum=int(day[j]), eindereden="ONI" if write_off[j] else "AFB")
@@ -251,26 +258,32 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
 
     from woonsignaal.simulate.writer import NULL_INT
 
-    bt = np.concatenate(b_ten)
-    bd = np.concatenate(b_day).astype(np.int64)
-    keep = bd <= end
-    bt, bd = bt[keep], bd[keep]
-    due = np.concatenate(b_due).astype(np.int64)[keep]
-    kind = np.concatenate(b_kind)[keep]
-    amt = np.concatenate(b_amt).astype(np.int64)[keep]
+    bt = np.concatenate(b_ten); b_ten.clear()
+    bd = np.concatenate(b_day); b_day.clear()
+    kind = np.concatenate(b_kind); b_kind.clear()
+    amt = np.concatenate(b_amt); b_amt.clear()
+    if (bd > end).any():
+        keep = bd <= end
+        bt, bd, kind, amt = bt[keep], bd[keep], kind[keep], amt[keep]
     nb = len(bt)
-    secs = np.where(kind == 0, rng.integers(3600, 7200, nb), rng.integers(6 * 3600, 19 * 3600, nb))
+    secs = rng.integers(0, 3600, nb, dtype=np.int32)
+    secs += np.where(kind == 0, 3600, 7 * 3600).astype(np.int32)
+    gewijzigd = bd.astype(np.int64) * DAY
+    gewijzigd += secs
+    del secs
     boekingen = pd.DataFrame(
         {
-            "boeking_id": 10_000_001 + np.arange(nb, dtype=np.int64),
-            "overeenkomst_id": ten["overeenkomst_id"].to_numpy()[bt],
+            "boeking_id": 10_000_001 + np.arange(nb, dtype=np.int32),
+            "overeenkomst_id": ten["overeenkomst_id"].to_numpy().astype(np.int32)[bt],
             "boekdatum": bd,
-            "vervaldatum": np.where(due >= 0, due, NULL_INT),
+            "vervaldatum": np.where(kind == 0, bd, np.int32(NULL_INT)),
             "detailsoort": pd.Categorical.from_codes(kind, categories=list(SOORTEN)),
             "bedrag": amt,
-            "gewijzigd_op": bd * DAY + secs,
-        }
+            "gewijzigd_op": gewijzigd,
+        },
+        copy=False,
     )
+    del bt
 
     if a_ten:
         at = np.concatenate(a_ten); ad = np.concatenate(a_day).astype(np.int64); ak = np.concatenate(a_kind); aa = np.concatenate(a_amt)

@@ -169,52 +169,65 @@ def _column_sql(name: str, ctype: ColumnType, series: pd.Series) -> str:
 
 def write_frame(
     path: Path,
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Sequence[pd.DataFrame],
     spec: ContractFile,
     *,
     columns: Sequence[str] | None = None,
     bom: bool = True,
     crlf: bool = False,
+    where: str | None = None,
 ) -> int:
     """Write a typed frame as the contract file ``spec`` (columns in contract order unless ``columns``
-    gives another order); returns the data-row count."""
+    gives another order); returns the data-row count.
+
+    ``frame`` may be a list of frames with the same columns (written one after the other), and
+    ``where`` a SQL condition on the typed columns (e.g. ``gewijzigd_op < 1700000000``): both let a
+    caller write a slice of a very large frame without copying it in pandas first.
+    """
     import duckdb
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    frames = [frame] if isinstance(frame, pd.DataFrame) else list(frame)
     names = list(columns) if columns is not None else spec.column_names
-    missing = [c for c in names if c not in frame.columns]
-    if missing:
-        raise KeyError(f"{spec.filename}: frame lacks columns {missing}")
+    for f in frames:
+        missing = [c for c in names if c not in f.columns]
+        if missing:
+            raise KeyError(f"{spec.filename}: frame lacks columns {missing}")
     newline = "\r\n" if crlf else "\n"
     with open(path, "wb") as fh:
         fh.write((BOM if bom else "").encode("utf-8"))
         buf = io.StringIO()
         csv.writer(buf, delimiter=contract.CSV_DELIMITER, lineterminator=newline).writerow(names)
         fh.write(buf.getvalue().encode("utf-8"))
-    if len(frame) == 0:
+    frames = [f for f in frames if len(f)]
+    if not frames:
         return 0
     body = path.with_name(path.name + ".body")
-    sub = frame[names]
     con = duckdb.connect()
+    n = 0
+    nl = "\\r\\n" if crlf else "\\n"
     try:
         con.execute("SET enable_progress_bar = false")
-        con.register("frame_in", sub)
-        exprs = ", ".join(
-            f"{_column_sql(n, spec.column(n).type, sub[n])} AS {_q(n)}" for n in names
-        )
-        nl = "\\r\\n" if crlf else "\\n"
-        con.execute(
-            f"COPY (SELECT {exprs} FROM frame_in) TO '{body.as_posix()}' "
-            f"(FORMAT csv, HEADER false, DELIMITER ';', QUOTE '\"', ESCAPE '\"', NEW_LINE '{nl}')"
-        )
+        con.execute("SET memory_limit = '1GB'")
+        for i, f in enumerate(frames):
+            con.register(f"frame_in_{i}", f)
+            exprs = ", ".join(f"{_column_sql(n_, spec.column(n_).type, f[n_])} AS {_q(n_)}" for n_ in names)
+            cond = f" WHERE {where}" if where else ""
+            # one COPY per frame, appended in order: the output is deterministic byte for byte
+            written = con.execute(
+                f"COPY (SELECT {exprs} FROM frame_in_{i}{cond}) TO '{body.as_posix()}' "
+                f"(FORMAT csv, HEADER false, DELIMITER ';', QUOTE '\"', ESCAPE '\"', NEW_LINE '{nl}')"
+            ).fetchall()
+            n += int(written[0][0])  # COPY returns the number of rows it wrote
+            with open(path, "ab") as out, open(body, "rb") as src:
+                while chunk := src.read(1 << 24):
+                    out.write(chunk)
+            body.unlink()
+            con.unregister(f"frame_in_{i}")
     finally:
         con.close()
-    with open(path, "ab") as out, open(body, "rb") as src:
-        while chunk := src.read(1 << 24):
-            out.write(chunk)
-    body.unlink()
-    return len(frame)
+    return int(n)
 
 
 # --- manifest ----------------------------------------------------------------------------------------
