@@ -150,7 +150,7 @@ def test_status_unknown_without_status_mart(fresh_home):
     con.close()
     html = build_report(REPORT_MONTH, fresh_home, pdf=False).html.read_text(encoding="utf-8")
     assert html.count('status-onbekend">status onbekend<') == len([s for s in OCTOBER_SIGNALS if s[7] >= 10]) + len(EXPECTED_TOP5)
-    assert "status-nieuw" not in html
+    assert "status-nieuw\"" not in html
 
 
 def test_kpi_mart_is_preferred_over_facts(fresh_home):
