@@ -155,6 +155,30 @@ def _node_result(r: Any) -> NodeResult:
     )
 
 
+def _release_duckdb() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps open in-process after a run.
+
+    dbt-duckdb caches one connection per process (``DuckDBConnectionManager._ENV``) and never closes it;
+    while it is open no other connection with another configuration (e.g. read-only, the publish step)
+    can open the warehouse file in this process, and no other process can open it at all.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb not installed (postgres-only environment)
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if env is not None:
+            try:
+                env.close()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not close dbt-duckdb's connection: %s", exc)
+    import gc
+
+    gc.collect()
+
+
 def invoke(args: list[str], settings: Settings | None = None, target: str | None = None,
            vars: dict | None = None) -> DbtRunResult:
     """Run one dbt command (e.g. ``["build", "--select", "marts"]``) in-process and collect its results."""
@@ -189,8 +213,11 @@ def invoke(args: list[str], settings: Settings | None = None, target: str | None
 
     started = time.perf_counter()
     with _DBT_LOCK, _dbt_env(settings):
-        runner = dbtRunner(callbacks=[on_event])
-        res = runner.invoke(cli_args)
+        try:
+            runner = dbtRunner(callbacks=[on_event])
+            res = runner.invoke(cli_args)
+        finally:
+            _release_duckdb()
     elapsed = time.perf_counter() - started
 
     nodes: list[NodeResult] = []
