@@ -171,9 +171,16 @@ def _close_engines(ctx) -> None:
 
     from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
+    def is_a(obj, cls) -> bool:
+        # some live objects (lazy module proxies, e.g. under Airflow) raise on attribute access
+        try:
+            return isinstance(obj, cls)
+        except Exception:  # noqa: BLE001
+            return False
+
     gc.collect()
     for obj in gc.get_objects():
-        if not isinstance(obj, SqlAlchemyExecutionEngine):
+        if not is_a(obj, SqlAlchemyExecutionEngine):
             continue
         try:
             if obj.engine.dialect.name != "duckdb":
@@ -194,7 +201,7 @@ def _close_engines(ctx) -> None:
     import sqlalchemy
 
     for obj in gc.get_objects():
-        if isinstance(obj, sqlalchemy.engine.Engine) and obj.dialect.name == "duckdb":
+        if is_a(obj, sqlalchemy.engine.Engine) and obj.dialect.name == "duckdb":
             obj.dispose()
     for ds in list(ctx.data_sources.all().values()):
         for attr in ("_execution_engine", "_engine"):
@@ -240,7 +247,14 @@ def validate(
     patch_gx_for_duckdb()
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     ctx = _context(settings)
-    ds_name = _safe_name(datasource_name or f"{suite_dir.name}_{database.stem}")
+    ds_name = _safe_name(datasource_name or f"{suite_dir.name}_{schema}_{database.stem}")
+    cp_name = f"{ds_name}_checkpoint"
+    # drop what an earlier run under this name stored: it may name assets that no longer exist
+    for store, name in [(ctx.checkpoints, cp_name), *((ctx.validation_definitions, f"{ds_name}__{t}") for t in names)]:
+        try:
+            store.delete(name)
+        except Exception:  # noqa: BLE001 - absent or unreadable: either way it is gone
+            pass
     ds = ctx.data_sources.add_or_update_sql(name=ds_name, connection_string=f"duckdb:///{database}")
     vds = []
     table_of_suite: dict[str, str] = {}
@@ -257,7 +271,7 @@ def validate(
         )
     cp = ctx.checkpoints.add_or_update(
         gx.Checkpoint(
-            name=f"{ds_name}_checkpoint",
+            name=cp_name,
             validation_definitions=vds,
             actions=[UpdateDataDocsAction(name="data_docs")],
             result_format=RESULT_FORMAT,

@@ -1,0 +1,97 @@
+"""The GX runner and the generated raw suites."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from woonsignaal.contract import FILES
+from woonsignaal.quality import generate_raw_suites, validate
+from woonsignaal.quality.raw_suites import dumps, scratch_columns
+from woonsignaal.settings import PROJECT_ROOT, get_settings
+
+
+def test_committed_raw_suites_equal_generated():
+    generated = generate_raw_suites()
+    folder = PROJECT_ROOT / "expectations" / "raw"
+    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(f.name for f in FILES)
+    for name, suite in generated.items():
+        committed = (folder / f"{name}.json").read_text(encoding="utf-8")
+        assert committed == dumps(suite), f"expectations/raw/{name}.json is stale: run python -m woonsignaal.quality.raw_suites"
+
+
+def test_raw_suites_cover_the_contract():
+    suites = generate_raw_suites()
+    eenheden = suites["eenheden"]["expectations"]
+    types = [e["type"] for e in eenheden]
+    e = next(f for f in FILES if f.name == "eenheden")
+    assert types.count("expect_column_values_to_not_be_null") == len(e.required_columns) == 6
+    assert "expect_column_values_to_be_unique" in types
+    codes = [e for e in eenheden if e["type"] == "unexpected_rows_expectation" and "referentiedata" in e["kwargs"]["unexpected_rows_query"]]
+    assert len(codes) == 4  # soort, detailsoort, energielabel, huurklasse
+    rel = suites["relaties"]["expectations"][0]["kwargs"]["column_set"]
+    assert rel == scratch_columns(next(f for f in FILES if f.name == "relaties"))
+    assert not {"naam", "email", "telefoon", "iban", "bsn"} & set(rel) and {"iban_hash", "bsn_hash"} <= set(rel)
+    zs = [e["type"] for e in suites["zaakstatussen"]["expectations"]]
+    assert "expect_compound_columns_to_be_unique" in zs
+
+
+def _suite(tmp_path, name, expectations):
+    d = tmp_path / "suites"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"{name}.json").write_text(json.dumps({"name": f"test.{name}", "expectations": expectations}))
+    return d
+
+
+def test_validate_reports_failures_without_values(woonsignaal_home, tmp_path):
+    settings = get_settings()
+    db = tmp_path / "t.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "create table personen as select 'Geheime Naam ' || i as naam, i % 5 as k, "
+        "case when i % 10 = 0 then null else 'x' end as verplicht from range(100) r(i)"
+    )
+    con.execute("create schema marts")
+    con.execute("create table marts.goed as select i from range(10) r(i)")
+    con.close()
+    suites = _suite(
+        tmp_path,
+        "personen",
+        [
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "verplicht"}},
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "k", "min_value": 0, "max_value": 3}},
+            {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "naam", "value_set": ["Jan"]}},
+            {"type": "unexpected_rows_expectation", "kwargs": {"unexpected_rows_query": "select * from {batch} where k = 4"},
+             "description": "k is never 4"},
+            {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 100}},
+        ],
+    )
+    report = validate(db, suites, run_name="test-run", settings=settings)
+    assert not report.success and report.evaluated == 5
+    by = {f.expectation: f for f in report.failures}
+    assert set(by) == {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "unexpected_rows_expectation",
+    }
+    assert by["expect_column_values_to_not_be_null"].unexpected_count == 10
+    assert by["expect_column_values_to_be_between"].unexpected_count == 20
+    assert by["unexpected_rows_expectation"].observed == "20"
+    assert "personen: k is never 4 (unexpected_rows_expectation): observed 20" in report.summary()
+    assert "personen.verplicht" in report.summary()
+    # no values anywhere: not in the report, not in GX's stored results, not in Data Docs
+    assert "Geheime" not in report.summary()
+    stored = [p for p in settings.gx_dir.rglob("*") if p.is_file() and p.suffix in {".json", ".html"}]
+    assert any("validations" in str(p) for p in stored)
+    for p in stored:
+        assert "Geheime Naam" not in p.read_text(encoding="utf-8", errors="replace"), p
+    assert (settings.data_docs_dir / "index.html").exists()
+    assert report.report_path and json.loads(open(report.report_path).read())["success"] is False
+
+    # another schema, a passing suite; the file is free again afterwards (no connection left open)
+    ok = _suite(tmp_path / "m", "goed", [{"type": "expect_table_row_count_to_equal", "kwargs": {"value": 10}}])
+    report2 = validate(db, ok, schema="marts", settings=settings)
+    assert report2.success and report2.tables == {"goed": True}
+    duckdb.connect(str(db)).close()
