@@ -30,9 +30,9 @@ from woonsignaal.simulate.common import (
 from woonsignaal.simulate.corporation import Property
 from woonsignaal.simulate.scenarios import TENANT_DIMENSIONS, Scenario
 
-P_MISS = 0.0125  # monthly chance that a tenancy without arrears misses its rent
-P_CURE = 0.33
-P_PARTIAL = 0.42
+P_MISS = 0.0105  # monthly chance that a tenancy without arrears misses its rent
+P_CURE = 0.29
+P_PARTIAL = 0.34
 P_REGELING = 0.30
 P_REGELING_BROKEN = 0.30
 RENT_INCREASE = 0.035  # yearly on 1 July

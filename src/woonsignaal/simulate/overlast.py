@@ -20,7 +20,7 @@ from woonsignaal.simulate.people import ACHTERNAMEN, VOORNAMEN
 from woonsignaal.simulate.scenarios import Scenario
 from woonsignaal.simulate.verhuur import valid_from
 
-CASES_PER_UNIT_YEAR = 0.0135
+CASES_PER_UNIT_YEAR = 0.0125
 MEDIAN_DAYS = 68.0
 SIGMA = 0.8
 TYPES = ("GEL", "RUZ", "PSY", "VUI", "DRU", "AGR", "DIE", "STA", "HEN", "VER", "HAN")

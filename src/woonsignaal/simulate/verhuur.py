@@ -20,8 +20,8 @@ from woonsignaal.simulate.people import households
 from woonsignaal.simulate.referentie import vera_index
 from woonsignaal.simulate.scenarios import Scenario
 
-MUTATIE_HAZARD_PER_YEAR = 0.078
-EVICTION_SHARE = 0.012  # of tenancy endings (sector: ~1 ontruiming per 1,000 units a year)
+MUTATIE_HAZARD_PER_YEAR = 0.073
+EVICTION_SHARE = 0.009  # of tenancy endings (sector: ~1 ontruiming per 1,000 units a year)
 MEAN_REFUSALS = 4.8
 MEDIAN_REACTIES = 95.0
 
