@@ -19,7 +19,7 @@ from woonsignaal.airflow_support import (
     default_args,
     published_marts_asset,
 )
-from woonsignaal.alerts import on_task_failure
+from woonsignaal.alerts import on_dag_failure
 
 
 @dag(
@@ -29,7 +29,7 @@ from woonsignaal.alerts import on_task_failure
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
-    on_failure_callback=on_task_failure,
+    on_failure_callback=on_dag_failure,
     params={"maand": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
                            description="render this month (jjjj-mm) instead of the one just completed")},
     tags=["woonsignaal", "monthly", "rapportage"],

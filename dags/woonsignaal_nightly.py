@@ -34,7 +34,7 @@ from woonsignaal.airflow_support import (
     published_marts_asset,
     run_step,
 )
-from woonsignaal.alerts import on_task_failure
+from woonsignaal.alerts import on_dag_failure
 
 
 @dag(
@@ -45,7 +45,7 @@ from woonsignaal.alerts import on_task_failure
     catchup=False,
     max_active_runs=1,  # one writer on the warehouse: nights run one after the other
     default_args=default_args(),
-    on_failure_callback=on_task_failure,
+    on_failure_callback=on_dag_failure,
     params={"extractdatum": Param(None, type=["null", "string"], format="date",
                                   description="process this delivery instead of yesterday's")},
     tags=["woonsignaal", "nightly", "verhuur", "overlast", "incasso"],

@@ -12,9 +12,11 @@ import logging
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 from woonsignaal.settings import PROJECT_ROOT, Settings
 
@@ -98,19 +100,55 @@ def load_dag(dag_id: str):
     return dag
 
 
-def run_nightly(extractdatum: date, settings: Settings) -> DagRunOutcome:
-    """Process one delivery through the real nightly DAG and return how the run ended."""
+@contextmanager
+def output_to(log_file: Path | None) -> Iterator[None]:
+    """Send everything this process writes to stdout/stderr (Airflow's and dbt's logs) to ``log_file``.
+
+    Works at the file-descriptor level, so it also catches output of libraries that hold their own
+    reference to the original streams. ``None`` leaves the output where it is.
+    """
+    if log_file is None:
+        yield
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with log_file.open("ab") as fh:
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def run_log_path(settings: Settings, extractdatum: date) -> Path:
+    return settings.home / "logs" / f"nightly-{extractdatum.isoformat()}.log"
+
+
+def run_nightly(extractdatum: date, settings: Settings, log_file: Path | None = None) -> DagRunOutcome:
+    """Process one delivery through the real nightly DAG and return how the run ended.
+
+    With ``log_file``, the full Airflow, dbt and GX output of the run goes there instead of the terminal.
+    """
     from woonsignaal.airflow_support import NIGHTLY_DAG_ID
     from woonsignaal.pipeline import extractdatum_to_logical_date
 
     configure_environment(settings)
-    ensure_metadata_db(settings)
-    dag = load_dag(NIGHTLY_DAG_ID)
-    dag_run = dag.test(
-        logical_date=extractdatum_to_logical_date(extractdatum),
-        run_conf={"extractdatum": extractdatum.isoformat()},
-    )
-    failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state in ("failed", "upstream_failed")]
+    with output_to(log_file):
+        ensure_metadata_db(settings)
+        dag = load_dag(NIGHTLY_DAG_ID)
+        dag_run = dag.test(
+            logical_date=extractdatum_to_logical_date(extractdatum),
+            run_conf={"extractdatum": extractdatum.isoformat()},
+        )
+        failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state in ("failed", "upstream_failed")]
     state = str(getattr(dag_run.state, "value", dag_run.state))
     return DagRunOutcome(extractdatum, dag_run.run_id, state, failed)
 

@@ -39,7 +39,7 @@ def send_alert(title: str, body: str, settings: Settings | None = None, timeout:
 
 
 def on_task_failure(context: dict[str, Any]) -> None:
-    """Airflow failure callback: record the failure and alert. Never raises."""
+    """Airflow task failure callback (after the last retry): record the failure and alert. Never raises."""
     try:
         from woonsignaal import runs
 
@@ -47,17 +47,12 @@ def on_task_failure(context: dict[str, Any]) -> None:
         ti = context.get("task_instance") or context.get("ti")
         task_id = getattr(ti, "task_id", "?")
         dag_id = getattr(ti, "dag_id", "?")
-        run_id = getattr(ti, "run_id", "")
         exception = context.get("exception")
-        extractdatum = ""
-        try:
-            from woonsignaal.pipeline import resolve_extractdatum
-
-            extractdatum = resolve_extractdatum(context).isoformat()
-        except Exception:  # noqa: BLE001 - the alert must go out even if the date cannot be derived
-            pass
+        extractdatum = _extractdatum(context)
         message = str(exception) if exception else "task failed"
-        runs.record(settings, extractdatum, task_id, "mislukt", run_id=run_id, bericht=message)
+        if exception is not None:
+            runs.record(settings, extractdatum, task_id, "mislukt", run_id=getattr(ti, "run_id", ""),
+                        bericht=message)
         send_alert(
             f"woonsignaal: {dag_id}.{task_id} mislukt (levering {extractdatum or 'onbekend'})",
             f"{message}\n\nDe vorige publicatie blijft staan. Zie `woonsignaal status` voor details.",
@@ -65,3 +60,24 @@ def on_task_failure(context: dict[str, Any]) -> None:
         )
     except Exception:  # noqa: BLE001
         log.exception("failure callback itself failed")
+
+
+def on_dag_failure(context: dict[str, Any]) -> None:
+    """Airflow DAG failure callback: one summary line in the log (the failed task already alerted)."""
+    try:
+        dag_run = context.get("dag_run")
+        log.error(
+            "woonsignaal: run %s of %s failed (levering %s); the previous publication stays",
+            getattr(dag_run, "run_id", "?"), getattr(dag_run, "dag_id", "?"), _extractdatum(context) or "onbekend",
+        )
+    except Exception:  # noqa: BLE001
+        log.exception("DAG failure callback itself failed")
+
+
+def _extractdatum(context: dict[str, Any]) -> str:
+    try:
+        from woonsignaal.pipeline import resolve_extractdatum
+
+        return resolve_extractdatum(context).isoformat()
+    except Exception:  # noqa: BLE001 - an alert must go out even if the date cannot be derived
+        return ""

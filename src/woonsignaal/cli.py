@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Optional
@@ -19,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from woonsignaal.settings import ENV_DEMO, ENV_HOME, ENV_LANDING, ConfigurationError, get_settings
+from woonsignaal.settings import ENV_DEMO, ENV_LANDING, ConfigurationError, get_settings
 from woonsignaal.signals.cli import evaluate_command
 from woonsignaal.simulate.cli import simulate_command
 
@@ -65,6 +66,8 @@ def run_command(
     alleen: Optional[str] = typer.Option(
         None, "--alleen", help="Process only this delivery (jjjj-mm-dd), also when it was processed before."
     ),
+    toon_log: bool = typer.Option(False, "--toon-log", help="Show the full Airflow/dbt/GX log instead of writing "
+                                  "it to $WOONSIGNAAL_HOME/logs/."),
 ) -> None:
     """Process every complete, not yet processed delivery in extractdatum order, each through the nightly DAG."""
     if landing is not None:
@@ -74,14 +77,14 @@ def run_command(
         settings.ensure_dirs()
         if not settings.landing.is_dir():
             _fail(f"landing folder {settings.landing} does not exist")
-        outcome = _process_landing(settings, alleen)
+        outcome = _process_landing(settings, alleen, verbose=toon_log)
     except ConfigurationError as exc:
         _fail(str(exc), 2)
     raise typer.Exit(0 if outcome else 1)
 
 
-def _process_landing(settings, alleen: str | None) -> bool:
-    from woonsignaal.airflow_runner import run_nightly
+def _process_landing(settings, alleen: str | None, verbose: bool = False) -> bool:
+    from woonsignaal.airflow_runner import run_log_path, run_nightly
     from woonsignaal.ingest import scan_landing
 
     scan = scan_landing(settings.landing, settings.warehouse_path)
@@ -100,14 +103,19 @@ def _process_landing(settings, alleen: str | None) -> bool:
         _print_where(settings)
         return True
     for i, delivery in enumerate(todo, 1):
-        console.print(f"[bold][{i}/{len(todo)}][/] levering {delivery.extractdatum} wordt verwerkt ...")
-        outcome = run_nightly(delivery.extractdatum, settings)
+        log_file = None if verbose else run_log_path(settings, delivery.extractdatum)
+        console.print(f"[bold][{i}/{len(todo)}][/] levering {delivery.extractdatum} wordt verwerkt"
+                      + (f" (log: {log_file})" if log_file else "") + " ...")
+        started = time.monotonic()
+        with console.status(f"levering {delivery.extractdatum}: verifiëren, laden, dbt build, controleren, publiceren"):
+            outcome = run_nightly(delivery.extractdatum, settings, log_file=log_file)
         if not outcome.success:
             console.print(f"[bold red]mislukt[/] levering {delivery.extractdatum} (taken: {', '.join(outcome.failed_tasks)})")
             _print_failure(settings, delivery.extractdatum)
             console.print("Latere leveringen zijn niet verwerkt: los het probleem op en draai `woonsignaal run` opnieuw.")
             return False
-        console.print(f"[green]gepubliceerd[/] levering {delivery.extractdatum}")
+        console.print(f"[green]gepubliceerd[/] levering {delivery.extractdatum} "
+                      f"in {time.monotonic() - started:.0f} s")
     _print_where(settings)
     return True
 
