@@ -11,6 +11,7 @@ import pytest
 from woonsignaal.simulate import simulate
 
 SMALL = dict(eenheden=2000, jaren=3, delta_dagen=3, scenario="standaard", seed=7)
+NUL = dict(eenheden=1500, jaren=2, delta_dagen=1, scenario="nul", seed=3)
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,7 @@ def small_sim(tmp_path_factory):
 @pytest.fixture(scope="session")
 def nul_sim(tmp_path_factory):
     root = tmp_path_factory.mktemp("sim_nul")
-    return simulate(root / "landing", eenheden=600, jaren=2, delta_dagen=1, scenario="nul", seed=3)
+    return simulate(root / "landing", **NUL)
 
 
 def read_delivered(path: Path) -> tuple[list[str], list[list[str]]]:

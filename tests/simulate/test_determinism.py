@@ -6,6 +6,8 @@ import json
 
 from woonsignaal.simulate import simulate
 
+from .conftest import NUL
+
 
 def _hashes(result):
     out = {}
@@ -16,10 +18,10 @@ def _hashes(result):
 
 
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path, nul_sim):
-    again = simulate(tmp_path / "a" / "landing", eenheden=600, jaren=2, delta_dagen=1, scenario="nul", seed=3)
+    again = simulate(tmp_path / "a" / "landing", **NUL)
     assert _hashes(again) == _hashes(nul_sim)
     assert (again.deliveries[0] / "manifest.json").read_bytes() == (nul_sim.deliveries[0] / "manifest.json").read_bytes()
-    other = simulate(tmp_path / "b" / "landing", eenheden=600, jaren=2, delta_dagen=1, scenario="nul", seed=4)
+    other = simulate(tmp_path / "b" / "landing", **{**NUL, "seed": 4})
     h_other, h_nul = _hashes(other), _hashes(nul_sim)
     assert h_other.keys() == h_nul.keys()
     day = next(iter(h_nul))

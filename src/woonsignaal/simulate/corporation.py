@@ -98,8 +98,12 @@ def build_property(rng: np.random.Generator, n_units: int, history_start: int) -
     cx_rows = []
     remaining = n_units
     i = 0
+    assigned = np.zeros(len(COMPLEX_TYPES))
     while remaining > 0:
-        t = rng.choice(len(COMPLEX_TYPES), p=type_share)
+        # draw the type by what is still missing from its target share: the mix is close to the
+        # targets even for a small corporation (planted segments must be large enough to find)
+        deficit = np.maximum(type_share * n_units - assigned, 0) + 1e-9
+        t = rng.choice(len(COMPLEX_TYPES), p=deficit / deficit.sum())
         name, _, detail, floors, periods = COMPLEX_TYPES[t]
         size = int(np.clip(rng.lognormal(np.log(36), 0.6), 8, 220))
         if name == "bovenbeneden":
@@ -121,6 +125,7 @@ def build_property(rng: np.random.Generator, n_units: int, history_start: int) -
             }
         )
         remaining -= size
+        assigned[t] += size
         i += 1
     cx = pd.DataFrame(cx_rows)
     gemeente = "9901"

@@ -20,14 +20,14 @@ from woonsignaal.simulate.people import ACHTERNAMEN, VOORNAMEN
 from woonsignaal.simulate.scenarios import Scenario
 from woonsignaal.simulate.verhuur import valid_from
 
-CASES_PER_UNIT_YEAR = 0.0125
+CASES_PER_UNIT_YEAR = 0.0135
 MEDIAN_DAYS = 68.0
-SIGMA = 0.8
+SIGMA = 0.65
 TYPES = ("GEL", "RUZ", "PSY", "VUI", "DRU", "AGR", "DIE", "STA", "HEN", "VER", "HAN")
-TYPES_P = (0.21, 0.16, 0.20, 0.09, 0.07, 0.06, 0.05, 0.03, 0.03, 0.05, 0.05)
+TYPES_P = (0.18, 0.15, 0.24, 0.08, 0.07, 0.06, 0.05, 0.03, 0.03, 0.06, 0.05)
 PARTNERS = tuple(EIGEN_LIJSTEN["ZAAKPARTNER"])  # POL WIJ GGD BBM GEM ZOR MWK
 PARTNER_W = {"POL": 0.15, "WIJ": 0.5, "GGD": 0.1, "BBM": 0.2, "GEM": 0.1, "ZOR": 0.08, "MWK": 0.07}
-PARTNER_BOOST = {"DRU": {"POL": 4}, "HEN": {"POL": 5}, "AGR": {"POL": 3}, "PSY": {"GGD": 4, "ZOR": 3},
+PARTNER_BOOST = {"DRU": {"POL": 4}, "HEN": {"POL": 5}, "AGR": {"POL": 3}, "PSY": {"GGD": 4, "ZOR": 3, "WIJ": 0.4},
                  "VER": {"GGD": 3, "ZOR": 3}, "RUZ": {"BBM": 3}, "GEL": {"BBM": 2}}
 ISSUES = {
     "GEL": "harde muziek tot diep in de nacht", "RUZ": "ruzie over de gemeenschappelijke tuin",
@@ -78,7 +78,7 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
     soort = np.where(typ == "HAN", "OMG", "SOC")
 
     # partners
-    has = rng.random(k) < 0.5
+    has = rng.random(k) < 0.6
     n_p = np.where(has, np.minimum(1 + rng.poisson(0.4, k), 3), 0)
     part_rows = []
     for i in np.flatnonzero(has):
