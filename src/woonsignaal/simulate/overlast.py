@@ -70,7 +70,7 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
         w[segment_mask(e.segment, prop.dims, n_units)] *= e.factor
     k = int(rng.poisson(CASES_PER_UNIT_YEAR * w.mean() * n_units * years))
     unit = rng.choice(n_units, k, p=w / w.sum())
-    reg = np.sort(rng.integers(first, end + 1, k))
+    reg = np.sort(rng.integers(first, end + 1, k)) if k else np.zeros(0, dtype=np.int64)
     typ = rng.choice(TYPES, k, p=TYPES_P).astype(object)
     vui_from = valid_from("ZAAKTYPEDETAILSOORT", "VUI") or 0
     typ[(typ == "VUI") & (reg < vui_from)] = "VUIL"
@@ -87,7 +87,7 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
         d = np.cumsum(np.concatenate([[rng.exponential(12)], rng.exponential(20, len(chosen) - 1)])).astype(np.int64)
         for c_, dd in zip(chosen, d):
             part_rows.append((i, PARTNERS[c_], int(dd)))
-    parts = pd.DataFrame(part_rows, columns=["case", "partner", "dagen"])
+    parts = pd.DataFrame(part_rows, columns=["case", "partner", "dagen"]).astype({"case": np.int64, "dagen": np.int64})
 
     dur = rng.lognormal(np.log(MEDIAN_DAYS), SIGMA, k)
     dims = {d: v[unit] for d, v in prop.dims.items()}
