@@ -1,5 +1,6 @@
 {#- One row per tenancy agreement per calendar month it was active (from its start month to its end
-    month, or to the extract month while it runs). Measured at the month's peildatum (its last day, or
+    month, or to the extract month while it runs), from the first month of the delivered ledger on: before
+    the ledger's first booking month nothing is known about payments, so those months are not shown. Measured at the month's peildatum (its last day, or
     the extract date for the running month).
     - saldo_euro: sum of every booking with boekdatum up to the month end (bookings before the start month
       count in the start month); + = the tenant owes
@@ -35,6 +36,9 @@ spine as (
     from contracten as c
     inner join maanden as m
         on m.maand >= {{ maand_start('c.begindatum') }}
+        and m.maand >= coalesce(
+            (select min(maand) from {{ ref('int_contract_maand_boekingen') }}), {{ maand_start('c.begindatum') }}
+        )
         and m.maand <= {{ maand_start('case when c.is_beeindigd then c.einddatum else c.extractdatum end') }}
 ),
 
