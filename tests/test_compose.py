@@ -10,8 +10,11 @@ import pytest
 import yaml
 
 from woonsignaal import settings as settings_module
+from woonsignaal.serving import metabase as metabase_module
+from woonsignaal.serving import postgres as serving_module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+SERVING_SERVICES = {"warehouse", "metabase", "metabase-init"}
 AIRFLOW_SERVICES = {
     "airflow-apiserver",
     "airflow-scheduler",
@@ -35,13 +38,13 @@ def _mounts(service: dict) -> dict[str, str]:
     """container path -> host source"""
     mounts = {}
     for spec in service["volumes"]:
-        source, target = spec.split(":")[:2]
+        source, target = re.split(r":(?![^{]*\})", spec)[:2]  # a ':' inside ${VAR:-default} is no separator
         mounts[target] = source
     return mounts
 
 
 def test_services_are_the_official_airflow3_shape(compose):
-    assert set(compose["services"]) == AIRFLOW_SERVICES | {"postgres", "redis"}
+    assert set(compose["services"]) == AIRFLOW_SERVICES | {"postgres", "redis"} | SERVING_SERVICES
     commands = {name: compose["services"][name].get("command") for name in AIRFLOW_SERVICES - {"airflow-init"}}
     assert commands == {
         "airflow-apiserver": "api-server",
@@ -76,7 +79,8 @@ def test_api_server_listens_on_loopback_only(compose):
 def test_woonsignaal_settings_match_the_code(compose):
     env = _env(compose["services"]["airflow-scheduler"])
     woonsignaal_env = {k for k in env if k.startswith("WOONSIGNAAL_")}
-    known = {v for k, v in vars(settings_module).items() if k.startswith("ENV_")}
+    known = {v for module in (settings_module, serving_module)
+             for k, v in vars(module).items() if k.startswith("ENV_")}
     assert woonsignaal_env <= known, f"compose sets settings the code does not read: {woonsignaal_env - known}"
     for required in (settings_module.ENV_HOME, settings_module.ENV_LANDING, settings_module.ENV_KEY,
                      settings_module.ENV_DBT_PROJECT, settings_module.ENV_EXPECTATIONS):
@@ -114,3 +118,63 @@ def test_dockerfile_installs_the_lock_and_matches_compose(compose):
         assert f"{name}={env[name]}" in dockerfile
     for path in ("requirements.lock", "pyproject.toml", "README.md", "src", "dags", "dbt_project", "expectations"):
         assert (REPO_ROOT / path).exists(), f"the Dockerfile copies {path}, which is missing"
+
+
+# --- serving: the warehouse PostgreSQL, Metabase (profile bi) -------------------------------------
+
+
+def test_warehouse_is_a_separate_postgres_the_pipeline_publishes_to(compose):
+    warehouse = compose["services"]["warehouse"]
+    assert warehouse["image"].startswith("postgres:")
+    assert "profiles" not in warehouse  # always part of the stack
+    wenv = _env(warehouse)
+    assert warehouse["ports"] == ["127.0.0.1:5433:5432"]  # loopback only
+    assert _mounts(warehouse)["/var/lib/postgresql/data"] == "warehouse-db-volume"
+    assert "pg_isready" in warehouse["healthcheck"]["test"]
+    for name in AIRFLOW_SERVICES:
+        env = _env(compose["services"][name])
+        # publication is on (WOONSIGNAAL_PG_HOST set) and points at that service, as its owner
+        assert env[serving_module.ENV_PG_HOST] == "warehouse"
+        assert env[serving_module.ENV_PG_PORT] == "5432"
+        assert env[serving_module.ENV_PG_USER] == wenv["POSTGRES_USER"]
+        assert env[serving_module.ENV_PG_DATABASE] == wenv["POSTGRES_DB"]
+        assert env[serving_module.ENV_PG_PASSWORD] == wenv["POSTGRES_PASSWORD"]
+        # secrets come from the operator's .env, never from the compose file
+        assert env[serving_module.ENV_PG_PASSWORD].startswith("${WOONSIGNAAL_PG_PASSWORD:?")
+        assert env[serving_module.ENV_PG_BI_PASSWORD].startswith("${WOONSIGNAAL_PG_BI_PASSWORD:?")
+        assert env[serving_module.ENV_PG_BI_ROLE] == "${WOONSIGNAAL_PG_BI_ROLE:-woonsignaal_bi}"
+    for name in AIRFLOW_SERVICES - {"airflow-init"}:
+        assert compose["services"][name]["depends_on"]["warehouse"]["condition"] == "service_healthy"
+    assert "warehouse-db-volume" in compose["volumes"]
+
+
+def test_metabase_is_optional_and_preconfigured_with_the_read_only_role(compose):
+    metabase, init = compose["services"]["metabase"], compose["services"]["metabase-init"]
+    assert metabase["profiles"] == ["bi"] and init["profiles"] == ["bi"]
+    assert "metabase/metabase:v" in metabase["image"]  # a pinned version, overridable with METABASE_IMAGE
+    assert metabase["ports"] == ["127.0.0.1:3000:3000"]
+    assert "/api/health" in " ".join(metabase["healthcheck"]["test"])
+    assert init["depends_on"]["metabase"]["condition"] == "service_healthy"
+    # the init job runs our module, in our image, against the metabase service
+    assert init["image"] == compose["services"]["airflow-worker"]["image"]
+    assert init["entrypoint"] == ["python", "-m", metabase_module.__name__]
+    env = _env(init)
+    assert env[metabase_module.ENV_METABASE_URL] == "http://metabase:3000"
+    assert {metabase_module.ENV_METABASE_ADMIN_EMAIL, metabase_module.ENV_METABASE_ADMIN_PASSWORD} <= set(env)
+    # Metabase connects as the read-only role, never as the publishing owner
+    worker = _env(compose["services"]["airflow-worker"])
+    for name in (serving_module.ENV_PG_HOST, serving_module.ENV_PG_DATABASE, serving_module.ENV_PG_BI_ROLE,
+                 serving_module.ENV_PG_BI_PASSWORD):
+        assert env[name] == worker[name]
+    assert serving_module.ENV_PG_USER not in env and serving_module.ENV_PG_PASSWORD not in env
+    known = {v for module in (serving_module, metabase_module) for k, v in vars(module).items() if k.startswith("ENV_")}
+    assert {k for k in env if k.startswith("WOONSIGNAAL_")} <= known
+    assert "metabase-data" in compose["volumes"]
+
+
+def test_compose_secrets_that_are_required_are_not_required_by_the_optional_profile(compose):
+    """Compose interpolates the whole file even when a profile is off: a `:?` in the bi profile would
+    make `docker compose up` fail for everyone who does not use Metabase."""
+    text = (REPO_ROOT / "docker-compose.yml").read_text()
+    for var in ("WOONSIGNAAL_METABASE_ADMIN_EMAIL", "WOONSIGNAAL_METABASE_ADMIN_PASSWORD"):
+        assert f"${{{var}:?" not in text
