@@ -20,7 +20,7 @@ from woonsignaal.simulate.incasso import evict_risk_fn, simulate_incasso
 from woonsignaal.simulate.overlast import go_live_day, simulate_overlast
 from woonsignaal.simulate.people import personal_data
 from woonsignaal.simulate.scenarios import Scenario, load_scenario
-from woonsignaal.simulate.verhuur import simulate_verhuur
+from woonsignaal.simulate.verhuur import link_movers, simulate_verhuur
 
 #: The default last extract date. A fixed date (not "yesterday") keeps a seed's output reproducible.
 DEFAULT_TOT = dt.date(2026, 11, 24)
@@ -89,6 +89,7 @@ def simulate(
         pii = personal_data(stream(seed, "personen"), len(ten))
         for k, v in pii.items():
             ten[k] = v
+        link_movers(stream(seed, "doorstroming"), ten, start, end)
         advance("verhuur")
         ol = simulate_overlast(stream(seed, "overlast"), prop, sc, start, end)
         advance("overlast")

@@ -85,6 +85,8 @@ def snapshot_tenancies(h: History, day: int) -> tuple[pd.DataFrame, pd.DataFrame
             "bsn": t["bsn"].to_numpy(),
         }
     )
+    # a tenant who moved within the corporation has several contracts but one relatie
+    rel = rel.drop_duplicates("relatie_id", keep="last").sort_values("relatie_id", kind="stable")
     return ho, rel
 
 

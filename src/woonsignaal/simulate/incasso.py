@@ -30,7 +30,7 @@ from woonsignaal.simulate.common import (
 from woonsignaal.simulate.corporation import Property
 from woonsignaal.simulate.scenarios import TENANT_DIMENSIONS, Scenario
 
-P_MISS = 0.0105  # monthly chance that a tenancy without arrears misses its rent
+P_MISS = 0.0100  # monthly chance that a tenancy without arrears misses its rent
 P_CURE = 0.29
 P_PARTIAL = 0.34
 P_REGELING = 0.30

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 from woonsignaal.contract import EIGEN_LIJSTEN
-from woonsignaal.simulate.common import DAY, segment_mask, stamp
+from woonsignaal.simulate.common import DAY, from_days, segment_mask, stamp
 from woonsignaal.simulate.corporation import Property
 from woonsignaal.simulate.people import ACHTERNAMEN, VOORNAMEN
 from woonsignaal.simulate.scenarios import Scenario
 from woonsignaal.simulate.verhuur import valid_from
 
-CASES_PER_UNIT_YEAR = 0.0135
-MEDIAN_DAYS = 68.0
+CASES_PER_UNIT_YEAR = 0.013
+MEDIAN_DAYS = 80.0
 SIGMA = 0.65
 TYPES = ("GEL", "RUZ", "PSY", "VUI", "DRU", "AGR", "DIE", "STA", "HEN", "VER", "HAN")
 TYPES_P = (0.18, 0.15, 0.24, 0.08, 0.07, 0.06, 0.05, 0.03, 0.03, 0.06, 0.05)
@@ -134,9 +134,20 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
         "melder_eenheid_id": melder_id, "registratiedatum": reg, "vertrouwelijkheid": vert, "omschrijving": oms,
     }
     z1 = pd.DataFrame({**base, "einddatum": NULL_INT, "resultaat": None, "gewijzigd_op": r1})
-    z2 = pd.DataFrame({**base, "einddatum": einde, "resultaat": resultaat, "gewijzigd_op": r2})
+    # a third of the cases is updated while open: a line added to the text, sometimes more confidential
+    upd = (rng.random(k) < 0.35) & (dur >= 10)
+    upd_day = reg + np.round(dur * rng.uniform(0.2, 0.8, k)).astype(np.int64)
+    r_mid = np.clip(stamp(upd_day, rng, 9, 17), r1 + 60, r2 - 60)
+    oms_upd = np.array(oms, dtype=object)
+    for i in np.flatnonzero(upd):
+        d = from_days(int(upd_day[i])).strftime("%d-%m-%Y")
+        oms_upd[i] = f"{oms[i]}\nUpdate {d}: gesprek gevoerd; situatie wordt gevolgd."
+    vert_upd = np.where(upd & (vert == "INT") & (rng.random(k) < 0.2), "VER", vert)
+    later = {**base, "omschrijving": np.where(upd, oms_upd, np.array(oms, dtype=object)), "vertrouwelijkheid": vert_upd}
+    zm = pd.DataFrame({**later, "einddatum": NULL_INT, "resultaat": None, "gewijzigd_op": r_mid})[upd & (r_mid > r1) & (r_mid < r2)]
+    z2 = pd.DataFrame({**later, "einddatum": einde, "resultaat": resultaat, "gewijzigd_op": r2})
     z2 = z2[einde <= end]
-    zaken = pd.concat([z1, z2], ignore_index=True).sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
+    zaken = pd.concat([z1, zm, z2], ignore_index=True).sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
 
     # status history: AAN -> INB -> (INU) -> AFG
     a = np.minimum(rng.integers(0, 4, k), dur - 2)

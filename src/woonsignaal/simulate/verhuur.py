@@ -324,3 +324,42 @@ def _vacancies(rng, pubs: pd.DataFrame, offers: pd.DataFrame, prop: Property, en
         }
     )
     return statuses, publicaties, aanbiedingen, lets
+
+
+HOUSEHOLD_COLUMNS = (
+    "relatie_id", "geboortedatum", "huishoudsamenstelling", "personen_aantal", "bruto_jaarinkomen", "huurtoeslag",
+    "naam", "email", "telefoon", "iban", "bsn",
+)
+
+
+def link_movers(rng: np.random.Generator, ten: pd.DataFrame, start: int, end: int, share: float = 0.8) -> int:
+    """Doorstroming: a tenant who leaves for a more suitable home (PAS) or swaps (WON) often moves to
+    another unit of the corporation. Such a tenant keeps the relatie (one relatie, two contracts, a
+    short overlap), so relaties holds current and former tenants with several contracts. Changes
+    ``ten`` in place; returns the number of moves."""
+    end_nat = ten["end_nat"].to_numpy()
+    detail = ten["eindedetailreden"].to_numpy()
+    movers = np.flatnonzero(np.isin(detail, ("PAS", "WON")) & (end_nat >= start) & (end_nat <= end) & (rng.random(len(ten)) < share))
+    begin = ten["begin"].to_numpy()
+    unit = ten["unit"].to_numpy()
+    fresh = np.flatnonzero(~ten["initial"].to_numpy() & (begin >= start) & (begin <= end))
+    fresh = fresh[np.argsort(begin[fresh], kind="stable")]
+    fb = begin[fresh]
+    used = np.zeros(len(fresh), dtype=bool)
+    moved = 0
+    cols = [c for c in HOUSEHOLD_COLUMNS if c in ten.columns]
+    values = {c: ten[c].to_numpy().copy() for c in cols}
+    for t in movers[np.argsort(end_nat[movers], kind="stable")]:
+        lo = np.searchsorted(fb, end_nat[t] - 30)
+        hi = np.searchsorted(fb, end_nat[t] + 1, side="right")
+        for j in range(lo, hi):
+            if not used[j] and unit[fresh[j]] != unit[t]:
+                used[j] = True
+                n = fresh[j]
+                for c in cols:
+                    values[c][n] = values[c][t]
+                moved += 1
+                break
+    for c in cols:
+        ten[c] = values[c]
+    return moved
