@@ -57,6 +57,8 @@ OUTPUT_COLUMNS = (*SIGNALEN_COLUMNS, *EXTRA_COLUMNS)
 WINDOW_MONTHS = 12
 LANGLOPEND_DAGEN = 90
 PARTNER_DAGEN = 30
+#: The partner comparison evaluates a way of working, not a month's segment: it uses 36 months of cases.
+PARTNER_WINDOW_MONTHS = 36
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Indicator:
     scale: float = 1.0  # waarde shown = Y/X * scale
     pairs: bool = True
     trend: bool = True
+    window_months: int | None = None  # the portfolio comparison's window, if not the run's
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -76,8 +79,9 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("verhuur", "huurderving_per_leegstand", "rate", True, UNIT_DIMENSIONS),
     Indicator("verhuur", "weigeringen_per_toewijzing", "rate", True, UNIT_DIMENSIONS),
     Indicator("verhuur", "reacties_per_publicatie", "rate", False, UNIT_DIMENSIONS),
-    Indicator("overlast", "doorlooptijd", "duration", True, CASE_DIMENSIONS),
-    Indicator("overlast", "aandeel_langlopend", "proportion", True, CASE_DIMENSIONS, scale=100.0),
+    # Overlast cases are few (about 1 per 80 units a year): the portfolio comparison uses 36 months.
+    Indicator("overlast", "doorlooptijd", "duration", True, CASE_DIMENSIONS, window_months=36),
+    Indicator("overlast", "aandeel_langlopend", "proportion", True, CASE_DIMENSIONS, scale=100.0, window_months=36),
     Indicator("incasso", "instroom_achterstand", "rate", True, TENANT_DIMENSIONS, scale=1200.0),
     Indicator("incasso", "achterstand_pct_jaarhuur", "rate", True, TENANT_DIMENSIONS, scale=100.0),
     Indicator("incasso", "escalatie_deurwaarder", "proportion", True, TENANT_DIMENSIONS, scale=100.0),
@@ -347,8 +351,9 @@ def _interval(ind: Indicator, s: pd.DataFrame, est: np.ndarray, var: np.ndarray)
 
 
 def _test_frames(
-    ind: Indicator, now: pd.DataFrame, past: pd.DataFrame | None, minimum: int
+    ind: Indicator, now: pd.DataFrame, past: pd.DataFrame | None, minimum: int, rest_rows: bool = True
 ) -> list[dict]:
+    """Tests of every segment against the rest (``rest_rows``) and, given ``past``, against its own past."""
     rows: list[dict] = []
     dims_present = [d for d in ind.dimensions if d in now.columns]
     now = _with_squares(now)
@@ -373,7 +378,7 @@ def _test_frames(
         est_r = rest["y"].to_numpy() / rest["x"].to_numpy()
         lo, hi = _interval(ind, seg, est_s, var_s)
         keys = [k if isinstance(k, tuple) else (k,) for k in seg.index]
-        for i, key in enumerate(keys):
+        for i, key in enumerate(keys if rest_rows else []):
             rows.append(
                 {
                     "indicator": ind,
@@ -577,7 +582,7 @@ def _partner_tests(facts, cur, minimum: int) -> list[dict]:
         lo, hi = stats.ratio_interval(c.estimate_a, va, len(a))
         rows.append(
             {
-                "indicator": PARTNER, "name": PARTNER.name, "vergelijking": "partner",
+                "indicator": PARTNER, "name": PARTNER.name, "vergelijking": "partner", "periode": cur,
                 "segment_dict": {"partner": partner}, "n": len(a), "n_ref": len(b),
                 "waarde": c.estimate_a, "referentie": c.estimate_b, "ondergrens": float(lo), "bovengrens": float(hi),
                 "log_ratio": c.log_ratio, "se": c.se, "p": c.p_value,
@@ -617,8 +622,8 @@ def _prune(
         group = sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))
         accepted: list[dict] = []
         base_name = group[0]["indicator"].name
-        frame = frames.get(base_name)
-        past = past_frames.get(base_name)
+        frame = frames.get(name)
+        past = past_frames.get(name)
         trend = name.endswith("_trend")
         # clusters of the indicator's accepted portfolio signals: set aside when testing a trend
         portfolio = accepted_by.get(base_name, []) if trend else []
@@ -649,6 +654,42 @@ def _prune(
                 accepted.append(c)
         accepted_by[name] = accepted
     return [c for name in accepted_by for c in accepted_by[name]]
+
+
+def _prune_across(kept: list[dict], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int) -> list[dict]:
+    """Second pass over portfolio signals: one that no longer differs once the segments flagged for
+    the other indicators of its proces are set aside is an echo of them (e.g. "fewer escalations among
+    automatic payers with huurtoeslag" when the risky groups of instroom_achterstand are elsewhere)."""
+    rest = [c for c in kept if c["vergelijking"] == "rest"]
+    out = []
+    for c in kept:
+        frame = frames.get(c["name"])
+        if c["vergelijking"] != "rest" or frame is None:
+            out.append(c)
+            continue
+        seg = c["segment_dict"]
+
+        def usable(a, frame=frame, seg=seg):
+            return (
+                a is not c
+                and a["indicator"].proces == c["indicator"].proces
+                and not _is_within(seg, a["segment_dict"])
+                and all(d in frame.columns for d in a["segment_dict"])
+            )
+
+        others = [a for a in rest if usable(a) and a["name"] != c["name"]]
+        if not others:
+            out.append(c)
+            continue
+        own = [a for a in rest if usable(a) and a["name"] == c["name"]]
+        r = _retest_rest(frame, seg, others + own, [], minimum)
+        if r is None:
+            out.append(c)
+            continue
+        same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
+        if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
+            out.append(c)
+    return out
 
 
 def _retest_rest(frame, seg, accepted, outers, minimum) -> tuple[float, float] | None:
@@ -746,15 +787,27 @@ def compute_signals(
             continue
         dims = [d for d in ind.dimensions if d in now.columns]
         now = normalise_dimension_columns(now, dims)
-        frames[ind.name] = now
         past = BUILDERS[ind.name](facts, *prev) if ind.trend else None
         if past is not None:
             past = normalise_dimension_columns(past, dims)
-            past_frames[ind.name] = past
-        tests.extend(_test_frames(ind, now, past, minimum_group_size))
+            frames[ind.name + "_trend"] = now
+            past_frames[ind.name + "_trend"] = past
+        if ind.window_months and ind.window_months != window_months:
+            long_window = window(periode_eind, ind.window_months)
+            wide = normalise_dimension_columns(BUILDERS[ind.name](facts, *long_window), dims)
+            frames[ind.name] = wide
+            rows = _test_frames(ind, wide, None, minimum_group_size)
+            for r in rows:
+                r["periode"] = long_window
+            tests.extend(rows)
+            tests.extend(_test_frames(ind, now, past, minimum_group_size, rest_rows=False))
+        else:
+            frames[ind.name] = now
+            tests.extend(_test_frames(ind, now, past, minimum_group_size))
     tests.extend(_meldingen_tests(facts, cur, prev, minimum_group_size))
-    tests.extend(_partner_tests(facts, cur, minimum_group_size))
-    lm = _partner_frame(facts, *cur)
+    partner_window = window(periode_eind, PARTNER_WINDOW_MONTHS)
+    tests.extend(_partner_tests(facts, partner_window, minimum_group_size))
+    lm = _partner_frame(facts, *partner_window)
     if lm is not None:
         frames[PARTNER.name] = lm
 
@@ -771,11 +824,13 @@ def compute_signals(
         and t["n_ref"] >= minimum_group_size
     ]
     kept = _prune(cands, frames, past_frames, cutoff, minimum_group_size)
+    kept = _prune_across(kept, frames, cutoff, minimum_group_size)
 
     out = []
     for c in kept:
         ind: Indicator = c["indicator"]
         segment = format_segment(c["segment_dict"])
+        periode = c.get("periode", cur)
         verhouding = c["waarde"] / c["referentie"] if c["referentie"] else float("nan")
         if not math.isfinite(verhouding) or verhouding <= 0:
             continue
@@ -783,12 +838,12 @@ def compute_signals(
         richting = "slechter" if (c["log_ratio"] > 0) == worse_if_higher else "beter"
         out.append(
             {
-                "signaal_id": signaal_id(ind.proces, c["name"], segment, cur[0], cur[1]),
+                "signaal_id": signaal_id(ind.proces, c["name"], segment, periode[0], periode[1]),
                 "proces": ind.proces,
                 "indicator": c["name"],
                 "segment": segment,
-                "periode_start": cur[0],
-                "periode_eind": cur[1],
+                "periode_start": periode[0],
+                "periode_eind": periode[1],
                 "waarde": float(c["waarde"]),
                 "referentie": float(c["referentie"]),
                 "verhouding": float(verhouding),
