@@ -241,20 +241,38 @@ def airflow_command(
     settings = get_settings()
     settings.ensure_dirs()
     env = {**os.environ, **airflow_environment(settings), "AIRFLOW__API__PORT": str(port)}
+    # standalone starts its components as `airflow ...` subprocesses: the venv's bin must be on PATH
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     console.print(f"Airflow UI: http://127.0.0.1:{port} (gebruiker en wachtwoord staan in "
                   f"{settings.airflow_home / 'simple_auth_manager_passwords.json.generated'})")
     proc = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env, start_new_session=True)
+
+    def stop(signum, frame):  # Ctrl-C or a TERM from a supervisor: stop the whole process group
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         proc.wait()
     except KeyboardInterrupt:
         console.print("Airflow wordt gestopt ...")
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the whole group: api-server, scheduler, workers
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_group(proc)
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """TERM the whole group (api-server, scheduler, dag-processor, triggerer, workers), KILL stragglers."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # children that outlived their parent
+    except ProcessLookupError:
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
