@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable
@@ -57,7 +58,7 @@ def _maand_label(d: date, first: bool) -> str:
 
 def _svg(fig: "plt.Figure", naam: str, beschrijving: str) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
@@ -78,7 +79,7 @@ def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int | N
     earlier marked hollow; a suppressed or missing month is a gap in the line."""
     n = len(panelen)
     if kolommen is None:
-        kolommen = n if n <= 4 else 3
+        kolommen = n if n <= 3 else 2 if n == 4 else 3
     kolommen = max(1, min(kolommen, n))
     rijen = (n + kolommen - 1) // kolommen
     with plt.rc_context(_RC):
@@ -96,7 +97,7 @@ def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int | N
             if len(p.waarden) >= 13 and p.waarden[-13] is not None:
                 ax.plot([x[-13]], [p.waarden[-13]], marker="o", markersize=6, markerfacecolor="white",
                         markeredgecolor=kleur, markeredgewidth=1.4, zorder=4)
-            ax.set_title(p.titel, loc="left", pad=4)
+            ax.set_title(textwrap.fill(p.titel, int(12 * (BREEDTE - 0.65 - 0.75 * (kolommen - 1)) / kolommen)), loc="left", pad=4)
             ticks = [j for j in x if j % 3 == 0 or j == x[-1]]
             if len(ticks) > 1 and ticks[-1] - ticks[-2] < 2:
                 ticks.pop(-2)
@@ -115,7 +116,13 @@ def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int | N
                 ax.set_ylim(bottom=0, top=max(finite) * 1.15 if max(finite) > 0 else 1)
             if not finite:
                 ax.text(0.5, 0.5, "geen gegevens", transform=ax.transAxes, ha="center", va="center", color=GRIJS)
-        fig.tight_layout(h_pad=1.2, w_pad=1.5)
+        # fixed margins in inches (tight_layout would draw the figure once more: 3x slower)
+        rij = 1.9  # inches per row of panels: title (up to two lines), plot, two-line month labels
+        fig.set_size_inches(BREEDTE, rij * rijen)
+        hoogte = rij * rijen
+        fig.subplots_adjust(left=0.55 / BREEDTE, right=1 - 0.1 / BREEDTE, top=1 - 0.42 / hoogte,
+                            bottom=0.42 / hoogte, wspace=0.75 / (BREEDTE / kolommen - 0.75),
+                            hspace=0.84 / (rij - 0.84))
         titels = ", ".join(p.titel for p in panelen)
         return _svg(fig, naam, f"Verloop over 13 maanden: {titels}")
 
@@ -146,5 +153,5 @@ def staafgrafiek_leveringen(naam: str, dagen: list[date], geladen: list[int | No
             ax.spines[side].set_visible(False)
         ax.tick_params(axis="both", length=0, labelsize=7)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.6 / BREEDTE, right=1 - 1.45 / BREEDTE, top=1 - 0.1 / 1.9, bottom=0.5 / 1.9)
         return _svg(fig, naam, "Rijen geladen en in quarantaine per leveringsdag")
