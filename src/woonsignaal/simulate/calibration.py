@@ -33,7 +33,7 @@ def sector_figures(*, n_units: int, start: int, end: int, tenancies: pd.DataFram
     case_years = max(end - case_start + 1, 1) / 365.25
     m = maanden.iloc[6:] if len(maanden) > 12 else maanden
     return {
-        "mutatiegraad_pct": 100.0 * ended.sum() / n_units / years,
+        "mutatiegraad_pct": float(100.0 * ended.sum() / n_units / years),
         "weigeringen_per_verhuring": float(l_["n_gew"].mean()) if len(l_) else float("nan"),
         "reacties_mediaan": float(l_["reacties"].median()) if len(l_) else float("nan"),
         "leegstand_dagen_gem": float(l_["vac_days"].mean()) if len(l_) else float("nan"),
