@@ -61,6 +61,7 @@ class LoadResult:
     fatal_faults: list[str] = field(default_factory=list)  # always empty on a returned result
     gx_summary: str = ""
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     @property
     def geleverd(self) -> int:
@@ -88,6 +89,7 @@ class LoadResult:
             "fatal_faults": list(self.fatal_faults),
             "gx_summary": self.gx_summary,
             "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
     def summary(self) -> str:
@@ -432,7 +434,10 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
             warnings=[f"{manifest.extractdatum.isoformat()} with this aangemaakt_op is already loaded; nothing done"],
             seconds=time.perf_counter() - started,
         )
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
     verify_files(manifest, rows=False)
+    timings["verify"] = time.perf_counter() - t0
 
     scratch_dir = settings.build_dir / "ingest"
     scratch_dir.mkdir(parents=True, exist_ok=True)
@@ -442,7 +447,9 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
         con = duckdb.connect(str(scratch))
         try:
             install_key(con, key)
+            t0 = time.perf_counter()
             parsed = parse_delivery(con, manifest)
+            timings["parse"] = time.perf_counter() - t0
             problems = [p for pf in parsed.values() for p in pf.problems]
             if not problems:
                 for name, pf in parsed.items():
@@ -472,6 +479,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
             warnings += pf.warnings
 
         gx_summary = ""
+        t0 = time.perf_counter()
         if gx:
             from woonsignaal.quality import validate
 
@@ -489,6 +497,8 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
                     manifest.extractdatum,
                 )
 
+        timings["gx"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         wcon = duckdb.connect(str(warehouse))
         try:
@@ -507,6 +517,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
             wcon.execute("detach s")
         finally:
             wcon.close()
+        timings["merge"] = time.perf_counter() - t0
     finally:
         _remove_db(scratch)
 
@@ -519,6 +530,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
         warnings=warnings,
         gx_summary=gx_summary,
         seconds=time.perf_counter() - started,
+        timings=timings,
     )
     log.info("%s", result.summary())
     return result

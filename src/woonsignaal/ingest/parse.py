@@ -193,13 +193,16 @@ def _shown(col: Column, v: str) -> str:
     return f"' ' || chr(39) || left({v}, 40) || chr(39)"
 
 
-def fault_checks(file: ContractFile, present: set[str], codes_table: str) -> list[tuple[str, str, str]]:
-    """(column, condition SQL, reason SQL) for every row-level check of a file."""
+def fault_checks(file: ContractFile, sources: dict[str, str], codes_table: str) -> list[tuple[str, str, str]]:
+    """(column, condition SQL, reason SQL) for every row-level check of a file.
+
+    ``sources`` maps each column to the SQL of its delivered text (absent optional columns: NULL).
+    """
     checks: list[tuple[str, str, str]] = []
     for col in file.columns:
-        if col.name not in present:
+        src = sources[col.name]
+        if src.startswith("NULL"):
             continue
-        src = q(col.name)
         v = _value(col, src)
         if col.required:
             checks.append((col.name, f"{v} is null", lit("required field is empty")))
@@ -241,26 +244,49 @@ class _Ctx:
         self.extractdatum = extractdatum
 
 
-def _line_numbers(con, file: ContractFile, tmp: str, names: list[str], check) -> None:
-    """Add ``_regelnummer`` (physical line of the record's first line; header = 1) to ``tmp``."""
-    n = con.execute(f"select count(*) from {tmp}").fetchone()[0]
-    simple = check is not None and (
-        check.newlines == n + 1 or (check.newlines == n and not check.ends_with_newline)
-    )
-    if simple:
-        con.execute(f"alter table {tmp} add column _regelnummer bigint")
-        con.execute(f"update {tmp} set _regelnummer = _rij + 1")
-        return
-    # quoted fields hold line breaks: line = 1 + rij + line breaks inside the records before it
-    nl = " + ".join(f"coalesce(length({q(c)}) - length(replace({q(c)}, chr(10), '')), 0)" for c in names)
+RAW_PREFIX = "$"  # read_csv names the delivered (text) columns "$<column>"; typed ones keep their name
+
+
+def _raw(name: str) -> str:
+    return q(RAW_PREFIX + name)
+
+
+def _simple_lines(check, rows: int | None) -> bool:
+    """True when no quoted field holds a line break: a record's line is then its number + 1."""
+    if check is None or rows is None:
+        return False
+    return check.newlines == rows + 1 or (check.newlines == rows and not check.ends_with_newline)
+
+
+def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile, select: str, target: str,
+          temp: bool = False) -> bool:
+    """CTAS ``target`` from the CSV (``select`` over the columns "$<name>" and ``_rij``).
+
+    Returns False (and records the problem) when records have a broken CSV structure.
+    """
+    rej = f"_rej_{file.name}"
+    raw_names = [RAW_PREFIX + n for n in names]
     con.execute(
-        f"create or replace temp table {tmp} as select *, "
-        f"1 + _rij + coalesce(sum({nl}) over (order by _rij rows between unbounded preceding and 1 preceding), 0) "
-        f"as _regelnummer from {tmp}"
+        f"create or replace {'temp ' if temp else ''}table {target} as select {select} from "
+        f"(select row_number() over () as _rij, * from {read_csv_sql(path, raw_names, rejects=rej)})"
     )
+    n_rej = con.execute(f"select count(*) from {rej}").fetchone()[0]
+    if n_rej:
+        rejects = con.execute(
+            f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED}"
+        ).fetchall()
+        listed = "; ".join(f"line {ln}: {et.lower()} ({msg})" for ln, et, msg in rejects)
+        pf.problems.append(
+            f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
+            f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
+        )
+        con.execute(f"drop table {target}")
+        return False
+    return True
 
 
 def parse_file(ctx: _Ctx, file: ContractFile, codes_table: str = "_codes") -> ParsedFile:
+    """Parse one contract file in a single pass over the CSV (see the module docstring)."""
     con = ctx.con
     m = ctx.manifest
     pf = ParsedFile(file.name)
@@ -276,75 +302,70 @@ def parse_file(ctx: _Ctx, file: ContractFile, codes_table: str = "_codes") -> Pa
         pf.warnings.append(f"{file.filename}: extra column(s) {', '.join(extra)} reported and not loaded")
     if missing_opt:
         pf.warnings.append(f"{file.filename}: optional column(s) {', '.join(missing_opt)} absent; loaded as empty")
-
-    tmp = f"_v_{file.name}"
-    rej = f"_rej_{file.name}"
-    keep = [n for n in names]  # every column (DROP ones too, for line counting; never persisted)
-    con.execute(
-        f"create or replace temp table {tmp} as select row_number() over () as _rij, "
-        + ", ".join(q(n) for n in keep)
-        + f" from {read_csv_sql(path, names, rejects=rej)}"
-    )
-    rejects = con.execute(
-        f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED + 1}"
-    ).fetchall()
-    n_rej = con.execute(f"select count(*) from {rej}").fetchone()[0]
-    if n_rej:
-        listed = "; ".join(f"line {ln}: {et.lower()} ({msg})" for ln, et, msg in rejects[:_MAX_LISTED])
-        pf.problems.append(
-            f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
-            f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
-        )
-        return pf
-    _line_numbers(con, file, tmp, names, m.checks.get(file.name))
-    pf.geleverd = con.execute(f"select count(*) from {tmp}").fetchone()[0]
-    for c in missing_opt:
-        con.execute(f"alter table {tmp} add column {q(c)} varchar")
-    present = {c.name for c in file.columns}
+    present = set(names)
+    src = {c.name: (_raw(c.name) if c.name in present else "NULL::varchar") for c in file.columns}
+    mf = m.bestanden.get(file.name)
+    simple = _simple_lines(m.checks.get(file.name), mf.rijen if mf else None)
+    newline_sql = " + ".join(
+        f"coalesce(length({_raw(n)}) - length(replace({_raw(n)}, chr(10), '')), 0)" for n in names
+    ) or "0"
+    line_sql = "_rij + 1" if simple else f"({newline_sql})"
 
     if file.kind is FileKind.REFERENCE:
+        tmp = f"_v_{file.name}"
+        cols = ", ".join(f"{src[c.name]} as {q(c.name)}" for c in file.columns)
+        if not _read(con, file, path, names, pf, f"_rij, {cols}, {line_sql} as _regelnummer", tmp, temp=True):
+            return pf
+        if not simple:
+            _cumulative_lines(con, tmp, temp=True)
+        pf.geleverd = con.execute(f"select count(*) from {tmp}").fetchone()[0]
         _parse_referentiedata(ctx, file, tmp, pf)
         return pf
 
-    # --- row faults
-    checks = fault_checks(file, present, codes_table)
+    # --- row checks, typed values, pseudonyms: one pass (DROP columns are never selected)
+    checks = fault_checks(file, src, codes_table)
     if file.kind is FileKind.DELETIONS:
         known = ", ".join(lit(f.name) for f in FILES if f.kind in (FileKind.SNAPSHOT, FileKind.EVENT))
+        tabel = f"nullif(trim({src['tabel']}), '')"
         checks.append(
-            ("tabel", f"nullif(trim(tabel), '') not in ({known})",
-             f"'tabel ' || chr(39) || left(trim(tabel), 40) || chr(39) || ' is not a contract file with rows'")
+            ("tabel", f"{tabel} not in ({known})",
+             f"'tabel ' || chr(39) || left({tabel}, 40) || chr(39) || ' is not a contract file with rows'")
         )
         checks.append(
-            ("sleutel", _deletion_key_fault_sql(), lit("sleutel has the wrong number of '|'-separated parts for its tabel"))
+            ("sleutel", _deletion_key_fault_sql(src["tabel"], src["sleutel"]),
+             lit("sleutel has the wrong number of '|'-separated parts for its tabel"))
         )
-    con.execute(
-        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
-    )
+    typed = {c.name: typed_sql(c, src[c.name]) for c in file.stored_columns}
+    if file.kind is FileKind.DELETIONS:
+        typed["tabel"] = f"trim({src['tabel']})"
+        typed["sleutel"] = _deletion_key_sql(src["tabel"], src["sleutel"])
+    business = [stored_column_name(file, c.name) for c in file.stored_columns]
+    select = [f"{expr} as {q(stored_column_name(file, name))}" for name, expr in typed.items()]
     if checks:
         any_fault = " or ".join(f"({c})" for _, c, _ in checks)
         structs = ", ".join(
             f"case when {cond} then struct_pack(kolom := {lit(col)}, reden := {reason}) end"
             for col, cond, reason in checks
         )
-        con.execute(
-            f"insert into _f select {lit(file.filename)}, _rij, _regelnummer, f.kolom, f.reden from ("
-            f"select _rij, _regelnummer, unnest(list_filter([{structs}], lambda x: x is not null)) as f "
-            f"from {tmp} where {any_fault})"
-        )
+        faults = f"case when {any_fault} then list_filter([{structs}], lambda x: x is not null) end"
+    else:
+        faults = "NULL::struct(kolom varchar, reden varchar)[]"
+    table = f"_t_{file.name}"
+    body = f"{', '.join(select)}, _rij, {line_sql} as _regelnummer, {faults} as _fouten"
+    if not _read(con, file, path, names, pf, body, table):
+        return pf
+    if not simple:
+        _cumulative_lines(con, table)
+    pf.geleverd = con.execute(f"select count(*) from {table}").fetchone()[0]
 
-    # --- typed rows (faulty ones left out), pseudonymised, DROP columns never selected
-    typed = {c.name: typed_sql(c, q(c.name)) for c in file.stored_columns}
-    if file.kind is FileKind.DELETIONS:
-        typed["tabel"] = "trim(tabel)"
-        typed["sleutel"] = _deletion_key_sql()
-    select = [f"{expr} as {q(stored_column_name(file, name))}" for name, expr in typed.items()]
-    business = [stored_column_name(file, c.name) for c in file.stored_columns]
-    target = file.name
+    # --- faults found in the pass, then duplicate keys among the remaining rows
     con.execute(
-        f"create or replace table {target} as select {', '.join(select)}, _rij, _regelnummer "
-        f"from {tmp} where _rij not in (select rij from _f)"
+        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
     )
-    # --- duplicate keys within the delivery: every row of a duplicated key is quarantined
+    con.execute(
+        f"insert into _f select {lit(file.filename)}, _rij, _regelnummer, f.kolom, f.reden from "
+        f"(select _rij, _regelnummer, unnest(_fouten) as f from {table} where _fouten is not null)"
+    )
     kcols = [q(stored_column_name(file, k)) for k in file.key]
     key_has_pii = any(file.column(k).pii is not None for k in file.key)
     key_text = (
@@ -356,43 +377,53 @@ def parse_file(ctx: _Ctx, file: ContractFile, codes_table: str = "_codes") -> Pa
         f"""insert into _f
         select {lit(file.filename)}, t._rij, t._regelnummer, {lit(', '.join(file.key))},
                'duplicate key ' || d.sleutel || ' in this delivery (lines ' || d.regels || ')'
-        from {target} t join (
+        from {table} t join (
             select {', '.join(kcols)}, {key_text} as sleutel,
                    array_to_string(list(_regelnummer order by _regelnummer)[1:{_MAX_LISTED}], ', ')
                    || case when count(*) > {_MAX_LISTED} then ', ...' else '' end as regels
-            from {target} group by all having count(*) > 1
-        ) d using ({', '.join(kcols)})"""
+            from {table} where _fouten is null group by all having count(*) > 1
+        ) d using ({', '.join(kcols)})
+        where t._fouten is null"""
     )
-    con.execute(f"delete from {target} where _rij in (select rij from _f)")
+    n_faulty = con.execute("select count(distinct rij) from _f").fetchone()[0]
+    if n_faulty:
+        con.execute(f"update {table} set _fouten = [] where _fouten is null and _rij in (select rij from _f)")
+    out_cols = [q(c) for c in business] + ["_rij", "_regelnummer"]
     if file.kind is FileKind.SNAPSHOT:
         # keys of quarantined rows keep their previous version (not read as a deletion)
-        tk = {k: (typed[k]) for k in file.key}
         con.execute(
-            f"create or replace table _qkeys_{file.name} as select distinct {key_sql(file, tk)} as sleutel "
-            f"from {tmp} where _rij in (select rij from _f)"
+            f"create or replace table _qkeys_{file.name} as select distinct "
+            f"{key_sql(file, {k: q(stored_column_name(file, k)) for k in file.key})} as sleutel "
+            f"from {table} where _fouten is not null"
         )
-        con.execute(
-            f"alter table {target} add column _rij_hash varchar default null"
-        )
-        con.execute(f"update {target} set _rij_hash = {row_hash_sql(business)}")
+        out_cols.append(f"{row_hash_sql(business)} as _rij_hash")
+    con.execute(f"create or replace view {file.name} as select {', '.join(out_cols)} from {table} where _fouten is null")
     con.execute("insert into _quarantaine select * from _f")
-    pf.quarantaine = con.execute("select count(distinct rij) from _f").fetchone()[0]
-    pf.geladen = con.execute(f"select count(*) from {target}").fetchone()[0]
-    _code_validity_warning(ctx, file, pf, target, present)
-    con.execute(f"drop table {tmp}")
+    pf.quarantaine = n_faulty
+    pf.geladen = pf.geleverd - n_faulty
+    _code_validity_warning(ctx, file, pf, file.name, present)
     return pf
 
 
-def _deletion_key_fault_sql() -> str:
+def _cumulative_lines(con, table: str, temp: bool = False) -> None:
+    """Turn per-record line-break counts in ``_regelnummer`` into the record's first physical line."""
+    con.execute(
+        f"create or replace {'temp ' if temp else ''}table {table} as select * replace ("
+        f"1 + _rij + coalesce(sum(_regelnummer) over (order by _rij rows between unbounded preceding and 1 preceding), 0)"
+        f" as _regelnummer) from {table}"
+    )
+
+
+def _deletion_key_fault_sql(tabel: str, sleutel: str) -> str:
     parts = " ".join(
-        f"when {lit(f.name)} then len(string_split(sleutel, '|')) <> {len(f.key)}"
+        f"when {lit(f.name)} then len(string_split({sleutel}, '|')) <> {len(f.key)}"
         for f in FILES
         if f.kind in (FileKind.SNAPSHOT, FileKind.EVENT)
     )
-    return f"nullif(trim(tabel), '') is not null and sleutel is not null and (case trim(tabel) {parts} else false end)"
+    return f"nullif(trim({tabel}), '') is not null and {sleutel} is not null and (case trim({tabel}) {parts} else false end)"
 
 
-def _deletion_key_sql() -> str:
+def _deletion_key_sql(tabel: str, sleutel: str) -> str:
     """verwijderingen.sleutel with every part that is a person key replaced by its keyed hash."""
     whens = []
     for f in FILES:
@@ -403,12 +434,12 @@ def _deletion_key_sql() -> str:
             continue
         parts = []
         for i, k in enumerate(f.key):
-            part = f"string_split(sleutel, '|')[{i + 1}]"
+            part = f"string_split({sleutel}, '|')[{i + 1}]"
             parts.append(pseudonymise_sql(part, f.column(k)) if i in pii_parts else part)
         whens.append(f"when {lit(f.name)} then concat_ws('|', {', '.join(parts)})")
     if not whens:
-        return "sleutel"
-    return f"case trim(tabel) {' '.join(whens)} else sleutel end"
+        return sleutel
+    return f"case trim({tabel}) {' '.join(whens)} else {sleutel} end"
 
 
 def _code_validity_warning(ctx: _Ctx, file: ContractFile, pf: ParsedFile, target: str, present: set[str]) -> None:
