@@ -139,22 +139,36 @@ def _facts(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
             "fct_contract_maand": fct_contract_maand}
 
 
-def _signalen() -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows, status = [], []
+def _signalen() -> dict[str, pd.DataFrame]:
+    """``signalen`` (this period only, as published), ``signalen_historie`` (both periods) and
+    ``signalen_status`` with the columns of dbt's ``signalen_status`` model (an opgelost row has no
+    signaal_id, only vorig_signaal_id)."""
+    rows, historie, status = [], [], []
+    oct_start, oct_end, sep_start, sep_end = date(2025, 11, 1), date(2026, 10, 31), date(2025, 10, 1), date(2026, 9, 30)
     for sid, proces, ind, seg, ernst, richting, ratio, n, st in OCTOBER_SIGNALS:
         ref = 25.0
-        rows.append((sid, proces, ind, seg, date(2025, 11, 1), date(2026, 10, 31), ref * ratio, ref, ratio,
-                     ref * ratio * 0.8, ref * ratio * 1.2, n, ernst, richting,
-                     f"Signaal {sid}: de groep wijkt {ratio:.1f} keer af van de rest (n = {n}).".replace(".", ",", 1)))
-        status.append((sid, st))
+        toelichting = f"Signaal {sid}: de groep wijkt {ratio:.1f} keer af van de rest (n = {n}).".replace(".", ",", 1)
+        rows.append((sid, proces, ind, seg, oct_start, oct_end, ref * ratio, ref, ratio,
+                     ref * ratio * 0.8, ref * ratio * 1.2, n, ernst, richting, toelichting))
+        historie.append((f"k-{sid}", sid, proces, ind, seg, oct_start, oct_end, ratio, n, ernst, richting))
+        vorig = None
         if st == "aanhoudend":  # the same signal a month earlier
-            rows.append((sid, proces, ind, seg, date(2025, 10, 1), date(2026, 9, 30), ref * ratio, ref, ratio,
-                         ref * ratio * 0.8, ref * ratio * 1.2, n, ernst, richting, f"Signaal {sid} in september."))
+            vorig = f"{sid}-sep"
+            historie.append((f"k-{sid}", vorig, proces, ind, seg, sep_start, sep_end, ratio, n, ernst, richting))
+        status.append((f"k-{sid}", sid, vorig, proces, ind, seg, oct_end, sep_end if vorig else None, st, ernst,
+                       ernst if vorig else None, ratio, ratio if vorig else None))
     sid, proces, ind, seg, ernst, richting, ratio, n = RESOLVED_SIGNAL
-    rows.append((sid, proces, ind, seg, date(2025, 10, 1), date(2026, 9, 30), 37.5, 25.0, ratio, 30.0, 45.0, n,
-                 ernst, richting, "Signaal in september dat in oktober verdwenen is."))
-    status.append((sid, "opgelost"))
-    return pd.DataFrame(rows, columns=list(SIGNALEN_COLUMNS)), pd.DataFrame(status, columns=["signaal_id", "status"])
+    historie.append((f"k-{sid}", sid, proces, ind, seg, sep_start, sep_end, ratio, n, ernst, richting))
+    status.append((f"k-{sid}", None, sid, proces, ind, seg, oct_end, sep_end, "opgelost", None, ernst, None, ratio))
+    return {
+        "signalen": pd.DataFrame(rows, columns=list(SIGNALEN_COLUMNS)),
+        "signalen_historie": pd.DataFrame(historie, columns=[
+            "signaal_sleutel", "signaal_id", "proces", "indicator", "segment", "periode_start", "periode_eind",
+            "verhouding", "n", "ernst", "richting"]),
+        "signalen_status": pd.DataFrame(status, columns=[
+            "signaal_sleutel", "signaal_id", "vorig_signaal_id", "proces", "indicator", "segment", "periode_eind",
+            "vorige_periode_eind", "status", "ernst", "vorige_ernst", "verhouding", "vorige_verhouding"]),
+    }
 
 
 def _pipeline_runs() -> pd.DataFrame:
@@ -175,10 +189,9 @@ def write_publication(path: Path, *, with_status: bool = True, seed: int = 7) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     tables = _facts(rng)
-    signalen, status = _signalen()
-    tables["signalen"] = signalen
-    if with_status:
-        tables["signalen_status"] = status
+    tables.update(_signalen())
+    if not with_status:
+        del tables["signalen_status"]
     tables["pipeline_runs"] = _pipeline_runs()
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
@@ -186,8 +199,13 @@ def write_publication(path: Path, *, with_status: bool = True, seed: int = 7) ->
         con.register("df", df)
         con.execute(f"create table marts.{name} as select * from df")
         con.unregister("df")
-    for col in ("periode_start", "periode_eind"):
-        con.execute(f"alter table marts.signalen alter {col} type date")
+    for table, col in (("signalen", "periode_start"), ("signalen", "periode_eind"), ("signalen_historie", "periode_start"),
+                       ("signalen_historie", "periode_eind")):
+        con.execute(f"alter table marts.{table} alter {col} type date")
+    if with_status:
+        for col in ("periode_eind", "vorige_periode_eind"):
+            con.execute(f"alter table marts.signalen_status alter {col} type date")
+        con.execute("alter table marts.signalen_status alter signaal_id type varchar")
     con.close()
     return tables
 

@@ -21,7 +21,6 @@ from .conftest import (
     REPORT_MONTH,
     SENTINEL,
     make_settings,
-    write_publication,
 )
 
 
@@ -192,10 +191,23 @@ def test_clear_errors(tmp_path, publication):
         build_report("okt-2026", settings, pdf=False)
 
 
-def test_month_without_signals_in_it_names_the_period_shown(tmp_path):
-    settings = make_settings(tmp_path / "home")
-    write_publication(settings.published_path)
+def test_month_without_signals_in_it_names_the_period_shown(publication):
+    settings, _ = publication
     html = build_report("2026-08", settings, pdf=False).html.read_text(encoding="utf-8")
-    # no signals end in August: the nearest period (ending 30 sep 2026) is shown and said to be so
-    assert "30 sep 2026" in html
+    # marts.signalen holds the latest period only: August's report shows it and says so
+    assert "1 nov 2025 t/m 31 okt 2026" in html
     assert "geen signalen die in aug 2026 eindigen" in html
+    assert "augustus 2026" in html
+
+
+def test_minimal_status_table_and_resolved_signal_from_history(fresh_home):
+    con = duckdb.connect(str(fresh_home.published_path))
+    con.execute("drop table marts.signalen_status")
+    con.execute("create table marts.signalen_status (signaal_id varchar, status varchar)")
+    con.execute("insert into marts.signalen_status values ('s-ver-1', 'aanhoudend'), ('s-ove-oud', 'opgelost')")
+    con.close()
+    html = build_report(REPORT_MONTH, fresh_home, pdf=False).html.read_text(encoding="utf-8")
+    row = re.search(r'data-signaal="s-ver-1">(.*?)</tr>', _section(html, "verhuur"), re.S).group(1)
+    assert 'status-aanhoudend"' in row
+    assert 'data-signaal="s-ver-2">' in html and html.count('status-onbekend">') >= 2
+    assert "opgelost</span> Instroom overlastzaken: In wijk West" in _section(html, "overlast")

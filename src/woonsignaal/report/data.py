@@ -20,6 +20,8 @@ from woonsignaal.report.kpis import Kpi
 SCHEMA = "marts"
 ERNST_VOLGORDE = {"hoog": 0, "midden": 1, "laag": 2}
 STATUSSEN = ("nieuw", "aanhoudend", "opgelost")
+_SIGNAAL_KOLOMMEN = ("signaal_id", "proces", "indicator", "segment", "periode_start", "periode_eind", "waarde",
+                     "referentie", "verhouding", "n", "ernst", "richting", "toelichting")
 
 
 class PublicationMissing(FileNotFoundError):
@@ -157,13 +159,11 @@ class Publicatie:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
 
-    def suppressed(self, n: int | None, is_aantal: bool = False) -> bool:
+    def suppressed(self, n: int | None) -> bool:
         """A value behind fewer than the minimum number of units/cases/contracts is not shown.
 
-        A count of zero reveals nobody, so a zero count is shown."""
-        if n is None:
-            return False
-        return 0 < n < self.minimum if is_aantal else n < self.minimum and n > 0
+        A count of zero reveals nobody (and an average over nobody has no value anyway)."""
+        return n is not None and 0 < n < self.minimum
 
     # --- period --------------------------------------------------------------------------------
     def laatste_datum(self) -> date | None:
@@ -218,7 +218,7 @@ class Publicatie:
                     waarde, n = 0.0, 0
             if waarde is not None and not math.isfinite(waarde):
                 waarde = None
-            onderdrukt = self.suppressed(n, kpi.is_aantal)
+            onderdrukt = self.suppressed(n)
             if onderdrukt:
                 waarde = None
             punten.append(Punt(m, waarde, n, onderdrukt))
@@ -268,13 +268,13 @@ class Publicatie:
         out = []
         for r in sorted(rows, key=lambda r: (r["wijk"] is None, str(r["wijk"]))):
             n = int(r.pop("n") or 0)
-            row: dict[str, Any] = {"wijk": r.pop("wijk") or "onbekend", "n": n, "onderdrukt": self.suppressed(n, True)}
+            row: dict[str, Any] = {"wijk": r.pop("wijk") or "onbekend", "n": n, "onderdrukt": self.suppressed(n)}
             n_own = r.pop("n_afgesloten", None)
             for key, value in r.items():
                 value = None if value is None else float(value)
                 row[key] = None if row["onderdrukt"] else value
             if n_own is not None:
-                row["mediaan_onderdrukt"] = not row["onderdrukt"] and self.suppressed(int(n_own), True)
+                row["mediaan_onderdrukt"] = not row["onderdrukt"] and self.suppressed(int(n_own))
                 if row["mediaan_onderdrukt"]:
                     row["mediaan_dagen"] = None
             if row["onderdrukt"]:
@@ -299,14 +299,14 @@ class Publicatie:
         return self.has("signalen_status", "signaal_id", "status")
 
     def signalen(self, periode_eind: date | None, maand: date) -> tuple[list[Signaal], list[Signaal], int]:
-        """(current signals with their status, signals resolved this month, signals hidden for small n)."""
+        """(current signals with their status, signals resolved since the previous period, signals
+        hidden because their group is below the minimum size)."""
         if periode_eind is None:
             return [], [], 0
-        cols = ("signaal_id", "proces", "indicator", "segment", "periode_start", "periode_eind", "waarde",
-                "referentie", "verhouding", "n", "ernst", "richting", "toelichting")
-        select = ", ".join(f"s.{c}" for c in cols)
+        select = ", ".join(f"s.{c}" for c in _SIGNAAL_KOLOMMEN)
         rows = self._rows(f"select {select} from {SCHEMA}.signalen s where s.periode_eind = ?", [periode_eind])
-        status = self._status(maand, periode_eind)
+        status_rows = self._status_rows(maand, periode_eind)
+        status = {r["signaal_id"]: r["status"] for r in status_rows if r.get("signaal_id") and r["status"] != "opgelost"}
         current, hidden = [], 0
         for r in rows:
             if r["n"] is not None and int(r["n"]) < self.minimum:
@@ -315,30 +315,54 @@ class Publicatie:
             current.append(self._signaal(r, status.get(r["signaal_id"])))
         current_ids = {s.signaal_id for s in current}
         opgelost: list[Signaal] = []
-        resolved_ids = [sid for sid, st in status.items() if st == "opgelost" and sid not in current_ids]
-        if resolved_ids:
-            rows = self._rows(
-                f"""select {select} from {SCHEMA}.signalen s where s.signaal_id in (select unnest(?))
-                    qualify row_number() over (partition by s.signaal_id order by s.periode_eind desc) = 1""",
-                [resolved_ids],
-            )
-            for r in rows:
-                if r["n"] is not None and int(r["n"]) < self.minimum:
-                    continue
-                opgelost.append(self._signaal(r, "opgelost"))
+        for r in status_rows:
+            if r["status"] != "opgelost":
+                continue
+            sid = r.get("vorig_signaal_id") or r.get("signaal_id")
+            if not sid or sid in current_ids:
+                continue
+            if all(r.get(c) for c in ("proces", "indicator", "segment")):
+                ernst = r.get("vorige_ernst") or r.get("ernst") or ""
+                verhouding = r.get("vorige_verhouding") or r.get("verhouding")
+                opgelost.append(Signaal(str(sid), r["proces"], r["indicator"], r["segment"], None, None, None, None,
+                                        None if verhouding is None else float(verhouding), r.get("n"),
+                                        ernst.lower(), "", "", "opgelost"))
+            else:
+                found = self._signaal_by_id(str(sid))
+                if found is not None:
+                    opgelost.append(self._signaal(found, "opgelost"))
+        opgelost = [s for s in opgelost if s.n is None or s.n >= self.minimum]
         return current, opgelost, hidden
 
-    def _status(self, maand: date, periode_eind: date) -> dict[str, str]:
+    def _signaal_by_id(self, sid: str) -> dict[str, Any] | None:
+        """A signal of an earlier period: from ``signalen`` or, when the publication keeps only the
+        latest period there, from ``signalen_historie`` (which has no toelichting)."""
+        for table in ("signalen", "signalen_historie"):
+            if not self.has(table, "signaal_id", "proces", "indicator", "segment"):
+                continue
+            cols = ", ".join(c if c in self._columns[table] else f"null as {c}" for c in _SIGNAAL_KOLOMMEN)
+            rows = self._rows(
+                f"select {cols} from {SCHEMA}.{table} where signaal_id = ? order by periode_eind desc limit 1", [sid]
+            )
+            if rows:
+                return rows[0]
+        return None
+
+    def _status_rows(self, maand: date, periode_eind: date) -> list[dict[str, Any]]:
         if not self.status_beschikbaar():
-            return {}
-        where, params = "", []
+            return []
         cols = self._columns["signalen_status"]
+        wanted = [c for c in ("signaal_id", "vorig_signaal_id", "proces", "indicator", "segment", "status", "ernst",
+                              "vorige_ernst", "verhouding", "vorige_verhouding", "n") if c in cols]
+        where, params = "", []
         if "maand" in cols:
             where, params = "where date_trunc('month', maand) = ?", [maand]
         elif "periode_eind" in cols:
             where, params = "where periode_eind = ?", [periode_eind]
-        rows = self.con.execute(f"select signaal_id, lower(status) from {SCHEMA}.signalen_status {where}", params).fetchall()
-        return {sid: st for sid, st in rows if st in STATUSSEN}
+        rows = self._rows(f"select {', '.join(wanted)} from {SCHEMA}.signalen_status {where}", params)
+        for r in rows:
+            r["status"] = (r["status"] or "").lower()
+        return [r for r in rows if r["status"] in STATUSSEN]
 
     @staticmethod
     def _signaal(r: dict[str, Any], status: str | None) -> Signaal:
