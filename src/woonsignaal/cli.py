@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from woonsignaal.settings import ENV_DEMO, ENV_LANDING, ConfigurationError, get_settings
+from woonsignaal.report.cli import report_command
 from woonsignaal.signals.cli import evaluate_command
 from woonsignaal.simulate.cli import simulate_command
 
@@ -39,11 +40,14 @@ app.command("simulate", help="Simuleer een corporatie en schrijf contract-exacte
 app.command("evaluate", help="Vergelijk de gepubliceerde signalen met de ground truth van de simulator.")(
     evaluate_command
 )
+app.command("report", help="Maak de managementrapportage van een maand (HTML en PDF) uit de gepubliceerde marts.")(
+    report_command
+)
 
 
 @app.callback()
 def main(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Toon debug-logging."),
 ) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -60,16 +64,16 @@ def _fail(message: str, code: int = 1) -> None:
 @app.command("run")
 def run_command(
     landing: Path = typer.Option(
-        None, "--landing", help="Landing folder with one folder per extract date (default $WOONSIGNAAL_LANDING "
-        "or $WOONSIGNAAL_HOME/landing)."
+        None, "--landing", help="Landingsmap met één map per extractdatum (standaard $WOONSIGNAAL_LANDING "
+        "of $WOONSIGNAAL_HOME/landing)."
     ),
     alleen: Optional[str] = typer.Option(
-        None, "--alleen", help="Process only this delivery (jjjj-mm-dd), also when it was processed before."
+        None, "--alleen", help="Verwerk alleen deze levering (jjjj-mm-dd), ook als die al eerder verwerkt is."
     ),
-    toon_log: bool = typer.Option(False, "--toon-log", help="Show the full Airflow/dbt/GX log instead of writing "
-                                  "it to $WOONSIGNAAL_HOME/logs/."),
+    toon_log: bool = typer.Option(False, "--toon-log", help="Toon de volledige Airflow/dbt/GX-log in plaats van "
+                                  "die naar $WOONSIGNAAL_HOME/logs/ te schrijven."),
 ) -> None:
-    """Process every complete, not yet processed delivery in extractdatum order, each through the nightly DAG."""
+    """Verwerk elke complete, nog niet verwerkte levering in volgorde van extractdatum, elk via de nachtelijke DAG."""
     if landing is not None:
         os.environ[ENV_LANDING] = str(landing.resolve())
     try:
@@ -148,7 +152,7 @@ def _print_where(settings) -> None:
 
 @app.command("status")
 def status_command() -> None:
-    """Show the last run per delivery, what is published, and what failed and why."""
+    """Toon de laatste run per levering, wat er gepubliceerd is, en wat er mislukte en waarom."""
     from woonsignaal import runs
     from woonsignaal.publish import published_info
 
@@ -195,12 +199,12 @@ def status_command() -> None:
 
 @app.command("demo")
 def demo_command(
-    eenheden: int = typer.Option(2000, help="Number of units of the simulated corporation."),
-    jaren: int = typer.Option(3, help="Years of history."),
-    delta_dagen: int = typer.Option(3, "--delta-dagen", help="Nightly delta deliveries after the full one."),
-    seed: int = typer.Option(1, help="Random seed."),
+    eenheden: int = typer.Option(2000, help="Aantal eenheden van de gesimuleerde corporatie."),
+    jaren: int = typer.Option(3, help="Jaren geschiedenis."),
+    delta_dagen: int = typer.Option(3, "--delta-dagen", help="Aantal nachtelijke delta-leveringen na de volledige."),
+    seed: int = typer.Option(1, help="Seed voor de toevalsgenerator."),
 ) -> None:
-    """Simulate a small corporation and run every delivery through the nightly DAG (demo key, no secrets)."""
+    """Simuleer een kleine corporatie en verwerk elke levering via de nachtelijke DAG (demosleutel, geen geheimen)."""
     from woonsignaal.simulate import simulate
 
     os.environ[ENV_DEMO] = "1"
@@ -233,9 +237,9 @@ def demo_command(
 
 @app.command("airflow")
 def airflow_command(
-    port: int = typer.Option(8080, help="Port of the Airflow UI on 127.0.0.1."),
+    port: int = typer.Option(8080, help="Poort van de Airflow UI op 127.0.0.1."),
 ) -> None:
-    """Start Airflow standalone on 127.0.0.1 with woonsignaal's DAGs and home; Ctrl-C stops it cleanly."""
+    """Start Airflow standalone op 127.0.0.1 met de DAGs en de map van woonsignaal; Ctrl-C stopt alles netjes."""
     from woonsignaal.airflow_runner import airflow_environment
 
     settings = get_settings()
