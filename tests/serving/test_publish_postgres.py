@@ -220,3 +220,15 @@ def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("WOONSIGNAAL_PG_BI_ROLE", "Robert'); drop table x;--")
     with pytest.raises(ValueError):
         pg_settings()
+
+
+def test_leftovers_of_a_killed_publication_are_dropped_by_the_next(pg, admin, tmp_path):
+    cur = admin.cursor()
+    cur.execute("create schema marts_new_20260101t000000_dead00")
+    cur.execute("create table marts_new_20260101t000000_dead00.half (x int)")
+    cur.execute("create schema marts_old_20260101t000000_dead00")
+    cur.execute("create schema marts_nieuw_van_iemand_anders")  # not ours: stays
+    info = publish_to_postgres(make_candidate(tmp_path / "c.duckdb", {"a": "select 1 as x"}), pg=pg)
+    assert sorted(info["opgeruimd"]) == ["marts_new_20260101t000000_dead00", "marts_old_20260101t000000_dead00"]
+    assert schemas(admin) == {"marts", "public", "marts_nieuw_van_iemand_anders"}
+    cur.execute("drop schema marts_nieuw_van_iemand_anders")

@@ -414,7 +414,7 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
     from psycopg2 import errors as pg_errors
 
     sql = _sql()
-    version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
+    version = (datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]).lower()
     new_schema = f"{target_schema}_new_{version}"
     old_schema = f"{target_schema}_old_{version}"
     started = time.perf_counter()
