@@ -74,3 +74,12 @@ def test_offers_go_down_the_list_until_one_accepts(small_sim):
             dates = [_d(a["datum"]) for a in rows]
             assert dates == sorted(dates)
     assert closed > 300
+
+
+def test_units_are_built_before_they_are_let(small_sim):
+    f = small_sim.deliveries[0]
+    units = {u["eenheid_id"]: u for u in read_dicts(f / "eenheden.csv")}
+    for u in units.values():
+        assert int(u["bouwjaar"]) <= _d(u["in_exploitatiedatum"]).year
+    for h in read_dicts(f / "huurovereenkomsten.csv"):
+        assert _d(h["begindatum"]) >= _d(units[h["eenheid_id"]]["in_exploitatiedatum"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from woonsignaal.simulate.common import date_days
+from woonsignaal.simulate.common import date_days, from_days
 
 #: Aftoppingsgrenzen and liberalisatiegrens 2025 (euro per month, kale huur) and kwaliteitskortingsgrens.
 KWALITEITSKORTINGSGRENS = 477.20
@@ -99,6 +99,7 @@ def build_property(rng: np.random.Generator, n_units: int, history_start: int) -
     remaining = n_units
     i = 0
     assigned = np.zeros(len(COMPLEX_TYPES))
+    last_year = from_days(history_start).year - 3
     while remaining > 0:
         # draw the type by what is still missing from its target share: the mix is close to the
         # targets even for a small corporation (planted segments must be large enough to find)
@@ -119,7 +120,8 @@ def build_property(rng: np.random.Generator, n_units: int, history_start: int) -
                 "size": size,
                 "wijk_idx": w,
                 "buurt_idx": b,
-                "bouwjaar": int(rng.integers(period[0], period[1] + 1)),
+                # built (and in exploitatie) well before the history starts
+                "bouwjaar": int(min(rng.integers(period[0], period[1] + 1), last_year)),
                 "floors": int(rng.integers(floors[0], floors[1] + 1)),
                 "straat": STRATEN[int(rng.integers(0, len(STRATEN)))],
             }
