@@ -69,7 +69,7 @@ is_running() {
 }
 
 psql_super() {
-  PGPASSWORD="$PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$SUPERUSER" "$@"
+  PGPASSWORD="$PASSWORD" "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$SUPERUSER" "$@"
 }
 
 start() {
