@@ -232,17 +232,40 @@ def _langlopend(facts, start, end):
     return out
 
 
+_CM_CACHE: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _prepared_contract_months(cm: pd.DataFrame) -> pd.DataFrame:
+    """fct_contract_maand with the helper columns, prepared once per frame (it has millions of rows)."""
+    key = id(cm)
+    hit = _CM_CACHE.get(key)
+    if hit is not None and hit[0] is cm:
+        return hit[1]
+    keep_cols = [
+        c
+        for c in ("overeenkomst_id", "maand", "in_achterstand", "nieuw_in_achterstand", "saldo_euro", "jaarhuur_euro",
+                  "deurwaarder_bereikt", *TENANT_DIMENSIONS)
+        if c in cm.columns
+    ]
+    f = cm[keep_cols].copy()
+    f["_maand"] = _ts(f, "maand")
+    f = f.sort_values(["overeenkomst_id", "_maand"], kind="stable").reset_index(drop=True)
+    f["_in"] = _bool(f, "in_achterstand").to_numpy()
+    same = f["overeenkomst_id"].eq(f["overeenkomst_id"].shift(1)).to_numpy()
+    prev_in = np.r_[False, f["_in"].to_numpy()[:-1]] & same
+    f["_at_risk"] = ~prev_in
+    f["_deu"] = _bool(f, "deurwaarder_bereikt").to_numpy()
+    f = normalise_dimension_columns(f, [d for d in TENANT_DIMENSIONS if d in f.columns])
+    _CM_CACHE.clear()
+    _CM_CACHE[key] = (cm, f)
+    return f
+
+
 def _contract_months(facts, start, end):
     f = facts.get("fct_contract_maand")
     if f is None or f.empty:
         return None
-    f = f.copy()
-    f["_maand"] = _ts(f, "maand")
-    f = f.sort_values(["overeenkomst_id", "_maand"])
-    f["_in"] = _bool(f, "in_achterstand")
-    prev = f.groupby("overeenkomst_id")["_in"].shift(1)
-    f["_at_risk"] = ~(prev.fillna(False).astype(bool))
-    f["_deu"] = _bool(f, "deurwaarder_bereikt")
+    f = _prepared_contract_months(f)
     keep = (f["_maand"] >= pd.Timestamp(start)) & (f["_maand"] <= pd.Timestamp(end))
     return f, keep
 
@@ -265,7 +288,6 @@ def _instroom_achterstand(facts, start, end):
     f, keep = r
     rows = f[keep & f["_at_risk"]]
     dims = [d for d in TENANT_DIMENSIONS if d in rows.columns]
-    rows = normalise_dimension_columns(rows, dims)
     return _per_contract(rows, dims, _bool(rows, "nieuw_in_achterstand").astype(float), pd.Series(1.0, index=rows.index))
 
 
@@ -276,7 +298,6 @@ def _achterstand_pct(facts, start, end):
     f, keep = r
     rows = f[keep & f["_in"]]
     dims = [d for d in TENANT_DIMENSIONS if d in rows.columns]
-    rows = normalise_dimension_columns(rows, dims)
     saldo = _num(rows, "saldo_euro").clip(lower=0).fillna(0.0)
     jaarhuur = _num(rows, "jaarhuur_euro").fillna(0.0)
     return _per_contract(rows, dims, saldo, jaarhuur)
@@ -294,7 +315,6 @@ def _escalatie(facts, start, end):
     rows = rows[~(rows["_first_deu"] < pd.Timestamp(start))]
     last = rows.groupby("overeenkomst_id").tail(1).copy()
     dims = [d for d in TENANT_DIMENSIONS if d in last.columns]
-    last = normalise_dimension_columns(last, dims)
     last["y"] = (last["_first_deu"].notna() & (last["_first_deu"] <= pd.Timestamp(end))).astype(float)
     last["x"] = 1.0
     return last
@@ -880,7 +900,9 @@ def _dtype(column: str):
         return "float64"
     if t == "INTEGER":
         return "int32"
-    return "object"
+    if t == "DATE":
+        return "datetime64[s]"
+    return "str"
 
 
 def segment_of(row: Mapping) -> dict[str, str]:

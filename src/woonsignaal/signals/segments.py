@@ -110,7 +110,11 @@ def normalise_dimension_columns(frame: pd.DataFrame, dimensions: Iterable[str]) 
     out = frame.copy()
     for dim in dimensions:
         if dim in out.columns:
-            out[dim] = pd.Series([normalise_value(v) for v in out[dim].tolist()], index=out.index, dtype=object)
+            col = out[dim]
+            # map each distinct value once (millions of rows, a handful of values)
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            texts = np.array([normalise_value(v) for v in uniques] + [None], dtype=object)
+            out[dim] = pd.Series(texts[codes], index=out.index, dtype=object)
     return out
 
 

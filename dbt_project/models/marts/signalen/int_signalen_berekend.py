@@ -9,6 +9,7 @@ signaal_sleutel, vergelijking, p_waarde and q_waarde. See docs/signals.md.
 def model(dbt, session):
     import datetime as dt
 
+    from woonsignaal.contract import SIGNALEN_COLUMNS
     from woonsignaal.signals.engine import compute_signals, periode_eind_for
 
     dbt.config(materialized="table")
@@ -32,4 +33,8 @@ def model(dbt, session):
         dates = [facts["fct_contract_maand"]["maand"].max()] if len(facts["fct_contract_maand"]) else []
         extractdatum = max(dates) if dates else dt.date(2000, 1, 1)
     periode_eind = periode_eind_for(extractdatum)
-    return compute_signals(facts, periode_eind, minimum)
+    signals = compute_signals(facts, periode_eind, minimum)
+    # explicit types, also when there are no signals (an empty pandas column has no type)
+    types = dict(SIGNALEN_COLUMNS, signaal_sleutel="VARCHAR", vergelijking="VARCHAR", p_waarde="DOUBLE", q_waarde="DOUBLE")
+    relation = session.from_df(signals)
+    return relation.project(", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in types.items()))
