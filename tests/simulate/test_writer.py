@@ -19,6 +19,7 @@ from woonsignaal.simulate.writer import (
     format_date,
     format_decimal,
     format_timestamp,
+    read_csv,
     write_csv,
     write_frame,
     write_manifest,
@@ -77,3 +78,19 @@ def test_write_manifest_counts_records_and_hashes(tmp_path):
     assert [b["naam"] for b in m["bestanden"]] == ["complexen.csv", "zaken.csv"]  # contract order
     assert files["zaken.csv"]["rijen"] == 2 and files["complexen.csv"]["rijen"] == 0
     assert files["zaken.csv"]["sha256"] == hashlib.sha256((tmp_path / "zaken.csv").read_bytes()).hexdigest()
+
+
+def test_read_then_write_a_corrupted_copy(small_sim, tmp_path):
+    src = small_sim.deliveries[0] / "zaken.csv"
+    header, rows = read_csv(src)
+    assert header[0] == "zaak_id" and any("\n" in r[header.index("omschrijving")] for r in rows)
+    # drop a required column and write the copy in the same dialect; the manifest follows the copy
+    i = header.index("registratiedatum")
+    n = write_csv(tmp_path / "zaken.csv", header[:i] + header[i + 1:], [r[:i] + r[i + 1:] for r in rows])
+    assert n == len(rows)
+    again_header, again = read_csv(tmp_path / "zaken.csv")
+    assert "registratiedatum" not in again_header and len(again) == len(rows)
+    m = json.loads(write_manifest(tmp_path, extractdatum=dt.date(2026, 11, 21), soort="volledig",
+                                  aangemaakt_op=dt.datetime(2026, 11, 22, 2, 0)).read_text())
+    assert m["bestanden"] == [{"naam": "zaken.csv", "rijen": len(rows),
+                               "sha256": hashlib.sha256((tmp_path / "zaken.csv").read_bytes()).hexdigest()}]

@@ -131,6 +131,16 @@ def write_csv(
     return n
 
 
+def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and records of a delivered CSV (BOM optional, ``;``, quoted fields), for tests that
+    change a delivered file and write it back with :func:`write_csv`. Empty fields come back as ``""``."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=contract.CSV_DELIMITER, quotechar=contract.CSV_QUOTE))
+    if not rows:
+        return [], []
+    return rows[0], rows[1:]
+
+
 # --- fast typed writer ------------------------------------------------------------------------------
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
