@@ -114,6 +114,10 @@ def test_ensure_roles_repairs_a_role_someone_widened(published, admin):
         con.close()
     cur.execute("select rolcreatedb from pg_roles where rolname = %s", [r])
     assert cur.fetchone() == (False,)
+    # the password reached the server hashed (SCRAM), never in plain text
+    cur.execute("select rolpassword from pg_authid where rolname = %s", [r])
+    stored = cur.fetchone()[0]
+    assert stored.startswith("SCRAM-SHA-256$") and published.bi_password not in stored
 
 
 def test_a_new_role_is_created_with_its_password(pg, admin, tmp_path):

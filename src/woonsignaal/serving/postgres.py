@@ -184,7 +184,11 @@ def _ensure_roles(cur, pg: PgSettings, database: str) -> dict[str, Any]:
             "alter role {} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls inherit"
         ).format(role))
         if pg.bi_password:
-            cur.execute(sql.SQL("alter role {} password %s").format(role), [pg.bi_password])
+            # hashed here (SCRAM), so the plain password never reaches the server or its statement log
+            from psycopg2.extensions import encrypt_password
+
+            hashed = encrypt_password(pg.bi_password, pg.bi_role, cur.connection, "scram-sha-256")
+            cur.execute(sql.SQL("alter role {} password %s").format(role), [hashed])
             out["wachtwoord_gezet"] = True
         # every session of the role is read-only and starts in schema marts
         cur.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(role))
