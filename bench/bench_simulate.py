@@ -10,7 +10,6 @@ M (20,000 units x 5 years) <= 60 s, L (80,000 units x 10 years) <= 300 s, both <
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import subprocess
 import sys

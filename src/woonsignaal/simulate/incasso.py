@@ -28,7 +28,7 @@ from woonsignaal.simulate.common import (
     to_days,
 )
 from woonsignaal.simulate.corporation import Property
-from woonsignaal.simulate.scenarios import TENANT_DIMENSIONS, Scenario
+from woonsignaal.simulate.scenarios import Scenario
 
 P_MISS = 0.0100  # monthly chance that a tenancy without arrears misses its rent
 P_CURE = 0.29

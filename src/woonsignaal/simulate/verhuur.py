@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from woonsignaal.simulate.common import DAY, segment_mask, stamp
+from woonsignaal.simulate.common import segment_mask, stamp
 from woonsignaal.simulate.corporation import Property
 from woonsignaal.simulate.people import households
 from woonsignaal.simulate.referentie import vera_index
