@@ -198,6 +198,8 @@ def test_month_without_signals_in_it_names_the_period_shown(publication):
     assert "1 nov 2025 t/m 31 okt 2026" in html
     assert "geen signalen die in aug 2026 eindigen" in html
     assert "augustus 2026" in html
+    # August lies before the first delivery in pipeline_runs (25 sep 2026): the page says so
+    assert "ligt vóór de eerste levering (25 sep 2026)" in html
 
 
 def test_minimal_status_table_and_resolved_signal_from_history(fresh_home):

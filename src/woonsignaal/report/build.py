@@ -257,6 +257,10 @@ def _kwaliteit_sectie(pub: Publicatie, maand: date, tot: date | None) -> dict[st
         oordeel, oordeel_tekst = "onbekend", "De publicatie bevat geen verwerkingsoverzicht; de betrouwbaarheid is niet vast te stellen."
     elif not k.leveringen:
         oordeel, oordeel_tekst = "slecht", "Er is in deze maand geen enkele levering verwerkt."
+    elif k.eerste_levering and k.controles_afgekeurd == [] and len(ontbrekend) <= 2 and (k.aandeel_quarantaine or 0) < 1.0:
+        oordeel, oordeel_tekst = "goed", (
+            f"Deze maand is in één keer geladen met de volledige levering van {fmt.datum(k.eerste_levering)}; "
+            f"die en de leveringen erna zijn volledig en schoon verwerkt.")
     elif k.controles_afgekeurd or len(ontbrekend) > 2 or (k.aandeel_quarantaine or 0) >= 1.0:
         oordeel, oordeel_tekst = "matig", ("Lees de cijfers met voorzichtigheid: er ontbraken leveringen, er zijn "
                                            "leveringen afgekeurd of er ging een merkbaar deel van de rijen in quarantaine.")
@@ -279,6 +283,8 @@ def _kwaliteit_sectie(pub: Publicatie, maand: date, tot: date | None) -> dict[st
         "grafiek": grafiek,
         "oordeel": oordeel,
         "oordeel_tekst": oordeel_tekst,
+        "eerste_levering": fmt.datum(k.eerste_levering) if k.eerste_levering else None,
+        "periode": f"{fmt.datum(dagen[0])} t/m {fmt.datum(dagen[-1])}" if dagen else None,
     }
 
 

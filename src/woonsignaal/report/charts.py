@@ -142,9 +142,12 @@ def staafgrafiek_leveringen(naam: str, dagen: list[date], geladen: list[int | No
         if missing:
             ax.plot(missing, [0] * len(missing), linestyle="none", marker="x", color="#b42318", markersize=6,
                     label="geen levering", clip_on=False, zorder=5)
-        ax.set_xticks(x[::2] if len(x) > 16 else x)
-        ax.set_xticklabels([str(dagen[i].day) for i in (x[::2] if len(x) > 16 else x)])
-        ax.set_xlabel("dag van de maand")
+        ticks = x[::2] if len(x) > 16 else x
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{dagen[i].day} {MAANDEN_KORT[dagen[i].month - 1]}" if i == 0 or dagen[i].day == 1
+                            else str(dagen[i].day) for i in ticks])
+        ax.set_xlabel("leveringsdatum")
+        ax.set_xlim(-0.6, max(len(x), 28) - 0.4)  # a few deliveries keep the width of a month's bars
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: getal(v)))
         ax.grid(axis="y", color=RASTER, linewidth=0.6)

@@ -88,6 +88,8 @@ class Kwaliteit:
     leveringen: list[Levering] = field(default_factory=list)
     verwachte_dagen: list[date] = field(default_factory=list)
     beschikbaar: bool = True
+    #: set when the month lies before the first delivery (it was loaded with that full delivery)
+    eerste_levering: date | None = None
 
     @property
     def ontvangen(self) -> int:
@@ -379,18 +381,26 @@ class Publicatie:
 
     # --- data quality --------------------------------------------------------------------------
     def kwaliteit(self, maand: date, tot: date | None) -> Kwaliteit:
-        """Deliveries of the month from ``marts.pipeline_runs`` (expected: every day up to ``tot``)."""
+        """Deliveries of the month from ``marts.pipeline_runs``: one is expected every night from the
+        first delivery ever up to ``tot``. A month from before the first delivery came in with that
+        (full) delivery: its quality is that of the deliveries the publication is built from."""
         eind = month_end(maand)
-        last = min(eind, tot) if tot else eind
-        verwacht = [maand + timedelta(days=i) for i in range((last - maand).days + 1)] if last >= maand else []
-        k = Kwaliteit(maand, eind, verwachte_dagen=verwacht)
+        k = Kwaliteit(maand, eind)
         if not self.has("pipeline_runs", "extractdatum", "status", "fout", "rijen_geladen", "rijen_quarantaine"):
             k.beschikbaar = False
             return k
+        eerste = self.con.execute(f"select min(extractdatum) from {SCHEMA}.pipeline_runs").fetchone()[0]
+        van, last = maand, min(eind, tot) if tot else eind
+        if eerste is not None and eerste > eind:
+            k.eerste_levering = eerste
+            van, last = eerste, tot or eerste
+        elif eerste is not None and eerste > maand:
+            van = eerste
+        k.verwachte_dagen = [van + timedelta(days=i) for i in range((last - van).days + 1)] if last >= van else []
         rows = self._rows(
             f"""select extractdatum, status, fout, rijen_geladen, rijen_quarantaine from {SCHEMA}.pipeline_runs
                 where extractdatum >= ? and extractdatum <= ? order by extractdatum""",
-            [maand, eind],
+            [van, last],
         )
         for r in rows:
             status = "mislukt" if r["status"] == "mislukt" else ("bezig" if r["status"] == "bezig" else "verwerkt")
