@@ -49,8 +49,8 @@
 {#- Name of a code in a code list (seed referentiedata_codes; when VERA has several versions of a
     code, the name of the latest). A scalar subquery, so it never multiplies rows. -#}
 {% macro code_naam(soort, code_expr) -%}
-    (select max(r.naam) from {{ ref('referentiedata_codes') }} as r
-     where r.soort = '{{ soort }}' and r.code = {{ code_expr }})
+    (select max(rc.naam) from {{ ref('referentiedata_codes') }} as rc
+     where rc.soort = '{{ soort }}' and rc.code = {{ code_expr }})
 {%- endmacro %}
 
 {#- Ratio that is NULL instead of an error when the denominator is 0 or NULL. -#}

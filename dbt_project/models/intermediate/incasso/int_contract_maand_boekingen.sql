@@ -45,12 +45,12 @@ beide as (
 select
     overeenkomst_id,
     maand,
-    sum(gefactureerd_euro) as gefactureerd_euro,
-    sum(betaald_euro) as betaald_euro,
-    sum(correctie_euro) as correctie_euro,
-    sum(huur_euro) as huur_euro,
-    sum(mutatie_euro) as mutatie_euro,
-    sum(vervallen_mutatie_euro) as vervallen_mutatie_euro,
+    cast(sum(gefactureerd_euro) as decimal(14, 2)) as gefactureerd_euro,
+    cast(sum(betaald_euro) as decimal(14, 2)) as betaald_euro,
+    cast(sum(correctie_euro) as decimal(14, 2)) as correctie_euro,
+    cast(sum(huur_euro) as decimal(14, 2)) as huur_euro,
+    cast(sum(mutatie_euro) as decimal(14, 2)) as mutatie_euro,
+    cast(sum(vervallen_mutatie_euro) as decimal(14, 2)) as vervallen_mutatie_euro,
     cast(sum(boekingen_aantal) as bigint) as boekingen_aantal
 from beide
 group by overeenkomst_id, maand
