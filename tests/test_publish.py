@@ -7,10 +7,38 @@ from datetime import date
 
 import duckdb
 import pytest
+import yaml
 
 from woonsignaal import publish
 from woonsignaal.contract import SIGNALEN_COLUMNS
+from woonsignaal.quality.mart_suites import write_mart_suites
 from woonsignaal.settings import get_settings
+
+
+@pytest.fixture(autouse=True)
+def mart_definitions(tmp_path, monkeypatch):
+    """A dbt project with two published marts and one internal one, and their generated suites."""
+    project = tmp_path / "dbt_project"
+    folder = project / "models" / "marts" / "test"
+    folder.mkdir(parents=True)
+    published = {"config": {"meta": {"publiceren": True}, "contract": {"enforced": True}}}
+    models = {
+        "version": 2,
+        "models": [
+            {"name": "signalen", **published, "columns": [
+                {"name": c, **({"data_tests": ["unique", "not_null"]} if c == "signaal_id" else {})}
+                for c in SIGNALEN_COLUMNS]},
+            {"name": "fct_leegstand", **published, "columns": [
+                {"name": "leegstand_id", "data_tests": ["unique"]}, {"name": "leegstand_dagen"}]},
+            {"name": "fct_contract_maand", "columns": [{"name": "overeenkomst_id"}]},
+        ],
+    }
+    (folder / "_test__models.yml").write_text(yaml.safe_dump(models))
+    expectations = tmp_path / "expectations"
+    write_mart_suites(project, expectations / "marts")
+    monkeypatch.setenv("WOONSIGNAAL_DBT_PROJECT", str(project))
+    monkeypatch.setenv("WOONSIGNAAL_EXPECTATIONS", str(expectations))
+    return project
 
 
 def _make_warehouse(settings, signalen_n=(25, 40), extra_sql=()):
@@ -26,7 +54,8 @@ def _make_warehouse(settings, signalen_n=(25, 40), extra_sql=()):
             " date '2026-10-31', 61, 25, 2.44, 1.8, 3.1, ?, 'hoog', 'slechter', 'Zin.')",
             [f"s{i}", n],
         )
-    con.execute("create or replace table marts.fct_leegstand as select range as leegstand_id, range * 2 as leegstand_dagen from range(50)")
+    con.execute("create or replace table marts.fct_leegstand as select range as leegstand_id, range * 2 as leegstand_dagen from range(150)")
+    con.execute("create or replace table marts.fct_contract_maand as select 'C1' as overeenkomst_id")
     for sql in extra_sql:
         con.execute(sql)
     con.close()
@@ -52,8 +81,8 @@ def test_publish_copies_every_mart_and_run_history(woonsignaal_home):
     assert not candidate.exists()
     con = duckdb.connect(str(settings.published_path), read_only=True)
     assert con.execute("select count(*) from marts.signalen").fetchone()[0] == 2
-    assert con.execute("select count(*) from marts.fct_leegstand").fetchone()[0] == 50
-    assert "pipeline_runs" in info["marts"]
+    assert con.execute("select count(*) from marts.fct_leegstand").fetchone()[0] == 150
+    assert sorted(info["marts"]) == ["fct_leegstand", "pipeline_runs", "signalen"]  # internal facts stay inside
     con.close()
     assert (settings.parquet_dir / "signalen.parquet").exists()
     assert settings.parquet_dir.is_symlink()
@@ -63,9 +92,13 @@ def test_publish_copies_every_mart_and_run_history(woonsignaal_home):
     "kwargs, message",
     [
         ({"signalen_n": (25, 4)}, "minimale groepsgrootte"),
-        ({"extra_sql": ["create table marts.huurders as select 'Jan' as naam"]}, "persoonsgegevens"),
+        ({"extra_sql": ["alter table marts.fct_leegstand add column bsn varchar"]}, "persoonsgegevens"),
         ({"extra_sql": ["alter table marts.signalen drop column toelichting"]}, "sectie 6"),
-        ({"extra_sql": ["drop table marts.signalen"]}, "marts.signalen ontbreekt"),
+        ({"extra_sql": ["drop table marts.signalen"]}, "missing from the working warehouse"),
+        ({"extra_sql": ["update marts.signalen set bovengrens = ondergrens - 1 where signaal_id = 's0'"]},
+         "upper bound is not below its lower bound"),
+        ({"extra_sql": ["delete from marts.fct_leegstand where leegstand_id >= 20"]}, "row count within 50%"),
+        ({"extra_sql": ["insert into marts.fct_leegstand values (1000, -3)"]}, "never negative"),
     ],
 )
 def test_failed_audit_keeps_previous_publication(woonsignaal_home, kwargs, message):
@@ -77,9 +110,13 @@ def test_failed_audit_keeps_previous_publication(woonsignaal_home, kwargs, messa
     parquet_before = settings.parquet_dir.resolve()
 
     _make_warehouse(settings, **kwargs)
-    candidate, report = _publish(settings, date(2026, 11, 24))
-    assert not report.success
-    assert message in report.summary()
+    try:
+        candidate, report = _publish(settings, date(2026, 11, 24))
+    except RuntimeError as exc:  # the write step itself refused
+        assert message in str(exc)
+    else:
+        assert not report.success
+        assert message in report.summary()
     assert _sha(settings.published_path) == before
     assert settings.parquet_dir.resolve() == parquet_before
     assert publish.published_info(settings)["extractdatum"] == "2026-11-23"

@@ -44,6 +44,17 @@ def _version(extractdatum: date, run_id: str) -> str:
     return f"{extractdatum.isoformat()}_{stamp}"
 
 
+def published_marts(settings: Settings) -> list[str]:
+    """The marts whose dbt model is marked ``publiceren: true``: the only ones consumers ever see.
+
+    Facts with one row per tenant contract or per case stay internal (they feed the signals and
+    werklijsten); BI tools and the report read aggregates and unit-level marts.
+    """
+    from woonsignaal.quality.mart_suites import published_models
+
+    return sorted(published_models(settings.dbt_project_dir))
+
+
 def cleanup_orphans(settings: Settings) -> list[Path]:
     """Remove candidate files and Parquet folders left by a killed run (never the published ones)."""
     removed: list[Path] = []
@@ -73,16 +84,20 @@ def build_candidate(settings: Settings, extractdatum: date, run_id: str) -> Path
     con = duckdb.connect(str(candidate))
     try:
         con.execute(f"attach '{settings.warehouse_path}' as werk (read_only)")
-        tables = [
+        built = {
             r[0]
             for r in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_catalog = 'werk' and table_schema = ? order by 1",
+                "where table_catalog = 'werk' and table_schema = ?",
                 [MARTS_SCHEMA],
             ).fetchall()
-        ]
-        if not tables:
-            raise RuntimeError(f"the working warehouse has no tables in schema {MARTS_SCHEMA!r}: did dbt build run?")
+        }
+        tables = sorted(published_marts(settings))
+        missing = [t for t in tables if t not in built]
+        if missing:
+            raise RuntimeError(
+                f"marts to publish are missing from the working warehouse: {', '.join(missing)} (did dbt build run?)"
+            )
         con.execute(f"create schema {MARTS_SCHEMA}")
         for table in tables:
             con.execute(f'create table {MARTS_SCHEMA}."{table}" as select * from werk.{MARTS_SCHEMA}."{table}"')
@@ -176,6 +191,12 @@ def audit_candidate(settings: Settings, candidate: Path, extractdatum: date) -> 
                         f"marts.signalen: {small} signalen met n kleiner dan de minimale groepsgrootte "
                         f"{settings.minimum_group_size}"
                     )
+        suites = {p.stem for p in (settings.expectations_dir / "marts").glob("*.json")}
+        for table in sorted(set(by_table) - suites - {"pipeline_runs"}):
+            report.failures.append(
+                f"marts.{table} heeft geen Great Expectations-suite in expectations/marts/ "
+                f"(genereer ze met `python -m woonsignaal.quality.mart_suites`)"
+            )
         for table, cols in by_table.items():
             report.checks += 1
             bad = sorted(set(cols) & FORBIDDEN_COLUMNS)
@@ -188,15 +209,36 @@ def audit_candidate(settings: Settings, candidate: Path, extractdatum: date) -> 
 
 
 def _run_gx_suites(settings: Settings, candidate: Path, extractdatum: date, report: AuditReport) -> None:
-    suites_dir = settings.expectations_dir / "marts"
-    if not suites_dir.is_dir() or not any(suites_dir.glob("*.json")):
-        return
-    from woonsignaal.quality import validate_marts
+    """The GX suites of every published mart, with this run's rules (group size, row counts) added."""
+    from woonsignaal.quality import validate
+    from woonsignaal.quality.mart_suites import runtime_suites
 
-    result = validate_marts(candidate, suites_dir, settings=settings, run_name=f"publicatie-{extractdatum}")
-    report.checks += result.checks
+    suites_dir = settings.expectations_dir / "marts"
+    previous = _published_counts(settings)
+    runtime_dir = runtime_suites(
+        suites_dir,
+        settings.gx_dir / "runtime_suites" / "marts",
+        minimum_group_size=settings.minimum_group_size,
+        previous_counts=previous,
+        tolerance=settings.row_count_tolerance,
+    )
+    result = validate(candidate, runtime_dir, schema=MARTS_SCHEMA, run_name=f"publicatie-{extractdatum}",
+                      datasource_name="published_marts", settings=settings)
+    report.checks += result.evaluated
     report.failures.extend(result.failure_lines())
-    report.data_docs = str(result.data_docs_index) if result.data_docs_index else None
+    report.data_docs = result.data_docs
+
+
+def _published_counts(settings: Settings) -> dict[str, int]:
+    if not settings.published_path.exists():
+        return {}
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]).fetchall()]
+        return {t: con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
+    finally:
+        con.close()
 
 
 def _current_parquet_target(settings: Settings) -> Path | None:

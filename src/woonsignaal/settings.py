@@ -34,6 +34,7 @@ ENV_WEBHOOK = "WOONSIGNAAL_ALERT_WEBHOOK"
 ENV_DBT_TARGET = "WOONSIGNAAL_DBT_TARGET"
 ENV_DBT_PROJECT = "WOONSIGNAAL_DBT_PROJECT"
 ENV_EXPECTATIONS = "WOONSIGNAAL_EXPECTATIONS"
+ENV_ROW_TOLERANCE = "WOONSIGNAAL_RIJEN_TOLERANTIE"
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +56,8 @@ class Settings:
     alert_webhook: str | None
     dbt_target: str
     _pseudonymisation_key: str | None
+    #: a published mart's row count may differ this much (fraction) from the current publication
+    row_count_tolerance: float = 0.5
 
     # --- paths ---------------------------------------------------------------------------------
     @property
@@ -157,4 +160,15 @@ def get_settings() -> Settings:
         alert_webhook=os.environ.get(ENV_WEBHOOK) or None,
         dbt_target=os.environ.get(ENV_DBT_TARGET, "duckdb"),
         _pseudonymisation_key=os.environ.get(ENV_KEY) or None,
+        row_count_tolerance=_fraction(ENV_ROW_TOLERANCE, os.environ.get(ENV_ROW_TOLERANCE, "0.5")),
     )
+
+
+def _fraction(name: str, raw: str) -> float:
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a number (e.g. 0.5 for 50%)") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, got {value}")
+    return value
