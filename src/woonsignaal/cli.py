@@ -99,9 +99,15 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> boo
     if alleen:
         todo = [d for d in scan.deliveries if d.extractdatum.isoformat() == alleen]
         if not todo:
-            _fail(f"no complete delivery for {alleen} in {settings.landing}")
+            _fail(f"geen complete levering voor {alleen} in {settings.landing}")
+        if scan.last_loaded and todo[0].extractdatum < scan.last_loaded:
+            _fail(
+                f"levering {alleen} ligt vóór de laatst geladen levering {scan.last_loaded}: de raw-laag kent al "
+                f"latere gegevens. Herbouw vanaf {alleen}: zet {settings.warehouse_path.parent} opzij en draai "
+                f"`woonsignaal run` met de laatste volledige levering op of vóór {alleen} en alle latere in de landingsmap."
+            )
     else:
-        todo = scan.pending
+        todo = _to_process(settings, scan)
     if not todo:
         console.print("Niets te doen: alle complete leveringen zijn al verwerkt.")
         _print_where(settings)
@@ -122,6 +128,19 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> boo
                       f"in {time.monotonic() - started:.0f} s")
     _print_where(settings)
     return True
+
+
+def _to_process(settings, scan) -> list:
+    """Deliveries not loaded yet (or re-sent), and loaded ones whose night never reached publication
+    (a failed or killed run): from the first such delivery on, in extractdatum order."""
+    from woonsignaal import runs
+
+    published = {r.extractdatum for r in runs.latest_runs(settings) if r.status == "geslaagd"}
+    todo = [d for d in scan.deliveries if d.pending or d.extractdatum.isoformat() not in published]
+    if not todo:
+        return []
+    first = todo[0].extractdatum
+    return [d for d in scan.deliveries if d.extractdatum >= first]
 
 
 def _print_failure(settings, extractdatum: date) -> None:
