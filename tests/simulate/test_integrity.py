@@ -83,3 +83,31 @@ def test_units_are_built_before_they_are_let(small_sim):
         assert int(u["bouwjaar"]) <= _d(u["in_exploitatiedatum"]).year
     for h in read_dicts(f / "huurovereenkomsten.csv"):
         assert _d(h["begindatum"]) >= _d(units[h["eenheid_id"]]["in_exploitatiedatum"])
+
+
+def test_contract_dates_are_in_order(small_sim):
+    for h in read_dicts(small_sim.deliveries[-1] / "huurovereenkomsten.csv"):
+        b = _d(h["begindatum"])
+        if h["opzegdatum"]:
+            assert b <= _d(h["opzegdatum"]) <= _d(h["einddatum"]), h["overeenkomst_id"]
+        if h["einddatum"]:
+            assert b <= _d(h["einddatum"]), h["overeenkomst_id"]
+            assert h["eindereden"] and h["eindedetailreden"]
+        else:
+            assert h["status"] == "LOP" and not h["eindereden"]
+
+
+def test_case_dates_are_in_order(small_sim):
+    f = small_sim.deliveries[0]
+    zaken = {}
+    for folder in small_sim.deliveries:  # latest version of every case
+        zaken.update({z["zaak_id"]: z for z in read_dicts(folder / "zaken.csv")})
+    for z in zaken.values():
+        if z["einddatum"]:
+            assert _d(z["registratiedatum"]) <= _d(z["einddatum"]) and z["resultaat"]
+    for p in read_dicts(f / "zaakbetrokkenen.csv"):
+        z = zaken[p["zaak_id"]]
+        assert _d(p["betrokken_vanaf"]) >= _d(z["registratiedatum"])
+        assert not z["einddatum"] or _d(p["betrokken_vanaf"]) <= _d(z["einddatum"])
+    for s in read_dicts(small_sim.deliveries[0] / "zaakstatussen.csv"):
+        assert not s["einddatum"] or _d(s["begindatum"]) <= _d(s["einddatum"])

@@ -161,6 +161,7 @@ def simulate_verhuur(rng: np.random.Generator, prop: Property, scenario: Scenari
     detail[old] = rng.choice(OPZ_DETAILS_OLD, int(old.sum()), p=OPZ_DETAILS_OLD_P)
     detail[new] = rng.choice(OPZ_DETAILS_NEW, int(new.sum()), p=OPZ_DETAILS_NEW_P)
     opzeg = np.where(opz, e - rng.integers(28, 63, nt), np.where(death, e - rng.integers(14, 46, nt), -1))
+    opzeg = np.where(opzeg >= 0, np.maximum(opzeg, ten["begin"].to_numpy()), -1)  # short tenancies
     ten["eindereden"] = reden.astype(str)
     ten["eindedetailreden"] = detail.astype(str)
     ten["opzeg"] = opzeg
