@@ -104,6 +104,8 @@ def test_latin1_file_refused(loaded, day2_rows):
         "Latin-1",
         "re-export as UTF-8",
     )
+    with pytest.raises(DeliveryRejected, match=f"complexen.csv is not UTF-8 \\(byte 0xE9 at offset {offset}"):
+        verify_delivery(folder)
 
 
 def test_no_manifest_waits(loaded, day2_rows):

@@ -436,7 +436,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
         )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    verify_files(manifest, rows=False)
+    verify_files(manifest, rows=False, utf8=False)
     timings["verify"] = time.perf_counter() - t0
 
     scratch_dir = settings.build_dir / "ingest"

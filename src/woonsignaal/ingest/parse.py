@@ -272,6 +272,13 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
     )
     n_rej = con.execute(f"select count(*) from {rej}").fetchone()[0]
     if n_rej:
+        from woonsignaal.ingest.verify import utf8_problem
+
+        encoding = utf8_problem(path)
+        if encoding:
+            pf.problems.append(encoding)
+            con.execute(f"drop table {target}")
+            return False
         rejects = con.execute(
             f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED}"
         ).fetchall()
