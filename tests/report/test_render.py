@@ -169,3 +169,30 @@ def test_pdf_has_the_expected_pages_and_text(built_report):
     assert SENTINEL not in text and "s-inc-klein" not in text
     for i, page in enumerate(pages, start=1):
         assert f"pagina {i} van {len(pages)}" in page
+
+
+def test_pdf_draws_each_process_in_its_own_colour(built_report, tmp_path):
+    """The charts are drawn in the PDF (not only their labels), each process in its colour."""
+    from woonsignaal.report.build import PROCES_KLEUR
+
+    result, _, _ = built_report
+    pages = _pdf_pages(result.pdf)
+    starts = {next(line.strip() for line in p.splitlines() if line.strip()): i + 1 for i, p in enumerate(pages)}
+    pdftoppm = _tool("pdftoppm", "poppler-utils")
+
+    def pixels(page: int, colour: str) -> int:
+        subprocess.run([pdftoppm, "-r", "50", "-png", "-f", str(page), "-l", str(page), str(result.pdf),
+                        str(tmp_path / "p")], check=True)
+        png = next(tmp_path.glob("p-*.png"))
+        target = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        with Image.open(png) as img:
+            counts = img.convert("RGB").getcolors(maxcolors=1_000_000)
+        png.unlink()
+        return sum(c for c, rgb in counts if all(abs(a - b) <= 16 for a, b in zip(rgb, target)))
+
+    for proces, titel in (("verhuur", "Verhuur"), ("overlast", "Overlast"), ("incasso", "Incasso")):
+        page = starts[titel]
+        own = pixels(page, PROCES_KLEUR[proces])
+        others = [pixels(page, PROCES_KLEUR[p]) for p in PROCES_KLEUR if p != proces]
+        assert own > 300, f"{titel}: the page barely shows its colour ({own} pixels)"
+        assert all(own > 5 * o for o in others), (titel, own, others)

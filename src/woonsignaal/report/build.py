@@ -368,7 +368,15 @@ def write_pdf(html: str, target: Path) -> Path:
     from weasyprint import HTML
 
     tmp = target.with_name(f".{target.name}.tmp")
-    HTML(string=html, base_url=str(target.parent)).write_pdf(str(tmp))
+    # weasyprint warns once per SVG style attribute it reads as HTML CSS (fill, stroke-width, ...), while
+    # its SVG renderer applies them all: hundreds of harmless lines per report in the task log
+    wp_log = logging.getLogger("weasyprint")
+    level = wp_log.level
+    wp_log.setLevel(logging.ERROR)
+    try:
+        HTML(string=html, base_url=str(target.parent)).write_pdf(str(tmp))
+    finally:
+        wp_log.setLevel(level)
     os.replace(tmp, target)
     return target
 
