@@ -115,6 +115,7 @@ def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int | N
             if finite and min(finite) >= 0:
                 ax.set_ylim(bottom=0, top=max(finite) * 1.15 if max(finite) > 0 else 1)
             if not finite:
+                ax.set_yticks([])
                 ax.text(0.5, 0.5, "geen gegevens", transform=ax.transAxes, ha="center", va="center", color=GRIJS)
         # fixed margins in inches (tight_layout would draw the figure once more: 3x slower)
         rij = 1.9  # inches per row of panels: title (up to two lines), plot, two-line month labels
