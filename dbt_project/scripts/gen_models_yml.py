@@ -88,6 +88,35 @@ NOT_NULL = {
     "fct_publicatie": ["eenheid_id", "begindatum", "aanbiedingen_aantal", "weigeringen_aantal", "is_verhuurd"],
     "fct_zaak_partner": ["zaak_id", "partner", "betrokken_vanaf"],
 }
+#: (model, column) -> (code list, date column or None = extract date): code valid on the row's date
+#: (contract section 6); severity warn: a code-list fault is reported, never fatal.
+CODES = {
+    ("stg_raw__eenheden", "eenheid_soort"): ("EENHEIDSOORT", None),
+    ("stg_raw__eenheden", "eenheid_detailsoort"): ("EENHEIDDETAILSOORT", None),
+    ("stg_raw__eenheden", "energielabel"): ("ENERGIELABEL", None),
+    ("stg_raw__eenheden", "huurklasse"): ("HUURKLASSE", None),
+    ("stg_raw__eenheidstatussen", "status"): ("EENHEIDSTATUS", "begindatum"),
+    ("stg_raw__eenheidstatussen", "detailstatus"): ("EENHEIDDETAILSTATUS", "begindatum"),
+    ("stg_raw__relaties", "huishoudsamenstelling"): ("HUISHOUDSAMENSTELLING", None),
+    ("stg_raw__huurovereenkomsten", "betaalwijze"): ("BETAALWIJZE", "begindatum"),
+    ("stg_raw__huurovereenkomsten", "overeenkomst_status"): ("OVEREENKOMSTSTATUS", None),
+    ("stg_raw__huurovereenkomsten", "eindereden"): ("EINDEREDEN", "einddatum"),
+    ("stg_raw__huurovereenkomsten", "eindedetailreden"): ("EINDEDETAILREDEN", "einddatum"),
+    ("stg_raw__publicaties", "publicatie_model"): ("PUBLICATIEMODEL", "begindatum"),
+    ("stg_raw__publicaties", "publicatie_status"): ("PUBLICATIESTATUS", None),
+    ("stg_raw__aanbiedingen", "aanbieding_status"): ("AANBIEDINGSTATUS", "aanbiedingsdatum"),
+    ("stg_raw__aanbiedingen", "aanbieding_detailstatus"): ("AANBIEDINGDETAILSTATUS", "aanbiedingsdatum"),
+    ("stg_raw__zaken", "zaaktype_soort"): ("ZAAKTYPESOORT", "registratiedatum"),
+    ("stg_raw__zaken", "zaaktype_detailsoort"): ("ZAAKTYPEDETAILSOORT", "registratiedatum"),
+    ("stg_raw__zaken", "resultaat"): ("ZAAKRESULTAAT", None),
+    ("stg_raw__zaken", "vertrouwelijkheid"): ("VERTROUWELIJKHEID", None),
+    ("stg_raw__zaakstatussen", "zaakstatus_soort"): ("ZAAKSTATUSSOORT", "begindatum"),
+    ("stg_raw__zaakbetrokkenen", "partner"): ("ZAAKPARTNER", None),
+    ("stg_raw__boekingen", "boeking_detailsoort"): ("BOEKINGDETAILSOORT", "boekdatum"),
+    ("stg_raw__incassoacties", "actie_soort"): ("INCASSOACTIESOORT", None),
+    ("stg_raw__betalingsregelingen", "regeling_status"): ("BETALINGSREGELINGSTATUS", None),
+    ("stg_raw__betalingsregelingen", "regeling_eindereden"): ("BETALINGSREGELINGEINDEREDEN", None),
+}
 MODEL_TESTS = {
     "fct_leegstand": [{"regel": {"arguments": {"expression": "einddatum is null or einddatum >= begindatum"}}}],
     "fct_contract_maand": [{"regel": {"arguments": {
@@ -130,6 +159,10 @@ def column_entry(model: str, col: str, typ: str, published: bool, schema_dir: st
     if (model, col) in RELATIONSHIPS:
         to, field = RELATIONSHIPS[(model, col)]
         tests.append({"relationships": {"arguments": {"to": f"ref('{to}')", "field": field}}})
+    if (model, col) in CODES:
+        soort, datum = CODES[(model, col)]
+        arguments = {"soort": soort, **({"datum": datum} if datum else {})}
+        tests.append({"geldige_code": {"arguments": arguments, "config": {"severity": "warn"}}})
     if schema_dir != "staging" and col in KLASSEN:
         tests.append({"accepted_values": {"arguments": {"values": KLASSEN[col]}}})
     if schema_dir == "marts" and col in NIET_NEGATIEF:
