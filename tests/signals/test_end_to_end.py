@@ -96,10 +96,12 @@ def test_nul_world_stays_quiet(nul_warehouse):
     assert (signals["ernst"] == "midden").sum() <= 2
 
 
-def test_evaluate_command_prints_found_and_precision(standaard_warehouse, capsys):
+def test_evaluate_command_prints_found_and_precision(standaard_warehouse, capsys, monkeypatch):
     from woonsignaal.signals.cli import evaluate_command
 
+    monkeypatch.setenv("COLUMNS", "240")  # rich wraps narrow tables
     warehouse, gt = standaard_warehouse
     evaluate_command(ground_truth=gt, database=warehouse)
     out = capsys.readouterr().out
-    assert "gevonden" in out and "recall" in out and "precisie" in out
+    assert "gevonden" in out and "recall: " in out and "precisie: " in out
+    assert "betaalwijze=OV;leeftijdsklasse=23-29" in out
