@@ -221,3 +221,24 @@ def test_values_are_typed(settings):
     assert ts.isoformat() == "2026-01-08T15:30:00"
     neg = query(settings.warehouse_path, "select bedrag from raw.boekingen where boeking_id = 'B2'")[0][0]
     assert float(neg) == -650.0
+
+
+def test_dialect_quotes_delimiters_line_breaks_crlf_no_bom(settings):
+    from woonsignaal import contract
+    from woonsignaal.simulate.writer import write_csv
+
+    from ingest.ingest_builder import rewrite_manifest
+
+    rows = base_rows()
+    rows["complexen"][0]["naam"] = 'Het "Anker"; blok\r\nA'
+    folder = write_delivery(settings.landing, DAY1, rows)
+    f = contract.file_by_name("complexen")
+    write_csv(folder / f.filename, f.column_names, ([r.get(c) for c in f.column_names] for r in rows["complexen"]),
+              bom=False, crlf=True, quote_all=True)
+    rewrite_manifest(folder)
+    result = load_delivery(folder, settings, gx=False)
+    assert result.files["complexen"].geladen == 2
+    assert query(settings.warehouse_path, "select naam, _regelnummer from raw.complexen order by complex_id") == [
+        ('Het "Anker"; blok\r\nA', 2),
+        ("De Linde", 4),
+    ]
