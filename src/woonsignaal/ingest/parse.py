@@ -264,32 +264,49 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
 
     Returns False (and records the problem) when records have a broken CSV structure.
     """
+    import duckdb
+
+    from woonsignaal.ingest.verify import utf8_problem
+
     rej = f"_rej_{file.name}"
     raw_names = [RAW_PREFIX + n for n in names]
-    con.execute(
-        f"create or replace {'temp ' if temp else ''}table {target} as select {select} from "
-        f"(select row_number() over () as _rij, * from {read_csv_sql(path, raw_names, rejects=rej)})"
-    )
-    n_rej = con.execute(f"select count(*) from {rej}").fetchone()[0]
-    if n_rej:
-        from woonsignaal.ingest.verify import utf8_problem
-
-        encoding = utf8_problem(path)
-        if encoding:
-            pf.problems.append(encoding)
+    try:
+        con.execute(
+            f"create or replace {'temp ' if temp else ''}table {target} as select {select} from "
+            f"(select row_number() over () as _rij, * from {read_csv_sql(path, raw_names, rejects=rej)})"
+        )
+    except duckdb.Error as exc:
+        # DuckDB's CSV errors quote the offending line ("Original Line: ..."): never pass that on,
+        # it may hold personal data. The first line names the problem and the line number.
+        pf.problems.append(
+            utf8_problem(path)
+            or f"{file.filename} cannot be read as CSV: {str(exc).splitlines()[0][:200]}"
+        )
+        return False
+    try:
+        n_rej = con.execute(f"select count(*) from {rej}").fetchone()[0]
+        if n_rej:
+            encoding = utf8_problem(path)
+            if encoding:
+                pf.problems.append(encoding)
+                con.execute(f"drop table {target}")
+                return False
+            # error_message holds counts only ("Expected Number of Columns: 6 Found: 7"); csv_line
+            # (the delivered text) is never read
+            rejects = con.execute(
+                f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED}"
+            ).fetchall()
+            listed = "; ".join(f"line {ln}: {et.lower()} ({msg})" for ln, et, msg in rejects)
+            pf.problems.append(
+                f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
+                f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
+            )
             con.execute(f"drop table {target}")
             return False
-        rejects = con.execute(
-            f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED}"
-        ).fetchall()
-        listed = "; ".join(f"line {ln}: {et.lower()} ({msg})" for ln, et, msg in rejects)
-        pf.problems.append(
-            f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
-            f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
-        )
-        con.execute(f"drop table {target}")
-        return False
-    return True
+        return True
+    finally:
+        con.execute(f"drop table if exists {rej}")
+        con.execute(f"drop table if exists {rej}_scan")
 
 
 def parse_file(ctx: _Ctx, file: ContractFile, codes_table: str = "_codes") -> ParsedFile:
