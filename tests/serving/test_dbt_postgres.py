@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 import os
 import uuid
@@ -123,12 +124,41 @@ def test_the_project_builds_on_duckdb(builds):
     assert builds.duckdb_result.success, builds.duckdb_result.summary()
 
 
-def test_the_unchanged_project_builds_and_tests_green_on_postgres(builds):
+def _descendants(manifest: dict, roots: set[str]) -> set[str]:
+    out, todo = set(), list(roots)
+    while todo:
+        for child in manifest["child_map"].get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def test_every_sql_model_test_and_contract_passes_on_postgres(builds):
+    """The unchanged project on PostgreSQL: every SQL model, data test, unit test and enforced contract
+    passes. The one thing that cannot run there is a dbt Python model (dbt-postgres runs SQL only):
+    the signal engine `int_signalen_berekend`; it fails for exactly that reason and only its descendants
+    (the signal marts and their tests) are skipped. See docs/serving.md, "Known gaps"."""
     result = builds.postgres_result
-    assert result.success, "dbt build --target postgres:\n" + result.summary()
-    models = [n for n in result.nodes if n.resource_type == "model"]
-    tests = [n for n in result.nodes if n.resource_type == "test"]
-    assert len(models) >= 30 and len(tests) >= 100
+    manifest = json.loads((result.target_path / "manifest.json").read_text())
+    python_models = {uid for uid, node in manifest["nodes"].items()
+                     if node.get("resource_type") == "model" and node.get("language") == "python"}
+    failed = {n.unique_id: n for n in result.failed if n.status != "skipped"}
+    not_python = {uid: (n.message or "").strip() for uid, n in failed.items() if uid not in python_models}
+    assert not_python == {}, "dbt build --target postgres:\n" + result.summary()
+    for uid, node in failed.items():
+        assert "only supports languages ['sql']" in (node.message or ""), (uid, node.message)
+    allowed_skips = _descendants(manifest, set(failed))
+    skipped = {n.unique_id for n in result.nodes if n.status == "skipped"}
+    assert skipped <= allowed_skips, f"skipped for another reason: {sorted(skipped - allowed_skips)}"
+    passed = [n for n in result.nodes if n.ok and n.status != "skipped"]
+    assert sum(n.resource_type == "model" for n in passed) >= 30
+    assert sum(n.resource_type in ("test", "unit_test") for n in passed) >= 150
+    contracted = [uid for uid, node in manifest["nodes"].items()
+                  if node.get("resource_type") == "model" and (node.get("contract") or {}).get("enforced")]
+    built = {n.unique_id for n in passed}
+    assert [uid for uid in contracted if uid not in built and uid not in allowed_skips] == []
+    assert len([uid for uid in contracted if uid in built]) >= 10
 
 
 def _fingerprint_duckdb(con, table: str) -> dict:
