@@ -133,7 +133,7 @@ final as (
         cast(r.object_id as {{ dbt.type_string() }}) as object_id,
         cast(r.wijk as {{ dbt.type_string() }}) as wijk,
         cast(case
-            when r.actie_code = 'VH_LEEGSTAND_OPVOLGEN'
+            when r.object_soort = 'eenheid' and r.toestand = 'leeg'
                 then {{ dbt.concat(["'Staat '", "cast(r.dagen as " ~ dbt.type_string() ~ ")", "' dagen leeg na huuropzegging'"]) }}
             when r.object_soort = 'eenheid'
                 then {{ dbt.concat(["'Huur opgezegd, komt leeg per '", "cast(r.peildatum as " ~ dbt.type_string() ~ ")"]) }}
