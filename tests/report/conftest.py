@@ -185,7 +185,98 @@ def _pipeline_runs() -> pd.DataFrame:
                                        "rijen_geladen", "rijen_quarantaine", "bestanden"])
 
 
-def write_publication(path: Path, *, with_status: bool = True, seed: int = 7) -> dict[str, pd.DataFrame]:
+def _segmenten(body: str, keep: str) -> str:
+    """A KPI mart in the layout of dbt's ``segmenteer`` macro: dimensie 'totaal' (segment 'alle') and 'wijk'."""
+    return f"""select * from (
+                 select maand, 'totaal' as dimensie, 'alle' as segment, {body} from basis group by maand
+                 union all
+                 select maand, 'wijk', wijk, {body} from basis group by maand, wijk) where {keep}"""
+
+
+#: The KPI marts as dbt builds them (mart_*_kpi_maand), computed from the fixture's facts with the same
+#: minimum-group rules: a segment-month below the minimum is left out, a figure over fewer than the
+#: minimum is NULL.
+KPI_MARTS = {
+    "mart_verhuur_kpi_maand": """
+        with l as (select date_trunc('month', einddatum)::date as maand, wijk, leegstand_dagen, huurderving_euro
+                   from marts.fct_leegstand where is_afgesloten),
+             p as (select date_trunc('month', einddatum)::date as maand, wijk, is_verhuurd, weigeringen_aantal,
+                          reacties_aantal from marts.fct_publicatie),
+             e as (select distinct date_trunc('month', einddatum)::date as maand, wijk from marts.fct_leegstand),
+             basis as (
+                 select e.maand, e.wijk, x.kind, x.leegstand_dagen, x.huurderving_euro, x.is_verhuurd,
+                        x.weigeringen_aantal, x.reacties_aantal
+                 from e left join (
+                     select maand, wijk, 'l' as kind, leegstand_dagen, huurderving_euro, null::boolean as is_verhuurd,
+                            null::int as weigeringen_aantal, null::int as reacties_aantal from l
+                     union all
+                     select maand, wijk, 'p', null, null, is_verhuurd, weigeringen_aantal, reacties_aantal from p
+                 ) x using (maand, wijk))
+        select maand, dimensie, segment,
+               case when dimensie = 'totaal' then 700 when segment = 'Dorp' then 8 else 173 end as eenheden_aantal,
+               leegstanden_afgesloten_aantal,
+               case when leegstanden_afgesloten_aantal >= $min then mediaan end as mediaan_leegstandsduur_dagen,
+               case when leegstanden_afgesloten_aantal >= $min then a90 end as aandeel_langer_dan_90_dagen,
+               leegstanden_afgesloten_aantal as leegstaande_eenheden_aantal, huurderving_euro,
+               toewijzingen_aantal,
+               case when toewijzingen_aantal >= $min then weigeringen * 1.0 / toewijzingen_aantal end
+                   as weigeringen_per_toewijzing,
+               publicaties_afgesloten_aantal,
+               case when publicaties_afgesloten_aantal >= $min then reacties end as reacties_per_publicatie
+        from (""" + _segmenten(
+            """count(*) filter (where kind = 'l') as leegstanden_afgesloten_aantal,
+               median(leegstand_dagen) as mediaan,
+               avg(case when leegstand_dagen > 90 then 1.0 else 0.0 end) filter (where kind = 'l') as a90,
+               coalesce(sum(huurderving_euro), 0) as huurderving_euro,
+               count(*) filter (where kind = 'p' and is_verhuurd) as toewijzingen_aantal,
+               sum(weigeringen_aantal) filter (where is_verhuurd) as weigeringen,
+               count(*) filter (where kind = 'p') as publicaties_afgesloten_aantal,
+               avg(reacties_aantal) as reacties""", "true") + """)
+        where case when dimensie = 'totaal' then 700 when segment = 'Dorp' then 8 else 173 end >= $min""",
+    "mart_overlast_kpi_maand": """
+        with m as (select unnest(generate_series(date '2025-08-01', date '2026-10-01', interval 1 month))::date as maand),
+             basis as (
+                 select m.maand, z.wijk, 'i' as kind, null::int as leeftijd, null::int as doorlooptijd
+                 from m join marts.fct_zaak z on date_trunc('month', z.registratiedatum) = m.maand
+                 union all
+                 select m.maand, z.wijk, 'o', date_diff('day', z.registratiedatum, last_day(m.maand)), null
+                 from m join marts.fct_zaak z on z.registratiedatum <= last_day(m.maand)
+                      and (z.einddatum is null or z.einddatum > last_day(m.maand))
+                 union all
+                 select m.maand, z.wijk, 'a', null, z.doorlooptijd_dagen
+                 from m join marts.fct_zaak z on z.is_afgesloten and date_trunc('month', z.einddatum) = m.maand)
+        select maand, dimensie, segment, instroom_aantal, open_voorraad,
+               case when open_voorraad >= $min then a90 end as aandeel_open_langer_dan_90_dagen,
+               afgesloten_aantal,
+               case when afgesloten_aantal >= $min then mediaan end as mediaan_doorlooptijd_dagen
+        from (""" + _segmenten(
+            """count(*) filter (where kind = 'i') as instroom_aantal,
+               count(*) filter (where kind = 'o') as open_voorraad,
+               avg(case when leeftijd > 90 then 1.0 else 0.0 end) filter (where kind = 'o') as a90,
+               count(*) filter (where kind = 'a') as afgesloten_aantal,
+               median(doorlooptijd) as mediaan""", "true") + """)
+        where instroom_aantal >= $min or open_voorraad >= $min or afgesloten_aantal >= $min""",
+    "mart_incasso_kpi_maand": """
+        with basis as (select * from marts.fct_contract_maand)
+        select maand, dimensie, segment, contracten_aantal, in_achterstand_aantal,
+               in_achterstand_aantal * 1.0 / contracten_aantal as aandeel_in_achterstand,
+               nieuw_in_achterstand_aantal,
+               100.0 * achterstand_euro / jaarhuur_euro as achterstand_pct_jaarhuur
+        from (""" + _segmenten(
+            """count(*) as contracten_aantal,
+               count(*) filter (where in_achterstand) as in_achterstand_aantal,
+               count(*) filter (where nieuw_in_achterstand) as nieuw_in_achterstand_aantal,
+               sum(case when in_achterstand then saldo_euro else 0 end) as achterstand_euro,
+               sum(jaarhuur_euro) as jaarhuur_euro""", "contracten_aantal >= $min") + ")",
+}
+#: Per case and per contract facts stay internal (publish.published_marts): not in a real publication.
+INTERNAL_FACTS = ("fct_zaak", "fct_contract_maand")
+
+
+def write_publication(path: Path, *, with_status: bool = True, seed: int = 7, kpi_marts: bool = True,
+                      minimum: int = 10) -> dict[str, pd.DataFrame]:
+    """Write the publication. ``kpi_marts=True`` is a publication as the pipeline makes it (KPI marts,
+    unit-level facts, no per-case/per-contract facts); ``False`` has every fact mart and no KPI mart."""
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     tables = _facts(rng)
@@ -199,6 +290,11 @@ def write_publication(path: Path, *, with_status: bool = True, seed: int = 7) ->
         con.register("df", df)
         con.execute(f"create table marts.{name} as select * from df")
         con.unregister("df")
+    if kpi_marts:
+        for name, sql in KPI_MARTS.items():
+            con.execute(f"create table marts.{name} as {sql}", {"min": minimum})
+        for name in INTERNAL_FACTS:
+            con.execute(f"drop table marts.{name}")
     for table, col in (("signalen", "periode_start"), ("signalen", "periode_eind"), ("signalen_historie", "periode_start"),
                        ("signalen_historie", "periode_eind")):
         con.execute(f"alter table marts.{table} alter {col} type date")
@@ -232,13 +328,28 @@ def built_report(publication):
     return build_report(REPORT_MONTH, settings), settings, tables
 
 
+@pytest.fixture(scope="session")
+def facts_publication(tmp_path_factory) -> tuple[Settings, dict[str, pd.DataFrame]]:
+    """The same data published as fact marts only (no KPI marts): the report's fallback path."""
+    settings = make_settings(tmp_path_factory.mktemp("rapport-feiten"))
+    return settings, write_publication(settings.published_path, kpi_marts=False)
+
+
+def _copy(source: Settings, home: Path) -> Settings:
+    target = make_settings(home)
+    target.published_path.parent.mkdir(parents=True)
+    shutil.copy(source.published_path, target.published_path)
+    return target
+
+
 @pytest.fixture
 def fresh_home(tmp_path, publication) -> Settings:
     """A copy of the publication in its own home, for tests that change it."""
-    settings, _ = publication
-    target = make_settings(tmp_path / "home")
-    target.published_path.parent.mkdir(parents=True)
-    shutil.copy(settings.published_path, target.published_path)
-    return target
+    return _copy(publication[0], tmp_path / "home")
+
+
+@pytest.fixture
+def fresh_facts_home(tmp_path, facts_publication) -> Settings:
+    return _copy(facts_publication[0], tmp_path / "home")
 
 

@@ -152,7 +152,8 @@ def test_status_unknown_without_status_mart(fresh_home):
     assert "status-nieuw\"" not in html
 
 
-def test_kpi_mart_is_preferred_over_facts(fresh_home):
+def test_kpi_mart_is_preferred_over_facts(fresh_facts_home):
+    fresh_home = fresh_facts_home
     con = duckdb.connect(str(fresh_home.published_path))
     con.execute(
         """create table marts.mart_verhuur_kpi_maand as
@@ -213,3 +214,34 @@ def test_minimal_status_table_and_resolved_signal_from_history(fresh_home):
     assert 'status-aanhoudend"' in row
     assert 'data-signaal="s-ver-2">' in html and html.count('status-onbekend">') >= 2
     assert "opgelost</span> Instroom overlastzaken: In wijk West" in _section(html, "overlast")
+
+
+def test_facts_only_publication_gives_the_same_kpis(html, facts_publication):
+    """Without KPI marts the report computes the KPIs from the fact marts: the same numbers."""
+    settings, _ = facts_publication
+    facts_html = build_report(REPORT_MONTH, settings, pdf=False).html.read_text(encoding="utf-8")
+    keys = re.findall(r'<tr data-kpi="([^"]+)">', html)
+    assert len(keys) == 13
+    for key in keys:
+        assert _kpi_row(facts_html, key) == _kpi_row(html, key), key
+    # per wijk from the facts (12 months): the tiny wijk is suppressed there too
+    for proces in ("verhuur", "overlast", "incasso"):
+        dorp = re.search(rf'<tr data-wijk="{KLEINE_WIJK}">(.*?)</tr>', _section(facts_html, proces), re.S).group(1)
+        assert "niet getoond" in dorp
+
+
+def test_per_wijk_from_the_kpi_marts(html, publication):
+    _, tables = publication
+    cm = tables["fct_contract_maand"]
+    okt = cm[(cm.maand == date(2026, 10, 1)) & (cm.wijk == "Noord")]
+    row = re.search(r'<tr data-wijk="Noord">(.*?)</tr>', _section(html, "incasso"), re.S).group(1)
+    assert f">{getal(len(okt))}<" in row
+    assert procent(100 * okt.in_achterstand.mean(), 1) in row
+    # a wijk row in the overlast mart whose own counts are small shows "< 10" in those cells only
+    zaak = tables["fct_zaak"]
+    new = zaak[(zaak.wijk == "Noord") & (zaak.registratiedatum >= date(2026, 10, 1))]
+    assert 0 < len(new) < 10
+    row = re.search(r'<tr data-wijk="Noord">(.*?)</tr>', _section(html, "overlast"), re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[1] == "&lt; 10" and "onderdrukt" in row
+    assert str(len(new)) not in cells[1:2]

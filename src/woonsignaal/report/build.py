@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from woonsignaal.report import charts
 from woonsignaal.report import formatting as fmt
-from woonsignaal.report.data import Publicatie, Punt, Signaal
+from woonsignaal.report.data import Publicatie, Signaal, WijkTabel
 from woonsignaal.report.kpis import Kpi, kpis_for
 from woonsignaal.settings import Settings, get_settings
 
@@ -195,9 +195,36 @@ def _proces_sectie(pub: Publicatie, proces: str, maand: date, signalen: list[Sig
         "signalen": [_signaal_dict(s) for s in eigen],
         "opgelost": [_signaal_dict(s) for s in eigen_opgelost],
         "letop": _let_op(pub, kpis, eigen, status_bekend),
-        "wijken": pub.per_wijk(proces, maand),
+        "wijken": _wijk_tabel(pub.per_wijk(proces, maand), pub.minimum),
         "bronnen": sorted(bronnen),
     }
+
+
+def _wijk_cel(soort: str, value: float | None) -> str:
+    if value is None:
+        return fmt.ONBEKEND
+    if soort == "dagen":
+        return f"{fmt.getal(value)} dagen"
+    if soort == "procent":
+        return fmt.procent(value, 1)
+    if soort == "procent2":
+        return fmt.procent(value, 2)
+    if soort == "euro":
+        return fmt.euro(value)
+    return fmt.getal(value)
+
+
+def _wijk_tabel(tabel: WijkTabel | None, minimum: int) -> dict[str, Any] | None:
+    if tabel is None or not tabel.rijen:
+        return None
+    rijen = []
+    for r in tabel.rijen:
+        cellen = [
+            {"tekst": f"< {minimum}" if weg else _wijk_cel(soort, v), "onderdrukt": weg}
+            for v, weg, soort in zip(r.waarden, r.onderdrukt_cellen, tabel.soorten)
+        ]
+        rijen.append({"wijk": r.wijk, "onderdrukt": r.onderdrukt, "cellen": cellen})
+    return {"kolommen": tabel.kolommen, "toelichting": tabel.toelichting, "rijen": rijen}
 
 
 def _let_op(pub: Publicatie, kpis: list[dict[str, Any]], signalen: list[Signaal], status_bekend: bool) -> list[str]:

@@ -123,6 +123,53 @@ class Kwaliteit:
         return [l for l in self.mislukt if l.stap_mislukt in ("verifieer_levering", "kwaliteitspoort")]
 
 
+@dataclass(frozen=True)
+class WijkKolom:
+    label: str
+    kolom: str
+    soort: str  # aantal | dagen | procent | procent2 | euro
+    n_kolom: str | None = None
+    schaal: float = 1.0
+
+
+@dataclass
+class WijkRij:
+    wijk: str
+    onderdrukt: bool  # the whole wijk is below the minimum group size
+    waarden: list[float | None]
+    onderdrukt_cellen: list[bool]
+
+
+@dataclass
+class WijkTabel:
+    kolommen: list[str]
+    soorten: list[str]
+    toelichting: str
+    rijen: list[WijkRij] = field(default_factory=list)
+
+
+WIJK_KOLOMMEN: dict[str, tuple[str, tuple[WijkKolom, ...]]] = {
+    "verhuur": ("mart_verhuur_kpi_maand", (
+        WijkKolom("Eenheden", "eenheden_aantal", "aantal"),
+        WijkKolom("Leegstaande eenheden", "leegstaande_eenheden_aantal", "aantal"),
+        WijkKolom("Mediaan leegstandsduur", "mediaan_leegstandsduur_dagen", "dagen", "leegstanden_afgesloten_aantal"),
+        WijkKolom("Huurderving", "huurderving_euro", "euro", "leegstaande_eenheden_aantal"),
+    )),
+    "overlast": ("mart_overlast_kpi_maand", (
+        WijkKolom("Nieuwe zaken", "instroom_aantal", "aantal"),
+        WijkKolom("Openstaande zaken", "open_voorraad", "aantal"),
+        WijkKolom("Open langer dan 90 dagen", "aandeel_open_langer_dan_90_dagen", "procent", "open_voorraad", 100.0),
+        WijkKolom("Mediaan doorlooptijd", "mediaan_doorlooptijd_dagen", "dagen", "afgesloten_aantal"),
+    )),
+    "incasso": ("mart_incasso_kpi_maand", (
+        WijkKolom("Lopende contracten", "contracten_aantal", "aantal"),
+        WijkKolom("Met achterstand", "aandeel_in_achterstand", "procent", "contracten_aantal", 100.0),
+        WijkKolom("Nieuw in achterstand", "nieuw_in_achterstand_aantal", "aantal"),
+        WijkKolom("Achterstand in % jaarhuur", "achterstand_pct_jaarhuur", "procent2", "contracten_aantal"),
+    )),
+}
+
+
 class Publicatie:
     """The published DuckDB file, opened read-only for the lifetime of this object."""
 
@@ -228,61 +275,102 @@ class Publicatie:
         return punten, source
 
     # --- breakdown per wijk ----------------------------------------------------------------------
-    def per_wijk(self, proces: str, maand: date) -> list[dict[str, Any]]:
-        """One row per wijk with the process's main figures; cells of small groups suppressed.
+    def per_wijk(self, proces: str, maand: date) -> WijkTabel | None:
+        """The process's figures per wijk: from the KPI mart (rows ``dimensie = 'wijk'`` of ``maand``) when
+        published, otherwise from the fact marts, otherwise None. A wijk whose group is below the minimum
+        is listed with every cell suppressed; a cell whose own count is below the minimum is suppressed."""
+        mart, kolommen = WIJK_KOLOMMEN[proces]
+        needed = {k.kolom for k in kolommen} | {k.n_kolom for k in kolommen if k.n_kolom}
+        if self.has(mart, "maand", "dimensie", "segment", *needed):
+            return self._per_wijk_mart(mart, kolommen, maand)
+        return self._per_wijk_feiten(proces, maand)
 
-        Flows (vacancies, cases) cover the 12 months up to and including ``maand``; stocks are at its end."""
+    def _per_wijk_mart(self, mart: str, kolommen: tuple[WijkKolom, ...], maand: date) -> WijkTabel:
+        alle = self._alle_wijken()
+        select = ", ".join(sorted({f'"{k.kolom}"' for k in kolommen} | {f'"{k.n_kolom}"' for k in kolommen if k.n_kolom}))
+        rows = {r["segment"]: r for r in self._rows(
+            f"select segment, {select} from {SCHEMA}.\"{mart}\" where dimensie = 'wijk' and maand = ?", [maand])}
+        tabel = WijkTabel([k.label for k in kolommen], [k.soort for k in kolommen], "stand van de maand")
+        for wijk in alle:
+            r = rows.get(wijk)
+            if r is None:
+                tabel.rijen.append(WijkRij(wijk, True, [None] * len(kolommen), [True] * len(kolommen)))
+                continue
+            waarden, onderdrukt = [], []
+            for k in kolommen:
+                v = r[k.kolom]
+                n = r[k.n_kolom] if k.n_kolom else (v if k.soort == "aantal" else None)
+                weg = self.suppressed(None if n is None else int(n))
+                waarden.append(None if weg or v is None else float(v) * k.schaal)
+                onderdrukt.append(weg)
+            tabel.rijen.append(WijkRij(wijk, all(onderdrukt), waarden, onderdrukt))
+        return tabel
+
+    def _alle_wijken(self) -> list[str]:
+        """Every wijk any published mart knows, so a wijk left out of a KPI mart for being too small is
+        still listed (as suppressed) instead of silently missing."""
+        parts = [f"select segment as wijk from {SCHEMA}.\"{mart}\" where dimensie = 'wijk'"
+                 for mart, _ in WIJK_KOLOMMEN.values() if self.has(mart, "dimensie", "segment")]
+        parts += [f"select wijk from {SCHEMA}.{t}" for t in ("dim_eenheid", "fct_leegstand", "fct_publicatie")
+                  if self.has(t, "wijk")]
+        if not parts:
+            return []
+        sql = " union ".join(parts)
+        return [r[0] for r in self.con.execute(f"select wijk from ({sql}) where wijk is not null order by 1").fetchall()]
+
+    def _per_wijk_feiten(self, proces: str, maand: date) -> WijkTabel | None:
         start12 = add_months(maand, -11)
         eind = add_months(maand, 1)
         try:
             if proces == "verhuur":
-                rows = self._rows(
-                    f"""select wijk, count(*) as n, median(leegstand_dagen) as mediaan_dagen,
-                               100.0 * avg(case when leegstand_dagen > 90 then 1 else 0 end) as pct_90
+                tabel = WijkTabel(["Leegstanden beëindigd", "Mediaan leegstandsduur", "Langer dan 90 dagen"],
+                                  ["aantal", "dagen", "procent"], "leegstanden die in de 12 maanden t/m deze maand eindigden")
+                rows = self.con.execute(
+                    f"""select wijk, count(*), median(leegstand_dagen),
+                               100.0 * avg(case when leegstand_dagen > 90 then 1 else 0 end), count(*), count(*)
                         from {SCHEMA}.fct_leegstand
                         where is_afgesloten and einddatum >= ? and einddatum < ? group by wijk""",
                     [start12, eind],
-                )
+                ).fetchall()
             elif proces == "overlast":
-                rows = self._rows(
-                    f"""select wijk, count(*) as n,
+                tabel = WijkTabel(["Nieuwe zaken", "Mediaan doorlooptijd afgesloten zaken"], ["aantal", "dagen"],
+                                  "zaken van de 12 maanden t/m deze maand")
+                rows = self.con.execute(
+                    f"""select wijk, count(*),
                                median(case when is_afgesloten and einddatum >= ? and einddatum < ?
-                                           then doorlooptijd_dagen end) as mediaan_dagen,
+                                           then doorlooptijd_dagen end),
                                count(case when is_afgesloten and einddatum >= ? and einddatum < ? then 1 end)
-                                   as n_afgesloten
                         from {SCHEMA}.fct_zaak
                         where registratiedatum >= ? and registratiedatum < ? group by wijk""",
                     [start12, eind, start12, eind, start12, eind],
-                )
-            elif proces == "incasso":
-                rows = self._rows(
-                    f"""select wijk, count(*) as n,
-                               100.0 * avg(case when in_achterstand then 1 else 0 end) as pct_achterstand,
+                ).fetchall()
+            else:
+                tabel = WijkTabel(["Lopende contracten", "Met achterstand", "Achterstand in % jaarhuur"],
+                                  ["aantal", "procent", "procent2"], "stand aan het eind van de maand")
+                rows = self.con.execute(
+                    f"""select wijk, count(*), 100.0 * avg(case when in_achterstand then 1 else 0 end),
                                100.0 * sum(case when in_achterstand then saldo_euro else 0 end)
-                                   / nullif(sum(jaarhuur_euro), 0) as pct_jaarhuur
+                                   / nullif(sum(jaarhuur_euro), 0), count(*), count(*)
                         from {SCHEMA}.fct_contract_maand where maand = ? group by wijk""",
                     [maand],
-                )
-            else:
-                raise ValueError(proces)
+                ).fetchall()
         except duckdb.CatalogException:
-            return []
-        out = []
-        for r in sorted(rows, key=lambda r: (r["wijk"] is None, str(r["wijk"]))):
-            n = int(r.pop("n") or 0)
-            row: dict[str, Any] = {"wijk": r.pop("wijk") or "onbekend", "n": n, "onderdrukt": self.suppressed(n)}
-            n_own = r.pop("n_afgesloten", None)
-            for key, value in r.items():
-                value = None if value is None else float(value)
-                row[key] = None if row["onderdrukt"] else value
-            if n_own is not None:
-                row["mediaan_onderdrukt"] = not row["onderdrukt"] and self.suppressed(int(n_own))
-                if row["mediaan_onderdrukt"]:
-                    row["mediaan_dagen"] = None
-            if row["onderdrukt"]:
-                row["n"] = None
-            out.append(row)
-        return out
+            return None
+        width = len(tabel.kolommen)
+        for r in sorted(rows, key=lambda r: (r[0] is None, str(r[0]))):
+            wijk, n = r[0] or "onbekend", int(r[1] or 0)
+            if self.suppressed(n):
+                tabel.rijen.append(WijkRij(wijk, True, [None] * width, [True] * width))
+                continue
+            # each column's own count: the group for the first, then the counts returned after the values
+            eigen = [n, *[int(c or 0) for c in r[1 + width:]]]
+            waarden, onderdrukt = [], []
+            for v, own in zip(r[1 : 1 + width], eigen):
+                weg = self.suppressed(own)
+                waarden.append(None if weg or v is None else float(v))
+                onderdrukt.append(weg)
+            tabel.rijen.append(WijkRij(wijk, False, waarden, onderdrukt))
+        return tabel
 
     # --- signals -------------------------------------------------------------------------------
     def signaal_periode(self, maand: date) -> date | None:
