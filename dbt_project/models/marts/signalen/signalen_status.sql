@@ -1,7 +1,8 @@
 {#- What changed since the previous publication: every signal of this periode is `nieuw` (not
     there last periode) or `aanhoudend` (there with the same proces, indicator and segment), and
     every signal of the previous periode that is gone is `opgelost`. "Previous" is the latest
-    earlier periode_eind in signalen_historie (normally the previous month). -#}
+    earlier periode_eind in signalen_historie (normally the previous month). A month without any
+    signal makes every signal of the previous month `opgelost`. -#}
 with
 
 historie as (
@@ -9,7 +10,7 @@ historie as (
 ),
 
 huidig_periode as (
-    select max(periode_eind) as periode_eind from {{ ref('int_signalen_berekend') }}
+    select periode_eind from {{ ref('int_signalen_periode') }}
 ),
 
 perioden as (
