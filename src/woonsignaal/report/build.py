@@ -168,7 +168,7 @@ def _proces_sectie(pub: Publicatie, proces: str, maand: date, signalen: list[Sig
             "kpi": kpi,
             "label": kpi.label,
             "uitleg": kpi.uitleg,
-            "waarde": kpi_waarde(kpi, nu.waarde),
+            "waarde": kpi_waarde(kpi, nu.waarde) if bron != "ontbreekt" else "niet gepubliceerd",
             "onderdrukt": nu.onderdrukt,
             "n": nu.n,
             "ruw": nu.waarde,
