@@ -1,0 +1,96 @@
+"""One small simulated corporation, built twice (an October and a November extract date) per session.
+
+The chain is the real one: ``simulate`` writes a volledig delivery plus a week of deltas (the volledig
+one in October, the last delta in November), ``load_delivery`` loads the volledig delivery, ``run_dbt_build``
+builds the werklijsten and everything upstream (signals included) at the October extract date; then the
+deltas are loaded and the build runs again at the November date, so ``werklijst_effect`` compares
+November with October's list. Finally ``publish_werklijsten`` writes the restricted file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+#: The werklijsten and every model and seed they depend on (signals included), with their tests.
+SELECTION = "+path:models/werklijsten"
+EENHEDEN = 2000
+JAREN = 3
+TOT = dt.date(2026, 11, 5)
+DELTA_DAGEN = 7
+SEED = 7
+
+
+@dataclass
+class Built:
+    home: Path
+    deliveries: list[Path]
+    eerste_extractdatum: dt.date
+    extractdatum: dt.date
+    warehouse: Path
+    restricted: Path
+    eerste_werklijst: pd.DataFrame  # the werklijst as built at the October date
+    settings: object
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(sql, params or []).df()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Built:
+    from woonsignaal.ingest import load_delivery
+    from woonsignaal.settings import get_settings
+    from woonsignaal.simulate import simulate
+    from woonsignaal.transform import run_dbt_build
+    from woonsignaal.werklijsten import publish_werklijsten
+
+    root = tmp_path_factory.mktemp("werklijsten")
+    home, landing = root / "home", root / "landing"
+    keys = ("WOONSIGNAAL_HOME", "WOONSIGNAAL_DEMO", "WOONSIGNAAL_LANDING", "WOONSIGNAAL_PSEUDONIEM_SLEUTEL")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update({"WOONSIGNAAL_HOME": str(home), "WOONSIGNAAL_DEMO": "1", "WOONSIGNAAL_LANDING": str(landing)})
+    os.environ.pop("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", None)
+    try:
+        sim = simulate(landing, eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, tot=TOT, seed=SEED,
+                       ground_truth=root / "ground_truth.json")
+        settings = get_settings()
+        settings.ensure_dirs()
+        deliveries = list(sim.deliveries)
+        eerste = dt.date.fromisoformat(deliveries[0].name)
+        laatste = dt.date.fromisoformat(deliveries[-1].name)
+        assert eerste.month != laatste.month, "the two builds must fall in different months"
+
+        load_delivery(deliveries[0], settings, gx=False)
+        first = run_dbt_build(settings, select=SELECTION, vars={"extractdatum": eerste.isoformat()},
+                              generate_docs=False)
+        assert first.success, first.summary()
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        try:
+            eerste_werklijst = con.execute("select * from werklijsten.werklijst").df()
+        finally:
+            con.close()
+
+        for d in deliveries[1:]:
+            load_delivery(d, settings, gx=False)
+        second = run_dbt_build(settings, select=SELECTION, vars={"extractdatum": laatste.isoformat()},
+                               generate_docs=False)
+        assert second.success, second.summary()
+        restricted = publish_werklijsten(settings)
+        yield Built(home, deliveries, eerste, laatste, settings.warehouse_path, restricted, eerste_werklijst,
+                    settings)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
