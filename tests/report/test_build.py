@@ -245,3 +245,18 @@ def test_per_wijk_from_the_kpi_marts(html, publication):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[1] == "&lt; 10" and "onderdrukt" in row
     assert str(len(new)) not in cells[1:2]
+
+
+def test_quiet_month_still_lists_resolved_signals(fresh_home):
+    """No signal this period at all: the signals resolved since last period are still reported."""
+    con = duckdb.connect(str(fresh_home.published_path))
+    con.execute("delete from marts.signalen")
+    con.execute("delete from marts.signalen_status where status <> 'opgelost'")
+    con.execute("insert into marts.signalen_status (signaal_sleutel, signaal_id, vorig_signaal_id, proces, indicator, "
+                "segment, periode_eind, status, vorige_ernst) values ('k-x', null, 's-ver-1-sep', 'verhuur', "
+                "'leegstandsduur', 'wijk=Oost', date '2026-10-31', 'opgelost', 'hoog')")
+    con.close()
+    html = build_report(REPORT_MONTH, fresh_home, pdf=False).html.read_text(encoding="utf-8")
+    assert "geen signalen: geen groep wijkt duidelijk af" in html
+    assert "opgelost</span> Instroom overlastzaken: In wijk West" in _section(html, "overlast")
+    assert "opgelost</span> Leegstandsduur: In wijk Oost" in _section(html, "verhuur")

@@ -376,14 +376,18 @@ class Publicatie:
     def signaal_periode(self, maand: date) -> date | None:
         """The ``periode_eind`` of the signals this month's report shows: the latest one inside the month,
         else the latest before it, else the earliest after it (the report names the period it shows)."""
-        if not self.has("signalen", "periode_eind"):
-            return None
         eind = month_end(maand)
-        r = self.con.execute(f"select max(periode_eind) from {SCHEMA}.signalen where periode_eind <= ?", [eind]).fetchone()
-        if r and r[0]:
-            return r[0]
-        r = self.con.execute(f"select min(periode_eind) from {SCHEMA}.signalen where periode_eind > ?", [eind]).fetchone()
-        return r[0] if r and r[0] else None
+        # a quiet period has no signals but may still resolve last period's: signalen_status knows it
+        for table in ("signalen", "signalen_status"):
+            if not self.has(table, "periode_eind"):
+                continue
+            r = self.con.execute(f"select max(periode_eind) from {SCHEMA}.{table} where periode_eind <= ?", [eind]).fetchone()
+            if r and r[0]:
+                return r[0]
+            r = self.con.execute(f"select min(periode_eind) from {SCHEMA}.{table} where periode_eind > ?", [eind]).fetchone()
+            if r and r[0]:
+                return r[0]
+        return None
 
     def status_beschikbaar(self) -> bool:
         return self.has("signalen_status", "signaal_id", "status")
