@@ -1,0 +1,62 @@
+"""Fast checks of the werklijsten project files (no build needed)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = ROOT / "dbt_project"
+MODELS = PROJECT / "models" / "werklijsten"
+
+#: The same list as tests/dbt/test_project_files.py: SQL that only DuckDB understands.
+DUCKDB_ONLY = [r"\bqualify\b", r"\bstrptime\b", r"\blist_\w+\(", r"::", r"\bmedian\(", r"\bdate_diff\(",
+               r"\binterval \d", r"\bilike\b", r"\bstruct_", r"\bepoch\(", r"\bifnull\(", r"\biif\(",
+               r"\bregexp_", r"\bstring_split", r"\bcontains\("]
+
+
+def _catalogue() -> list[dict]:
+    with (PROJECT / "seeds" / "werklijst_acties.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_models_use_portable_sql():
+    sql_files = sorted(MODELS.glob("*.sql"))
+    assert {p.stem for p in sql_files} == {"int_werklijst_objecten", "int_werklijst_object_dimensies", "werklijst",
+                                           "werklijst_historie", "werklijst_effect"}
+    for p in sql_files:
+        sql = re.sub(r"\{#.*?#\}", "", p.read_text(encoding="utf-8"), flags=re.S).lower()
+        for pattern in DUCKDB_ONLY:
+            assert not re.search(pattern, sql), f"{p.name}: {pattern}"
+
+
+def test_every_model_is_restricted_described_and_never_published():
+    doc = yaml.safe_load((MODELS / "_werklijsten__models.yml").read_text(encoding="utf-8"))
+    names = {m["name"] for m in doc["models"]}
+    assert names == {p.stem for p in MODELS.glob("*.sql")}
+    for model in doc["models"]:
+        config = model.get("config") or {}
+        assert config.get("schema") == "werklijsten", model["name"]
+        assert not (config.get("meta") or {}).get("publiceren"), model["name"]
+        assert not (model.get("meta") or {}).get("publiceren"), model["name"]
+        assert model.get("description"), model["name"]
+        assert all(c.get("description") for c in model.get("columns", [])), model["name"]
+
+
+def test_catalogue_is_small_documented_and_used_by_the_rules():
+    rows = _catalogue()
+    codes = [r["actie_code"] for r in rows]
+    assert len(codes) == len(set(codes)) and 3 <= len(codes) <= 15
+    assert {r["proces"] for r in rows} == {"verhuur", "overlast", "incasso"}
+    assert all(r["actie_code"].startswith({"verhuur": "VH_", "overlast": "OL_", "incasso": "IN_"}[r["proces"]])
+               for r in rows)
+    docs = (ROOT / "docs" / "werklijsten.md").read_text(encoding="utf-8")
+    rules = (MODELS / "werklijst.sql").read_text(encoding="utf-8")
+    for r in rows:
+        assert f"`{r['actie_code']}`" in docs, r["actie_code"]
+        assert r["actie"] in docs, r["actie"]
+        assert f"'{r['actie_code']}'" in rules, r["actie_code"]
+    assert set(re.findall(r"'((?:VH|OL|IN)_[A-Z_]+)'", rules)) == set(codes)
