@@ -89,7 +89,7 @@ def _as(kpi: Kpi, v: float) -> str:
     if kpi.eenheid == "procent":
         return f"{fmt.getal(v, 0 if abs(v) >= 10 or v == int(v) else 1)}%"
     if kpi.eenheid == "euro":
-        return f"€ {fmt.getal(v / 1000, 0)}k" if abs(v) >= 10_000 else f"€ {fmt.getal(v)}"
+        return fmt.euro(v)
     return fmt.getal(v, 0 if abs(v) >= 10 or v == int(v) else 1)
 
 
