@@ -194,3 +194,16 @@ def test_scan_landing_complete_waiting_ignored_and_order(settings):
     scan = scan_landing(landing, settings.warehouse_path)
     assert [d.extractdatum for d in scan.pending] == [DAY3]
     assert scan.last_loaded == DAY1
+
+
+def test_volledig_delivery_marks_missing_event_rows_deleted(loaded):
+    rows = base_rows()
+    rows["boekingen"] = rows["boekingen"][:-1]  # B16 is gone from the source
+    rows["aanbiedingen"][0]["kandidaat_positie"] = "x"  # A1 quarantined: it keeps its version
+    result = _load(loaded, DAY2, rows, soort="volledig")
+    wh = loaded.warehouse_path
+    assert query(wh, "select boeking_id, _verwijderd_op from raw.boekingen where _verwijderd_op is not null") == [
+        ("B16", dt.datetime(2026, 1, 11))
+    ]
+    assert query(wh, "select _verwijderd_op from raw.aanbiedingen where aanbieding_id = 'A1'") == [(None,)]
+    assert any("boekingen.csv: 1 row(s) loaded earlier are absent from this volledig delivery" in w for w in result.warnings)

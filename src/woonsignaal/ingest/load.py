@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from woonsignaal.contract import FILES, ColumnType, ContractFile, FileKind, SOORT_DELTA
+from woonsignaal.contract import FILES, SOORT_DELTA, SOORT_VOLLEDIG, ColumnType, ContractFile, FileKind
 from woonsignaal.ingest.errors import DeliveryRejected
 from woonsignaal.ingest.landing import _as_naive_utc
 from woonsignaal.ingest.parse import ParsedFile, lit, parse_delivery, q
@@ -245,6 +245,25 @@ def _merge_snapshot(con, f: ContractFile, d: date) -> None:
     )
 
 
+def _absent_from_volledig(con, f: ContractFile, d: date) -> int:
+    """A volledig delivery holds every row: a current event row it lacks was deleted in the source.
+
+    Marked ``_verwijderd_op`` = the extract date (end of day is unknown: midnight), like a deletion;
+    keys whose delivered row is in quarantine keep their version. Returns the number marked.
+    """
+    D = f"DATE {lit(d.isoformat())}"
+    t, s, v = f"{RAW_SCHEMA}.{f.name}", f"s.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
+    keys = _keys(f)
+    absent = (
+        f"{t}._verwijderd_op is null and {t}._extractdatum <> {D} "
+        f"and not exists (select 1 from {s} n where {_on('n', t, keys)}) "
+        f"and {_key_text(t, keys)} not in (select sleutel from s._qkeys_{f.name})"
+    )
+    rcols = ", ".join(q(c) for c in raw_columns(f))
+    con.execute(f"insert into {v} select {rcols}, {D} from {t} where {absent}")
+    return con.execute(f"update {t} set _verwijderd_op = {D}::timestamp where {absent}").fetchone()[0]
+
+
 def _merge_event(con, f: ContractFile, d: date) -> int:
     """Upsert by key; the latest gewijzigd_op wins. Returns the number of stale rows not applied."""
     D = f"DATE {lit(d.isoformat())}"
@@ -358,6 +377,13 @@ def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str |
                 warnings.append(
                     f"{f.filename}: {stale} row(s) older than (or equal to) the version already loaded; kept the loaded one"
                 )
+            if manifest.soort == SOORT_VOLLEDIG:
+                gone = _absent_from_volledig(con, f, d)
+                if gone:
+                    warnings.append(
+                        f"{f.filename}: {gone} row(s) loaded earlier are absent from this volledig delivery; "
+                        f"marked deleted (_verwijderd_op = {d.isoformat()})"
+                    )
     warnings += _apply_deletions(con, d)
     con.execute(
         f"insert into {RAW_SCHEMA}.quarantaine (extractdatum, bestand, regelnummer, kolom, reden, fataal, geregistreerd_op) "

@@ -413,13 +413,14 @@ def parse_file(ctx: _Ctx, file: ContractFile, codes_table: str = "_codes") -> Pa
     if n_faulty:
         con.execute(f"update {table} set _fouten = [] where _fouten is null and _rij in (select rij from _f)")
     out_cols = [q(c) for c in business] + ["_rij", "_regelnummer"]
-    if file.kind is FileKind.SNAPSHOT:
+    if file.kind in (FileKind.SNAPSHOT, FileKind.EVENT):
         # keys of quarantined rows keep their previous version (not read as a deletion)
         con.execute(
             f"create or replace table _qkeys_{file.name} as select distinct "
             f"{key_sql(file, {k: q(stored_column_name(file, k)) for k in file.key})} as sleutel "
             f"from {table} where _fouten is not null"
         )
+    if file.kind is FileKind.SNAPSHOT:
         out_cols.append(f"{row_hash_sql(business)} as _rij_hash")
     con.execute(f"create or replace view {file.name} as select {', '.join(out_cols)} from {table} where _fouten is null")
     con.execute("insert into _quarantaine select * from _f")
