@@ -40,7 +40,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "verhuur", "leegstanden_gestart", "Leegstanden gestart", "aantal", 0, True,
         "Aantal eenheden dat in de maand leeg kwam te staan.",
-        None, None, None, 1.0,
+        # not (yet) a column of the KPI mart: then from fct_leegstand, if that is published
+        "mart_verhuur_kpi_maand", "leegstanden_gestart_aantal", "leegstanden_gestart_aantal", 1.0,
         """select date_trunc('month', begindatum)::date as maand, count(*) as waarde, count(*) as n
            from marts.fct_leegstand where begindatum >= $start and begindatum < $eind group by 1""",
         is_aantal=True,
