@@ -260,3 +260,14 @@ def test_quiet_month_still_lists_resolved_signals(fresh_home):
     assert "geen signalen: geen groep wijkt duidelijk af" in html
     assert "opgelost</span> Instroom overlastzaken: In wijk West" in _section(html, "overlast")
     assert "opgelost</span> Leegstandsduur: In wijk Oost" in _section(html, "verhuur")
+
+
+def test_kpi_missing_from_the_publication_says_so(fresh_home):
+    con = duckdb.connect(str(fresh_home.published_path))
+    con.execute("drop table marts.fct_leegstand")
+    con.close()
+    html = build_report(REPORT_MONTH, fresh_home, pdf=False).html.read_text(encoding="utf-8")
+    assert "niet gepubliceerd" in _kpi_row(html, "leegstanden_gestart")
+    assert "dagen</strong>" in _kpi_row(html, "mediaan_leegstandsduur")  # from the KPI mart
+    dorp = re.search(rf'<tr data-wijk="{KLEINE_WIJK}">(.*?)</tr>', _section(html, "verhuur"), re.S).group(1)
+    assert "niet getoond" in dorp
