@@ -244,7 +244,7 @@ def test_restricted_file_is_private_and_never_a_published_mart(built):
             "select table_name from information_schema.tables where table_schema = 'werklijsten'").fetchall()}
         schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata "
                                              "where catalog_name = current_database()").fetchall()}
-        n = con.execute("select count(*) from werklijsten.werklijst").fetchone()[0]
+        n = con.execute("select count(*) from werklijsten.werklijsten.werklijst").fetchone()[0]
     finally:
         con.close()
     assert tables == RESTRICTED_TABLES
@@ -337,3 +337,31 @@ def test_effect_counts_last_months_rows_that_resolved(built):
     now = set(_werklijst(built)["signaal_sleutel"])
     assert (eff["vraagt_nog_actie"] == eff["signaal_sleutel"].isin(now)).all()
 
+
+
+def test_republishing_replaces_the_file_and_removes_a_killed_runs_leftovers(built):
+    leftover = built.restricted.parent / ".werklijsten-999999.duckdb.tmp"
+    leftover.write_bytes(b"half geschreven")
+    before = len(read_werklijst(built.settings))
+    assert publish_werklijsten(built.settings) == built.restricted
+    assert not leftover.exists()
+    assert len(read_werklijst(built.settings)) == before
+    assert stat.S_IMODE(built.restricted.stat().st_mode) == 0o600
+
+
+def test_effect_for_the_report_hides_small_lists(built):
+    from woonsignaal.werklijsten import read_effect
+
+    raw = built.query("select * from werklijsten.werklijst_effect")
+    rows = read_effect(built.settings)
+    assert len(rows) == len(raw) > 0
+    minimum = built.settings.minimum_group_size
+    by_key = {r.signaal_sleutel: r for r in raw.itertuples()}
+    assert any(r["rijen_vorige_lijst"] >= minimum for r in rows)
+    for r in rows:
+        want = by_key[r["signaal_sleutel"]]
+        if r["rijen_vorige_lijst"] < minimum:
+            assert r["opgelost_aantal"] is None and r["opgelost_pct"] is None
+        else:
+            assert r["opgelost_aantal"] == want.opgelost_aantal
+    assert not {"object_id", "object_soort"} & set(rows[0])

@@ -11,6 +11,8 @@ from woonsignaal.werklijsten.export import (
     WERKLIJSTEN_SCHEMA,
     export_csv,
     publish_werklijsten,
+    qualified,
+    read_effect,
     read_werklijst,
     werklijsten_path,
 )
@@ -20,6 +22,8 @@ __all__ = [
     "WERKLIJSTEN_SCHEMA",
     "export_csv",
     "publish_werklijsten",
+    "qualified",
+    "read_effect",
     "read_werklijst",
     "werklijsten_path",
 ]

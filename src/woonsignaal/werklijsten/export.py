@@ -64,8 +64,9 @@ def publish_werklijsten(settings: Settings) -> Path:
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, DIR_MODE)
+    for left in folder.glob(".werklijsten-*.duckdb.tmp*"):  # a killed publication's leftovers
+        left.unlink(missing_ok=True)
     tmp = folder / f".werklijsten-{os.getpid()}.duckdb.tmp"
-    _remove_db(tmp)
     # the folder is 0700 and the file is created 0600 (umask), before any data is written into it
     old_umask = os.umask(0o077)
     try:
@@ -121,11 +122,18 @@ def _connect(settings: Settings, database: Path | None = None) -> duckdb.DuckDBP
     return duckdb.connect(str(path), read_only=True)
 
 
+def qualified(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """``"<catalog>".werklijsten."<table>"``: the file is called werklijsten.duckdb, so its catalog has the
+    schema's name and a bare ``werklijsten.<table>`` is ambiguous in DuckDB."""
+    catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+    return f'"{catalog}".{WERKLIJSTEN_SCHEMA}."{table}"'
+
+
 def read_werklijst(settings: Settings, signaal_id: str | None = None, database: Path | None = None) -> list[dict]:
     """The rows of the werklijst (of one signal), in list order, as dicts (read-only)."""
     con = _connect(settings, database)
     try:
-        sql = f"select * from {WERKLIJSTEN_SCHEMA}.werklijst"
+        sql = f"select * from {qualified(con, 'werklijst')}"
         params: list = []
         if signaal_id is not None:
             sql += " where signaal_id = ?"
@@ -173,3 +181,26 @@ def _write_csv(path: Path, rows: list[dict], columns: Sequence[tuple[str, str]])
         for row in rows:
             writer.writerow(["" if row.get(col) is None else str(row.get(col)) for col, _ in columns])
     os.replace(tmp, path)
+
+
+def read_effect(settings: Settings, database: Path | None = None) -> list[dict]:
+    """``werklijst_effect`` for the monthly report: per signal, last month's rows and how many resolved.
+
+    Counts only (no object keys). A signal whose previous list had fewer rows than the minimum group
+    size gets ``opgelost_aantal``/``opgelost_pct`` = None (contract section 5: no small groups in a
+    report). Empty when there is no restricted file or no list of an earlier month.
+    """
+    path = database or werklijsten_path(settings)
+    if not path.is_file():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cur = con.execute(f"select * from {qualified(con, 'werklijst_effect')} order by proces, indicator, segment")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+    for r in rows:
+        if r["rijen_vorige_lijst"] < settings.minimum_group_size:
+            r["opgelost_aantal"] = r["niet_opgelost_aantal"] = r["opgelost_pct"] = None
+    return rows
