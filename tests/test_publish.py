@@ -30,7 +30,7 @@ def mart_definitions(tmp_path, monkeypatch):
                 {"name": c, **({"data_tests": ["unique", "not_null"]} if c == "signaal_id" else {})}
                 for c in SIGNALEN_COLUMNS]},
             {"name": "fct_leegstand", **published, "columns": [
-                {"name": "leegstand_id", "data_tests": ["unique"]}, {"name": "leegstand_dagen"}]},
+                {"name": "leegstand_id", "data_tests": ["unique"]}, {"name": "leegstand_dagen", "data_type": "bigint"}]},
             {"name": "fct_contract_maand", "columns": [{"name": "overeenkomst_id"}]},
         ],
     }

@@ -10,8 +10,10 @@ For every published mart this module writes ``expectations/marts/<mart>.json``:
 
 * the exact, ordered column list of the contract;
 * ``not_null``, ``unique`` and ``accepted_values`` tests of the yml as expectations;
-* ranges by naming convention: shares ``aandeel_*`` in [0, 1], percentages ``*_pct*`` in [0, 100],
-  counts (``n``, ``*_aantal``, ``aantal_*``) and day counts (``*_dagen``) never negative;
+* ranges by naming convention on numeric columns: shares ``aandeel_*`` in [0, 1], percentages
+  ``*_pct*`` in [0, 100] (annualised ones, ``*_jaar_pct``, only never negative: a small segment's
+  monthly rate times twelve can pass 100), counts (``n``, ``*_aantal``, ``aantal_*``) and day counts
+  (``*_dagen``) never negative;
 * for ``signalen``: ``ondergrens <= bovengrens`` and a positive ``verhouding``.
 
 Rules that depend on the run are added when the audit runs (:func:`runtime_suites`): the minimum group
@@ -31,7 +33,9 @@ import yaml
 
 SHARE = re.compile(r"^aandeel_")
 PERCENT = re.compile(r"_pct(_|$)")
+ANNUALISED = re.compile(r"_jaar(_|$)")
 COUNT = re.compile(r"(^n$|_aantal$|^aantal_|_dagen$)")
+NUMERIC = re.compile(r"(int|double|numeric|decimal|float|real)", re.I)
 
 
 def model_files(dbt_project_dir: Path) -> list[Path]:
@@ -112,14 +116,16 @@ def suite_for_model(model: dict[str, Any]) -> dict[str, Any]:
                     _expectation("expect_column_values_to_be_in_set", "only the documented values",
                                  column=col, value_set=list(args["values"]))
                 )
+        if not NUMERIC.search(str(column.get("data_type", ""))):
+            continue  # ranges by name apply to numbers only (is_langer_dan_30_dagen is a flag)
         if SHARE.search(col):
             expectations.append(_expectation("expect_column_values_to_be_between", "a share lies between 0 and 1",
                                              column=col, min_value=0, max_value=1))
-        elif PERCENT.search(col):
+        elif PERCENT.search(col) and not ANNUALISED.search(col):
             expectations.append(_expectation("expect_column_values_to_be_between",
                                              "a percentage lies between 0 and 100",
                                              column=col, min_value=0, max_value=100))
-        elif COUNT.search(col):
+        elif PERCENT.search(col) or COUNT.search(col):
             expectations.append(_expectation("expect_column_values_to_be_between", "a count is never negative",
                                              column=col, min_value=0))
     if name == "signalen":
