@@ -278,6 +278,7 @@ COLUMN_DOCS: dict[str, str] = {
 }
 
 MODEL_COLUMN_DOCS: dict[tuple[str, str], str] = {
+    ("fct_betalingsregeling", "looptijd_dagen"): "Days from afspraakdatum to einddatum (or to the extract date while it runs); NULL when the source gives an einddatum before the afspraakdatum.",
     ("int_leegstand_statussen", "einddatum"): "End of this leegstand status period (NULL = open at the extract date).",
     ("int_leegstand_statussen", "leegstand_reden"): "Leegstand reason of this period (detailstatus).",
     ("fct_leegstand_reden", "dagen"): "Vacant days with this reason.",

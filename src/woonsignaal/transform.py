@@ -115,6 +115,9 @@ def _dbt_env(settings: Settings) -> Iterator[None]:
         "WOONSIGNAAL_WAREHOUSE": str(settings.warehouse_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
+        # a partial build (--select) runs only tests whose parents are all selected (the code-list tests
+        # also read the seed; eager selection would run them against models that were not built)
+        "DBT_INDIRECT_SELECTION": "cautious",
     }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

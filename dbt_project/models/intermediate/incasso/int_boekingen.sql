@@ -1,4 +1,6 @@
-{#- The tenant ledger (non-deleted bookings) with each booking's group and months.
+{{ config(materialized="view") }}
+{#- The tenant ledger (non-deleted bookings) with each booking's group and months (a view: the ledger is the
+    biggest table, stored once in raw).
     Groups (by BOEKINGDETAILSOORT): betaling = BAN, BRT, STO (reversal of a payment), TER (refund);
     correctie = CRE, AFB, VOU (credit, write-off, voucher); gefactureerd = everything else (PRO rent charge,
     EVN, FAC, EIN, AAN, BOR, BET, ...). Amounts keep the contract's sign (+ tenant owes more).

@@ -1,5 +1,6 @@
 {#- One row per payment arrangement (betalingsregeling). Kept (nagekomen): ended with eindereden AFB
-    (afbetaald); broken (verbroken): ended with eindereden VOL (regeling voldoet niet) or ONI (oninbaar). -#}
+    (afbetaald); broken (verbroken): ended with eindereden VOL (regeling voldoet niet) or ONI (oninbaar).
+    looptijd_dagen is NULL when the source gives an einddatum before the afspraakdatum (a source fault). -#}
 with
 
 regelingen as (
@@ -20,7 +21,8 @@ select
     (einddatum is not null and einddatum <= {{ extractdatum() }}) as is_beeindigd,
     coalesce(regeling_eindereden = 'AFB', false) as is_nagekomen,
     coalesce(regeling_eindereden in ('VOL', 'ONI'), false) as is_verbroken,
-    {{ dagen_tussen('afspraakdatum',
-        'case when einddatum <= ' ~ extractdatum() ~ ' then einddatum else ' ~ extractdatum() ~ ' end') }}
-        as looptijd_dagen
+    case when einddatum is null or einddatum >= afspraakdatum then
+        {{ dagen_tussen('afspraakdatum',
+            'case when einddatum <= ' ~ extractdatum() ~ ' then einddatum else ' ~ extractdatum() ~ ' end') }}
+    end as looptijd_dagen
 from regelingen

@@ -1,0 +1,62 @@
+"""woonsignaal.transform: results per node, a readable summary, docs, the DuckDB file released after a run."""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+from woonsignaal.raw_schema import create_raw_tables
+from woonsignaal.settings import get_settings
+from woonsignaal.transform import run_dbt_build, run_dbt_docs_generate
+
+
+def test_failed_node_is_reported_and_the_file_is_released(woonsignaal_home, caplog):
+    settings = get_settings()
+    settings.ensure_dirs()
+    con = duckdb.connect(str(settings.warehouse_path))
+    create_raw_tables(con)
+    con.close()
+    caplog.set_level(logging.INFO, logger="woonsignaal.transform")
+
+    ok = run_dbt_build(settings, select="+int_huurovereenkomsten", vars={"extractdatum": "2026-11-24"},
+                       generate_docs=False)
+    assert ok.success, ok.summary()
+    assert {n.name for n in ok.nodes} >= {"stg_raw__huurovereenkomsten", "int_huurovereenkomsten",
+                                          "referentiedata_codes"}
+    assert {n.status for n in ok.nodes} == {"success", "pass"}
+    assert any("int_huurovereenkomsten" in r.getMessage() for r in caplog.records)
+
+    bad = run_dbt_build(settings, select="int_huurovereenkomsten", vars={"extractdatum": "geen-datum"},
+                        generate_docs=False)
+    assert not bad.success
+    assert [n.unique_id for n in bad.failed] == ["model.woonsignaal.int_huurovereenkomsten"]
+    text = bad.summary()
+    assert "MISLUKT" in text and "model.woonsignaal.int_huurovereenkomsten" in text
+    assert bad.to_dict()["failed"] == ["model.woonsignaal.int_huurovereenkomsten"]
+
+    # dbt-duckdb's cached connection is closed: the file opens read-only in this very process
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    assert con.execute("select count(*) from intermediate.int_huurovereenkomsten").fetchone() == (0,)
+    con.close()
+
+
+def test_docs_are_generated_for_the_built_warehouse(built):
+    index = run_dbt_docs_generate(get_settings_for(built))
+    assert index.name == "index.html" and index.exists()
+    catalog = (index.parent / "catalog.json").read_text()
+    assert "model.woonsignaal.fct_leegstand" in catalog and "leegstand_dagen" in catalog
+
+
+def get_settings_for(built):
+    import os
+
+    saved = os.environ.get("WOONSIGNAAL_HOME")
+    os.environ["WOONSIGNAAL_HOME"] = str(built.home)
+    try:
+        return get_settings()
+    finally:
+        if saved is None:
+            os.environ.pop("WOONSIGNAAL_HOME", None)
+        else:
+            os.environ["WOONSIGNAAL_HOME"] = saved
