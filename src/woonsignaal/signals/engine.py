@@ -380,6 +380,7 @@ def _test_frames(
     total_now = now[list(stats.SUM_COLUMNS)].sum()
     past_sq = _with_squares(past) if past is not None and len(past) else None
     total_past = past_sq[list(stats.SUM_COLUMNS)].sum() if past_sq is not None else None
+    single_n: dict[tuple[str, object], float] = {}
     for dims in dimension_sets(dims_present, pairs=ind.pairs):
         seg = _sums_by(now, dims)
         if seg.empty:
@@ -388,6 +389,16 @@ def _test_frames(
             np.tile(total_now.to_numpy(), (len(seg), 1)) - seg.to_numpy(), index=seg.index, columns=seg.columns
         )
         ok = (seg["n"] >= minimum) & (rest["n"] >= minimum)
+        if len(dims) == 1:
+            single_n.update({(dims[0], v): n for v, n in seg["n"].items()})
+        else:
+            # a pair that holds exactly the clusters of one of its single dimensions is the same
+            # group under a longer name (e.g. every BOV is on floor 1-2): not a separate hypothesis
+            same = [
+                single_n.get((dims[0], k[0])) == n or single_n.get((dims[1], k[1])) == n
+                for k, n in seg["n"].items()
+            ]
+            ok &= ~np.asarray(same, dtype=bool)
         seg, rest = seg[ok], rest[ok]
         if seg.empty:
             continue
@@ -843,8 +854,12 @@ def compute_signals(
         if t["q"] < fdr_alpha and abs(t["log_ratio"]) >= math.log(RELEVANT_RATIO) and t["n"] >= minimum_group_size
         and t["n_ref"] >= minimum_group_size
     ]
-    kept = _prune(cands, frames, past_frames, cutoff, minimum_group_size)
-    kept = _prune_across(kept, frames, cutoff, minimum_group_size)
+    # Re-tests of pre-selected candidates (echo pruning) use the run's BH cut-off, or a Bonferroni
+    # level over the candidates when that is more lenient: an echo loses its difference entirely,
+    # a real effect only a little precision when other groups are set aside.
+    retest_level = max(cutoff, fdr_alpha / max(len(cands), 1))
+    kept = _prune(cands, frames, past_frames, retest_level, minimum_group_size)
+    kept = _prune_across(kept, frames, retest_level, minimum_group_size)
 
     out = []
     for c in kept:
