@@ -20,8 +20,8 @@ def mart_definitions(tmp_path, monkeypatch):
     """A dbt project with two published marts and one internal one, and their generated suites."""
     project = tmp_path / "dbt_project"
     folder = project / "models" / "marts" / "test"
-    (project / "dbt_project.yml").write_text("name: woonsignaal\nmodels:\n  woonsignaal: {}\n")
     folder.mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: woonsignaal\nmodels:\n  woonsignaal: {}\n")
     published = {"config": {"meta": {"publiceren": True}, "contract": {"enforced": True}}}
     models = {
         "version": 2,
