@@ -198,7 +198,7 @@ def status_command() -> None:
     else:
         console.print(f"Nog geen runs in {settings.home}.")
     for run in latest:
-        quarantaine = run.details.get("laad_raw", {}).get("bestanden", {})
+        quarantaine = run.details.get("laad_raw", {}).get("files", {})
         for bestand, counts in sorted(quarantaine.items()):
             if isinstance(counts, dict) and counts.get("quarantaine"):
                 console.print(f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine")

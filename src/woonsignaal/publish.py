@@ -126,7 +126,7 @@ def _write_pipeline_runs(con: duckdb.DuckDBPyConnection, settings: Settings, ext
                 run.fout or None,
                 int(load.get("rijen_geladen", 0) or 0),
                 int(load.get("rijen_quarantaine", 0) or 0),
-                json.dumps(load.get("bestanden", {}), ensure_ascii=False),
+                json.dumps(load.get("files", {}), ensure_ascii=False),
             )
         )
     con.execute(
