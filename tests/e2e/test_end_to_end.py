@@ -118,3 +118,29 @@ def test_rerunning_the_last_delivery_publishes_the_same_signals(chain):
     rerun = _cli(["run", "--landing", str(chain["landing"]), "--alleen", last], chain["env"])
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
     assert signals() == before
+
+
+def test_monthly_report_from_the_publication(chain):
+    report = _cli(["report", "--maand", "2026-10"], chain["env"])
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    folder = chain["home"] / "reports" / "2026-10"
+    html = (folder / "managementrapportage.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "okt 2026" in html
+    pages = subprocess.run(["pdfinfo", str(folder / "managementrapportage.pdf")], capture_output=True, text=True)
+    assert pages.returncode == 0, "pdfinfo (poppler-utils) is needed: apt-get install poppler-utils"
+    assert int(next(line.split()[-1] for line in pages.stdout.splitlines() if line.startswith("Pages:"))) >= 5
+
+
+def test_monthly_dag_renders_the_report(chain):
+    """The same report through the real monthly DAG (dag.test), as the scheduler would run it."""
+    folder = chain["home"] / "reports" / "2026-09"
+    code = (
+        "from woonsignaal.settings import get_settings\n"
+        "from woonsignaal.airflow_runner import run_monthly\n"
+        "outcome = run_monthly('2026-09', get_settings())\n"
+        "print('STATE=' + outcome.state)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=chain["env"], capture_output=True, text=True, timeout=600)
+    assert "STATE=success" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert (folder / "managementrapportage.html").exists()
+    assert (folder / "managementrapportage.pdf").exists()
