@@ -19,8 +19,8 @@ See ``docs/ingest.md`` for the fault classes and the raw layer.
 from __future__ import annotations
 
 import logging
-import shutil
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -40,6 +40,9 @@ QUARANTINE_FATAL_FRACTION = 0.05
 QUARANTINE_FATAL_MIN_ROWS = 10
 #: Internal bookkeeping of the ingest (undo information for a re-sent delivery); not for dbt.
 INGEST_SCHEMA = "ingest"
+#: Catalog of the in-memory scratch database (a named in-memory DuckDB) and of the attached warehouse.
+SCRATCH = "memory"
+WAREHOUSE = "wh"
 _LISTED = 5
 
 
@@ -219,14 +222,14 @@ def _undo(con, d: date) -> None:
 
 def _merge_snapshot(con, f: ContractFile, d: date) -> None:
     D = f"DATE {lit(d.isoformat())}"
-    t, s = f"{RAW_SCHEMA}.{f.name}", f"s.{f.name}"
+    t, s = f"{RAW_SCHEMA}.{f.name}", f"{SCRATCH}.{f.name}"
     keys, business = _keys(f), _business(f)
     # close the current version of keys that changed or disappeared (quarantined keys keep theirs)
     con.execute(
         f"""update {t} set _geldig_tot = {D}
         where _geldig_tot is null
           and not exists (select 1 from {s} n where {_on('n', t, keys)} and n._rij_hash = {t}._rij_hash)
-          and {_key_text(t, keys)} not in (select sleutel from s._qkeys_{f.name})"""
+          and {_key_text(t, keys)} not in (select sleutel from {SCRATCH}._qkeys_{f.name})"""
     )
     cols = business + ["_extractdatum", "_bronbestand", "_regelnummer", "_geldig_vanaf", "_geldig_tot", "_rij_hash"]
     sel = [f"n.{q(c)}" for c in business] + [
@@ -252,12 +255,12 @@ def _absent_from_volledig(con, f: ContractFile, d: date) -> int:
     keys whose delivered row is in quarantine keep their version. Returns the number marked.
     """
     D = f"DATE {lit(d.isoformat())}"
-    t, s, v = f"{RAW_SCHEMA}.{f.name}", f"s.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
+    t, s, v = f"{RAW_SCHEMA}.{f.name}", f"{SCRATCH}.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
     keys = _keys(f)
     absent = (
         f"{t}._verwijderd_op is null and {t}._extractdatum <> {D} "
         f"and not exists (select 1 from {s} n where {_on('n', t, keys)}) "
-        f"and {_key_text(t, keys)} not in (select sleutel from s._qkeys_{f.name})"
+        f"and {_key_text(t, keys)} not in (select sleutel from {SCRATCH}._qkeys_{f.name})"
     )
     rcols = ", ".join(q(c) for c in raw_columns(f))
     con.execute(f"insert into {v} select {rcols}, {D} from {t} where {absent}")
@@ -267,7 +270,7 @@ def _absent_from_volledig(con, f: ContractFile, d: date) -> int:
 def _merge_event(con, f: ContractFile, d: date) -> int:
     """Upsert by key; the latest gewijzigd_op wins. Returns the number of stale rows not applied."""
     D = f"DATE {lit(d.isoformat())}"
-    t, s, v = f"{RAW_SCHEMA}.{f.name}", f"s.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
+    t, s, v = f"{RAW_SCHEMA}.{f.name}", f"{SCRATCH}.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
     keys, business = _keys(f), _business(f)
     cols = business + ["_extractdatum", "_bronbestand", "_regelnummer", "_verwijderd_op"]
     sel = [f"n.{q(c)}" for c in business] + [D, lit(f"{d.isoformat()}/{f.filename}"), "n._regelnummer", "null"]
@@ -318,19 +321,19 @@ def _apply_deletions(con, d: date) -> list[str]:
     con.execute(
         f"insert into {RAW_SCHEMA}.verwijderingen ({', '.join(cols)}) "
         f"select tabel, sleutel, verwijderd_op, {D}, {lit(d.isoformat() + '/verwijderingen.csv')}, _regelnummer "
-        f"from s.verwijderingen"
+        f"from {SCRATCH}.verwijderingen"
     )
     for f in FILES:
         if f.kind is not FileKind.EVENT:
             continue
-        n = con.execute(f"select count(*) from s.verwijderingen where tabel = {lit(f.name)}").fetchone()[0]
+        n = con.execute(f"select count(*) from {SCRATCH}.verwijderingen where tabel = {lit(f.name)}").fetchone()[0]
         if not n:
             continue
         t, v = f"{RAW_SCHEMA}.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
         keys = _keys(f)
         con.execute(
             f"create or replace temp table _del as select {', '.join(_deletion_key_parts(f))}, "
-            f"max(w.verwijderd_op) as verwijderd_op from s.verwijderingen w where w.tabel = {lit(f.name)} group by all"
+            f"max(w.verwijderd_op) as verwijderd_op from {SCRATCH}.verwijderingen w where w.tabel = {lit(f.name)} group by all"
         )
         match = f"{_on('x', t, keys)} and {t}._verwijderd_op is null and x.verwijderd_op >= {t}.gewijzigd_op"
         rcols = ", ".join(q(c) for c in raw_columns(f))
@@ -367,7 +370,7 @@ def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str |
             con.execute(
                 f"insert into {RAW_SCHEMA}.referentiedata ({', '.join(q(c) for c in cols)}, _extractdatum, _bronbestand, _regelnummer) "
                 f"select {', '.join(q(c) for c in cols)}, {D}, {lit(d.isoformat() + '/' + f.filename)}, _regelnummer "
-                f"from s.referentiedata"
+                f"from {SCRATCH}.referentiedata"
             )
         elif f.kind is FileKind.SNAPSHOT:
             _merge_snapshot(con, f, d)
@@ -387,7 +390,7 @@ def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str |
     warnings += _apply_deletions(con, d)
     con.execute(
         f"insert into {RAW_SCHEMA}.quarantaine (extractdatum, bestand, regelnummer, kolom, reden, fataal, geregistreerd_op) "
-        f"select {D}, bestand, regelnummer, kolom, reden, false, now()::timestamp from s._quarantaine"
+        f"select {D}, bestand, regelnummer, kolom, reden, false, now()::timestamp from {SCRATCH}._quarantaine"
     )
     tot = [sum(getattr(p, a) for p in parsed.values()) for a in ("geleverd", "geladen", "quarantaine")]
     con.execute(
@@ -465,31 +468,29 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     verify_files(manifest, rows=False, utf8=False)
     timings["verify"] = time.perf_counter() - t0
 
-    scratch_dir = settings.build_dir / "ingest"
-    scratch_dir.mkdir(parents=True, exist_ok=True)
-    scratch = scratch_dir / f"{manifest.extractdatum.isoformat()}.duckdb"
-    _remove_db(scratch)
+    # the scratch is a named in-memory DuckDB: GX opens the same database through duckdb-engine
+    # (same configuration), the warehouse is attached to it for the merge; nothing is written to
+    # disk before the merge transaction
+    from woonsignaal.quality.runner import duckdb_engine_config
+
+    scratch = f":memory:woonsignaal_ingest_{uuid.uuid4().hex}"
+    con = duckdb.connect(scratch, config=duckdb_engine_config())
     try:
-        con = duckdb.connect(str(scratch))
-        try:
-            install_key(con, key)
-            t0 = time.perf_counter()
-            parsed = parse_delivery(con, manifest)
-            timings["parse"] = time.perf_counter() - t0
-            problems = [p for pf in parsed.values() for p in pf.problems]
-            if not problems:
-                for name, pf in parsed.items():
-                    mf = manifest.bestanden[name]
-                    if pf.geleverd != mf.rijen:
-                        problems.append(row_count_problem(mf.naam, mf.rijen, pf.geleverd))
-            if not problems:
-                problems = _fatal_row_faults(con, parsed, manifest)
-            if problems:
-                raise DeliveryRejected(problems, manifest.extractdatum)
-            _previous_counts_table(con, state, manifest)
-            con.execute("checkpoint")
-        finally:
-            con.close()
+        install_key(con, key)
+        t0 = time.perf_counter()
+        parsed = parse_delivery(con, manifest)
+        timings["parse"] = time.perf_counter() - t0
+        problems = [p for pf in parsed.values() for p in pf.problems]
+        if not problems:
+            for name, pf in parsed.items():
+                mf = manifest.bestanden[name]
+                if pf.geleverd != mf.rijen:
+                    problems.append(row_count_problem(mf.naam, mf.rijen, pf.geleverd))
+        if not problems:
+            problems = _fatal_row_faults(con, parsed, manifest)
+        if problems:
+            raise DeliveryRejected(problems, manifest.extractdatum)
+        _previous_counts_table(con, state, manifest)
 
         warnings = list(manifest.warnings)
         if state.loaded:
@@ -514,6 +515,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
                 settings.expectations_dir / "raw",
                 tables=[f.name for f in FILES],
                 run_name=f"raw-{manifest.extractdatum.isoformat()}",
+                datasource_name="raw_scratch",
                 settings=settings,
             )
             gx_summary = report.summary()
@@ -522,30 +524,28 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
                     [f"Great Expectations raw suites failed: {x}" for x in report.failure_lines()],
                     manifest.extractdatum,
                 )
-
         timings["gx"] = time.perf_counter() - t0
+
         t0 = time.perf_counter()
         warehouse.parent.mkdir(parents=True, exist_ok=True)
-        wcon = duckdb.connect(str(warehouse))
+        con.execute(f"attach {lit(str(warehouse))} as {WAREHOUSE}")
         try:
-            create_raw_tables(wcon)
-            _ensure_ingest_tables(wcon)
-            wcon.execute(f"attach {lit(str(scratch))} as s (read_only)")
-            wcon.execute("begin transaction")
+            con.execute(f"use {WAREHOUSE}")
+            create_raw_tables(con)
+            _ensure_ingest_tables(con)
+            con.execute("begin transaction")
             try:
-                warnings += _merge(wcon, manifest, parsed, status)
-                wcon.execute("commit")
+                warnings += _merge(con, manifest, parsed, status)
+                con.execute("commit")
             except BaseException:
-                wcon.execute("rollback")
+                con.execute("rollback")
                 raise
-            finally:
-                pass
-            wcon.execute("detach s")
         finally:
-            wcon.close()
+            con.execute(f"use {SCRATCH}")
+            con.execute(f"detach {WAREHOUSE}")
         timings["merge"] = time.perf_counter() - t0
     finally:
-        _remove_db(scratch)
+        con.close()
 
     result = LoadResult(
         manifest.extractdatum,
@@ -560,15 +560,6 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     )
     log.info("%s", result.summary())
     return result
-
-
-def _remove_db(p: Path) -> None:
-    for x in (p, p.with_name(p.name + ".wal")):
-        if x.exists():
-            x.unlink()
-    tmp = p.with_name(p.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 __all__ = ["FileCounts", "LoadResult", "load_delivery", "QUARANTINE_FATAL_FRACTION", "QUARANTINE_FATAL_MIN_ROWS"]

@@ -117,6 +117,20 @@ def patch_gx_for_duckdb() -> None:
         see._PERSISTED_CONNECTION_DIALECTS = (*see._PERSISTED_CONNECTION_DIALECTS, _DialectName("duckdb"))
 
 
+def duckdb_engine_config() -> dict:
+    """The configuration duckdb-engine opens a database with.
+
+    A DuckDB database is shared within a process only between connections with the same
+    configuration: a caller that wants GX to see its (e.g. named in-memory) database opens it with this.
+    """
+    import duckdb_engine
+    from sqlalchemy import __version__ as sqlalchemy_version
+
+    if getattr(duckdb_engine, "supports_user_agent", False):
+        return {"custom_user_agent": f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sqlalchemy_version})"}
+    return {}
+
+
 def load_suite_dict(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -229,7 +243,7 @@ def _safe_name(text: str) -> str:
 
 
 def validate(
-    database: Path,
+    database: Path | str,
     suite_dir: Path,
     *,
     tables: Iterable[str] | None = None,
@@ -240,6 +254,9 @@ def validate(
 ) -> ValidationReport:
     """Validate ``<schema>.<table>`` of the DuckDB file ``database`` with ``<suite_dir>/<table>.json``.
 
+    ``database`` may also be a named in-memory database (``":memory:<name>"``) that the caller keeps
+    open, opened with :func:`duckdb_engine_config` (the ingest validates its scratch this way).
+
     ``tables`` limits the run (default: every suite in ``suite_dir``); a named table without a suite
     is an error. The database file must not be open for writing by another connection.
     Returns a :class:`ValidationReport`; raises nothing for failed expectations.
@@ -247,20 +264,22 @@ def validate(
     from woonsignaal.settings import get_settings
 
     settings = settings or get_settings()
-    database = Path(database).resolve()
+    in_memory = isinstance(database, str) and database.startswith(":memory:")
+    database = database if in_memory else Path(database).resolve()
     suite_dir = Path(suite_dir)
     names = list(tables) if tables is not None else sorted(p.stem for p in suite_dir.glob("*.json"))
     missing = [t for t in names if not (suite_dir / f"{t}.json").is_file()]
     if missing:
         raise FileNotFoundError(f"no Great Expectations suite for {', '.join(missing)} in {suite_dir}")
-    run_name = run_name or f"{database.stem}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+    stem = "memory" if in_memory else database.stem
+    run_name = run_name or f"{stem}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
 
     import great_expectations as gx
 
     patch_gx_for_duckdb()
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     ctx = _context(settings)
-    ds_name = _safe_name(datasource_name or f"{suite_dir.name}_{schema}_{database.stem}")
+    ds_name = _safe_name(datasource_name or f"{suite_dir.name}_{schema}_{stem}")
     cp_name = f"{ds_name}_checkpoint"
     # drop what an earlier run under this name stored: it may name assets that no longer exist
     for store, name in [(ctx.checkpoints, cp_name), *((ctx.validation_definitions, f"{ds_name}__{t}") for t in names)]:
