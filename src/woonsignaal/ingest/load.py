@@ -22,7 +22,7 @@ import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 from woonsignaal.contract import FILES, SOORT_DELTA, SOORT_VOLLEDIG, ColumnType, ContractFile, FileKind
