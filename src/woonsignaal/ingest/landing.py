@@ -85,7 +85,13 @@ def loaded_deliveries(warehouse_path: Path | None) -> dict[date, datetime]:
         return {}
     import duckdb
 
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        con = duckdb.connect(str(warehouse_path), read_only=True)
+    except duckdb.IOException as exc:
+        raise RuntimeError(
+            f"the warehouse {warehouse_path} is in use by another process (one writer at a time); "
+            f"scan the landing folder again when it is free ({str(exc).splitlines()[0]})"
+        ) from exc
     try:
         exists = con.execute(
             "select count(*) from information_schema.tables "
