@@ -135,6 +135,8 @@ final as (
         cast(case
             when r.object_soort = 'eenheid' and r.toestand = 'leeg'
                 then {{ dbt.concat(["'Staat '", "cast(r.dagen as " ~ dbt.type_string() ~ ")", "' dagen leeg na huuropzegging'"]) }}
+            when r.object_soort = 'eenheid' and r.peildatum is null
+                then 'Huur opgezegd, einddatum nog niet bekend'
             when r.object_soort = 'eenheid'
                 then {{ dbt.concat(["'Huur opgezegd, komt leeg per '", "cast(r.peildatum as " ~ dbt.type_string() ~ ")"]) }}
             when r.actie_code = 'OL_ESCALEREN'
