@@ -77,7 +77,7 @@ def _candidates(built) -> dict[str, pd.DataFrame]:
     zaken["object_id"] = zaken["zaak_id"].astype(str)
 
     running = hov.loc[~hov["is_beeindigd"] & ~hov["is_geannuleerd"], "overeenkomst_id"]
-    cm = built.query("select * from marts.fct_contract_maand where maand <= ?", [e])
+    cm = built.query("select * from marts.fct_contract_maand where last_day(maand) <= ?", [e])
     cm = cm[cm["overeenkomst_id"].isin(running)].sort_values(["overeenkomst_id", "maand"])
     last = cm.groupby("overeenkomst_id").tail(1).copy()
     last12 = cm.groupby("overeenkomst_id").tail(12).groupby("overeenkomst_id")["in_achterstand"].sum()
@@ -323,7 +323,8 @@ def test_effect_counts_last_months_rows_that_resolved(built):
     let = set(hov.loc[~hov["is_geannuleerd"] & (begin > built.eerste_extractdatum) & (begin <= built.extractdatum),
                       "eenheid_id"].astype(str))
     closed = set(built.query("select zaak_id from marts.fct_zaak where is_afgesloten")["zaak_id"].astype(str))
-    cm = built.query("select overeenkomst_id, maand, in_achterstand from marts.fct_contract_maand where maand <= ?",
+    cm = built.query("select overeenkomst_id, maand, in_achterstand from marts.fct_contract_maand "
+                     "where last_day(maand) <= ?",
                      [built.extractdatum]).sort_values("maand").groupby("overeenkomst_id").tail(1)
     running = set(hov.loc[~hov["is_beeindigd"], "overeenkomst_id"].astype(str))
     cured = set(cm.loc[~cm["in_achterstand"], "overeenkomst_id"].astype(str)) & running

@@ -3,7 +3,7 @@
     (delivered codes or class labels). A zaak has one partner row per partner involved.
       eenheid          the unit dimensions of the unit as it is now (dim_eenheid)
       zaak             zaaktype_detailsoort and wijk of the case, partner from fct_zaak_partner
-      huurovereenkomst the tenant dimensions (+ huurklasse, wijk) of its latest contract month -#}
+      huurovereenkomst the tenant dimensions (+ huurklasse, wijk) of its latest complete contract month -#}
 with
 
 objecten as (

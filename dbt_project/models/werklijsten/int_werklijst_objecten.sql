@@ -3,7 +3,8 @@
       eenheid          units in exploitatie that are vacant after a tenancy (open MUT vacancy) or whose
                        tenancy is opgezegd and has not ended yet
       zaak             overlast cases open on the extract date
-      huurovereenkomst running tenancies, with their latest contract month up to the extract date -#}
+      huurovereenkomst running tenancies, with their latest complete contract month (month end on or
+                       before the extract date) -#}
 with
 
 eenheden as (
@@ -85,7 +86,9 @@ maanden as (
         row_number() over (partition by cm.overeenkomst_id order by cm.maand desc) as volgnummer
     from {{ ref('fct_contract_maand') }} as cm
     inner join lopend as l on l.overeenkomst_id = cm.overeenkomst_id
-    where cm.maand <= {{ extractdatum() }}
+    -- complete months only: rent falls due on the 1st, so early in a month most tenancies look in
+    -- arrears until they pay; the latest complete month is also the one the signals end with
+    where {{ maand_einde('cm.maand') }} <= {{ extractdatum() }}
 ),
 
 laatste_maand as (

@@ -3,7 +3,7 @@
     this extract date. Resolved (docs/werklijsten.md):
       eenheid          a new tenancy began after last month's list (the unit is let)
       zaak             the case is closed
-      huurovereenkomst the contract's latest month is not in arrears (arrear cured or prevented)
+      huurovereenkomst the contract's latest complete month is not in arrears (arrear cured or prevented)
     Matched on signaal_sleutel (proces, indicator, segment), so the same signal in this month's window
     says whether the signal still calls for action. Empty until there is a list of an earlier month. -#}
 with
@@ -44,7 +44,7 @@ maanden as (
         in_achterstand,
         row_number() over (partition by overeenkomst_id order by maand desc) as volgnummer
     from {{ ref('fct_contract_maand') }}
-    where maand <= {{ extractdatum() }}
+    where {{ maand_einde('maand') }} <= {{ extractdatum() }}
 ),
 
 contracten_zonder_achterstand as (
