@@ -27,17 +27,25 @@ def test_failed_node_is_reported_and_the_file_is_released(woonsignaal_home, capl
     assert {n.status for n in ok.nodes} == {"success", "pass"}
     assert any("int_huurovereenkomsten" in r.getMessage() for r in caplog.records)
 
-    bad = run_dbt_build(settings, select="int_huurovereenkomsten", vars={"extractdatum": "geen-datum"},
+    # a source fault: the same agreement twice in the current snapshot -> the key test fails
+    con = duckdb.connect(str(settings.warehouse_path))
+    for _ in range(2):
+        con.execute("insert into raw.huurovereenkomsten (overeenkomst_id, eenheid_id, relatie_id, begindatum, status, "
+                    "_geldig_vanaf) values ('O1', 'E1', 'R1', date '2025-01-01', 'LOP', date '2026-11-01')")
+    con.close()
+    bad = run_dbt_build(settings, select="int_huurovereenkomsten", vars={"extractdatum": "2026-11-24"},
                         generate_docs=False)
     assert not bad.success
-    assert [n.unique_id for n in bad.failed] == ["model.woonsignaal.int_huurovereenkomsten"]
+    failed = [n.unique_id for n in bad.failed]
+    assert len(failed) == 1 and failed[0].startswith("test.woonsignaal.unique_int_huurovereenkomsten_overeenkomst_id")
+    assert bad.failed[0].failures == 1
     text = bad.summary()
-    assert "MISLUKT" in text and "model.woonsignaal.int_huurovereenkomsten" in text
-    assert bad.to_dict()["failed"] == ["model.woonsignaal.int_huurovereenkomsten"]
+    assert "MISLUKT" in text and failed[0] in text and "(1 rijen)" in text
+    assert bad.to_dict()["failed"] == failed
 
     # dbt-duckdb's cached connection is closed: the file opens read-only in this very process
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    assert con.execute("select count(*) from intermediate.int_huurovereenkomsten").fetchone() == (0,)
+    assert con.execute("select count(*) from intermediate.int_huurovereenkomsten").fetchone() == (2,)
     con.close()
 
 
