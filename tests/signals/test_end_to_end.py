@@ -1,8 +1,9 @@
 """Simulator -> ingest -> dbt build -> marts.signalen -> evaluate, for a small corporation.
 
-At this size (2,500 units, 3 years) the simulator writes about 40 overlast cases a year: too few for
-any honest test, so the overlast effects are only checked at full size (docs/signals.md, figures).
-Verhuur and incasso effects must be found here, and the nul world must stay quiet.
+5,000 units and 3 years (about 80 s per scenario on 2 cores): below that the simulator writes too few
+overlast cases (~60 a year) and vacancies of bovenwoningen zonder lift for an honest test. The bars
+are the issue's: on standaard every planted effect is found with ernst hoog or midden and precision
+>= 0.9; on nul no signal is hoog and at most 2 are midden.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from woonsignaal.signals.evaluate import evaluate, load_ground_truth, read_publi
 
 pytestmark = pytest.mark.e2e
 
-UNITS = 2500
+UNITS = 5000
 
 
 def _build(tmp_path_factory, scenario: str):
@@ -59,14 +60,14 @@ def nul_warehouse(tmp_path_factory):
     return _build(tmp_path_factory, "nul")
 
 
-def test_standaard_verhuur_and_incasso_effects_are_found(standaard_warehouse):
+def test_standaard_every_planted_effect_is_found(standaard_warehouse):
     warehouse, gt = standaard_warehouse
     signals = read_published_signals(warehouse)
     ev = evaluate(signals, load_ground_truth(gt))
+    assert len(ev.effects) >= 7
     for e in ev.effects:
-        if e.proces in ("verhuur", "incasso"):
-            assert e.found, f"missed {e.proces} {e.segment} {e.indicator}"
-            assert e.best["ernst"] in ("hoog", "midden")
+        assert e.found, f"missed {e.proces} {e.segment} {e.indicator}"
+        assert e.best["ernst"] in ("hoog", "midden")
     assert ev.precision >= 0.9, ev.false_alarms
 
 
