@@ -105,6 +105,9 @@ COLUMN_DOCS: dict[str, str] = {
     "is_langer_dan_90_dagen": "The vacancy lasted (or has lasted so far) more than 90 days.",
     "nettohuur_maand_euro": "Net monthly rent of the unit when the vacancy began, euros.",
     "huurderving_euro": "Rent lost to vacancy: vacant days x nettohuur x 12 / 365, euros.",
+    "vorige_overeenkomst_einddatum": "End date of the unit's last agreement that ended before the vacancy began.",
+    "volgende_overeenkomst_begindatum": "Start date of the unit's first agreement starting on or after the vacancy's begin (NULL: not let yet).",
+    "dagen_contract_tot_contract": "Days from the previous agreement's end to the next agreement's start.",
     "eerste_begindatum": "Start of the first period with this reason.",
     # --- publications and offers
     "publicatie_model": "Letting model (VERA PUBLICATIEMODEL).",

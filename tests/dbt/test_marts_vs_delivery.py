@@ -168,3 +168,25 @@ def test_units_and_households_dimensions(built):
     hh = built.query("select count(*) as n, count(distinct huishouden_id) as k from marts.dim_huishouden")
     contracts = snapshot(built.deliveries, "huurovereenkomsten")
     assert hh["n"][0] == hh["k"][0] == len(contracts)
+
+
+def test_vacancy_runs_from_the_previous_agreements_end_to_the_next_start(built):
+    ho = snapshot(built.deliveries, "huurovereenkomsten")
+    ho = ho[~ho["status"].isin(["GEA", "VER"])].copy()
+    ho["begin"] = pd.to_datetime(ho["begindatum"], format="%d-%m-%Y")
+    ho["eind"] = pd.to_datetime(ho["einddatum"], format="%d-%m-%Y", errors="coerce")
+    got = built.query("select eenheid_id, begindatum, vorige_overeenkomst_einddatum, volgende_overeenkomst_begindatum, "
+                      "dagen_contract_tot_contract from marts.fct_leegstand")
+    assert got["dagen_contract_tot_contract"].notna().sum() > 50
+    by_unit = dict(tuple(ho.groupby("eenheid_id")))
+    for r in got.itertuples(index=False):
+        c = by_unit.get(r.eenheid_id)
+        begin = pd.Timestamp(r.begindatum)
+        prev = c.loc[c["eind"] < begin, "eind"].max() if c is not None else pd.NaT
+        nxt = c.loc[c["begin"] >= begin, "begin"].min() if c is not None else pd.NaT
+        assert (pd.isna(prev) and pd.isna(r.vorige_overeenkomst_einddatum)) or pd.Timestamp(
+            r.vorige_overeenkomst_einddatum) == prev
+        assert (pd.isna(nxt) and pd.isna(r.volgende_overeenkomst_begindatum)) or pd.Timestamp(
+            r.volgende_overeenkomst_begindatum) == nxt
+        if not (pd.isna(prev) or pd.isna(nxt)):
+            assert r.dagen_contract_tot_contract == (nxt - prev).days
