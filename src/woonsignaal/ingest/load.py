@@ -375,12 +375,13 @@ def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str |
         elif f.kind is FileKind.SNAPSHOT:
             _merge_snapshot(con, f, d)
         elif f.kind is FileKind.EVENT:
+            had_rows = con.execute(f"select count(*) from (select 1 from {RAW_SCHEMA}.{f.name} limit 1)").fetchone()[0] > 0
             stale = _merge_event(con, f, d)
             if stale:
                 warnings.append(
                     f"{f.filename}: {stale} row(s) older than (or equal to) the version already loaded; kept the loaded one"
                 )
-            if manifest.soort == SOORT_VOLLEDIG:
+            if manifest.soort == SOORT_VOLLEDIG and had_rows:  # nothing to compare on a first load
                 gone = _absent_from_volledig(con, f, d)
                 if gone:
                     warnings.append(
