@@ -107,3 +107,23 @@ def test_a_worsening_segment_is_seen_against_its_own_past():
 def test_empty_facts_give_an_empty_frame_with_the_columns():
     s = compute_signals({}, EIND, 10)
     assert s.empty and list(s.columns) == list(OUTPUT_COLUMNS)
+
+
+def test_more_overlast_cases_in_a_wijk_is_a_signal():
+    import numpy as np
+
+    facts = make_facts(3000, planted=False, seed=4)
+    zaak = facts["fct_zaak"]
+    rng = np.random.default_rng(2)
+    noord = zaak[(zaak["wijk"] == "Noord") & (zaak["registratiedatum"] >= pd.Timestamp("2025-11-01"))]
+    extra = noord.sample(frac=2.0, replace=True, random_state=3).copy()
+    extra["zaak_id"] = [f"X{i}" for i in range(len(extra))]
+    # new cases at other units of Noord (not the same addresses again)
+    units = zaak.loc[zaak["wijk"] == "Noord", "eenheid_id"].unique()
+    extra["eenheid_id"] = rng.choice(units, len(extra))
+    facts["fct_zaak"] = pd.concat([zaak, extra], ignore_index=True)
+    s = compute_signals(facts, EIND, 10)
+    row = s[(s["indicator"] == "meldingen_per_eenheid") & (s["segment"] == "wijk=Noord")]
+    assert len(row) == 1
+    assert row["richting"].iloc[0] == "slechter" and row["verhouding"].iloc[0] > 2
+    assert "nieuwe overlastzaken per 100 woningen per jaar" in row["toelichting"].iloc[0]

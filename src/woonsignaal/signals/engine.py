@@ -655,6 +655,9 @@ def _prune(
         base_name = group[0]["indicator"].name
         frame = frames.get(name)
         past = past_frames.get(name)
+        if frame is None:
+            # nothing to re-test with: prefer the simplest explanation (single dimensions first)
+            group.sort(key=lambda c: len(c["segment_dict"]))
         trend = name.endswith("_trend")
         # clusters of the indicator's accepted portfolio signals: set aside when testing a trend
         portfolio = accepted_by.get(base_name, []) if trend else []

@@ -92,7 +92,7 @@ _TEMPLATES: dict[str, tuple[str, str, str, str, str]] = {
     "huurderving_per_leegstand": ("Eenheden", "derven gemiddeld {waarde} euro huur per leegstand", "euro", "veel", "minder"),
     "doorlooptijd": ("Overlastzaken", "lopen gemiddeld {waarde} dagen", "dagen", "lang", "korter"),
     "aandeel_langlopend": ("Overlastzaken", "staan in {waarde}% van de gevallen langer dan 90 dagen open", "%", "vaak", "minder vaak"),
-    "instroom_overlast": ("Eenheden", "krijgen {waarde} nieuwe overlastzaken per 100 woningen per jaar", "", "veel", "minder"),
+    "meldingen_per_eenheid": ("Eenheden", "krijgen {waarde} nieuwe overlastzaken per 100 woningen per jaar", "", "veel", "minder"),
     "doorlooptijd_partner_binnen_30_dagen": (
         "Overlastzaken",
         "lopen na dag 30 nog gemiddeld {waarde} dagen als de partner binnen 30 dagen aansloot",
