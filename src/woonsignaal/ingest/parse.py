@@ -475,6 +475,12 @@ def _code_validity_warning(ctx: _Ctx, file: ContractFile, pf: ParsedFile, target
     for col in file.columns:
         if not col.codelist or col.name not in present:
             continue
+        dated = con.execute(
+            "select count(*) from _codes where soort = ? and (begindatum is not null or einddatum is not null)",
+            [col.codelist],
+        ).fetchone()[0]
+        if not dated:  # no validity windows in this list: nothing to check (saves a scan of big files)
+            continue
         n = con.execute(
             f"""select count(*) from {target} t
             where t.{q(col.name)} is not null
