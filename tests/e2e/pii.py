@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import duckdb
@@ -30,44 +29,59 @@ def delivered_personal_values(delivery: Path, min_length: int = 6) -> set[str]:
     return values
 
 
-def _scan_connection(con: duckdb.DuckDBPyConnection, label: str, values: set[str]) -> list[str]:
+class Matcher:
+    """Aho-Corasick over every personal value: finds any of thousands of values in MBs in one pass."""
+
+    def __init__(self, values: set[str]):
+        import ahocorasick
+
+        self._automaton = ahocorasick.Automaton()
+        for value in values:
+            self._automaton.add_word(value, value)
+        self._automaton.make_automaton()
+
+    def first(self, text: str) -> str | None:
+        for _, value in self._automaton.iter(text):
+            return value
+        return None
+
+
+def _scan_connection(con: duckdb.DuckDBPyConnection, label: str, matcher: Matcher) -> list[str]:
     hits: list[str] = []
-    con.execute("create or replace temp table pii(v varchar)")
-    con.executemany("insert into pii values (?)", [(v,) for v in values])
     columns = con.execute(
         "select table_catalog, table_schema, table_name, column_name from information_schema.columns "
-        "where data_type = 'VARCHAR' and table_schema <> 'temp' and table_catalog not in ('system', 'temp')"
+        "where data_type = 'VARCHAR' and table_catalog not in ('system', 'temp')"
     ).fetchall()
     for catalog, schema, table, column in columns:
-        found = con.execute(
-            f'select count(*) from "{catalog}"."{schema}"."{table}" t join pii on contains(t."{column}", pii.v)'
+        values = con.execute(
+            f'select string_agg(distinct "{column}", chr(10)) from "{catalog}"."{schema}"."{table}"'
         ).fetchone()[0]
-        if found:
-            hits.append(f"{label}:{schema}.{table}.{column} ({found} values)")
+        if values and matcher.first(values):
+            hits.append(f"{label}:{schema}.{table}.{column}")
     return hits
 
 
-def scan_duckdb(path: Path, values: set[str]) -> list[str]:
-    """Substring hits of ``values`` in every VARCHAR column of every table of a DuckDB file."""
+def scan_duckdb(path: Path, matcher: Matcher) -> list[str]:
+    """Personal values in any VARCHAR column of any table or view of a DuckDB file."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return _scan_connection(con, path.name, values)
+        return _scan_connection(con, path.name, matcher)
     finally:
         con.close()
 
 
-def scan_parquet(path: Path, values: set[str]) -> list[str]:
+def scan_parquet(path: Path, matcher: Matcher) -> list[str]:
     con = duckdb.connect()
     try:
         con.execute(f"create table parquet_data as select * from read_parquet('{path}')")
-        return _scan_connection(con, path.name, values)
+        return _scan_connection(con, path.name, matcher)
     finally:
         con.close()
 
 
 def scan_tree(root: Path, values: set[str], exclude: tuple[Path, ...] = ()) -> list[str]:
-    """Hits in every DuckDB file and every text file below ``root`` (except the excluded folders)."""
-    pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    """Hits in every DuckDB file, Parquet file and other file (as text) below ``root``."""
+    matcher = Matcher(values)
     hits: list[str] = []
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.is_symlink() or any(path.is_relative_to(e) for e in exclude):
@@ -75,12 +89,12 @@ def scan_tree(root: Path, values: set[str], exclude: tuple[Path, ...] = ()) -> l
         with path.open("rb") as fh:
             head = fh.read(16)
         if head[8:12] == b"DUCK":
-            hits.extend(scan_duckdb(path, values))
+            hits.extend(scan_duckdb(path, matcher))
         elif path.suffix == ".parquet":
-            hits.extend(scan_parquet(path, values))
+            hits.extend(scan_parquet(path, matcher))
         else:
             # every other file (logs, JSON, HTML, the Airflow SQLite DB, DuckDB WAL files) as raw text
-            text = path.read_bytes().decode("utf-8", errors="replace")
-            if pattern.search(text):
+            found = matcher.first(path.read_bytes().decode("utf-8", errors="replace"))
+            if found:
                 hits.append(f"{path.relative_to(root)}: contains delivered personal data")
     return hits

@@ -90,6 +90,7 @@ def test_no_personal_data_anywhere_the_pipeline_writes(chain):
     first = sorted(p for p in chain["landing"].iterdir() if p.is_dir())[0]
     values = delivered_personal_values(first)
     assert len(values) > 100  # the simulator really delivered personal data to look for
+    assert scan_tree(first, values), "the scanner must find the personal data in the delivery itself"
     hits = scan_tree(chain["home"], values)
     assert hits == []
 
