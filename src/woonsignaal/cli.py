@@ -24,6 +24,7 @@ from woonsignaal.settings import ENV_DEMO, ENV_LANDING, ConfigurationError, get_
 from woonsignaal.report.cli import report_command
 from woonsignaal.signals.cli import evaluate_command
 from woonsignaal.simulate.cli import simulate_command
+from woonsignaal.werklijsten.cli import werklijst_command
 
 app = typer.Typer(
     name="woonsignaal",
@@ -42,6 +43,9 @@ app.command("evaluate", help="Vergelijk de gepubliceerde signalen met de ground 
 )
 app.command("report", help="Maak de managementrapportage van een maand (HTML en PDF) uit de gepubliceerde marts.")(
     report_command
+)
+app.command("werklijst", help="Toon de werklijst van een signaal, of exporteer de werklijsten per wijk als CSV.")(
+    werklijst_command
 )
 
 

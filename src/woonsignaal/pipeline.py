@@ -158,8 +158,14 @@ def publish_marts(extractdatum: date, candidate: str, run_id: str | None = None,
 
     from woonsignaal import publish
 
+    from woonsignaal.werklijsten import publish_werklijsten
+
     settings = settings or get_settings()
     with _step(settings, extractdatum, "publiceer", run_id) as details:
+        # first the restricted werklijsten file (from the same build), then the marts: a failure in either
+        # leaves the previous marts publication in place
+        with _lock(settings):
+            details["werklijsten"] = str(publish_werklijsten(settings))
         details.update(publish.publish_candidate(settings, Path(candidate), extractdatum, run_id or "handmatig"))
         return dict(details)
 

@@ -77,6 +77,19 @@ def test_published_signalen_has_the_contract_columns(chain):
         con.close()
 
 
+def test_werklijsten_are_restricted_and_not_in_the_bi_file(chain):
+    restricted = chain["home"] / "published" / "werklijsten" / "werklijsten.duckdb"
+    assert restricted.exists() and (restricted.stat().st_mode & 0o077) == 0
+    con = duckdb.connect(str(chain["home"] / "published" / "woonsignaal.duckdb"), read_only=True)
+    try:
+        schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+    finally:
+        con.close()
+    assert schemas == {"marts"}
+    listing = _cli(["werklijst"], chain["env"])
+    assert listing.returncode == 0, listing.stdout[-3000:] + listing.stderr[-3000:]
+
+
 def test_status_reports_every_delivery(chain):
     status = _cli(["status"], chain["env"])
     assert status.returncode == 0, status.stderr[-3000:]
