@@ -108,12 +108,14 @@ cumulatief as (
         coalesce(b.betaald_euro, 0) as betaald_euro,
         coalesce(b.correctie_euro, 0) as correctie_euro,
         coalesce(b.huur_euro, 0) as huur_euro,
-        sum(coalesce(b.mutatie_euro, 0)) over (
+        {#- running sums in double precision (several times faster than 128-bit decimals over ~10 M rows),
+            rounded back to cents: exact for any realistic balance -#}
+        round(cast(sum(cast(coalesce(b.mutatie_euro, 0) as {{ type_double() }})) over (
             partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
-        ) as saldo_euro,
-        sum(coalesce(b.vervallen_mutatie_euro, 0)) over (
+        ) as {{ dbt.type_numeric() }}), 2) as saldo_euro,
+        round(cast(sum(cast(coalesce(b.vervallen_mutatie_euro, 0) as {{ type_double() }})) over (
             partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
-        ) as vervallen_saldo_euro,
+        ) as {{ dbt.type_numeric() }}), 2) as vervallen_saldo_euro,
         max(coalesce(st.stap_rang, 0)) over (
             partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
         ) as hoogste_stap_rang,
