@@ -59,6 +59,9 @@ LANGLOPEND_DAGEN = 90
 PARTNER_DAGEN = 30
 #: The partner comparison evaluates a way of working, not a month's segment: it uses 36 months of cases.
 PARTNER_WINDOW_MONTHS = 36
+#: Classes whose membership moves by construction between two windows (rents are indexed every July
+#: and the class limits change; every tenant and tenancy gets older): no comparable own past.
+TREND_UNSTABLE = frozenset({"huurklasse", "leeftijdsklasse", "contractduur_klasse"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,6 @@ class Indicator:
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("verhuur", "leegstandsduur", "duration", True, UNIT_DIMENSIONS),
-    Indicator("verhuur", "huurderving_per_leegstand", "rate", True, UNIT_DIMENSIONS),
     Indicator("verhuur", "weigeringen_per_toewijzing", "rate", True, UNIT_DIMENSIONS),
     Indicator("verhuur", "reacties_per_publicatie", "rate", False, UNIT_DIMENSIONS),
     # Overlast cases are few (about 1 per 80 units a year): the portfolio comparison uses 36 months.
@@ -161,19 +163,6 @@ def _leegstand(facts, start, end):
         f = f[f["leegstand_reden"] == "MUT"]
     out = _spells(f, "begindatum", start, end)
     out["y"], out["x"] = out["dur"], out["event"]
-    return out
-
-
-def _huurderving(facts, start, end):
-    f = facts.get("fct_leegstand")
-    if f is None or f.empty or "huurderving_euro" not in f.columns:
-        return None
-    out = _leegstand(facts, start, end)
-    days = _num(out, "leegstand_dagen")
-    euro = _num(out, "huurderving_euro")
-    per_day = (euro / days.where(days > 0)).fillna(0.0)
-    out["y"] = per_day * out["dur"]
-    out["x"] = 1.0
     return out
 
 
@@ -322,7 +311,6 @@ def _escalatie(facts, start, end):
 
 BUILDERS: dict[str, Callable] = {
     "leegstandsduur": _leegstand,
-    "huurderving_per_leegstand": _huurderving,
     "weigeringen_per_toewijzing": _weigeringen,
     "reacties_per_publicatie": _reacties,
     "doorlooptijd": _doorlooptijd,
@@ -427,7 +415,7 @@ def _test_frames(
                     "p": p[i],
                 }
             )
-        if not ind.trend or past_sq is None:
+        if not ind.trend or past_sq is None or TREND_UNSTABLE & set(dims):
             continue
         seg_p = _sums_by(past_sq, dims).reindex(seg.index)
         if seg_p["n"].isna().all():
@@ -787,12 +775,20 @@ def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
             w = sub.groupby("reden")["y"].sum()
             if w.max() > 0:
                 return f"meest genoemde weigerreden: {w.idxmax()}"
+    words = []
+    if base == "leegstandsduur" and "huurderving_euro" in frame.columns and "leegstand_dagen" in frame.columns:
+        days = pd.to_numeric(frame.loc[m, "leegstand_dagen"], errors="coerce")
+        euro = pd.to_numeric(frame.loc[m, "huurderving_euro"], errors="coerce")
+        # rent lost in the window: the vacancy's rent per day x its days up to periode_eind
+        lost = float((euro / days.where(days > 0) * frame.loc[m, "dur"]).fillna(0).sum())
+        if lost > 0:
+            words.append(f"samen {nl_auto(lost)} euro huurderving")
     if base in ("leegstandsduur", "doorlooptijd") and c["vergelijking"] == "rest" and "dur" in frame.columns:
         med_a = stats.km_median(frame.loc[m, "dur"], frame.loc[m, "event"] > 0)[0]
         med_b = stats.km_median(frame.loc[~m, "dur"], frame.loc[~m, "event"] > 0)[0]
         if math.isfinite(med_a) and math.isfinite(med_b):
-            return f"mediaan (Kaplan-Meier, open gevallen meegeteld) {nl_auto(med_a)} tegen {nl_auto(med_b)} dagen"
-    return None
+            words.append(f"mediaan (Kaplan-Meier, open gevallen meegeteld) {nl_auto(med_a)} tegen {nl_auto(med_b)} dagen")
+    return "; ".join(words) or None
 
 
 def compute_signals(

@@ -89,7 +89,6 @@ _TEMPLATES: dict[str, tuple[str, str, str, str, str]] = {
     "leegstandsduur": ("Eenheden", "staan gemiddeld {waarde} dagen leeg", "dagen", "lang", "korter"),
     "weigeringen_per_toewijzing": ("Eenheden", "krijgen {waarde} weigeringen per verhuring", "", "veel", "minder"),
     "reacties_per_publicatie": ("Eenheden", "krijgen gemiddeld {waarde} reacties per publicatie", "", "veel", "minder"),
-    "huurderving_per_leegstand": ("Eenheden", "derven gemiddeld {waarde} euro huur per leegstand", "euro", "veel", "minder"),
     "doorlooptijd": ("Overlastzaken", "lopen gemiddeld {waarde} dagen", "dagen", "lang", "korter"),
     "aandeel_langlopend": ("Overlastzaken", "staan in {waarde}% van de gevallen langer dan 90 dagen open", "%", "vaak", "minder vaak"),
     "meldingen_per_eenheid": ("Eenheden", "krijgen {waarde} nieuwe overlastzaken per 100 woningen per jaar", "", "veel", "minder"),
