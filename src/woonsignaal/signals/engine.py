@@ -22,8 +22,12 @@ Steps (docs/signals.md explains them for a reader):
    (by the interval bound nearest to "no difference"), a candidate overlapping accepted signals of
    the same indicator must still differ once their clusters are set aside (or, inside an accepted
    segment, from the rest of that segment).
+   A second pass does the same across the indicators of one proces.
 6. ``ernst`` (:mod:`woonsignaal.signals.ernst`), ``richting`` by the indicator's polarity,
    ``toelichting`` (:mod:`woonsignaal.signals.toelichting`), ``signaal_id``.
+
+Overlast portfolio comparisons use 36 months (few cases); classes whose membership moves by
+construction (huurklasse, leeftijdsklasse, contractduur_klasse) get no own-past comparison.
 """
 
 from __future__ import annotations
