@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if not run.success:
         print(run.summary())
         return 1
-    render(evaluate(read_published_signals(settings.warehouse_path), load_ground_truth(gt)), Console())
+    render(evaluate(read_published_signals(settings.warehouse_path), load_ground_truth(gt)), Console(width=200))
 
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     names = ("fct_leegstand", "fct_publicatie", "fct_zaak", "fct_zaak_partner", "fct_contract_maand")
