@@ -18,8 +18,10 @@ def model(dbt, session):
     if raw_extract and str(raw_extract).strip().lower() not in ("", "none", "null"):
         extractdatum = dt.date.fromisoformat(str(raw_extract).strip()[:10])
     else:
-        row = dbt.source("raw", "leveringen").aggregate("max(extractdatum)").fetchone()
-        extractdatum = row[0]
+        # DuckDB 2 relations have no fetchone(); an aggregate always returns one row
+        extractdatum = dbt.source("raw", "leveringen").aggregate("max(extractdatum)").fetchall()[0][0]
+        if extractdatum is None:
+            raise ValueError("raw.leveringen is empty: load a delivery first, or pass --vars extractdatum")
     # dbt.ref needs literal arguments (dbt parses them statically)
     facts = {
         "fct_leegstand": dbt.ref("fct_leegstand").df(),
