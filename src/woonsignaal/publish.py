@@ -269,6 +269,12 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
     finally:
         con.close()
 
+    # PostgreSQL (when configured) before the rename: if it fails, the file, Parquet and PostgreSQL all
+    # stay on the last good night
+    from woonsignaal.serving import postgres_enabled, publish_to_postgres
+
+    postgres_info = publish_to_postgres(candidate, settings) if postgres_enabled() else None
+
     with open(candidate, "rb") as fh:  # make sure the bytes are on disk before the rename
         os.fsync(fh.fileno())
     os.replace(candidate, settings.published_path)
@@ -288,6 +294,7 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
         "bestand": str(settings.published_path),
         "parquet": str(settings.parquet_dir),
         "marts": tables,
+        "postgres": postgres_info,
     }
     info_tmp = settings.published_dir / ".publicatie.json.tmp"
     info_tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")

@@ -11,8 +11,8 @@ final as (
     select
         extractdatum,
         case
-            when extract(day from cast(extractdatum + interval 1 day as date)) = 1 then extractdatum
-            else cast(date_trunc('month', extractdatum) - interval 1 day as date)
+            when extractdatum = {{ maand_einde('extractdatum') }} then extractdatum
+            else {{ plus_dagen(maand_start('extractdatum'), -1) }}
         end as periode_eind
     from extract
 )
