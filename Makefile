@@ -24,7 +24,7 @@ demo: venv
 	$(BIN)/woonsignaal demo
 
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_ARGS)
 
 # Optional: the Airflow UI on http://127.0.0.1:8080 with the same home, DAGs, runs and logs.
 airflow: venv
