@@ -21,11 +21,7 @@ renamed as (
         cast(termijnen_aantal as integer) as termijnen_aantal,
 
         -- lineage
-        gewijzigd_op,
-        _verwijderd_op as verwijderd_op,
-        (_verwijderd_op is not null) as is_verwijderd,
-        _extractdatum as extractdatum,
-        _bronbestand as bronbestand
+        {{ raw_event_columns() }}
     from source
 )
 

@@ -19,11 +19,7 @@ renamed as (
         bedrag,
 
         -- lineage
-        gewijzigd_op,
-        _verwijderd_op as verwijderd_op,
-        (_verwijderd_op is not null) as is_verwijderd,
-        _extractdatum as extractdatum,
-        _bronbestand as bronbestand
+        {{ raw_event_columns() }}
     from source
 )
 

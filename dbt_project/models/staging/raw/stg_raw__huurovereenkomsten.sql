@@ -24,14 +24,8 @@ renamed as (
         -- amounts
         startbrutohuur,
 
-        -- history (per-extract snapshot versions)
-        _geldig_vanaf as geldig_vanaf,
-        _geldig_tot as geldig_tot,
-        (_geldig_vanaf <= {{ extractdatum() }}
-            and (_geldig_tot is null or _geldig_tot > {{ extractdatum() }})) as is_actueel,
-        -- lineage
-        _extractdatum as extractdatum,
-        _bronbestand as bronbestand
+        -- history (per-extract snapshot versions) and lineage
+        {{ raw_snapshot_columns() }}
     from source
 )
 

@@ -20,11 +20,7 @@ renamed as (
         cast(reacties_aantal as integer) as reacties_aantal,
 
         -- lineage
-        gewijzigd_op,
-        _verwijderd_op as verwijderd_op,
-        (_verwijderd_op is not null) as is_verwijderd,
-        _extractdatum as extractdatum,
-        _bronbestand as bronbestand
+        {{ raw_event_columns() }}
     from source
 )
 

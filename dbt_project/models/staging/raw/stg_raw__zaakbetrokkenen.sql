@@ -15,11 +15,7 @@ renamed as (
         betrokken_vanaf,
 
         -- lineage
-        gewijzigd_op,
-        _verwijderd_op as verwijderd_op,
-        (_verwijderd_op is not null) as is_verwijderd,
-        _extractdatum as extractdatum,
-        _bronbestand as bronbestand
+        {{ raw_event_columns() }}
     from source
 )
 
