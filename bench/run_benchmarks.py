@@ -89,6 +89,7 @@ class TreeSampler(threading.Thread):
         self.peak_rss = 0
         self.peak_procs = 0
         self.loads: list[float] = []
+        self.samples: list[tuple[float, int]] = []  # (epoch seconds, tree RSS bytes)
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -110,6 +111,7 @@ class TreeSampler(threading.Thread):
                 except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                     pass
             self.peak_rss = max(self.peak_rss, total)
+            self.samples.append((time.time(), total))
             self.peak_procs = max(self.peak_procs, len(procs))
             self.loads.append(os.getloadavg()[0])
             self._halt.wait(self.interval)
@@ -149,6 +151,7 @@ def measure(name: str, cmd: list[str], env: dict[str, str], log_dir: Path) -> di
         "load_end": round(load_end[0], 2),
         "load_mean": round(sum(sampler.loads) / len(sampler.loads), 2) if sampler.loads else round(load_end[0], 2),
         "log": str(out_path),
+        "_samples": sampler.samples,
     }
     print(f"    {wall:8.1f} s wall, {result['cpu_s']:8.1f} s CPU, {result['peak_rss_tree_mb']:7.0f} MB peak RSS "
           f"(tree), load {result['load_start']:.1f}->{result['load_end']:.1f}"
@@ -191,6 +194,17 @@ def history_steps(home: Path, extractdatum: str) -> dict:
         if e.get("details"):
             details[e["stap"]] = e["details"]
     return {"run_id": run_id, "seconds": steps, "details": details}
+
+
+def peak_by_step(samples: list[tuple[float, int]], hooks: list[dict]) -> dict:
+    """Peak tree RSS (MB) while each pipeline step (hook ``step.*``) ran, and outside the steps."""
+    spans = [(HOOK_STEP.get(h["name"].split(".", 1)[1], h["name"]), h["start"], h["start"] + h["seconds"])
+             for h in hooks if h["name"].startswith("step.")]
+    peaks: dict[str, float] = {}
+    for t, rss in samples:
+        name = next((n for n, a, b in spans if a <= t <= b), "outside steps")
+        peaks[name] = max(peaks.get(name, 0.0), rss / 2**20)
+    return {k: round(v) for k, v in peaks.items()}
 
 
 def split_run(phase: dict, hooks: list[dict], history: dict) -> dict:
@@ -387,6 +401,7 @@ def run_size(size: str, args) -> dict:
         at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         r = measure(name, cmd, env, logs)
         r.update(at=at, harness_command=harness, source=args.source_label, hooks=read_jsonl(hooks_file))
+        r["peak_rss_by_step_mb"] = peak_by_step(r.pop("_samples"), r["hooks"])
         phases[name] = r
         if r["returncode"] != 0:
             result.setdefault("failures", []).append(f"{name}: exit {r['returncode']}, log {r['log']}")
@@ -490,8 +505,10 @@ def evaluate_targets(by_size: dict[str, dict]) -> list[tuple[str, str, str, str]
             if lt is None or mt is None:
                 continue
             t_ratio = lt / mt
+            lc, mc = ph(L, p, "cpu_s"), ph(M, p, "cpu_s")
+            cpu = f"; CPU {lc / mc:.1f}x" if lc and mc else ""
             rows.append((f"L/M {p} time <= 1.2 x size ratio ({rows_ratio:.1f}x rows)",
-                         f"{t_ratio:.1f}x (limit {TARGETS['scaling'] * rows_ratio:.1f}x)",
+                         f"{t_ratio:.1f}x wall (limit {TARGETS['scaling'] * rows_ratio:.1f}x{cpu})",
                          verdict(t_ratio <= TARGETS["scaling"] * rows_ratio, t_ratio), ""))
     else:
         rows.append(("L/M time <= 1.2 x size ratio", "needs M and L", "-", ""))
@@ -642,14 +659,17 @@ def write_md(path: Path, out: Path) -> None:
                          + f"); ingest {it}; GX import {det['gx_import_s']:.1f}, raw suites {det['gx_raw_validate_s']:.1f}, "
                          f"mart suites {det['gx_audit_validate_s']:.1f} s; publish calls "
                          + ", ".join(f"{k} {v:.1f}" for k, v in det.get("publish_calls_s", {}).items()) + " s"
+                         + (("; peak RSS MB by step " + ", ".join(f"{k} {v}" for k, v in
+                                                                   r["phases"][p]["peak_rss_by_step_mb"].items()))
+                            if r["phases"][p].get("peak_rss_by_step_mb") else "")
                          + "; dbt invocations " + ", ".join(f"{k} {v:.1f}" for k, v in det.get("dbt_invocations_s", {}).items())
                          + f" s, {det.get('dbt_nodes', 0)} nodes, node time by type "
                          + ", ".join(f"{k} {v:.1f}" for k, v in det.get("dbt_node_seconds_by_type", {}).items()) + " s"
                          + (("; slowest dbt nodes " + ", ".join(f"{n[1]} {n[0]}" for n in det["dbt_slowest_nodes"][:5]))
                             if det.get("dbt_slowest_nodes") else ""))
-    notes = out / "NOTES.md"
-    if notes.exists():
-        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
+    for notes in (BENCH / "FINDINGS.md", out / "NOTES.md"):  # hand-written analysis of the runs above
+        if notes.exists():
+            lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {path}")
 
