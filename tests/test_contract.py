@@ -11,7 +11,8 @@ import pytest
 from woonsignaal import contract, raw_schema
 from woonsignaal.contract import Pii
 
-CONTRACT_MD = Path(__file__).resolve().parents[2] / "shared" / "contract" / "aanlevering-v1.md"
+# the contract document as agreed with the corporations, kept in the repo (docs/contract/)
+CONTRACT_MD = Path(__file__).resolve().parents[1] / "docs" / "contract" / "aanlevering-v1.md"
 
 
 @pytest.fixture(scope="module")

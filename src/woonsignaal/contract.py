@@ -5,7 +5,7 @@ columns and personal-data columns. The simulator writes from it, the loader pars
 the raw Great Expectations suites and the dbt sources are derived from it (or tested against it).
 A contract change is an edit here.
 
-The human-readable contract is ``aanlevering-v1.md`` (shared with the corporations); the tests compare
+The human-readable contract is ``docs/contract/aanlevering-v1.md`` (as agreed with the corporations); the tests compare
 this module with that document.
 """
 

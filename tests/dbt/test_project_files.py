@@ -13,7 +13,8 @@ from woonsignaal.raw_schema import raw_tables
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 MODELS = PROJECT / "models"
-VERA = Path("/work/shared/vera/Referentiedata.csv")
+# the transcription of the public VERA file that ships as package data (CC0)
+VERA = Path(__file__).resolve().parents[2] / "src" / "woonsignaal" / "data" / "vera_referentiedata.csv"
 OWN_DIRS = ("staging", "intermediate", "marts/core", "marts/verhuur", "marts/overlast", "marts/incasso")
 
 

@@ -8,6 +8,14 @@ Public API::
 See ``docs/simulator.md``.
 """
 
-from woonsignaal.simulate.core import DEFAULT_TOT, SimulationResult, simulate
-
 __all__ = ["DEFAULT_TOT", "SimulationResult", "simulate"]
+
+
+def __getattr__(name: str):
+    # imported on first use, so `woonsignaal --help` and the other commands do not load numpy and pandas
+    if name in __all__:
+        from woonsignaal.simulate.core import DEFAULT_TOT, SimulationResult, simulate
+
+        return {"DEFAULT_TOT": DEFAULT_TOT, "SimulationResult": SimulationResult, "simulate": simulate}[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from woonsignaal.simulate.core import DEFAULT_TOT
+from woonsignaal.simulate.defaults import DEFAULT_TOT
 
 
 def _parse_date(text: str | None) -> dt.date | None:

@@ -23,7 +23,7 @@ from woonsignaal.simulate.scenarios import Scenario, load_scenario
 from woonsignaal.simulate.verhuur import link_movers, simulate_verhuur
 
 #: The default last extract date. A fixed date (not "yesterday") keeps a seed's output reproducible.
-DEFAULT_TOT = dt.date(2026, 11, 24)
+from woonsignaal.simulate.defaults import DEFAULT_TOT  # noqa: E402 (re-exported)
 
 
 @dataclass
