@@ -5,7 +5,7 @@ public VERA file and adds the corporation's own lists (``woonsignaal.contract.EI
 Dates are normalised to ISO; a date VERA itself gets wrong (e.g. ``14-02-205``) is left empty, and
 ``Parent`` (``SOORT.CODE``) is split into ``parent_soort`` and ``parent_code``.
 
-    .venv/bin/python dbt_project/scripts/build_seeds.py /work/shared/vera/Referentiedata.csv
+    .venv/bin/python dbt_project/scripts/build_seeds.py [path to Referentiedata.csv]   (default: the package copy)
 """
 
 from __future__ import annotations
@@ -61,4 +61,4 @@ def main(vera_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/vera/Referentiedata.csv")
+    main(sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).resolve().parents[2] / "src" / "woonsignaal" / "data" / "vera_referentiedata.csv"))
