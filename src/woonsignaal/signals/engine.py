@@ -92,6 +92,18 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("incasso", "achterstand_pct_jaarhuur", "rate", True, TENANT_DIMENSIONS, scale=100.0),
     Indicator("incasso", "escalatie_deurwaarder", "proportion", True, TENANT_DIMENSIONS, scale=100.0),
 )
+
+#: How far back from periode_eind the engine reads fct_contract_maand: the current and the previous
+#: window, the longest indicator window, and one month more (entry into arrears needs the month
+#: before). The dbt model loads only these months and the columns below: the mart has one row per
+#: contract per month over the whole history (9.6 M rows at 80,000 units x 10 years).
+CONTRACT_MONTH_LOOKBACK = max(2 * WINDOW_MONTHS, PARTNER_WINDOW_MONTHS,
+                              *(i.window_months or 0 for i in INDICATORS)) + 1
+CONTRACT_MONTH_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((
+    "overeenkomst_id", "maand", "in_achterstand", "nieuw_in_achterstand", "saldo_euro", "jaarhuur_euro",
+    "deurwaarder_bereikt", "wijk", *TENANT_DIMENSIONS,
+)))
+
 #: Handled by their own code paths (other comparison groups than "the rest").
 MELDINGEN = Indicator("overlast", "meldingen_per_eenheid", "rate", True, ("wijk",), scale=100.0 * 12)
 PARTNER = Indicator("overlast", "doorlooptijd_partner_binnen_30_dagen", "duration", True, ("partner",), trend=False)
@@ -234,12 +246,7 @@ def _prepared_contract_months(cm: pd.DataFrame) -> pd.DataFrame:
     hit = _CM_CACHE.get(key)
     if hit is not None and hit[0] is cm:
         return hit[1]
-    keep_cols = [
-        c
-        for c in ("overeenkomst_id", "maand", "in_achterstand", "nieuw_in_achterstand", "saldo_euro", "jaarhuur_euro",
-                  "deurwaarder_bereikt", *TENANT_DIMENSIONS)
-        if c in cm.columns
-    ]
+    keep_cols = [c for c in CONTRACT_MONTH_COLUMNS if c in cm.columns]
     f = cm[keep_cols].copy()
     f["_maand"] = _ts(f, "maand")
     f = f.sort_values(["overeenkomst_id", "_maand"], kind="stable").reset_index(drop=True)
