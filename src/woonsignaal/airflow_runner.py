@@ -87,6 +87,11 @@ class DagRunOutcome:
         return self.state == "success"
 
 
+def _outcome(extractdatum: date, dag_run) -> DagRunOutcome:
+    failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state in ("failed", "upstream_failed")]
+    return DagRunOutcome(extractdatum, dag_run.run_id, str(getattr(dag_run.state, "value", dag_run.state)), failed)
+
+
 def load_dag(dag_id: str):
     from airflow.dag_processing.dagbag import DagBag
 
@@ -148,9 +153,7 @@ def run_nightly(extractdatum: date, settings: Settings, log_file: Path | None = 
             logical_date=extractdatum_to_logical_date(extractdatum),
             run_conf={"extractdatum": extractdatum.isoformat()},
         )
-        failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state in ("failed", "upstream_failed")]
-    state = str(getattr(dag_run.state, "value", dag_run.state))
-    return DagRunOutcome(extractdatum, dag_run.run_id, state, failed)
+        return _outcome(extractdatum, dag_run)
 
 
 def run_monthly(maand: str, settings: Settings) -> DagRunOutcome:
@@ -163,6 +166,4 @@ def run_monthly(maand: str, settings: Settings) -> DagRunOutcome:
     ensure_metadata_db(settings)
     dag = load_dag(MONTHLY_DAG_ID)
     dag_run = dag.test(logical_date=datetime.now(timezone.utc), run_conf={"maand": maand})
-    failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state in ("failed", "upstream_failed")]
-    state = str(getattr(dag_run.state, "value", dag_run.state))
-    return DagRunOutcome(date.fromisoformat(f"{maand}-01"), dag_run.run_id, state, failed)
+    return _outcome(date.fromisoformat(f"{maand}-01"), dag_run)

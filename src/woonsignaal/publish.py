@@ -39,7 +39,7 @@ FORBIDDEN_COLUMNS = frozenset(
 )
 
 
-def _version(extractdatum: date, run_id: str) -> str:
+def _version(extractdatum: date) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return f"{extractdatum.isoformat()}_{stamp}"
 
@@ -253,7 +253,7 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
     if not candidate.is_file():
         raise FileNotFoundError(f"candidate {candidate} is gone; run the quality gate again")
     settings.published_dir.mkdir(parents=True, exist_ok=True)
-    version = _version(extractdatum, run_id)
+    version = _version(extractdatum)
 
     # Parquet first, into a new version folder: it is not visible until the symlink swap below.
     versions = settings.published_dir / "parquet_versies"

@@ -16,9 +16,6 @@ from typing import Any
 
 from woonsignaal.settings import Settings
 
-STEPS = ("wacht_op_levering", "verifieer_levering", "laad_raw", "dbt_build", "kwaliteitspoort", "publiceer")
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
