@@ -68,3 +68,40 @@ def get_settings_for(built):
             os.environ.pop("WOONSIGNAAL_HOME", None)
         else:
             os.environ["WOONSIGNAAL_HOME"] = saved
+
+
+def test_docs_are_regenerated_only_when_the_project_changes(woonsignaal_home, tmp_path, monkeypatch, caplog):
+    import shutil
+
+    from woonsignaal.transform import DOCS_STAMP, project_fingerprint
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(get_settings().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setenv("WOONSIGNAAL_DBT_PROJECT", str(project))
+    settings = get_settings()
+    assert settings.dbt_project_dir == project
+    settings.ensure_dirs()
+    con = duckdb.connect(str(settings.warehouse_path))
+    create_raw_tables(con)
+    con.close()
+    caplog.set_level(logging.INFO, logger="woonsignaal.transform")
+
+    build = dict(select="+int_huurovereenkomsten", vars={"extractdatum": "2026-11-24"})
+    assert run_dbt_build(settings, **build).success
+    catalog = settings.dbt_dir / "target" / "catalog.json"
+    first = catalog.stat().st_mtime_ns
+    fingerprint = (settings.dbt_dir / "target" / DOCS_STAMP).read_text()
+    assert fingerprint == project_fingerprint(settings)
+
+    assert run_dbt_build(settings, **build).success
+    assert catalog.stat().st_mtime_ns == first
+    assert any("project unchanged" in r.getMessage() for r in caplog.records)
+
+    # a changed model (or another target) changes the fingerprint; the next build regenerates the docs
+    model = project / "models" / "intermediate" / "core" / "int_huurovereenkomsten.sql"
+    model.write_text(model.read_text() + "\n-- changed\n")
+    assert project_fingerprint(settings) != fingerprint
+    assert project_fingerprint(settings, "postgres") != project_fingerprint(settings)
+    assert run_dbt_build(settings, **build).success
+    assert catalog.stat().st_mtime_ns > first
+    assert (settings.dbt_dir / "target" / DOCS_STAMP).read_text() == project_fingerprint(settings)
