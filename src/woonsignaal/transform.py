@@ -247,10 +247,13 @@ def run_dbt_build(settings: Settings | None = None, select: str | None = None, v
     ``settings.dbt_dir/target``; a docs failure is logged, never fails the build.
     """
     settings = settings or get_settings()
-    args = ["build"]
-    if select:
-        args += ["--select", select]
-    result = invoke(args, settings, target=target, vars=vars)
+    if _runs_python_models(settings, target):
+        args = ["build"]
+        if select:
+            args += ["--select", select]
+        result = invoke(args, settings, target=target, vars=vars)
+    else:
+        result = _build_with_signal_step(settings, select, vars, target)
     if result.success and generate_docs:
         fingerprint = project_fingerprint(settings, target)
         stamp = _target_path(settings) / DOCS_STAMP
@@ -264,6 +267,78 @@ def run_dbt_build(settings: Settings | None = None, select: str | None = None, v
             except Exception as exc:  # noqa: BLE001
                 log.warning("dbt docs generate mislukt: %s", exc)
     return result
+
+
+#: The signals and what depends on them: on DuckDB int_signalen_berekend selects the dbt Python model
+#: int_signalen_berekend_duckdb (the engine); on a target whose adapter runs no Python models (PostgreSQL)
+#: it selects what the signal step wrote (woonsignaal.serving.dbt_signals).
+SIGNAL_MODEL = "int_signalen_berekend"
+
+
+def _runs_python_models(settings: Settings, target: str | None) -> bool:
+    """Whether ``target`` (default ``settings.dbt_target``) is DuckDB, where the signal engine runs as
+    the dbt Python model ``int_signalen_berekend_duckdb``."""
+    from woonsignaal.serving.dbt_signals import dbt_target_type
+
+    return dbt_target_type(settings.dbt_project_dir, target or settings.dbt_target) == "duckdb"
+
+
+def _selects_signals(settings: Settings, target: str | None, vars: dict | None, select: str) -> bool:
+    """Whether ``select`` includes the signal model or anything downstream of it (``dbt ls``)."""
+    from dbt.cli.main import dbtRunner
+
+    cli_args = ["ls", "--select", _signal_part(select), "--resource-type", "model", "--output", "name",
+                "--quiet", *_common_args(settings, target, vars)]
+    with _DBT_LOCK, _dbt_env(settings):
+        res = dbtRunner().invoke(cli_args)
+    if not res.success:
+        raise RuntimeError(f"dbt ls {select!r} mislukt: {res.exception}")
+    return bool(res.result)
+
+
+def _signal_part(select: str | None) -> str:
+    """The part of ``select`` (all when None) at or downstream of the signal model: each union term of
+    ``select`` intersected with ``int_signalen_berekend+`` ((a u b) n X = (a n X) u (b n X))."""
+    if not select:
+        return f"{SIGNAL_MODEL}+"
+    return " ".join(f"{term},{SIGNAL_MODEL}+" for term in select.split())
+
+
+def _build_with_signal_step(settings: Settings, select: str | None, vars: dict | None,
+                            target: str | None) -> DbtRunResult:
+    """``dbt build`` on a target without dbt Python models: everything upstream of the signals, then the
+    signal step (``woonsignaal.serving.dbt_signals``), then the signals and what depends on them.
+    One result with the nodes of both invocations."""
+    import time
+
+    from woonsignaal.serving.dbt_signals import compute_signals_in_postgres
+
+    started = time.perf_counter()
+    upstream = ["build", "--exclude", f"{SIGNAL_MODEL}+"]
+    if select:
+        upstream += ["--select", select]
+    first = invoke(upstream, settings, target=target, vars=vars)
+    results = [first]
+    error = first.error
+    if first.success and (select is None or _selects_signals(settings, target, vars, select)):
+        try:
+            info = compute_signals_in_postgres(settings, vars=vars, target=target or settings.dbt_target)
+            log.info("signaalstap: %s signalen (%s s)", info["signalen"], info["seconden_totaal"])
+        except Exception as exc:  # noqa: BLE001 - reported as the build's error
+            log.exception("signaalstap mislukt")
+            error = f"signaalstap: {type(exc).__name__}: {exc}"
+        else:
+            # buildable: also the tests with a parent built in the first invocation (a relationship
+            # from a werklijst to a fact mart), which the first one left out (cautious)
+            results.append(invoke(["build", "--select", _signal_part(select), "--indirect-selection", "buildable"],
+                                  settings, target=target, vars=vars))
+            error = results[-1].error
+    elif not first.success:
+        error = error or "dbt build (tot de signalen) mislukt: signalen niet berekend"
+    nodes = [n for r in results for n in r.nodes]
+    success = all(r.success for r in results) and error is None
+    return DbtRunResult(command=first.command, success=success, nodes=nodes, error=error,
+                        elapsed_seconds=time.perf_counter() - started, target_path=first.target_path)
 
 
 #: File in the target folder holding the project fingerprint the docs were last generated for.

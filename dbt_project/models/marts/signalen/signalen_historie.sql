@@ -18,7 +18,7 @@ final as (
         cast(segment as varchar) as segment,
         cast(periode_start as date) as periode_start,
         cast(periode_eind as date) as periode_eind,
-        cast(verhouding as double) as verhouding,
+        cast(verhouding as {{ type_double() }}) as verhouding,
         cast(n as integer) as n,
         cast(ernst as varchar) as ernst,
         cast(richting as varchar) as richting
