@@ -247,13 +247,9 @@ def run_dbt_build(settings: Settings | None = None, select: str | None = None, v
     ``settings.dbt_dir/target``; a docs failure is logged, never fails the build.
     """
     settings = settings or get_settings()
-    if _runs_python_models(settings, target):
-        args = ["build"]
-        if select:
-            args += ["--select", select]
-        result = invoke(args, settings, target=target, vars=vars)
-    else:
-        result = _build_with_signal_step(settings, select, vars, target)
+    with _full_refresh_when_project_changed(settings, target, whole_project=select is None) as state:
+        result = _build(settings, select, vars, target)
+        state["success"] = result.success
     if result.success and generate_docs:
         fingerprint = project_fingerprint(settings, target)
         stamp = _target_path(settings) / DOCS_STAMP
@@ -267,6 +263,47 @@ def run_dbt_build(settings: Settings | None = None, select: str | None = None, v
             except Exception as exc:  # noqa: BLE001
                 log.warning("dbt docs generate mislukt: %s", exc)
     return result
+
+
+def _build(settings: Settings, select: str | None, vars: dict | None, target: str | None) -> DbtRunResult:
+    if _runs_python_models(settings, target):
+        args = ["build"]
+        if select:
+            args += ["--select", select]
+        return invoke(args, settings, target=target, vars=vars)
+    return _build_with_signal_step(settings, select, vars, target)
+
+
+#: File in the target folder holding the project fingerprint of the last successful build of the whole
+#: project. While it matches, incremental models (the contract-month models) are brought up to date; when
+#: it does not (first build, a new woonsignaal version, a failed or partial build since) the build runs
+#: with --full-refresh. History models (signalen_historie, werklijst_historie) have full_refresh: false
+#: and keep their rows.
+BUILD_STAMP = ".build_fingerprint"
+
+
+@contextmanager
+def _full_refresh_when_project_changed(settings: Settings, target: str | None, whole_project: bool) -> Iterator[dict]:
+    stamp = _target_path(settings) / BUILD_STAMP
+    fingerprint = project_fingerprint(settings, target)
+    full_refresh = not stamp.exists() or stamp.read_text() != fingerprint
+    if full_refresh:
+        log.info("dbt build --full-refresh: the project changed since the last successful build (or none yet)")
+    stamp.unlink(missing_ok=True)  # a failed or partial build leaves none: the next one refreshes
+    state = {"success": False}
+    saved = os.environ.get("DBT_FULL_REFRESH")
+    if full_refresh:
+        os.environ["DBT_FULL_REFRESH"] = "true"
+    try:
+        yield state
+    finally:
+        if saved is None:
+            os.environ.pop("DBT_FULL_REFRESH", None)
+        else:
+            os.environ["DBT_FULL_REFRESH"] = saved
+    if state["success"] and whole_project:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(fingerprint)
 
 
 #: The signals and what depends on them: on DuckDB int_signalen_berekend selects the dbt Python model

@@ -1,9 +1,25 @@
 {#- Ledger movements per contract per calendar month: by booking month (what was booked) and by due
-    month (what fell due). Both are summed cumulatively in fct_contract_maand. -#}
+    month (what fell due). Both are summed cumulatively in fct_contract_maand.
+    Incremental (macros/incrementeel.sql): a nightly delta recomputes every contract's months from the
+    month of the last build, and all months of the contracts with changed bookings. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ contract_maand_verwijder('extractdatum', alleen_boekingen=true) }}",
+) }}
+{%- set plan = incrementeel_plan('extractdatum', grootboek=true) -%}
+{%- if plan -%}
+    {%- set vanaf = "cast('" ~ plan.vanaf ~ "' as date)" -%}
+    {%- set herberekend = "overeenkomst_id in (" ~ gewijzigde_contracten(plan.sinds, alleen_boekingen=true) ~ ")" -%}
+{%- endif %}
 with
 
 boekingen as (
     select * from {{ ref('int_boekingen') }}
+    {%- if plan %}
+    where boekdatum >= {{ vanaf }} or verval_effectief >= {{ vanaf }} or {{ herberekend }}
+    {%- endif %}
 ),
 
 geboekt as (
@@ -51,6 +67,10 @@ select
     cast(sum(huur_euro) as decimal(14, 2)) as huur_euro,
     cast(sum(mutatie_euro) as decimal(14, 2)) as mutatie_euro,
     cast(sum(vervallen_mutatie_euro) as decimal(14, 2)) as vervallen_mutatie_euro,
-    cast(sum(boekingen_aantal) as bigint) as boekingen_aantal
+    cast(sum(boekingen_aantal) as bigint) as boekingen_aantal,
+    {{ extractdatum() }} as extractdatum
 from beide
+{%- if plan %}
+where maand >= {{ vanaf }} or {{ herberekend }}
+{%- endif %}
 group by overeenkomst_id, maand

@@ -9,7 +9,20 @@
     - maanden_achterstand: vervallen saldo in months of rent (0 when not in arrears)
     - jaarhuur_euro: 12 x the month's rent charge (PRO); a month without a charge uses the unit's brutohuur
     Tenant dimensions as the household was at the peildatum (leeftijdsklasse: age then), unit dimensions
-    as the unit was then. -#}
+    as the unit was then.
+    Incremental (macros/incrementeel.sql): a nightly delta recomputes every contract's months from the
+    month of the last build (running totals carry on from the stored month before), and all months of
+    the contracts a changed raw row is about. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ contract_maand_verwijder('peildatum') }}",
+) }}
+{%- set plan = incrementeel_plan('peildatum', grootboek=true) -%}
+{%- if plan -%}
+    {%- set vanaf = "cast('" ~ plan.vanaf ~ "' as date)" -%}
+{%- endif %}
 with
 
 contracten as (
@@ -19,6 +32,21 @@ contracten as (
 
 maanden as (
     select * from {{ ref('dim_maand') }}
+),
+
+grenzen as (
+    {#- each contract's first and last month; `herberekend`: all its months are recomputed -#}
+    select
+        c.*,
+        greatest({{ maand_start('c.begindatum') }}, coalesce(l.eerste_maand, {{ maand_start('c.begindatum') }})) as eerste_maand,
+        {{ maand_start('case when c.is_beeindigd then c.einddatum else c.extractdatum end') }} as laatste_maand,
+        {% if plan -%}
+        (c.overeenkomst_id in ({{ gewijzigde_contracten(plan.sinds) }})) as herberekend
+        {%- else -%}
+        true as herberekend
+        {%- endif %}
+    from contracten as c
+    cross join (select min(maand) as eerste_maand from {{ ref('int_contract_maand_boekingen') }}) as l
 ),
 
 spine as (
@@ -33,19 +61,13 @@ spine as (
         m.maand,
         m.maand_einde,
         case when c.is_beeindigd and c.einddatum < m.peildatum then c.einddatum else m.peildatum end as peildatum
-    from contracten as c
+    from grenzen as c
     inner join maanden as m
-        on m.maand >= {{ maand_start('c.begindatum') }}
-        and m.maand >= coalesce(
-            (select min(maand) from {{ ref('int_contract_maand_boekingen') }}), {{ maand_start('c.begindatum') }}
-        )
-        and m.maand <= {{ maand_start('case when c.is_beeindigd then c.einddatum else c.extractdatum end') }}
-),
-
-grenzen as (
-    select overeenkomst_id, min(maand) as eerste_maand, max(maand) as laatste_maand
-    from spine
-    group by overeenkomst_id
+        on m.maand >= c.eerste_maand
+        and m.maand <= c.laatste_maand
+    {%- if plan %}
+    where c.herberekend or m.maand >= {{ vanaf }}
+    {%- endif %}
 ),
 
 bewegingen as (
@@ -63,7 +85,35 @@ bewegingen as (
     inner join grenzen as g
         on g.overeenkomst_id = b.overeenkomst_id
     where b.maand <= g.laatste_maand
+    {%- if plan %}
+        and (g.herberekend or b.maand >= {{ vanaf }} or g.eerste_maand >= {{ vanaf }})
+    {%- endif %}
     group by b.overeenkomst_id, case when b.maand < g.eerste_maand then g.eerste_maand else b.maand end
+),
+
+vorige as (
+    {#- running totals of the stored month before the recomputed ones (incremental builds only) -#}
+    {%- if plan %}
+    select
+        t.overeenkomst_id,
+        t.saldo_euro,
+        t.vervallen_saldo_euro,
+        t.hoogste_stap_rang,
+        t.in_achterstand
+    from {{ this }} as t
+    inner join grenzen as g
+        on g.overeenkomst_id = t.overeenkomst_id and not g.herberekend
+    where t.maand = {{ dbt.dateadd('month', -1, vanaf) }}
+    {%- else %}
+    select
+        overeenkomst_id,
+        cast(null as {{ dbt.type_numeric() }}) as saldo_euro,
+        cast(null as {{ dbt.type_numeric() }}) as vervallen_saldo_euro,
+        cast(null as integer) as hoogste_stap_rang,
+        cast(null as boolean) as in_achterstand
+    from contracten
+    where false
+    {%- endif %}
 ),
 
 acties as (
@@ -110,15 +160,16 @@ cumulatief as (
         coalesce(b.huur_euro, 0) as huur_euro,
         {#- running sums in double precision (several times faster than 128-bit decimals over ~10 M rows),
             rounded back to cents: exact for any realistic balance -#}
-        round(cast(sum(cast(coalesce(b.mutatie_euro, 0) as {{ type_double() }})) over (
+        round(cast(coalesce(v.saldo_euro, 0) + sum(cast(coalesce(b.mutatie_euro, 0) as {{ type_double() }})) over (
             partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
         ) as {{ dbt.type_numeric() }}), 2) as saldo_euro,
-        round(cast(sum(cast(coalesce(b.vervallen_mutatie_euro, 0) as {{ type_double() }})) over (
+        round(cast(coalesce(v.vervallen_saldo_euro, 0) + sum(cast(coalesce(b.vervallen_mutatie_euro, 0) as {{ type_double() }})) over (
             partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
         ) as {{ dbt.type_numeric() }}), 2) as vervallen_saldo_euro,
-        max(coalesce(st.stap_rang, 0)) over (
+        greatest(coalesce(v.hoogste_stap_rang, 0), max(coalesce(st.stap_rang, 0)) over (
             partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
-        ) as hoogste_stap_rang,
+        )) as hoogste_stap_rang,
+        v.in_achterstand as vorige_opgeslagen_in_achterstand,
         coalesce(st.acties_aantal, 0) as incassoacties_aantal,
         coalesce(ar.regelingen_actief_aantal, 0) as regelingen_actief_aantal
     from spine as s
@@ -128,6 +179,8 @@ cumulatief as (
         on st.overeenkomst_id = s.overeenkomst_id and st.maand = s.maand
     left join actieve_regelingen as ar
         on ar.overeenkomst_id = s.overeenkomst_id and ar.maand = s.maand
+    left join vorige as v
+        on v.overeenkomst_id = s.overeenkomst_id
 ),
 
 met_huur as (
@@ -144,7 +197,9 @@ met_huur as (
 met_vorige as (
     select
         met_huur.*,
-        lag(in_achterstand) over (partition by overeenkomst_id order by maand) as vorige_in_achterstand
+        coalesce(
+            lag(in_achterstand) over (partition by overeenkomst_id order by maand), vorige_opgeslagen_in_achterstand
+        ) as vorige_in_achterstand
     from met_huur
 ),
 
