@@ -249,7 +249,11 @@ def _prepared_contract_months(cm: pd.DataFrame) -> pd.DataFrame:
     keep_cols = [c for c in CONTRACT_MONTH_COLUMNS if c in cm.columns]
     f = cm[keep_cols].copy()
     f["_maand"] = _ts(f, "maand")
-    f = f.sort_values(["overeenkomst_id", "_maand"], kind="stable").reset_index(drop=True)
+    # sorted by contract, then month: a stable lexsort over integer codes of the ids (codes in the ids'
+    # sorted order), the same order as sort_values on the text ids at a fraction of the cost
+    ids, _ = pd.factorize(f["overeenkomst_id"], sort=True)
+    order = np.lexsort((f["_maand"].to_numpy(), ids))
+    f = f.take(order).reset_index(drop=True)
     f["_in"] = _bool(f, "in_achterstand").to_numpy()
     same = f["overeenkomst_id"].eq(f["overeenkomst_id"].shift(1)).to_numpy()
     prev_in = np.r_[False, f["_in"].to_numpy()[:-1]] & same
@@ -624,10 +628,31 @@ def _partner_tests(facts, cur, minimum: int) -> list[dict]:
 # --- pruning, ernst, sentences --------------------------------------------------------------------
 
 
+#: (id(frame), column) -> (frame, integer codes, value -> code): the pruning compares the same
+#: dimension columns of the same frames with many segments; comparing codes beats comparing text.
+_CODES_CACHE: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, dict]] = {}
+
+
+def _column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, dict]:
+    key = (id(frame), column)
+    hit = _CODES_CACHE.get(key)
+    if hit is None or hit[0] is not frame:
+        codes, uniques = pd.factorize(frame[column])
+        hit = (frame, codes, {v: i for i, v in enumerate(uniques)})
+        _CODES_CACHE[key] = hit
+    return hit[1], hit[2]
+
+
 def _mask(frame: pd.DataFrame, seg: Mapping[str, str]) -> np.ndarray:
     m = np.ones(len(frame), dtype=bool)
     for d, v in seg.items():
-        m &= (frame[d] == v).to_numpy() if d in frame.columns else False
+        if d not in frame.columns:
+            return np.zeros(len(frame), dtype=bool)
+        codes, lookup = _column_codes(frame, d)
+        code = lookup.get(v)
+        if code is None:
+            return np.zeros(len(frame), dtype=bool)
+        m &= codes == code
     return m
 
 
@@ -868,8 +893,11 @@ def compute_signals(
     # level over the candidates when that is more lenient: an echo loses its difference entirely,
     # a real effect only a little precision when other groups are set aside.
     retest_level = max(cutoff, fdr_alpha / max(len(cands), 1))
-    kept = _prune(cands, frames, past_frames, retest_level, minimum_group_size)
-    kept = _prune_across(kept, frames, retest_level, minimum_group_size)
+    try:
+        kept = _prune(cands, frames, past_frames, retest_level, minimum_group_size)
+        kept = _prune_across(kept, frames, retest_level, minimum_group_size)
+    finally:
+        _CODES_CACHE.clear()
 
     out = []
     for c in kept:

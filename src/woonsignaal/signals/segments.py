@@ -106,8 +106,11 @@ def normalise_value(value: object) -> str | None:
 
 
 def normalise_dimension_columns(frame: pd.DataFrame, dimensions: Iterable[str]) -> pd.DataFrame:
-    """Copy of ``frame`` whose dimension columns are text (None where unknown)."""
-    out = frame.copy()
+    """Copy of ``frame`` whose dimension columns are text (None where unknown).
+
+    A shallow copy: only the dimension columns are new (pandas copy-on-write keeps ``frame`` as it was);
+    the frames hold millions of contract-months."""
+    out = frame.copy(deep=False)
     for dim in dimensions:
         if dim in out.columns:
             col = out[dim]
