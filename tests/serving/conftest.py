@@ -1,6 +1,6 @@
 """A real PostgreSQL server for the serving tests, started by the script CI uses (`.ci/postgres.sh`).
 
-The server is shared (CI may have started it already; then it is left running). Each test session gets
+The server is shared (CI may have started it already; then it is left running). Each test module gets
 its own database and its own BI role, dropped at the end, so parallel sessions do not meet.
 When the server cannot be started the tests FAIL with the script's output: they are never skipped.
 """
@@ -59,9 +59,10 @@ def _admin(env: dict[str, str], database: str = "postgres"):
     return con
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg(pg_server) -> PgSettings:
-    """PgSettings for a fresh database and BI role of this session (both dropped afterwards)."""
+    """PgSettings for a fresh database and BI role of this test module (both dropped afterwards): the dbt
+    build of one module (raw, staging, ... schemas) never meets another module's schema assertions."""
     tag = uuid.uuid4().hex[:8]
     database, role = f"ws_test_{tag}", f"ws_bi_{tag}"
     con = _admin(pg_server)
