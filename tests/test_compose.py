@@ -178,3 +178,19 @@ def test_compose_secrets_that_are_required_are_not_required_by_the_optional_prof
     text = (REPO_ROOT / "docker-compose.yml").read_text()
     for var in ("WOONSIGNAAL_METABASE_ADMIN_EMAIL", "WOONSIGNAAL_METABASE_ADMIN_PASSWORD"):
         assert f"${{{var}:?" not in text
+
+
+def test_duckdb_memory_limit_is_one_setting_for_ingest_dbt_and_compose(compose, monkeypatch):
+    """settings, profiles.yml and the compose file read the same variable with the same default."""
+    monkeypatch.delenv(settings_module.ENV_DUCKDB_MEMORY_LIMIT, raising=False)
+    assert settings_module.get_settings().duckdb_memory_limit == settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT
+    monkeypatch.setenv(settings_module.ENV_DUCKDB_MEMORY_LIMIT, "6GB")
+    assert settings_module.get_settings().duckdb_memory_limit == "6GB"
+
+    profile = yaml.safe_load((REPO_ROOT / "dbt_project" / "profiles.yml").read_text())
+    limit = profile["woonsignaal"]["outputs"]["duckdb"]["settings"]["memory_limit"]
+    assert limit == (f"{{{{ env_var('{settings_module.ENV_DUCKDB_MEMORY_LIMIT}', "
+                     f"'{settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT}') }}}}")
+    env = _env(compose["services"]["airflow-worker"])
+    assert env[settings_module.ENV_DUCKDB_MEMORY_LIMIT] == (
+        f"${{{settings_module.ENV_DUCKDB_MEMORY_LIMIT}:-{settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT}}}")

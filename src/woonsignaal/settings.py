@@ -35,6 +35,9 @@ ENV_DBT_TARGET = "WOONSIGNAAL_DBT_TARGET"
 ENV_DBT_PROJECT = "WOONSIGNAAL_DBT_PROJECT"
 ENV_EXPECTATIONS = "WOONSIGNAAL_EXPECTATIONS"
 ENV_ROW_TOLERANCE = "WOONSIGNAAL_RIJEN_TOLERANTIE"
+#: DuckDB's memory limit for the ingest and dbt (profiles.yml reads the same variable, same default)
+ENV_DUCKDB_MEMORY_LIMIT = "WOONSIGNAAL_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,6 +110,15 @@ class Settings:
     @property
     def dbt_project_dir(self) -> Path:
         return Path(os.environ.get(ENV_DBT_PROJECT, PROJECT_ROOT / "dbt_project"))
+
+    @property
+    def duckdb_memory_limit(self) -> str:
+        """How much memory DuckDB may use before it spills to ``duckdb_temp_dir`` (e.g. ``2GB``)."""
+        return os.environ.get(ENV_DUCKDB_MEMORY_LIMIT, "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.build_dir / "duckdb-tmp"
 
     @property
     def expectations_dir(self) -> Path:

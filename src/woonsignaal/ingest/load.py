@@ -477,6 +477,9 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     scratch = f":memory:woonsignaal_ingest_{uuid.uuid4().hex}"
     con = duckdb.connect(scratch, config=duckdb_engine_config())
     try:
+        # a whole volledig delivery is parsed in memory: past the limit DuckDB spills to the build folder
+        con.execute(f"set memory_limit = {lit(settings.duckdb_memory_limit)}")
+        con.execute(f"set temp_directory = {lit(str(settings.duckdb_temp_dir))}")
         install_key(con, key)
         t0 = time.perf_counter()
         parsed = parse_delivery(con, manifest)
