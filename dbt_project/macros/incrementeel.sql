@@ -119,31 +119,26 @@
 
 
 {#- Pre-hooks: delete the rows the model recomputes; all of them when it is rebuilt whole on an
-    existing table (nothing to do on a first build or --full-refresh: dbt creates the table anew). -#}
-{% macro contract_maand_verwijder(watermark, alleen_boekingen=false) %}
-    {%- set plan = incrementeel_plan(watermark, grootboek=true, melden=false) -%}
+    existing table (nothing to do on a first build or --full-refresh: dbt creates the table anew).
+    `herberekend`: SQL condition of the rows recomputed whole besides the recent months. -#}
+{% macro incrementeel_verwijder(plan, herberekend) %}
     {%- if not execute or this is none or not is_incremental() -%}
         select 1
     {%- elif plan is none -%}
         delete from {{ this }}
     {%- else -%}
-        delete from {{ this }}
-        where maand >= cast('{{ plan.vanaf }}' as date)
-            or overeenkomst_id in ({{ gewijzigde_contracten(plan.sinds, alleen_boekingen) }})
+        delete from {{ this }} where maand >= cast('{{ plan.vanaf }}' as date) or {{ herberekend }}
     {%- endif -%}
+{% endmacro %}
+
+{% macro contract_maand_verwijder(watermark, alleen_boekingen=false) %}
+    {%- set plan = incrementeel_plan(watermark, grootboek=true, melden=false) -%}
+    {{ incrementeel_verwijder(plan, 'overeenkomst_id in (' ~ gewijzigde_contracten(plan.sinds, alleen_boekingen) ~ ')' if plan else '') }}
 {% endmacro %}
 
 {% macro eenheid_maand_verwijder() %}
     {%- set plan = incrementeel_plan('peildatum', melden=false) -%}
-    {%- if not execute or this is none or not is_incremental() -%}
-        select 1
-    {%- elif plan is none -%}
-        delete from {{ this }}
-    {%- else -%}
-        delete from {{ this }}
-        where maand >= cast('{{ plan.vanaf }}' as date)
-            or eenheid_id in ({{ gewijzigde_eenheden(plan.sinds) }})
-            {#- months that left the KPI window -#}
-            or maand not in (select maand from {{ ref('dim_maand') }} where maanden_geleden < {{ var('kpi_maanden') }})
-    {%- endif -%}
+    {#- also the months that left the KPI window -#}
+    {{ incrementeel_verwijder(plan, 'eenheid_id in (' ~ gewijzigde_eenheden(plan.sinds) ~ ') or maand not in (select maand from '
+        ~ ref('dim_maand') ~ ' where maanden_geleden < ' ~ var('kpi_maanden') ~ ')' if plan else '') }}
 {% endmacro %}

@@ -7,22 +7,23 @@ berekend as (
 ),
 
 final as (
+    {#- int_signalen_berekend has the contract's types already: only the contract's columns -#}
     select
-        cast(signaal_id as varchar) as signaal_id,
-        cast(proces as varchar) as proces,
-        cast(indicator as varchar) as indicator,
-        cast(segment as varchar) as segment,
-        cast(periode_start as date) as periode_start,
-        cast(periode_eind as date) as periode_eind,
-        cast(waarde as {{ type_double() }}) as waarde,
-        cast(referentie as {{ type_double() }}) as referentie,
-        cast(verhouding as {{ type_double() }}) as verhouding,
-        cast(ondergrens as {{ type_double() }}) as ondergrens,
-        cast(bovengrens as {{ type_double() }}) as bovengrens,
-        cast(n as integer) as n,
-        cast(ernst as varchar) as ernst,
-        cast(richting as varchar) as richting,
-        cast(toelichting as varchar) as toelichting
+        signaal_id,
+        proces,
+        indicator,
+        segment,
+        periode_start,
+        periode_eind,
+        waarde,
+        referentie,
+        verhouding,
+        ondergrens,
+        bovengrens,
+        n,
+        ernst,
+        richting,
+        toelichting
     from berekend
     where n >= {{ var('minimum_group_size', 10) }}
 )

@@ -10,18 +10,19 @@ berekend as (
 ),
 
 final as (
+    {#- typed in int_signalen_berekend -#}
     select
-        cast(signaal_sleutel as varchar) as signaal_sleutel,
-        cast(signaal_id as varchar) as signaal_id,
-        cast(proces as varchar) as proces,
-        cast(indicator as varchar) as indicator,
-        cast(segment as varchar) as segment,
-        cast(periode_start as date) as periode_start,
-        cast(periode_eind as date) as periode_eind,
-        cast(verhouding as {{ type_double() }}) as verhouding,
-        cast(n as integer) as n,
-        cast(ernst as varchar) as ernst,
-        cast(richting as varchar) as richting
+        signaal_sleutel,
+        signaal_id,
+        proces,
+        indicator,
+        segment,
+        periode_start,
+        periode_eind,
+        verhouding,
+        n,
+        ernst,
+        richting
     from berekend
     where n >= {{ var('minimum_group_size', 10) }}
 )
