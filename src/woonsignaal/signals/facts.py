@@ -48,6 +48,8 @@ class FactRead:
     columns: tuple[str, ...] | None = None
     #: A predicate valid on DuckDB and PostgreSQL alike (None: every row).
     where: str | None = None
+    #: Columns to sort by, when the engine wants that order (it sorts itself when the rows come otherwise).
+    order_by: tuple[str, ...] | None = None
 
     def select_columns(self, available: Sequence[str]) -> list[str]:
         """The columns to read, of those the mart has (in the mart's order when all are read)."""
@@ -69,7 +71,8 @@ def fact_reads(periode_eind: dt.date) -> tuple[FactRead, ...]:
     """What the engine reads for the periode ending on ``periode_eind``, one entry per ``FACT_MARTS``."""
     since = contract_months_since(periode_eind)
     return tuple(
-        FactRead(m, CONTRACT_MONTH_COLUMNS, f"maand >= DATE '{since.isoformat()}'") if m == "fct_contract_maand"
+        FactRead(m, CONTRACT_MONTH_COLUMNS, f"maand >= DATE '{since.isoformat()}'", ("overeenkomst_id", "maand"))
+        if m == "fct_contract_maand"
         else FactRead(m)
         for m in FACT_MARTS
     )
@@ -89,6 +92,8 @@ def read_facts_duckdb(relations: Mapping[str, object], periode_eind: dt.date) ->
             rel = rel.filter(f.where)
         if f.columns is not None:
             rel = rel.project(", ".join(f'"{c}"' for c in f.select_columns(rel.columns)))
+        if f.order_by:
+            rel = rel.order(", ".join(f'"{c}"' for c in f.order_by))
         return rel.df()
 
     return read_facts(periode_eind, read)
