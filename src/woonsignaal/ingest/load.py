@@ -336,11 +336,10 @@ def _apply_deletions(con, d: date) -> list[str]:
             f"max(w.verwijderd_op) as verwijderd_op from {SCRATCH}.verwijderingen w where w.tabel = {lit(f.name)} group by all"
         )
         match = f"{_on('x', t, keys)} and {t}._verwijderd_op is null and x.verwijderd_op >= {t}.gewijzigd_op"
-        rcols = ", ".join(q(c) for c in raw_columns(f))
-        con.execute(
-            f"insert into {v} select {rcols}, {D} from {t} where {t}._extractdatum <> {D} "
-            f"and exists (select 1 from _del x where {match})"
-        )
+        rcols = ", ".join(f"{t}.{q(c)}" for c in raw_columns(f))
+        # a join, not `exists (...)`: the correlated form with the timestamp comparison scanned the whole
+        # table the slow way (3 s on 20 M bookings for 3 deletions); _del has one row per key
+        con.execute(f"insert into {v} select {rcols}, {D} from {t} join _del x on {match} where {t}._extractdatum <> {D}")
         applied = con.execute(
             f"update {t} set _verwijderd_op = x.verwijderd_op from _del x where {match}"
         ).fetchone()[0]
