@@ -92,3 +92,27 @@ def test_writer_lock_serialises_processes(tmp_path):
         proc.join()
     with writer_lock(lock, timeout_seconds=1):  # released when the holder ended
         pass
+
+
+def test_extract_date_is_a_dbt_var_only_when_it_is_not_the_latest_delivery(woonsignaal_home):
+    """The models default to the latest delivery; passing that date as a var would change the vars every
+    night and make dbt re-parse the whole project."""
+    import datetime as dt
+
+    import duckdb
+
+    from woonsignaal.pipeline import dbt_vars
+    from woonsignaal.raw_schema import create_raw_tables
+    from woonsignaal.settings import get_settings
+
+    settings = get_settings()
+    day = dt.date(2026, 11, 24)
+    assert dbt_vars(settings, day) == {"extractdatum": "2026-11-24"}  # no warehouse yet
+    settings.ensure_dirs()
+    con = duckdb.connect(str(settings.warehouse_path))
+    create_raw_tables(con)
+    con.execute("insert into raw.leveringen (extractdatum, soort) values (date '2026-11-23', 'volledig'), "
+                "(date '2026-11-24', 'delta')")
+    con.close()
+    assert dbt_vars(settings, day) == {}
+    assert dbt_vars(settings, dt.date(2026, 11, 23)) == {"extractdatum": "2026-11-23"}

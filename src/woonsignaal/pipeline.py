@@ -121,13 +121,37 @@ def load_raw(extractdatum: date, run_id: str | None = None, settings: Settings |
         return dict(details)
 
 
+def dbt_vars(settings: Settings, extractdatum: date) -> dict[str, str]:
+    """dbt vars for a build as of ``extractdatum``: the extract date only when it is not the latest
+    delivery in ``raw.leveringen``, which is what the models use without the var (macro extractdatum).
+
+    A var whose value changes every night makes dbt re-parse the whole project (about 6 s at any size);
+    without it dbt parses only what changed. An older date (rebuilding a delivery that was loaded but
+    not published while a newer one is loaded) and a non-DuckDB target still get the var.
+    """
+    import duckdb
+
+    explicit = {"extractdatum": extractdatum.isoformat()}
+    if settings.dbt_target != "duckdb" or not settings.warehouse_path.exists():
+        return explicit
+    try:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        try:
+            latest = con.execute("select max(extractdatum) from raw.leveringen").fetchone()[0]
+        finally:
+            con.close()
+    except duckdb.Error:
+        return explicit
+    return {} if latest == extractdatum else explicit
+
+
 def build_marts(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """One ``dbt build`` (one writing process) for the whole project, as of the extract date."""
     from woonsignaal.transform import run_dbt_build
 
     settings = settings or get_settings()
     with _step(settings, extractdatum, "dbt_build", run_id) as details, _lock(settings):
-        result = run_dbt_build(settings, vars={"extractdatum": extractdatum.isoformat()})
+        result = run_dbt_build(settings, vars=dbt_vars(settings, extractdatum))
         details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
         if not result.success:
             raise PermanentFailure(f"dbt build mislukt:\n{result.summary()}")
