@@ -13,7 +13,6 @@ its output instead. Which facts are read, how, and the output's types: woonsigna
 
 def model(dbt, session):
     from woonsignaal.signals.facts import (
-        extractdatum_from,
         minimum_from,
         read_facts_duckdb,
         signals_for,
@@ -23,11 +22,9 @@ def model(dbt, session):
 
     dbt.config(materialized="table")
     minimum = minimum_from(dbt.config.get("minimum_group_size"))
-    # DuckDB 2 relations have no fetchone(); an aggregate always returns one row
-    extractdatum = extractdatum_from(
-        dbt.config.get("extractdatum"),
-        lambda: dbt.source("raw", "leveringen").aggregate("max(extractdatum)").fetchall()[0][0],
-    )
+    # the extract date the SQL models use (macro extractdatum: the var, else the latest delivery), one row;
+    # DuckDB 2 relations have no fetchone(): an aggregate always returns one row
+    extractdatum = dbt.ref("int_signalen_periode").aggregate("max(extractdatum)").fetchall()[0][0]
     # dbt.ref needs literal arguments (dbt parses them statically)
     relations = {
         "fct_leegstand": dbt.ref("fct_leegstand"),
