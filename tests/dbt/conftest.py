@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,11 +55,11 @@ def built(tmp_path_factory) -> Built:
 
     root = tmp_path_factory.mktemp("dbt_chain")
     home, landing = root / "home", root / "landing"
-    saved = {k: os.environ.get(k) for k in ("WOONSIGNAAL_HOME", "WOONSIGNAAL_DEMO", "WOONSIGNAAL_LANDING",
-                                            "WOONSIGNAAL_PSEUDONIEM_SLEUTEL")}
-    os.environ.update({"WOONSIGNAAL_HOME": str(home), "WOONSIGNAAL_DEMO": "1", "WOONSIGNAAL_LANDING": str(landing)})
-    os.environ.pop("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", None)
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WOONSIGNAAL_HOME", str(home))
+        env.setenv("WOONSIGNAAL_DEMO", "1")
+        env.setenv("WOONSIGNAAL_LANDING", str(landing))
+        env.delenv("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", raising=False)
         sim = simulate(landing, eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, seed=SEED,
                        ground_truth=root / "ground_truth.json")
         settings = get_settings()
@@ -71,9 +70,3 @@ def built(tmp_path_factory) -> Built:
         result = run_dbt_build(settings, select=WAREHOUSE_SELECTION, vars={"extractdatum": extractdatum.isoformat()},
                                generate_docs=False)
         yield Built(home, landing, list(sim.deliveries), extractdatum, settings.warehouse_path, result)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v

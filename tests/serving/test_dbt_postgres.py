@@ -15,7 +15,6 @@ import dataclasses
 import datetime as dt
 import json
 import math
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,31 +105,27 @@ def builds(pg_server, pg, tmp_path_factory) -> Builds:
         "WOONSIGNAAL_PG_DATABASE": dbt_db,
         "WOONSIGNAAL_PG_DBNAME": dbt_db,
     }
-    saved = {k: os.environ.get(k) for k in [*env, "WOONSIGNAAL_PSEUDONIEM_SLEUTEL", "WOONSIGNAAL_DBT_TARGET"]}
-    os.environ.update(env)
-    os.environ.pop("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", None)
-    os.environ.pop("WOONSIGNAAL_DBT_TARGET", None)
     try:
-        scenario = root / "scenario.json"
-        scenario.write_text(json.dumps(SCENARIO))
-        sim = simulate(root / "landing", eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, seed=SEED,
-                       scenario=str(scenario), ground_truth=root / "ground_truth.json")
-        settings = get_settings()
-        settings.ensure_dirs()
-        for delivery in sim.deliveries:
-            load_delivery(delivery, settings, gx=False)
-        extractdatum = dt.date.fromisoformat(sim.deliveries[-1].name).isoformat()
-        on_duckdb = run_dbt_build(settings, vars={"extractdatum": extractdatum}, generate_docs=False)
-        raw_copy = copy_raw_to_postgres(settings, pg=pg_dbt)
-        on_postgres = run_dbt_build(settings, vars={"extractdatum": extractdatum}, target="postgres",
-                                    generate_docs=False)
-        yield Builds(settings.warehouse_path, pg_dbt, on_duckdb, on_postgres, raw_copy)
+        with pytest.MonkeyPatch.context() as mp:
+            for k, v in env.items():
+                mp.setenv(k, v)
+            mp.delenv("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", raising=False)
+            mp.delenv("WOONSIGNAAL_DBT_TARGET", raising=False)
+            scenario = root / "scenario.json"
+            scenario.write_text(json.dumps(SCENARIO))
+            sim = simulate(root / "landing", eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, seed=SEED,
+                           scenario=str(scenario), ground_truth=root / "ground_truth.json")
+            settings = get_settings()
+            settings.ensure_dirs()
+            for delivery in sim.deliveries:
+                load_delivery(delivery, settings, gx=False)
+            extractdatum = dt.date.fromisoformat(sim.deliveries[-1].name).isoformat()
+            on_duckdb = run_dbt_build(settings, vars={"extractdatum": extractdatum}, generate_docs=False)
+            raw_copy = copy_raw_to_postgres(settings, pg=pg_dbt)
+            on_postgres = run_dbt_build(settings, vars={"extractdatum": extractdatum}, target="postgres",
+                                        generate_docs=False)
+            yield Builds(settings.warehouse_path, pg_dbt, on_duckdb, on_postgres, raw_copy)
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         admin.cursor().execute(f'drop database if exists "{dbt_db}" with (force)')
         admin.close()
 

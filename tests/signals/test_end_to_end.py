@@ -19,19 +19,16 @@ UNITS = 5000
 
 
 def _build(tmp_path_factory, scenario: str):
-    import os
-
     from woonsignaal.ingest import load_delivery
     from woonsignaal.settings import get_settings
     from woonsignaal.simulate import simulate
     from woonsignaal.transform import run_dbt_build
 
     home = tmp_path_factory.mktemp(f"signalen-{scenario}")
-    old = {k: os.environ.get(k) for k in ("WOONSIGNAAL_HOME", "WOONSIGNAAL_DEMO", "WOONSIGNAAL_LANDING")}
-    os.environ["WOONSIGNAAL_HOME"] = str(home)
-    os.environ["WOONSIGNAAL_DEMO"] = "1"
-    os.environ.pop("WOONSIGNAAL_LANDING", None)
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WOONSIGNAAL_HOME", str(home))
+        env.setenv("WOONSIGNAAL_DEMO", "1")
+        env.delenv("WOONSIGNAAL_LANDING", raising=False)
         settings = get_settings()
         settings.ensure_dirs()
         gt = home / "ground_truth.json"
@@ -42,12 +39,6 @@ def _build(tmp_path_factory, scenario: str):
         run = run_dbt_build(settings, vars={"extractdatum": extract}, generate_docs=False)
         assert run.success, run.summary()
         return settings.warehouse_path, gt
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ November with October's list. Finally ``publish_werklijsten`` writes the restric
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,11 +55,11 @@ def built(tmp_path_factory) -> Built:
 
     root = tmp_path_factory.mktemp("werklijsten")
     home, landing = root / "home", root / "landing"
-    keys = ("WOONSIGNAAL_HOME", "WOONSIGNAAL_DEMO", "WOONSIGNAAL_LANDING", "WOONSIGNAAL_PSEUDONIEM_SLEUTEL")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({"WOONSIGNAAL_HOME": str(home), "WOONSIGNAAL_DEMO": "1", "WOONSIGNAAL_LANDING": str(landing)})
-    os.environ.pop("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", None)
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WOONSIGNAAL_HOME", str(home))
+        env.setenv("WOONSIGNAAL_DEMO", "1")
+        env.setenv("WOONSIGNAAL_LANDING", str(landing))
+        env.delenv("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", raising=False)
         sim = simulate(landing, eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, tot=TOT, seed=SEED,
                        ground_truth=root / "ground_truth.json")
         settings = get_settings()
@@ -88,9 +87,3 @@ def built(tmp_path_factory) -> Built:
         restricted = publish_werklijsten(settings)
         yield Built(home, deliveries, eerste, laatste, settings.warehouse_path, restricted, eerste_werklijst,
                     settings)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
