@@ -26,10 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def woonsignaal_home(tmp_path, monkeypatch) -> Path:
     """An isolated WOONSIGNAAL_HOME (demo key) for one test."""
+    from tests.demo_env import demo_environment
+
     home = tmp_path / "home"
-    monkeypatch.setenv("WOONSIGNAAL_HOME", str(home))
-    monkeypatch.setenv("WOONSIGNAAL_DEMO", "1")
-    monkeypatch.delenv("WOONSIGNAAL_LANDING", raising=False)
-    monkeypatch.delenv("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", raising=False)
-    monkeypatch.delenv("WOONSIGNAAL_ALERT_WEBHOOK", raising=False)
+    demo_environment(monkeypatch, home)
     return home

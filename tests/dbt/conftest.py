@@ -18,6 +18,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.demo_env import demo_environment
+
 #: Everything this issue owns (the signals folder is built by its own tests).
 WAREHOUSE_SELECTION = (
     "path:models/staging path:models/intermediate path:models/marts/core path:models/marts/verhuur "
@@ -56,10 +58,7 @@ def built(tmp_path_factory) -> Built:
     root = tmp_path_factory.mktemp("dbt_chain")
     home, landing = root / "home", root / "landing"
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("WOONSIGNAAL_HOME", str(home))
-        env.setenv("WOONSIGNAAL_DEMO", "1")
-        env.setenv("WOONSIGNAAL_LANDING", str(landing))
-        env.delenv("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", raising=False)
+        demo_environment(env, home, landing)
         sim = simulate(landing, eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, seed=SEED,
                        ground_truth=root / "ground_truth.json")
         settings = get_settings()

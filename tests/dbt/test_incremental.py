@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.demo_env import demo_environment
 from tests.ingest.ingest_builder import rewrite_manifest
 
 SELECTION = "+fct_contract_maand +int_eenheid_maanden"
@@ -82,9 +83,7 @@ def nights(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("incremental")
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("WOONSIGNAAL_HOME", str(root / "home"))
-        env.setenv("WOONSIGNAAL_DEMO", "1")
-        env.delenv("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", raising=False)
+        demo_environment(env, root / "home")
         sim = simulate(root / "landing", eenheden=300, jaren=2, delta_dagen=3, seed=7)
         volledig, *deltas = sim.deliveries
         changed = _correct_old_bookings(volledig, deltas[1])

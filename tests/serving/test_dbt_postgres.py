@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.demo_env import demo_environment
 from woonsignaal.serving import PgSettings, copy_raw_to_postgres
 
 pytestmark = pytest.mark.e2e
@@ -95,9 +96,6 @@ def builds(pg_server, pg, tmp_path_factory) -> Builds:
 
     root = tmp_path_factory.mktemp("dbt_pg")
     env = {
-        "WOONSIGNAAL_HOME": str(root / "home"),
-        "WOONSIGNAAL_DEMO": "1",
-        "WOONSIGNAAL_LANDING": str(root / "landing"),
         "WOONSIGNAAL_PG_HOST": pg.host,
         "WOONSIGNAAL_PG_PORT": str(pg.port),
         "WOONSIGNAAL_PG_USER": pg.user,
@@ -107,9 +105,9 @@ def builds(pg_server, pg, tmp_path_factory) -> Builds:
     }
     try:
         with pytest.MonkeyPatch.context() as mp:
+            demo_environment(mp, root / "home", root / "landing")
             for k, v in env.items():
                 mp.setenv(k, v)
-            mp.delenv("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", raising=False)
             mp.delenv("WOONSIGNAAL_DBT_TARGET", raising=False)
             scenario = root / "scenario.json"
             scenario.write_text(json.dumps(SCENARIO))

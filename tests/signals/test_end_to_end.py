@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from tests.demo_env import demo_environment
 from woonsignaal.signals.evaluate import evaluate, load_ground_truth, read_published_signals
 
 pytestmark = pytest.mark.e2e
@@ -26,9 +27,7 @@ def _build(tmp_path_factory, scenario: str):
 
     home = tmp_path_factory.mktemp(f"signalen-{scenario}")
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("WOONSIGNAAL_HOME", str(home))
-        env.setenv("WOONSIGNAAL_DEMO", "1")
-        env.delenv("WOONSIGNAAL_LANDING", raising=False)
+        demo_environment(env, home)
         settings = get_settings()
         settings.ensure_dirs()
         gt = home / "ground_truth.json"

@@ -17,6 +17,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.demo_env import demo_environment
+
 #: The werklijsten and every model and seed they depend on (signals included), with their tests.
 SELECTION = "+path:models/werklijsten"
 EENHEDEN = 2000
@@ -56,10 +58,7 @@ def built(tmp_path_factory) -> Built:
     root = tmp_path_factory.mktemp("werklijsten")
     home, landing = root / "home", root / "landing"
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("WOONSIGNAAL_HOME", str(home))
-        env.setenv("WOONSIGNAAL_DEMO", "1")
-        env.setenv("WOONSIGNAAL_LANDING", str(landing))
-        env.delenv("WOONSIGNAAL_PSEUDONIEM_SLEUTEL", raising=False)
+        demo_environment(env, home, landing)
         sim = simulate(landing, eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, tot=TOT, seed=SEED,
                        ground_truth=root / "ground_truth.json")
         settings = get_settings()
