@@ -41,8 +41,17 @@
             where l.extractdatum > gebouwd.sinds
         ),
         grootboek as (
-            select min(boekdatum) as eerste from {{ source('raw', 'boekingen') }}
+            {#- the ledger's first month, against the model's first month (a scan of every booking: only
+                for the contract-month models) -#}
+            {%- if grootboek %}
+            select
+                cast({{ maand_start('min(boekdatum)') }} as {{ dbt.type_string() }}) as eerste,
+                cast((select min(maand) from {{ this }}) as {{ dbt.type_string() }}) as model_eerste
+            from {{ source('raw', 'boekingen') }}
             where _verwijderd_op is null and boekdatum <= {{ extractdatum() }}
+            {%- else %}
+            select cast(null as {{ dbt.type_string() }}) as eerste, cast(null as {{ dbt.type_string() }}) as model_eerste
+            {%- endif %}
         )
         select
             cast(gebouwd.sinds as {{ dbt.type_string() }}),
@@ -50,8 +59,8 @@
             cast(nieuw.laatste as {{ dbt.type_string() }}),
             cast({{ extractdatum() }} as {{ dbt.type_string() }}),
             cast({{ maand_start('gebouwd.sinds') }} as {{ dbt.type_string() }}),
-            cast({{ maand_start('grootboek.eerste') }} as {{ dbt.type_string() }}),
-            cast((select min(maand) from {{ this }}) as {{ dbt.type_string() }})
+            grootboek.eerste,
+            grootboek.model_eerste
         from gebouwd cross join nieuw cross join grootboek
     {%- endset -%}
     {%- set r = run_query(query).rows[0] -%}
@@ -61,7 +70,7 @@
                ~ extract ~ ': rebuilt whole', info=true) }}{% endif %}
         {{ return(none) }}
     {%- endif -%}
-    {%- if grootboek and r[5] is not none and r[6] is not none and r[5][:7] < r[6][:7] -%}
+    {%- if r[5] is not none and r[6] is not none and r[5][:7] < r[6][:7] -%}
         {% if melden %}{{ log(this.identifier ~ ': the ledger now starts in ' ~ r[5][:7] ~ ', before ' ~ r[6][:7] ~ ': rebuilt whole', info=true) }}{% endif %}
         {{ return(none) }}
     {%- endif -%}
