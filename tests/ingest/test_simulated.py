@@ -42,3 +42,21 @@ def test_gx_row_count_against_previous_delivery_refuses(sim_copy, woonsignaal_ho
         msg = ""
     assert "Great Expectations raw suites failed: eenheden: row count within 20%" in msg
     assert warehouse_snapshot(settings.warehouse_path) == before
+
+
+def test_scratch_spills_to_disk_in_a_fresh_home(woonsignaal_home, monkeypatch):
+    """Past the memory limit the scratch spills to the build folder, which a fresh home lacks."""
+    from woonsignaal.ingest.load import open_scratch
+    from woonsignaal.settings import get_settings
+
+    monkeypatch.setenv("WOONSIGNAAL_DUCKDB_MEMORY_LIMIT", "64MB")
+    settings = get_settings()
+    assert not settings.build_dir.exists()
+    _, con = open_scratch(settings)
+    try:
+        con.execute("create table t as select range::varchar || repeat('x', 50) as s, random() as r from range(1000000)")
+        con.execute("create table u as select * from t order by r")
+        assert con.execute("select count(*) from u").fetchone()[0] == 1000000
+    finally:
+        con.close()
+    assert settings.duckdb_temp_dir.is_dir()

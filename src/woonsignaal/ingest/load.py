@@ -456,6 +456,31 @@ def _import_great_expectations_in_background() -> None:
     threading.Thread(target=run, name="gx-import", daemon=True).start()
 
 
+def open_scratch(settings) -> tuple[str, object]:
+    """A new named in-memory DuckDB for one load: (database name, connection).
+
+    Opened with duckdb-engine's configuration, so that GX, through duckdb-engine, opens the same
+    database. A whole volledig delivery is parsed in memory; past ``settings.duckdb_memory_limit``
+    DuckDB spills to ``settings.duckdb_temp_dir``.
+    """
+    import duckdb
+
+    from woonsignaal.quality.runner import duckdb_engine_config
+
+    scratch = f":memory:woonsignaal_ingest_{uuid.uuid4().hex}"
+    con = duckdb.connect(scratch, config=duckdb_engine_config())
+    try:
+        con.execute(f"set memory_limit = {lit(settings.duckdb_memory_limit)}")
+        # DuckDB creates only the last level of the folder, and only when it spills: a fresh home
+        # has no build folder yet
+        settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"set temp_directory = {lit(str(settings.duckdb_temp_dir))}")
+    except BaseException:
+        con.close()
+        raise
+    return scratch, con
+
+
 def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     """Load the delivery in folder ``path`` into the raw layer of ``settings.warehouse_path``.
 
@@ -463,7 +488,6 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     ``ConfigurationError`` when no pseudonymisation key is configured outside the demo.
     ``gx=False`` skips the Great Expectations suites (tests of the SQL checks only).
     """
-    import duckdb
 
     from woonsignaal.settings import get_settings
 
@@ -486,19 +510,12 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     verify_files(manifest, rows=False, utf8=False)
     timings["verify"] = time.perf_counter() - t0
 
-    # the scratch is a named in-memory DuckDB: GX opens the same database through duckdb-engine
-    # (same configuration), the warehouse is attached to it for the merge; nothing is written to
-    # disk before the merge transaction
-    from woonsignaal.quality.runner import duckdb_engine_config
-
+    # the scratch is a named in-memory DuckDB: GX opens the same database through duckdb-engine,
+    # the warehouse is attached to it for the merge; nothing is written to disk before the merge
     if gx:
         _import_great_expectations_in_background()
-    scratch = f":memory:woonsignaal_ingest_{uuid.uuid4().hex}"
-    con = duckdb.connect(scratch, config=duckdb_engine_config())
+    scratch, con = open_scratch(settings)
     try:
-        # a whole volledig delivery is parsed in memory: past the limit DuckDB spills to the build folder
-        con.execute(f"set memory_limit = {lit(settings.duckdb_memory_limit)}")
-        con.execute(f"set temp_directory = {lit(str(settings.duckdb_temp_dir))}")
         install_key(con, key)
         t0 = time.perf_counter()
         parsed = parse_delivery(con, manifest)
