@@ -242,3 +242,38 @@ def test_dialect_quotes_delimiters_line_breaks_crlf_no_bom(settings):
         ('Het "Anker"; blok\r\nA', 2),
         ("De Linde", 4),
     ]
+
+
+@pytest.mark.parametrize("line_break", [False, True], ids=["plain", "line-break-in-quotes"])
+def test_line_numbers_hold_in_a_file_read_in_parallel(settings, line_break):
+    """Records are numbered from the scan's order: that order must hold in a file big enough for
+    DuckDB to read in parallel chunks (40 MB), with and without a quoted line break before the faults."""
+    rows = base_rows()
+    first_line = len(rows["boekingen"]) + 2  # line of the first generated record
+    n, faulty, broken = 600_000, {250_000, 599_997}, 1_000
+    template = dict(rows["boekingen"][0])
+    for i in range(n):
+        r = dict(template, boeking_id=f"G{i}")
+        if i in faulty:
+            r["boekdatum"] = "31-02-2025"
+        if line_break and i == broken:
+            r["bedrag"] = "650,\n00"
+        rows["boekingen"].append(r)
+    result = _load(settings, rows)
+    shift = 1 if line_break else 0  # records after the broken one start one physical line later
+
+    def line(i: int) -> int:
+        return first_line + i + (shift if i > broken else 0)
+
+    expected = {(line(i), "boekdatum") for i in faulty} | ({(line(broken), "bedrag")} if line_break else set())
+    got = {(ln, k) for b, ln, k, _ in _quarantine(settings) if b == "boekingen.csv"}
+    assert got == expected
+    assert result.files["boekingen"].quarantaine == len(expected)
+    wrong = _count(
+        settings,
+        f"select count(*) from raw.boekingen where boeking_id like 'G%' and _regelnummer <> "
+        f"{first_line} + substr(boeking_id, 2)::int + case when substr(boeking_id, 2)::int > {broken} "
+        f"then {shift} else 0 end",
+    )
+    assert wrong == 0
+    assert _count(settings, "select count(*) from raw.boekingen where boeking_id like 'G%'") == n - len(expected)
