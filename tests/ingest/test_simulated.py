@@ -44,6 +44,30 @@ def test_gx_row_count_against_previous_delivery_refuses(sim_copy, woonsignaal_ho
     assert warehouse_snapshot(settings.warehouse_path) == before
 
 
+def test_gx_failure_on_a_first_load_leaves_no_warehouse(sim_copy, woonsignaal_home):
+    """The raw suites run while the merge writes: a failure rolls back, and the file the first
+    load created is removed."""
+    import csv
+
+    from woonsignaal.simulate.writer import write_csv
+
+    settings = get_settings()
+    folder = scan_landing(sim_copy).deliveries[0].path
+    p = folder / "eenheden.csv"
+    header, *rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    col = header.index("bouwjaar")
+    write_csv(p, header, ([*r[:col], "2999", *r[col + 1:]] for r in rows))
+    rewrite_manifest(folder)
+    try:
+        load_delivery(folder, settings, gx=True)
+    except DeliveryRejected as exc:
+        msg = str(exc)
+    else:  # pragma: no cover - the assertion below explains
+        msg = ""
+    assert "Great Expectations raw suites failed: eenheden" in msg and "bouwjaar" in msg
+    assert list(settings.warehouse_path.parent.glob(settings.warehouse_path.name + "*")) == []
+
+
 def test_scratch_spills_to_disk_in_a_fresh_home(woonsignaal_home, monkeypatch):
     """Past the memory limit the scratch spills to the build folder, which a fresh home lacks."""
     from woonsignaal.ingest.load import open_scratch

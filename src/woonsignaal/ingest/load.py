@@ -5,7 +5,7 @@ Order (nothing touches the warehouse before the last step):
 1. ``read_manifest`` and the warehouse's ``raw.leveringen``: the same delivery again is a no-op, an
    older version of a loaded one or a delivery older than the latest loaded one is refused.
 2. ``verify_files``: every listed file present, sha256 and UTF-8 (row counts follow from the parse).
-3. ``parse_delivery`` into a scratch DuckDB file under ``settings.build_dir``: typed, pseudonymised,
+3. ``parse_delivery`` into a scratch (a named in-memory DuckDB, ``open_scratch``): typed, pseudonymised,
    faulty rows in quarantine. Row counts against the manifest, the quarantine threshold.
 4. Great Expectations raw suites (``expectations/raw/<file>.json``) on the scratch tables.
 5. One transaction on the warehouse: undo an earlier load of the same extractdatum (re-sent
@@ -568,6 +568,10 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
 
         t0 = time.perf_counter()
         warehouse.parent.mkdir(parents=True, exist_ok=True)
+        # the parse numbered the records by their order; the raw tables need none. Without it
+        # DuckDB writes the inserted row groups straight to the file: an L first load's bookings
+        # take 7 s instead of 7 s plus 4-6 s of checkpoint at detach, in 320 MB instead of 460
+        con.execute("set preserve_insertion_order = false")
         con.execute(f"attach {lit(str(warehouse))} as {WAREHOUSE}")
         try:
             con.execute(f"use {WAREHOUSE}")
