@@ -9,8 +9,8 @@ Per contract file:
    breaks, BOM, CRLF/LF) into a table in the file's order; a view over it numbers the records from
    the table's ``rowid``: ``_rij`` (1 = first data row) and the physical line ``_regelnummer`` where
    the record starts (header = line 1; differs from ``_rij + 1`` when quoted fields hold line
-   breaks). Structurally broken records (wrong number of
-   fields) make the file fatal: when the structure is broken no field can be trusted.
+   breaks). Structurally broken records (wrong number of fields) make the file fatal: when the
+   structure is broken no field can be trusted.
 3. Each row is checked in SQL: required fields, dates ``dd-mm-jjjj``, timestamps, decimal comma,
    integers, ``J``/``N``, codes against referentiedata (plus the contract's eigen lijsten), and
    duplicate keys within the delivery. A faulty row goes to ``_quarantaine`` (one row per fault:
