@@ -3,6 +3,8 @@ fault that only the suites see (a snapshot that shrank by half) refuses the deli
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.ingest_builder import rewrite_manifest, warehouse_snapshot
 from woonsignaal.ingest import DeliveryRejected, load_delivery, scan_landing
 from woonsignaal.settings import get_settings
@@ -34,19 +36,15 @@ def test_gx_row_count_against_previous_delivery_refuses(sim_copy, woonsignaal_ho
     p.write_bytes(b"\n".join(keep) + b"\n")
     rewrite_manifest(folder, keep_counts=False)
     before = warehouse_snapshot(settings.warehouse_path)
-    try:
+    with pytest.raises(DeliveryRejected) as exc:
         load_delivery(folder, settings, gx=True)
-    except DeliveryRejected as exc:
-        msg = str(exc)
-    else:  # pragma: no cover - the assertion below explains
-        msg = ""
-    assert "Great Expectations raw suites failed: eenheden: row count within 20%" in msg
+    assert "Great Expectations raw suites failed: eenheden: row count within 20%" in str(exc.value)
     assert warehouse_snapshot(settings.warehouse_path) == before
 
 
 def test_gx_failure_on_a_first_load_leaves_no_warehouse(sim_copy, woonsignaal_home):
-    """The raw suites run while the merge writes: a failure rolls back, and the file the first
-    load created is removed."""
+    """The raw suites run before anything touches the warehouse: a first load they refuse leaves
+    no warehouse file behind."""
     import csv
 
     from woonsignaal.simulate.writer import write_csv
@@ -58,13 +56,9 @@ def test_gx_failure_on_a_first_load_leaves_no_warehouse(sim_copy, woonsignaal_ho
     col = header.index("bouwjaar")
     write_csv(p, header, ([*r[:col], "2999", *r[col + 1:]] for r in rows))
     rewrite_manifest(folder)
-    try:
+    with pytest.raises(DeliveryRejected) as exc:
         load_delivery(folder, settings, gx=True)
-    except DeliveryRejected as exc:
-        msg = str(exc)
-    else:  # pragma: no cover - the assertion below explains
-        msg = ""
-    assert "Great Expectations raw suites failed: eenheden" in msg and "bouwjaar" in msg
+    assert "Great Expectations raw suites failed: eenheden" in str(exc.value) and "bouwjaar" in str(exc.value)
     assert list(settings.warehouse_path.parent.glob(settings.warehouse_path.name + "*")) == []
 
 

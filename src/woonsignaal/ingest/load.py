@@ -488,7 +488,6 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     ``ConfigurationError`` when no pseudonymisation key is configured outside the demo.
     ``gx=False`` skips the Great Expectations suites (tests of the SQL checks only).
     """
-
     from woonsignaal.settings import get_settings
 
     started = time.perf_counter()
