@@ -27,7 +27,7 @@ def test_raw_suites_cover_the_contract():
     types = [e["type"] for e in eenheden]
     e = next(f for f in FILES if f.name == "eenheden")
     assert types.count("expect_column_values_to_not_be_null") == len(e.required_columns) == 6
-    assert "expect_column_values_to_be_unique" in types
+    assert "expect_column_proportion_of_unique_values_to_be_between" in types
     codes = [e for e in eenheden if e["type"] == "unexpected_rows_expectation" and "referentiedata" in e["kwargs"]["unexpected_rows_query"]]
     assert len(codes) == 4  # soort, detailsoort, energielabel, huurklasse
     rel = suites["relaties"]["expectations"][0]["kwargs"]["column_set"]
@@ -35,6 +35,20 @@ def test_raw_suites_cover_the_contract():
     assert not {"naam", "email", "telefoon", "iban", "bsn"} & set(rel) and {"iban_hash", "bsn_hash"} <= set(rel)
     zs = [e["type"] for e in suites["zaakstatussen"]["expectations"]]
     assert "expect_compound_columns_to_be_unique" in zs
+
+
+def test_raw_key_expectation_fails_on_a_duplicate_key(woonsignaal_home, tmp_path):
+    key_expectation = next(e for e in generate_raw_suites()["eenheden"]["expectations"] if e["description"] == "key is unique")
+    db = tmp_path / "k.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create table eenheden as select 'E' || (i % 999) as eenheid_id from range(1000) r(i)")  # E0 twice
+    con.execute("create table uniek as select 'E' || i as eenheid_id from range(1000) r(i)")
+    con.close()
+    settings = get_settings()
+    failed = validate(db, _suite(tmp_path / "a", "eenheden", [key_expectation]), settings=settings)
+    assert not failed.success and [f.column for f in failed.failures] == ["eenheid_id"]
+    passed = validate(db, _suite(tmp_path / "b", "uniek", [key_expectation]), settings=settings)
+    assert passed.success and passed.evaluated == 1
 
 
 def _suite(tmp_path, name, expectations):
