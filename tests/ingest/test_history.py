@@ -207,3 +207,21 @@ def test_volledig_delivery_marks_missing_event_rows_deleted(loaded):
     ]
     assert query(wh, "select _verwijderd_op from raw.aanbiedingen where aanbieding_id = 'A1'") == [(None,)]
     assert any("boekingen.csv: 1 row(s) loaded earlier are absent from this volledig delivery" in w for w in result.warnings)
+
+
+def test_ids_and_hashes_are_stored_with_zstd(loaded):
+    """Nearly unique texts are written with ZSTD (docs/ingest.md, Performance); codes keep DuckDB's choice."""
+    from woonsignaal.contract import FILES_BY_NAME
+    from woonsignaal.raw_schema import zstd_columns
+
+    assert zstd_columns(FILES_BY_NAME["boekingen"]) == ["boeking_id", "overeenkomst_id"]
+    assert zstd_columns(FILES_BY_NAME["relaties"]) == ["relatie_id", "iban_hash", "bsn_hash", "_rij_hash"]
+    used = dict(
+        query(
+            loaded.warehouse_path,
+            "select column_name, string_agg(distinct compression, ',') from pragma_storage_info('raw.boekingen') "
+            "where segment_type <> 'VALIDITY' group by all",
+        )
+    )
+    assert used["boeking_id"] == used["overeenkomst_id"] == "ZSTD"
+    assert used["detailsoort"] != "ZSTD"
