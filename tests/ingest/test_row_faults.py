@@ -137,6 +137,22 @@ def test_duplicate_key_quarantines_every_copy(settings):
     _accounted(result)
 
 
+def test_duplicate_composite_key_needs_every_part(settings):
+    """E6 has two statuses (same eenheid_id, other begindatum): no duplicate. A copy of one is."""
+    rows = base_rows()
+    rows["eenheidstatussen"].append(dict(rows["eenheidstatussen"][-1]))
+    result = _load(settings, rows)
+    n = len(rows["eenheidstatussen"])
+    q = [x for x in _quarantine(settings) if x[0] == "eenheidstatussen.csv"]
+    assert [(ln, k) for _, ln, k, _ in q] == [(n, "eenheid_id, begindatum"), (n + 1, "eenheid_id, begindatum")]
+    assert {r for *_, r in q} == {
+        f"duplicate key eenheid_id=E6, begindatum=2025-12-01 in this delivery (lines {n}, {n + 1})"
+    }
+    assert _count(settings, "select count(*) from raw.eenheidstatussen where eenheid_id = 'E6'") == 1
+    assert result.files["eenheidstatussen"].quarantaine == 2
+    _accounted(result)
+
+
 def test_duplicate_person_key_is_not_shown(settings):
     rows = base_rows()
     rows["relaties"].append(dict(rows["relaties"][0]))

@@ -67,6 +67,17 @@ def test_truncated_file(loaded, day2_rows):
     assert "eenheden.csv" in msg
 
 
+def test_file_cut_mid_record_is_reported_by_its_sha256_first(loaded, day2_rows):
+    """The parse runs while the files are hashed; a file that differs from its manifest entry is
+    reported as such, not by what the parse of the damaged bytes made of it."""
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    p = folder / "eenheden.csv"
+    data = p.read_bytes()
+    p.write_bytes(data[: data.rfind(b";", 0, len(data) - 1)])  # last record cut inside its fields
+    msg = _refused(loaded, folder, "eenheden.csv: sha256 in manifest is")
+    assert "CSV structure" not in msg and "rows, file has" not in msg
+
+
 def test_missing_listed_file(loaded, day2_rows):
     folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
     (folder / "zaken.csv").unlink()

@@ -4,7 +4,8 @@ Order (nothing touches the warehouse before the last step):
 
 1. ``read_manifest`` and the warehouse's ``raw.leveringen``: the same delivery again is a no-op, an
    older version of a loaded one or a delivery older than the latest loaded one is refused.
-2. ``verify_files``: every listed file present, sha256 and UTF-8 (row counts follow from the parse).
+2. ``start_file_checks``: every listed file present; sha256 and line counts start in threads
+   beside the parse and must pass before anything else (row counts follow from the parse).
 3. ``parse_delivery`` into a scratch (a named in-memory DuckDB, ``open_scratch``): typed, pseudonymised,
    faulty rows in quarantine. Row counts against the manifest, the quarantine threshold.
 4. Great Expectations raw suites (``expectations/raw/<file>.json``) on the scratch tables.
@@ -30,7 +31,7 @@ from woonsignaal.ingest.errors import DeliveryRejected
 from woonsignaal.ingest.landing import _as_naive_utc
 from woonsignaal.ingest.parse import ParsedFile, lit, parse_delivery, q
 from woonsignaal.ingest.pseudonymise import install_key
-from woonsignaal.ingest.verify import Manifest, read_manifest, row_count_problem, verify_files
+from woonsignaal.ingest.verify import Manifest, read_manifest, row_count_problem, start_file_checks
 from woonsignaal.raw_schema import RAW_SCHEMA, create_raw_tables, raw_columns, stored_column_name
 
 log = logging.getLogger(__name__)
@@ -456,6 +457,51 @@ def _import_great_expectations_in_background() -> None:
     threading.Thread(target=run, name="gx-import", daemon=True).start()
 
 
+class _RawSuites:
+    """The Great Expectations raw suites on the scratch tables, run in a thread (see load_delivery)."""
+
+    def __init__(self, scratch: str, manifest: Manifest, settings):
+        import threading
+
+        self._manifest = manifest
+        self._report = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            from woonsignaal.quality import validate
+
+            try:
+                self._report = validate(
+                    scratch,
+                    settings.expectations_dir / "raw",
+                    tables=[f.name for f in FILES],
+                    run_name=f"raw-{manifest.extractdatum.isoformat()}",
+                    datasource_name="raw_scratch",
+                    settings=settings,
+                )
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the loading thread by passed()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="gx-raw-suites", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def passed(self) -> str:
+        """Wait for the suites; their summary, or :class:`DeliveryRejected` listing the failures."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        report = self._report
+        if not report.success:
+            raise DeliveryRejected(
+                [f"Great Expectations raw suites failed: {x}" for x in report.failure_lines()],
+                self._manifest.extractdatum,
+            )
+        return report.summary()
+
+
 def open_scratch(settings) -> tuple[str, object]:
     """A new named in-memory DuckDB for one load: (database name, connection).
 
@@ -505,9 +551,10 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
             seconds=time.perf_counter() - started,
         )
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    verify_files(manifest, rows=False, utf8=False)
-    timings["verify"] = time.perf_counter() - t0
+    # sha256 and the line count run in threads while DuckDB parses into the scratch (both release
+    # the GIL); the parse takes each file's check when it reaches the file, and a file that differs
+    # from the manifest refuses the delivery before anything else is looked at
+    checks = start_file_checks(manifest, utf8=False)
 
     # the scratch is a named in-memory DuckDB: GX opens the same database through duckdb-engine,
     # the warehouse is attached to it for the merge; nothing is written to disk before the merge
@@ -517,8 +564,13 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     try:
         install_key(con, key)
         t0 = time.perf_counter()
-        parsed = parse_delivery(con, manifest)
-        timings["parse"] = time.perf_counter() - t0
+        try:
+            parsed = parse_delivery(con, manifest, file_check=checks.get)
+        finally:
+            timings["parse"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            checks.finish()  # a verification failure explains any parse problem: it goes first
+            timings["verify"] = time.perf_counter() - t0  # the wait after the parse
         problems = [p for pf in parsed.values() for p in pf.problems]
         if not problems:
             for name, pf in parsed.items():
@@ -544,49 +596,45 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
         for pf in parsed.values():
             warnings += pf.warnings
 
-        gx_summary = ""
+        # The raw suites run in a thread while the merge writes its one transaction; the transaction
+        # commits only after they passed (GX is mostly Python on one core, the merge DuckDB on both).
+        # A refusal rolls it back, and a warehouse file this load created is removed again.
+        suites = _RawSuites(scratch, manifest, settings) if gx else None
+        created = not warehouse.exists()
         t0 = time.perf_counter()
-        if gx:
-            from woonsignaal.quality import validate
-
-            report = validate(
-                scratch,
-                settings.expectations_dir / "raw",
-                tables=[f.name for f in FILES],
-                run_name=f"raw-{manifest.extractdatum.isoformat()}",
-                datasource_name="raw_scratch",
-                settings=settings,
-            )
-            gx_summary = report.summary()
-            if not report.success:
-                raise DeliveryRejected(
-                    [f"Great Expectations raw suites failed: {x}" for x in report.failure_lines()],
-                    manifest.extractdatum,
-                )
-        timings["gx"] = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        warehouse.parent.mkdir(parents=True, exist_ok=True)
-        # the parse numbered the records by their order; the raw tables need none. Without it
-        # DuckDB writes the inserted row groups straight to the file: an L first load's bookings
-        # take 7 s instead of 7 s plus 4-6 s of checkpoint at detach, in 320 MB instead of 460
-        con.execute("set preserve_insertion_order = false")
-        con.execute(f"attach {lit(str(warehouse))} as {WAREHOUSE}")
         try:
-            con.execute(f"use {WAREHOUSE}")
-            create_raw_tables(con)
-            _ensure_ingest_tables(con)
-            con.execute("begin transaction")
+            warehouse.parent.mkdir(parents=True, exist_ok=True)
+            # the parse numbered the records by their order; the raw tables need none. Without it
+            # DuckDB writes the inserted row groups straight to the file: an L first load's bookings
+            # take 7 s instead of 7 s plus 4-6 s of checkpoint at detach, in 320 MB instead of 460
+            con.execute("set preserve_insertion_order = false")
+            con.execute(f"attach {lit(str(warehouse))} as {WAREHOUSE}")
             try:
-                warnings += _merge(con, manifest, parsed, status)
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
+                con.execute(f"use {WAREHOUSE}")
+                con.execute("begin transaction")
+                try:
+                    create_raw_tables(con)
+                    _ensure_ingest_tables(con)
+                    warnings += _merge(con, manifest, parsed, status)
+                    timings["merge"] = time.perf_counter() - t0
+                    t0 = time.perf_counter()
+                    gx_summary = suites.passed() if suites else ""  # raises DeliveryRejected
+                    timings["gx"] = time.perf_counter() - t0  # the wait for the suites after the merge
+                    con.execute("commit")
+                except BaseException:
+                    con.execute("rollback")
+                    raise
+            finally:
+                con.execute(f"use {SCRATCH}")
+                con.execute(f"detach {WAREHOUSE}")
+        except BaseException:
+            if created:
+                for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            raise
         finally:
-            con.execute(f"use {SCRATCH}")
-            con.execute(f"detach {WAREHOUSE}")
-        timings["merge"] = time.perf_counter() - t0
+            if suites:
+                suites.join()  # GX's connection to the scratch closes before the scratch does
     finally:
         con.close()
 

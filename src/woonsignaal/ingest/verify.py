@@ -232,13 +232,68 @@ def row_count_problem(naam: str, expected: int, actual: int) -> str:
     return f"{naam}: manifest says {expected} rows, file has {actual}"
 
 
-def verify_files(manifest: Manifest, *, rows: bool = True, utf8: bool = True, threads: int = 2) -> None:
-    """Check every listed file: present, sha256, UTF-8 (and row count when ``rows``).
+class FileChecks:
+    """The byte checks of a delivery's files, running in a thread pool (:func:`start_file_checks`).
 
-    ``utf8=False`` leaves the encoding to the parse (DuckDB refuses invalid UTF-8 while reading; the
-    loader then reports the offending byte with :func:`utf8_problem`), which saves a pass in Python.
+    ``get(name)`` waits for one file's :class:`FileCheck`; ``finish()`` waits for all of them and
+    refuses the delivery when any file differs from the manifest. Hashing releases the GIL, so the
+    loader parses the files meanwhile: the parse reads only the scratch database, and nothing
+    reaches the warehouse before ``finish()`` has passed.
+    """
 
-    Raises :class:`DeliveryRejected` listing every problem; fills ``manifest.checks``.
+    def __init__(self, manifest: Manifest, present: dict[str, Path], utf8: bool, threads: int):
+        self.manifest = manifest
+        self._present = present
+        self._pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="verify")
+        # biggest first, so the pool stays busy
+        order = sorted(present, key=lambda n: present[n].stat().st_size, reverse=True)
+        self._futures = {n: self._pool.submit(check_file_bytes, present[n], utf8) for n in order}
+        self._finished = False
+
+    def get(self, name: str) -> FileCheck | None:
+        """The check of file ``name`` (waits for it); None for a file that is not present."""
+        future = self._futures.get(name)
+        return None if future is None else future.result()
+
+    def finish(self, *, rows: bool = False) -> None:
+        """Wait for every check; fill ``manifest.checks``; raise :class:`DeliveryRejected` listing
+        every file whose sha256 or encoding (and, with ``rows``, row count) differs."""
+        if self._finished:
+            return
+        self._finished = True
+        try:
+            results = {n: f.result() for n, f in self._futures.items()}
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        manifest = self.manifest
+        problems: list[str] = []
+        for name in manifest.bestanden:
+            if name not in results:
+                continue
+            mf, chk = manifest.bestanden[name], results[name]
+            manifest.checks[name] = chk
+            if chk.sha256 != mf.sha256:
+                problems.append(f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}")
+            if chk.utf8_error:
+                problems.append(f"{mf.naam} is not UTF-8 ({chk.utf8_error}): re-export as UTF-8")
+        if rows:
+            for name, mf in manifest.bestanden.items():
+                if name not in results or results[name].utf8_error:
+                    continue
+                # without quotes a record is a line: no parse needed when the count already matches
+                quick = results[name].records_if_unquoted
+                n = quick if quick == mf.rijen else count_rows(self._present[name])
+                if n != mf.rijen:
+                    problems.append(row_count_problem(mf.naam, mf.rijen, n))
+            manifest.rows_verified = True
+        if problems:
+            raise DeliveryRejected(problems, manifest.extractdatum)
+
+
+def start_file_checks(manifest: Manifest, *, utf8: bool = True, threads: int = 2) -> FileChecks:
+    """Refuse a delivery with a listed file missing (at once); start the byte checks of the others.
+
+    Files in the folder but not in the manifest are reported in ``manifest.warnings``.
     """
     problems: list[str] = []
     present = {}
@@ -248,35 +303,24 @@ def verify_files(manifest: Manifest, *, rows: bool = True, utf8: bool = True, th
             problems.append(f"{mf.naam} listed in manifest but missing")
         else:
             present[name] = p
+    if problems:
+        raise DeliveryRejected(problems, manifest.extractdatum)
     listed = {mf.naam for mf in manifest.bestanden.values()} | {MANIFEST_NAME}
     for extra in sorted(manifest.path.iterdir()):
         if extra.name not in listed and extra.is_file():
             manifest.warnings.append(f"{extra.name}: in the delivery folder but not in {MANIFEST_NAME} (ignored)")
-    # biggest first, so the pool stays busy
-    order = sorted(present, key=lambda n: present[n].stat().st_size, reverse=True)
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        results = dict(zip(order, pool.map(lambda n: check_file_bytes(present[n], utf8), order)))
-    for name in manifest.bestanden:
-        if name not in results:
-            continue
-        mf, chk = manifest.bestanden[name], results[name]
-        manifest.checks[name] = chk
-        if chk.sha256 != mf.sha256:
-            problems.append(f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}")
-        if chk.utf8_error:
-            problems.append(f"{mf.naam} is not UTF-8 ({chk.utf8_error}): re-export as UTF-8")
-    if rows:
-        for name, mf in manifest.bestanden.items():
-            if name not in results or results[name].utf8_error:
-                continue
-            # without quotes a record is a line: no parse needed when the count already matches
-            quick = results[name].records_if_unquoted
-            n = quick if quick == mf.rijen else count_rows(present[name])
-            if n != mf.rijen:
-                problems.append(row_count_problem(mf.naam, mf.rijen, n))
-        manifest.rows_verified = True
-    if problems:
-        raise DeliveryRejected(problems, manifest.extractdatum)
+    return FileChecks(manifest, present, utf8, threads)
+
+
+def verify_files(manifest: Manifest, *, rows: bool = True, utf8: bool = True, threads: int = 2) -> None:
+    """Check every listed file: present, sha256, UTF-8 (and row count when ``rows``).
+
+    ``utf8=False`` leaves the encoding to the parse (DuckDB refuses invalid UTF-8 while reading; the
+    loader then reports the offending byte with :func:`utf8_problem`), which saves a pass in Python.
+
+    Raises :class:`DeliveryRejected` listing every problem; fills ``manifest.checks``.
+    """
+    start_file_checks(manifest, utf8=utf8, threads=threads).finish(rows=rows)
 
 
 def verify_delivery(path: Path, *, rows: bool = True) -> Manifest:
