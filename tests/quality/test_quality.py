@@ -27,7 +27,7 @@ def test_raw_suites_cover_the_contract():
     types = [e["type"] for e in eenheden]
     e = next(f for f in FILES if f.name == "eenheden")
     assert types.count("expect_column_values_to_not_be_null") == len(e.required_columns) == 6
-    assert "expect_column_proportion_of_unique_values_to_be_between" in types
+    assert "expect_column_unique_value_count_to_be_between" in types
     codes = [e for e in eenheden if e["type"] == "unexpected_rows_expectation" and "referentiedata" in e["kwargs"]["unexpected_rows_query"]]
     assert len(codes) == 4  # soort, detailsoort, energielabel, huurklasse
     rel = suites["relaties"]["expectations"][0]["kwargs"]["column_set"]
@@ -37,18 +37,24 @@ def test_raw_suites_cover_the_contract():
     assert "expect_compound_columns_to_be_unique" in zs
 
 
-def test_raw_key_expectation_fails_on_a_duplicate_key(woonsignaal_home, tmp_path):
+def test_raw_key_expectation_fails_on_a_duplicate_key_and_passes_an_empty_file(woonsignaal_home, tmp_path):
+    """Distinct keys = rows, with the row count passed as a suite parameter; the empty files of a
+    delta pass (a proportion of unique values is 0 there)."""
     key_expectation = next(e for e in generate_raw_suites()["eenheden"]["expectations"] if e["description"] == "key is unique")
     db = tmp_path / "k.duckdb"
     con = duckdb.connect(str(db))
-    con.execute("create table eenheden as select 'E' || (i % 999) as eenheid_id from range(1000) r(i)")  # E0 twice
+    con.execute("create table dubbel as select 'E' || (i % 999) as eenheid_id from range(1000) r(i)")  # E0 twice
     con.execute("create table uniek as select 'E' || i as eenheid_id from range(1000) r(i)")
+    con.execute("create table leeg as select * from uniek limit 0")
     con.close()
     settings = get_settings()
-    failed = validate(db, _suite(tmp_path / "a", "eenheden", [key_expectation]), settings=settings)
-    assert not failed.success and [f.column for f in failed.failures] == ["eenheid_id"]
-    passed = validate(db, _suite(tmp_path / "b", "uniek", [key_expectation]), settings=settings)
-    assert passed.success and passed.evaluated == 1
+    results = {}
+    for table, rows in [("dubbel", 1000), ("uniek", 1000), ("leeg", 0)]:
+        results[table] = validate(db, _suite(tmp_path / table, table, [key_expectation]), settings=settings,
+                                  expectation_parameters={"rijen_eenheden": rows})
+    assert not results["dubbel"].success and [f.column for f in results["dubbel"].failures] == ["eenheid_id"]
+    assert results["uniek"].success and results["uniek"].evaluated == 1
+    assert results["leeg"].success and results["leeg"].evaluated == 1
 
 
 def _suite(tmp_path, name, expectations):

@@ -1,6 +1,6 @@
 """Load one delivery into the raw layer: verify, parse, quarantine, validate, merge in one transaction.
 
-Order (nothing touches the warehouse before the last step):
+Order (nothing touches the warehouse before the last step, and it commits only when all passed):
 
 1. ``read_manifest`` and the warehouse's ``raw.leveringen``: the same delivery again is a no-op, an
    older version of a loaded one or a delivery older than the latest loaded one is refused.
@@ -8,11 +8,12 @@ Order (nothing touches the warehouse before the last step):
    beside the parse and must pass before anything else (row counts follow from the parse).
 3. ``parse_delivery`` into a scratch (a named in-memory DuckDB, ``open_scratch``): typed, pseudonymised,
    faulty rows in quarantine. Row counts against the manifest, the quarantine threshold.
-4. Great Expectations raw suites (``expectations/raw/<file>.json``) on the scratch tables.
+4. Great Expectations raw suites (``expectations/raw/<file>.json``) on the scratch tables, in a
+   thread beside step 5.
 5. One transaction on the warehouse: undo an earlier load of the same extractdatum (re-sent
    delivery), merge snapshots (history per extractdatum), upsert events (latest ``gewijzigd_op``
-   wins), apply ``verwijderingen``, write ``raw.quarantaine`` and ``raw.leveringen``. Any error rolls
-   the whole transaction back.
+   wins), apply ``verwijderingen``, write ``raw.quarantaine`` and ``raw.leveringen``; then wait for
+   the suites. A failed suite or any error rolls the whole transaction back.
 
 See ``docs/ingest.md`` for the fault classes and the raw layer.
 """
@@ -460,10 +461,13 @@ def _import_great_expectations_in_background() -> None:
 class _RawSuites:
     """The Great Expectations raw suites on the scratch tables, run in a thread (see load_delivery)."""
 
-    def __init__(self, scratch: str, manifest: Manifest, settings):
+    def __init__(self, scratch: str, manifest: Manifest, parsed: dict[str, ParsedFile], settings):
         import threading
 
+        from woonsignaal.quality.raw_suites import rows_parameter
+
         self._manifest = manifest
+        parameters = {rows_parameter(f): parsed[f.name].geladen for f in FILES}
         self._report = None
         self._error: BaseException | None = None
 
@@ -477,6 +481,7 @@ class _RawSuites:
                     tables=[f.name for f in FILES],
                     run_name=f"raw-{manifest.extractdatum.isoformat()}",
                     datasource_name="raw_scratch",
+                    expectation_parameters=parameters,
                     settings=settings,
                 )
             except BaseException as exc:  # noqa: BLE001 - re-raised in the loading thread by passed()
@@ -599,7 +604,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
         # The raw suites run in a thread while the merge writes its one transaction; the transaction
         # commits only after they passed (GX is mostly Python on one core, the merge DuckDB on both).
         # A refusal rolls it back, and a warehouse file this load created is removed again.
-        suites = _RawSuites(scratch, manifest, settings) if gx else None
+        suites = _RawSuites(scratch, manifest, parsed, settings) if gx else None
         created = not warehouse.exists()
         t0 = time.perf_counter()
         try:

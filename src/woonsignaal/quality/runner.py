@@ -250,6 +250,7 @@ def validate(
     schema: str = "main",
     run_name: str | None = None,
     datasource_name: str | None = None,
+    expectation_parameters: dict | None = None,
     settings=None,
 ) -> ValidationReport:
     """Validate ``<schema>.<table>`` of the DuckDB file ``database`` with ``<suite_dir>/<table>.json``.
@@ -258,7 +259,8 @@ def validate(
     open, opened with :func:`duckdb_engine_config` (the ingest validates its scratch this way).
 
     ``tables`` limits the run (default: every suite in ``suite_dir``); a named table without a suite
-    is an error. The database file must not be open for writing by another connection.
+    is an error. ``expectation_parameters`` gives the values of the suites' ``{"$PARAMETER": name}``
+    arguments (the raw suites' row counts). The database file must not be open for writing by another connection.
     Returns a :class:`ValidationReport`; raises nothing for failed expectations.
     """
     from woonsignaal.settings import get_settings
@@ -310,7 +312,10 @@ def validate(
         )
     )
     try:
-        result = cp.run(run_id=gx.core.run_identifier.RunIdentifier(run_name=run_name))
+        result = cp.run(
+            expectation_parameters=expectation_parameters,
+            run_id=gx.core.run_identifier.RunIdentifier(run_name=run_name),
+        )
     finally:
         _close_engines(ctx)
     # Data Docs once for the whole run (UpdateDataDocsAction would rebuild the site per validation)
