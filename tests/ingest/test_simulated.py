@@ -82,3 +82,34 @@ def test_scratch_spills_to_disk_in_a_fresh_home(woonsignaal_home, monkeypatch):
     finally:
         con.close()
     assert settings.duckdb_temp_dir.is_dir()
+
+
+def test_an_error_in_the_merge_rolls_back_while_the_suites_run(sim_copy, woonsignaal_home, monkeypatch):
+    """The raw suites run beside the merge: an error there leaves the warehouse as it was (no file
+    after a first load), and the suites' thread has ended before the load returns."""
+    import threading
+
+    import woonsignaal.ingest.load as load
+
+    settings = get_settings()
+    deliveries = scan_landing(sim_copy).deliveries
+
+    def broken(con, d):
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(load, "_apply_deletions", broken)
+        with pytest.raises(RuntimeError, match="disk full"):
+            load_delivery(deliveries[0].path, settings, gx=True)
+        assert list(settings.warehouse_path.parent.glob(settings.warehouse_path.name + "*")) == []
+        assert not any(t.name == "gx-raw-suites" for t in threading.enumerate())
+
+    load_delivery(deliveries[0].path, settings, gx=False)
+    before = warehouse_snapshot(settings.warehouse_path)
+    with monkeypatch.context() as m:
+        m.setattr(load, "_apply_deletions", broken)
+        with pytest.raises(RuntimeError, match="disk full"):
+            load_delivery(deliveries[1].path, settings, gx=True)
+    assert warehouse_snapshot(settings.warehouse_path) == before
+    assert not any(t.name == "gx-raw-suites" for t in threading.enumerate())
+    assert load_delivery(deliveries[1].path, settings, gx=True).status == "geladen"
