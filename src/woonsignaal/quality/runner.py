@@ -260,7 +260,8 @@ def validate(
 
     ``tables`` limits the run (default: every suite in ``suite_dir``); a named table without a suite
     is an error. ``expectation_parameters`` gives the values of the suites' ``{"$PARAMETER": name}``
-    arguments (the raw suites' row counts). The database file must not be open for writing by another connection.
+    arguments (the raw suites' row counts). The database file must not be open for writing by another
+    connection.
     Returns a :class:`ValidationReport`; raises nothing for failed expectations.
     """
     from woonsignaal.settings import get_settings
