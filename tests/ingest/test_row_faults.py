@@ -76,6 +76,37 @@ def test_extra_column_reported_and_loaded(settings):
     assert "kleur" not in [c.lower() for c in cols]
 
 
+def test_trimmed_sql_equals_trim():
+    """The parse trims only values that trim can change; for every kind of edge the result is trim's."""
+    import duckdb
+
+    from woonsignaal.ingest.parse import trimmed_sql
+
+    values = ["", " ", "  ", "a", " a", "a ", " a ", "a b", "\ta", "a\t", "\u00a0a", "a\u00a0", "\u00a0",
+              "\u2003a\u3000", "x\u200ay", "\u205f12,50", "é", " é ", "01-12-2016 01:59:24", None]
+    con = duckdb.connect()
+    con.execute("create table v (i integer, x varchar)")
+    con.executemany("insert into v values (?, ?)", list(enumerate(values)))
+    rows = con.execute(f"select i, trim(x), {trimmed_sql('x')} from v order by i").fetchall()
+    assert [(t, u) for _, t, u in rows] == [(t, t) for _, t, _ in rows]
+    assert rows[6][1] == "a" and rows[10][1] == "a" and rows[8][1] == "\ta"  # spaces go, a tab stays
+
+
+def test_values_padded_with_spaces_load_trimmed(settings):
+    from datetime import date
+
+    rows = base_rows()
+    e1 = rows["eenheden"][0]
+    e1["soort"], e1["nettohuur"] = " WOO\u00a0", " 610,25 "
+    e1["in_exploitatiedatum"], e1["lift"] = "\u00a001-01-1990 ", " J"
+    result = _load(settings, rows)
+    assert result.files["eenheden"].quarantaine == 0
+    assert query(
+        settings.warehouse_path,
+        "select soort, nettohuur, in_exploitatiedatum, lift from raw.eenheden where eenheid_id = 'E1'",
+    ) == [("WOO", pytest.approx(610.25), date(1990, 1, 1), True)]
+
+
 @pytest.mark.parametrize(
     ("file", "row", "column", "value", "reason"),
     [

@@ -146,7 +146,18 @@ def _value(col: Column, src: str) -> str:
     """The delivered text of a column, empty -> NULL (codes, ids and typed values trimmed)."""
     if col.type is ColumnType.TEXT:
         return f"nullif({src}, '')"
-    return f"nullif(trim({src}), '')"
+    return f"nullif({trimmed_sql(src)}, '')"
+
+
+def trimmed_sql(src: str) -> str:
+    """``trim(src)``, evaluated only where it can change the value.
+
+    DuckDB's ``trim`` strips spaces: U+0020 and the other Unicode space separators (U+00A0 and so on),
+    not tabs. A value without an ASCII space and without a non-ASCII character (``strlen``, bytes, equals
+    ``length``, characters) is its own trim; most ids, codes, dates and amounts are, and the check costs
+    less than the copy ``trim`` makes (L bookings: 4.6 -> 4.1 s for reading and trimming 7 columns).
+    """
+    return f"(case when contains({src}, ' ') or strlen({src}) <> length({src}) then trim({src}) else {src} end)"
 
 
 def _date(v: str) -> str:
