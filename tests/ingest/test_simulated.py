@@ -10,11 +10,19 @@ from woonsignaal.ingest import DeliveryRejected, load_delivery, scan_landing
 from woonsignaal.settings import get_settings
 
 
-def test_simulated_deliveries_load_with_gx_and_account_for_every_row(sim_copy, woonsignaal_home):
+def test_simulated_deliveries_load_with_gx_and_account_for_every_row(sim_copy, woonsignaal_home, caplog):
+    import logging
+
     settings = get_settings()
     scan = scan_landing(sim_copy, settings.warehouse_path)
     assert len(scan.pending) == 3 and scan.deliveries[0].soort == "volledig" and not scan.gaps
-    first = load_delivery(scan.pending[0].path, settings, gx=True)
+    with caplog.at_level(logging.INFO, logger="woonsignaal.ingest"):
+        first = load_delivery(scan.pending[0].path, settings, gx=True)
+    progress = [r.getMessage() for r in caplog.records if r.name.startswith("woonsignaal.ingest")]
+    assert progress[0].startswith(f"{scan.pending[0].extractdatum.isoformat()} (volledig): verifying and parsing 15 files")
+    parsed = [m for m in progress if m.startswith("parsed ")]
+    assert len(parsed) == 15 and parsed[0].startswith("parsed referentiedata.csv: ")
+    assert any(m.startswith("merged into woonsignaal.duckdb in ") for m in progress)
     assert "passed: 15/15 tables" in first.gx_summary
     for name, c in first.files.items():
         assert c.geladen + c.quarantaine == c.geleverd, name

@@ -560,6 +560,9 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     # the GIL); the parse takes each file's check when it reaches the file, and a file that differs
     # from the manifest refuses the delivery before anything else is looked at
     checks = start_file_checks(manifest, utf8=False)
+    size = sum((manifest.path / mf.naam).stat().st_size for mf in manifest.bestanden.values())
+    log.info("%s (%s): verifying and parsing %d files, %.0f MB", manifest.extractdatum.isoformat(),
+             manifest.soort, len(manifest.bestanden), size / 1e6)
 
     # the scratch is a named in-memory DuckDB: GX opens the same database through duckdb-engine,
     # the warehouse is attached to it for the merge; nothing is written to disk before the merge
@@ -622,6 +625,8 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
                     _ensure_ingest_tables(con)
                     warnings += _merge(con, manifest, parsed, status)
                     timings["merge"] = time.perf_counter() - t0
+                    log.info("merged into %s in %.1f s%s", warehouse.name, timings["merge"],
+                             "; waiting for the raw suites" if suites else "")
                     t0 = time.perf_counter()
                     gx_summary = suites.passed() if suites else ""  # raises DeliveryRejected
                     timings["gx"] = time.perf_counter() - t0  # the wait for the suites after the merge

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,6 +50,8 @@ from woonsignaal.contract import (
 )
 from woonsignaal.ingest.pseudonymise import pseudonymise_sql
 from woonsignaal.raw_schema import SNAPSHOT_HISTORY_COLUMNS, raw_columns, stored_column_name
+
+log = logging.getLogger(__name__)
 
 #: The date a row's codes must be valid on (contract section 6); files not named use extractdatum.
 ROW_DATE_COLUMN: dict[str, str] = {
@@ -640,7 +644,11 @@ def parse_delivery(con, manifest, extractdatum: date | None = None, file_check=N
     others = sorted((f for f in FILES if f.kind is not FileKind.REFERENCE), key=lambda f: _size(manifest.path / f.filename))
     results: dict[str, ParsedFile] = {}
     for file in reference + others:  # referentiedata first: the others check their codes against it
-        results[file.name] = parse_file(ctx, file)
+        started = time.perf_counter()
+        results[file.name] = pf = parse_file(ctx, file)
+        # progress for the task log: file names and counts only, never a value
+        log.info("parsed %s: %d rows, %d quarantined, %d problem(s) in %.1f s", file.filename, pf.geleverd,
+                 pf.quarantaine, len(pf.problems), time.perf_counter() - started)
         if file.kind is FileKind.REFERENCE and results[file.name].problems:
             # without code lists nothing else can be checked
             break
