@@ -462,47 +462,34 @@ class _RawSuites:
     """The Great Expectations raw suites on the scratch tables, run in a thread (see load_delivery)."""
 
     def __init__(self, scratch: str, manifest: Manifest, parsed: dict[str, ParsedFile], settings):
-        import threading
+        from concurrent.futures import ThreadPoolExecutor
 
+        from woonsignaal.quality import validate
         from woonsignaal.quality.raw_suites import rows_parameter
 
-        self._manifest = manifest
-        parameters = {rows_parameter(f): parsed[f.name].geladen for f in FILES}
-        self._report = None
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            from woonsignaal.quality import validate
-
-            try:
-                self._report = validate(
-                    scratch,
-                    settings.expectations_dir / "raw",
-                    tables=[f.name for f in FILES],
-                    run_name=f"raw-{manifest.extractdatum.isoformat()}",
-                    datasource_name="raw_scratch",
-                    expectation_parameters=parameters,
-                    settings=settings,
-                )
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the loading thread by passed()
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, name="gx-raw-suites", daemon=True)
-        self._thread.start()
+        self._extractdatum = manifest.extractdatum
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-raw-suites")
+        self._report = self._pool.submit(
+            validate,
+            scratch,
+            settings.expectations_dir / "raw",
+            tables=[f.name for f in FILES],
+            run_name=f"raw-{manifest.extractdatum.isoformat()}",
+            datasource_name="raw_scratch",
+            expectation_parameters={rows_parameter(f): parsed[f.name].geladen for f in FILES},
+            settings=settings,
+        )
 
     def join(self) -> None:
-        self._thread.join()
+        self._pool.shutdown(wait=True)
 
     def passed(self) -> str:
         """Wait for the suites; their summary, or :class:`DeliveryRejected` listing the failures."""
-        self.join()
-        if self._error is not None:
-            raise self._error
-        report = self._report
+        report = self._report.result()  # re-raises an error of the validation here
         if not report.success:
             raise DeliveryRejected(
                 [f"Great Expectations raw suites failed: {x}" for x in report.failure_lines()],
-                self._manifest.extractdatum,
+                self._extractdatum,
             )
         return report.summary()
 
@@ -560,9 +547,8 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     # the GIL); the parse takes each file's check when it reaches the file, and a file that differs
     # from the manifest refuses the delivery before anything else is looked at
     checks = start_file_checks(manifest, utf8=False)
-    size = sum((manifest.path / mf.naam).stat().st_size for mf in manifest.bestanden.values())
     log.info("%s (%s): verifying and parsing %d files, %.0f MB", manifest.extractdatum.isoformat(),
-             manifest.soort, len(manifest.bestanden), size / 1e6)
+             manifest.soort, len(manifest.bestanden), sum(checks.sizes.values()) / 1e6)
 
     # the scratch is a named in-memory DuckDB: GX opens the same database through duckdb-engine,
     # the warehouse is attached to it for the merge; nothing is written to disk before the merge

@@ -244,9 +244,10 @@ class FileChecks:
     def __init__(self, manifest: Manifest, present: dict[str, Path], utf8: bool, threads: int):
         self.manifest = manifest
         self._present = present
+        self.sizes = {n: p.stat().st_size for n, p in present.items()}  # bytes per file
         self._pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="verify")
         # biggest first, so the pool stays busy
-        order = sorted(present, key=lambda n: present[n].stat().st_size, reverse=True)
+        order = sorted(present, key=self.sizes.get, reverse=True)
         self._futures = {n: self._pool.submit(check_file_bytes, present[n], utf8) for n in order}
         self._finished = False
 
