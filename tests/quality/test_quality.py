@@ -8,7 +8,7 @@ import duckdb
 
 from woonsignaal.contract import FILES
 from woonsignaal.quality import generate_raw_suites, validate
-from woonsignaal.quality.raw_suites import dumps, scratch_columns
+from woonsignaal.quality.raw_suites import code_parameters, dumps, scratch_columns
 from woonsignaal.settings import PROJECT_ROOT, get_settings
 
 
@@ -28,8 +28,9 @@ def test_raw_suites_cover_the_contract():
     e = next(f for f in FILES if f.name == "eenheden")
     assert types.count("expect_column_values_to_not_be_null") == len(e.required_columns) == 6
     assert "expect_column_unique_value_count_to_be_between" in types
-    codes = [e for e in eenheden if e["type"] == "unexpected_rows_expectation" and "referentiedata" in e["kwargs"]["unexpected_rows_query"]]
-    assert len(codes) == 4  # soort, detailsoort, energielabel, huurklasse
+    codes = [e for e in eenheden if e["type"] == "expect_column_values_to_be_in_set"]
+    assert [e["kwargs"]["column"] for e in codes] == ["soort", "detailsoort", "energielabel", "huurklasse"]
+    assert codes[0]["kwargs"]["value_set"] == {"$PARAMETER": "codes_EENHEIDSOORT"}
     rel = suites["relaties"]["expectations"][0]["kwargs"]["column_set"]
     assert rel == scratch_columns(next(f for f in FILES if f.name == "relaties"))
     assert not {"naam", "email", "telefoon", "iban", "bsn"} & set(rel) and {"iban_hash", "bsn_hash"} <= set(rel)
@@ -55,6 +56,34 @@ def test_raw_key_expectation_fails_on_a_duplicate_key_and_passes_an_empty_file(w
     assert not results["dubbel"].success and [f.column for f in results["dubbel"].failures] == ["eenheid_id"]
     assert results["uniek"].success and results["uniek"].evaluated == 1
     assert results["leeg"].success and results["leeg"].evaluated == 1
+
+
+def test_raw_code_expectation_checks_the_code_lists_passed_as_parameters(woonsignaal_home, tmp_path):
+    """The loader passes the delivery's code lists (referentiedata plus eigen lijsten); a code outside
+    its list fails, an empty code is left to the required-field check, and a list the delivery has no
+    codes for refuses every code."""
+    soort = next(e for e in generate_raw_suites()["eenheden"]["expectations"]
+                 if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "soort")
+    db = tmp_path / "c.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create table bekend as select * from (values ('WON'), ('BOG'), (null)) v(soort)")
+    con.execute("create table onbekend as select * from (values ('WON'), ('XYZ')) v(soort)")
+    con.close()
+    settings = get_settings()
+    parameters = code_parameters({"EENHEIDSOORT": ["WON", "BOG", "WON"], "ANDERS": ["X"]})
+    assert parameters["codes_EENHEIDSOORT"] == ["BOG", "WON"] and "codes_ANDERS" not in parameters
+    assert all(v == [] for k, v in parameters.items() if k != "codes_EENHEIDSOORT")
+    results = {
+        table: validate(db, _suite(tmp_path / table, table, [soort]), settings=settings, expectation_parameters=p)
+        for table, p in [("bekend", parameters), ("onbekend", parameters)]
+    }
+    assert results["bekend"].success
+    [failure] = results["onbekend"].failures
+    assert (failure.column, failure.unexpected_count) == ("soort", 1)
+    assert "XYZ" not in results["onbekend"].summary()  # counts only, never the value
+    empty = validate(db, _suite(tmp_path / "leeg", "bekend", [soort]), settings=settings,
+                     expectation_parameters=code_parameters({}))
+    assert not empty.success and empty.failures[0].unexpected_count == 2
 
 
 def _suite(tmp_path, name, expectations):

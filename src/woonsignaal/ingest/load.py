@@ -461,11 +461,15 @@ def _import_great_expectations_in_background() -> None:
 class _RawSuites:
     """The Great Expectations raw suites on the scratch tables, run in a thread (see load_delivery)."""
 
-    def __init__(self, scratch: str, manifest: Manifest, parsed: dict[str, ParsedFile], settings):
+    def __init__(self, con, scratch: str, manifest: Manifest, parsed: dict[str, ParsedFile], settings):
         from concurrent.futures import ThreadPoolExecutor
 
         from woonsignaal.quality import validate
-        from woonsignaal.quality.raw_suites import rows_parameter
+        from woonsignaal.quality.raw_suites import code_parameters, rows_parameter
+
+        # the suites' parameters: each file's rows, and the code lists the parse checked against
+        codes = dict(con.execute("select soort, list(code) from _codes group by soort").fetchall())
+        parameters = {rows_parameter(f): parsed[f.name].geladen for f in FILES} | code_parameters(codes)
 
         self._extractdatum = manifest.extractdatum
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-raw-suites")
@@ -476,7 +480,7 @@ class _RawSuites:
             tables=[f.name for f in FILES],
             run_name=f"raw-{manifest.extractdatum.isoformat()}",
             datasource_name="raw_scratch",
-            expectation_parameters={rows_parameter(f): parsed[f.name].geladen for f in FILES},
+            expectation_parameters=parameters,
             settings=settings,
         )
 
@@ -593,7 +597,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
         # The raw suites run in a thread while the merge writes its one transaction; the transaction
         # commits only after they passed (GX is mostly Python on one core, the merge DuckDB on both).
         # A refusal rolls it back, and a warehouse file this load created is removed again.
-        suites = _RawSuites(scratch, manifest, parsed, settings) if gx else None
+        suites = _RawSuites(con, scratch, manifest, parsed, settings) if gx else None
         created = not warehouse.exists()
         t0 = time.perf_counter()
         try:

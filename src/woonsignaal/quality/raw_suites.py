@@ -7,8 +7,8 @@ of a delivery before it is merged into the warehouse (``main.<file>``, with ``re
 ``_vorige_levering`` (snapshot row counts of the previous delivery) and ``_levering`` beside them).
 
 What they check, per file: exactly the stored columns (no personal data that must be dropped), key
-unique, required fields not null, codes present in the delivery's referentiedata (a SQL join: GX
-value sets are static), person keys and hashed columns look like keyed hashes, plausible ranges
+unique, required fields not null, codes present in the delivery's referentiedata (a value set passed
+as the suite parameter ``codes_<soort>``: :func:`code_parameters`), person keys and hashed columns look like keyed hashes, plausible ranges
 (``mostly`` 0.99: a few odd rows are reported in the quarantine/warnings, a systematic fault stops
 the load), and for snapshot files the row count against the previous delivery (within 20 % + 5 rows).
 """
@@ -20,7 +20,6 @@ from pathlib import Path
 
 from woonsignaal.contract import (
     CONTRACT_VERSION,
-    EIGEN_LIJSTEN,
     FILES,
     ContractFile,
     FileKind,
@@ -84,14 +83,20 @@ def scratch_columns(f: ContractFile) -> list[str]:
     return cols
 
 
-def _code_query(f: ContractFile, col: str, codelist: str) -> str:
-    eigen = ""
-    if codelist in EIGEN_LIJSTEN:
-        eigen = " union all select unnest([" + ", ".join(_lit(c) for c in EIGEN_LIJSTEN[codelist]) + "])"
-    return (
-        f'select "{col}" from {{batch}} where "{col}" is not null and "{col}" not in '
-        f"(select code from referentiedata where soort = {_lit(codelist)}{eigen})"
-    )
+def codes_parameter(codelist: str) -> str:
+    """Name of the suite parameter with the codes of code list ``codelist`` (a VERA ``Soort``)."""
+    return f"codes_{codelist}"
+
+
+def code_parameters(codes: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The ``codes_<soort>`` suite parameters for every code list the contract uses.
+
+    ``codes`` maps a code list to its codes: the delivery's referentiedata plus the contract's eigen
+    lijsten (the parse's ``_codes``). A list the delivery has no codes for is empty, so every code in
+    it is unexpected, as in the parse.
+    """
+    used = sorted({c.codelist for f in FILES for c in f.columns if c.codelist})
+    return {codes_parameter(s): sorted(set(codes.get(s, []))) for s in used}
 
 
 def suite_for(f: ContractFile) -> dict:
@@ -124,11 +129,14 @@ def suite_for(f: ContractFile) -> dict:
             )
     for c in f.columns:
         if c.codelist:
+            # a value set, not a join to referentiedata: GX counts it in the one query per table that
+            # also counts the empty required fields (L bookings: 0.6 s less, two scans fewer)
             exps.append(
                 _e(
-                    "unexpected_rows_expectation",
+                    "expect_column_values_to_be_in_set",
                     f"{c.name}: code in referentiedata {c.codelist}",
-                    unexpected_rows_query=_code_query(f, c.name, c.codelist),
+                    column=stored_column_name(f, c.name),
+                    value_set={"$PARAMETER": codes_parameter(c.codelist)},
                 )
             )
     for c in f.columns:
