@@ -86,6 +86,24 @@ def test_raw_code_expectation_checks_the_code_lists_passed_as_parameters(woonsig
     assert not empty.success and empty.failures[0].unexpected_count == 2
 
 
+def test_validate_of_a_named_in_memory_database_leaves_no_connection_to_it(woonsignaal_home, tmp_path):
+    """The ingest validates its in-memory scratch this way: once the caller closes its connection the
+    database is gone, so GX kept none (a leaked one would keep a whole delivery in memory)."""
+    from woonsignaal.quality.runner import duckdb_engine_config
+
+    name = ":memory:test_validate_release"
+    con = duckdb.connect(name, config=duckdb_engine_config())
+    con.execute("create table goed as select i from range(10) r(i)")
+    suites = _suite(tmp_path, "goed", [{"type": "expect_table_row_count_to_equal", "kwargs": {"value": 10}}])
+    assert validate(name, suites, settings=get_settings()).success
+    con.close()
+    again = duckdb.connect(name, config=duckdb_engine_config())
+    try:
+        assert again.execute("select count(*) from duckdb_tables() where table_name = 'goed'").fetchone()[0] == 0
+    finally:
+        again.close()
+
+
 def _suite(tmp_path, name, expectations):
     d = tmp_path / "suites"
     d.mkdir(parents=True, exist_ok=True)

@@ -189,53 +189,58 @@ def _context(settings):
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def _close_engines(ctx) -> None:
-    """Close GX's persisted DuckDB connections: the file must be free for the next writer.
+class _DuckDBConnections:
+    """The DuckDB connections SQLAlchemy opens while active, to close them all afterwards.
 
-    The checkpoint may run on datasource objects other than ``ctx.data_sources``' own, so every live
-    SQLAlchemy execution engine on a duckdb URL is closed.
+    A connection GX leaves open keeps a database file locked for the next writer, or keeps the
+    ingest's in-memory scratch alive. GX holds its connections in datasource objects the checkpoint
+    may have copied, so they are not reachable from the context. Instead every engine's
+    ``engine_connect`` and every pool's ``connect`` event is recorded: on exit the SQLAlchemy
+    connections are closed (back to their pool), their engines disposed (which closes the pooled
+    DBAPI connections), and any DuckDB DBAPI connection still open is closed. This replaces a scan of
+    all live objects (0.5 s with GX imported).
     """
-    import gc
 
-    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+    def __init__(self) -> None:
+        self._connections: list = []  # SQLAlchemy connections
+        self._dbapi: list = []  # DuckDB (duckdb-engine) DBAPI connections
 
-    def is_a(obj, cls) -> bool:
-        # some live objects (lazy module proxies, e.g. under Airflow) raise on attribute access
-        try:
-            return isinstance(obj, cls)
-        except Exception:  # noqa: BLE001
-            return False
+    def _on_engine_connect(self, connection) -> None:
+        if connection.engine.dialect.name == "duckdb":
+            self._connections.append(connection)
 
-    gc.collect()
-    for obj in gc.get_objects():
-        if not is_a(obj, SqlAlchemyExecutionEngine):
-            continue
-        try:
-            if obj.engine.dialect.name != "duckdb":
-                continue
-        except Exception:  # noqa: BLE001
-            continue
-        conn = getattr(obj, "_connection", None)
-        if conn is not None:
+    def _on_pool_connect(self, dbapi_connection, _record) -> None:
+        if type(dbapi_connection).__module__.split(".")[0] == "duckdb_engine":
+            self._dbapi.append(dbapi_connection)
+
+    def _listeners(self):
+        from sqlalchemy.engine import Engine
+        from sqlalchemy.pool import Pool
+
+        return [(Engine, "engine_connect", self._on_engine_connect), (Pool, "connect", self._on_pool_connect)]
+
+    def __enter__(self) -> _DuckDBConnections:
+        from sqlalchemy import event
+
+        for target, name, fn in self._listeners():
+            event.listen(target, name, fn)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from sqlalchemy import event
+
+        for target, name, fn in self._listeners():
+            event.remove(target, name, fn)
+        engines = {id(c.engine): c.engine for c in self._connections}
+        closers = [c.close for c in self._connections] + [e.dispose for e in engines.values()]
+        closers += [c.close for c in self._dbapi]
+        for close in closers:
             try:
-                conn.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
+                close()
+            except Exception:  # noqa: BLE001 - closing is best effort; an already closed one is fine
                 pass
-            obj._connection = None
-        try:
-            obj.engine.dispose()
-        except Exception:  # noqa: BLE001
-            pass
-    import sqlalchemy
-
-    for obj in gc.get_objects():
-        if is_a(obj, sqlalchemy.engine.Engine) and obj.dialect.name == "duckdb":
-            obj.dispose()
-    for ds in list(ctx.data_sources.all().values()):
-        for attr in ("_execution_engine", "_engine"):
-            if hasattr(ds, attr):
-                setattr(ds, attr, None)
-    gc.collect()
+        self._connections.clear()
+        self._dbapi.clear()
 
 
 def _safe_name(text: str) -> str:
@@ -290,35 +295,35 @@ def validate(
             store.delete(name)
         except Exception:  # noqa: BLE001 - absent or unreadable: either way it is gone
             pass
-    ds = ctx.data_sources.add_or_update_sql(name=ds_name, connection_string=f"duckdb:///{database}")
-    vds = []
-    table_of_suite: dict[str, str] = {}
-    for t in names:
-        suite = suite_from_dict(load_suite_dict(suite_dir / f"{t}.json"))
-        suite = ctx.suites.add_or_update(suite)
-        table_of_suite[suite.name] = t
-        asset = ds.add_query_asset(name=t, query=f'select * from "{schema}"."{t}"')
-        bd = asset.add_batch_definition_whole_table(name=f"{t}_all")
-        vds.append(
-            ctx.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=f"{ds_name}__{t}", data=bd, suite=suite)
+    # every DuckDB connection GX opens is closed again when this block ends: the file must be free
+    # for the next writer
+    with _DuckDBConnections():
+        ds = ctx.data_sources.add_or_update_sql(name=ds_name, connection_string=f"duckdb:///{database}")
+        vds = []
+        table_of_suite: dict[str, str] = {}
+        for t in names:
+            suite = suite_from_dict(load_suite_dict(suite_dir / f"{t}.json"))
+            suite = ctx.suites.add_or_update(suite)
+            table_of_suite[suite.name] = t
+            asset = ds.add_query_asset(name=t, query=f'select * from "{schema}"."{t}"')
+            bd = asset.add_batch_definition_whole_table(name=f"{t}_all")
+            vds.append(
+                ctx.validation_definitions.add_or_update(
+                    gx.ValidationDefinition(name=f"{ds_name}__{t}", data=bd, suite=suite)
+                )
+            )
+        cp = ctx.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=cp_name,
+                validation_definitions=vds,
+                actions=[],
+                result_format=RESULT_FORMAT,
             )
         )
-    cp = ctx.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=cp_name,
-            validation_definitions=vds,
-            actions=[],
-            result_format=RESULT_FORMAT,
-        )
-    )
-    try:
         result = cp.run(
             expectation_parameters=expectation_parameters,
             run_id=gx.core.run_identifier.RunIdentifier(run_name=run_name),
         )
-    finally:
-        _close_engines(ctx)
     # Data Docs once for the whole run (UpdateDataDocsAction would rebuild the site per validation)
     ctx.build_data_docs(site_names=["woonsignaal"], resource_identifiers=list(result.run_results.keys()))
 
