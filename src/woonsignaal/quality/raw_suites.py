@@ -8,9 +8,9 @@ of a delivery before it is merged into the warehouse (``main.<file>``, with ``re
 
 What they check, per file: exactly the stored columns (no personal data that must be dropped), key
 unique, required fields not null, codes present in the delivery's referentiedata (a value set passed
-as the suite parameter ``codes_<soort>``: :func:`code_parameters`), person keys and hashed columns look like keyed hashes, plausible ranges
-(``mostly`` 0.99: a few odd rows are reported in the quarantine/warnings, a systematic fault stops
-the load), and for snapshot files the row count against the previous delivery (within 20 % + 5 rows).
+as the suite parameter ``codes_<soort>``: :func:`code_parameters`), person keys and hashed columns
+look like keyed hashes, plausible ranges (``mostly`` 0.99: a few odd rows are reported in the
+quarantine/warnings, a systematic fault stops the load), and for snapshot files the row count against the previous delivery (within 20 % + 5 rows).
 """
 
 from __future__ import annotations
