@@ -30,7 +30,7 @@ from pathlib import Path
 from woonsignaal.contract import FILES, SOORT_DELTA, SOORT_VOLLEDIG, ColumnType, ContractFile, FileKind
 from woonsignaal.ingest.errors import DeliveryRejected
 from woonsignaal.ingest.landing import _as_naive_utc
-from woonsignaal.ingest.parse import ParsedFile, lit, parse_delivery, q
+from woonsignaal.ingest.parse import ParsedFile, code_lists, lit, parse_delivery, q
 from woonsignaal.ingest.pseudonymise import install_key
 from woonsignaal.ingest.verify import Manifest, read_manifest, row_count_problem, start_file_checks
 from woonsignaal.raw_schema import RAW_SCHEMA, create_raw_tables, raw_columns, stored_column_name
@@ -468,8 +468,7 @@ class _RawSuites:
         from woonsignaal.quality.raw_suites import code_parameters, rows_parameter
 
         # the suites' parameters: each file's rows, and the code lists the parse checked against
-        codes = dict(con.execute("select soort, list(code) from _codes group by soort").fetchall())
-        parameters = {rows_parameter(f): parsed[f.name].geladen for f in FILES} | code_parameters(codes)
+        parameters = {rows_parameter(f): parsed[f.name].geladen for f in FILES} | code_parameters(code_lists(con))
 
         self._extractdatum = manifest.extractdatum
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-raw-suites")

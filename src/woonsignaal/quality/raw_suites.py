@@ -10,7 +10,8 @@ What they check, per file: exactly the stored columns (no personal data that mus
 unique, required fields not null, codes present in the delivery's referentiedata (a value set passed
 as the suite parameter ``codes_<soort>``: :func:`code_parameters`), person keys and hashed columns
 look like keyed hashes, plausible ranges (``mostly`` 0.99: a few odd rows are reported in the
-quarantine/warnings, a systematic fault stops the load), and for snapshot files the row count against the previous delivery (within 20 % + 5 rows).
+quarantine/warnings, a systematic fault stops the load), and for snapshot files the row count
+against the previous delivery (within 20 % + 5 rows).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 from pathlib import Path
 
 from woonsignaal.contract import (
+    CODELISTS,
     CONTRACT_VERSION,
     FILES,
     ContractFile,
@@ -95,8 +97,7 @@ def code_parameters(codes: dict[str, list[str]]) -> dict[str, list[str]]:
     lijsten (the parse's ``_codes``). A list the delivery has no codes for is empty, so every code in
     it is unexpected, as in the parse.
     """
-    used = sorted({c.codelist for f in FILES for c in f.columns if c.codelist})
-    return {codes_parameter(s): sorted(set(codes.get(s, []))) for s in used}
+    return {codes_parameter(s): sorted(set(codes.get(s, []))) for s in CODELISTS}
 
 
 def suite_for(f: ContractFile) -> dict:
@@ -130,7 +131,8 @@ def suite_for(f: ContractFile) -> dict:
     for c in f.columns:
         if c.codelist:
             # a value set, not a join to referentiedata: GX counts it in the one query per table that
-            # also counts the empty required fields (L bookings: 0.6 s less, two scans fewer)
+            # also counts the empty required fields (L bookings: that query took 0.29 s; the join's two
+            # scans of the code column took 0.56 s)
             exps.append(
                 _e(
                     "expect_column_values_to_be_in_set",
