@@ -147,9 +147,13 @@ def match_header(file: ContractFile, header: list[str]) -> tuple[list[str], list
 # --- per-type SQL ------------------------------------------------------------------------------
 
 
-def _value(col: Column, src: str) -> str:
-    """The delivered text of a column, empty -> NULL (codes, ids and typed values trimmed)."""
-    if col.type is ColumnType.TEXT:
+def _value(col: Column, src: str, trim: bool = True) -> str:
+    """The delivered text of a column, empty -> NULL (codes, ids and typed values trimmed).
+
+    ``trim=False`` for a file none of whose fields starts or ends with a space
+    (:class:`~woonsignaal.ingest.verify.EdgeSpaces`): trimming would change nothing there.
+    """
+    if col.type is ColumnType.TEXT or not trim:
         return f"nullif({src}, '')"
     return f"nullif({trimmed_sql(src)}, '')"
 
@@ -161,7 +165,8 @@ def trimmed_sql(src: str) -> str:
     not tabs. A value without an ASCII space and without a non-ASCII character (``strlen``, bytes, equals
     ``length``, characters) is its own trim; most ids, codes, dates and amounts are, and the check costs
     less than the copy ``trim`` makes (the L bookings' 7 columns read and trimmed: 5.9 s with ``trim``,
-    5.4-5.6 s with this, two runs each on 2026-12-04).
+    5.4-5.6 s with this, two runs each on 2026-12-04). Still, the whole parse of the L bookings takes
+    5.3-5.5 s with it and 4.2-4.3 s without, so a file without edge spaces is not trimmed at all.
     """
     return f"(case when contains({src}, ' ') or strlen({src}) <> length({src}) then trim({src}) else {src} end)"
 
@@ -170,9 +175,9 @@ def _date(v: str) -> str:
     return f"try_strptime({v}, {lit(DATE_FORMAT)})::date"
 
 
-def typed_sql(col: Column, src: str) -> str:
+def typed_sql(col: Column, src: str, trim: bool = True) -> str:
     """SQL turning the text ``src`` into the column's warehouse type (NULL when unparseable)."""
-    v = _value(col, src)
+    v = _value(col, src, trim)
     t = col.type
     if t is ColumnType.DATE:
         return f"case when length({v}) = 10 then {_date(v)} end"
@@ -211,22 +216,24 @@ def _shown(col: Column, v: str) -> str:
     return f"' ' || chr(39) || left({v}, 40) || chr(39)"
 
 
-def fault_checks(file: ContractFile, sources: dict[str, str], codes: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+def fault_checks(
+    file: ContractFile, sources: dict[str, str], codes: dict[str, list[str]], trim: bool = True
+) -> list[tuple[str, str, str]]:
     """(column, condition SQL, reason SQL) for every row-level check of a file.
 
     ``sources`` maps each column to the SQL of its delivered text (absent optional columns: NULL);
-    ``codes`` maps each code list (``soort``) to its codes.
+    ``codes`` maps each code list (``soort``) to its codes; ``trim`` as in :func:`_value`.
     """
     checks: list[tuple[str, str, str]] = []
     for col in file.columns:
         src = sources[col.name]
         if src.startswith("NULL"):
             continue
-        v = _value(col, src)
+        v = _value(col, src, trim)
         if col.required:
             checks.append((col.name, f"{v} is null", lit("required field is empty")))
         if col.type in _EXPECTED:
-            cond = f"{v} is not null and ({typed_sql(col, src)}) is null"
+            cond = f"{v} is not null and ({typed_sql(col, src, trim)}) is null"
             reason = f"{lit('unparseable ' + _EXPECTED[col.type].split(' (')[0])} || {_shown(col, v)}"
             if col.type in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.DECIMAL):
                 reason += f" || {lit(' (' + _EXPECTED[col.type].split(' (', 1)[1])}"
@@ -369,7 +376,9 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     present = set(names)
     src = {c.name: (_raw(c.name) if c.name in present else "NULL::varchar") for c in file.columns}
     mf = m.bestanden.get(file.name)
-    simple = _simple_lines(ctx.file_check(file.name), mf.rijen if mf else None)
+    check = ctx.file_check(file.name)
+    simple = _simple_lines(check, mf.rijen if mf else None)
+    trim = check is None or check.padded  # without edge spaces trim changes no value of the file
     newline_sql = " + ".join(
         f"coalesce(length({_raw(n)}) - length(replace({_raw(n)}, chr(10), '')), 0)" for n in names
     ) or "0"
@@ -387,7 +396,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
         return pf
 
     # --- row checks, typed values, pseudonyms: one pass (DROP columns are never selected)
-    checks = fault_checks(file, src, ctx.codes())
+    checks = fault_checks(file, src, ctx.codes(), trim)
     if file.kind is FileKind.DELETIONS:
         known = ", ".join(lit(f.name) for f in FILES if f.kind in (FileKind.SNAPSHOT, FileKind.EVENT))
         tabel = f"nullif(trim({src['tabel']}), '')"
@@ -399,7 +408,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
             ("sleutel", _deletion_key_fault_sql(src["tabel"], src["sleutel"]),
              lit("sleutel has the wrong number of '|'-separated parts for its tabel"))
         )
-    typed = {c.name: typed_sql(c, src[c.name]) for c in file.stored_columns}
+    typed = {c.name: typed_sql(c, src[c.name], trim) for c in file.stored_columns}
     if file.kind is FileKind.DELETIONS:
         typed["tabel"] = f"trim({src['tabel']})"
         typed["sleutel"] = _deletion_key_sql(src["tabel"], src["sleutel"])
