@@ -202,6 +202,36 @@ def test_line_numbers_count_line_breaks_inside_quotes(settings):
     assert query(settings.warehouse_path, "select zaak_id, _regelnummer from raw.zaken order by 1") == [("Z1", 2)]
 
 
+def test_line_numbers_with_a_quoted_line_break_and_no_final_line_break(settings):
+    """One line break inside quotes and none after the last record: as many line breaks as records."""
+    from ingest.ingest_builder import rewrite_manifest
+    from woonsignaal.ingest.verify import check_file_bytes
+
+    rows = base_rows()
+    rows["zaken"][1]["registratiedatum"] = "02/01/2026"
+    folder = write_delivery(settings.landing, DAY1, rows)
+    p = folder / "zaken.csv"
+    p.write_bytes(p.read_bytes().rstrip(b"\n"))
+    rewrite_manifest(folder)
+    assert check_file_bytes(p).newlines == len(rows["zaken"]) + 1
+    load_delivery(folder, settings, gx=False)
+    assert [(b, ln, k) for b, ln, k, _ in _quarantine(settings)] == [("zaken.csv", 4, "registratiedatum")]
+    assert query(settings.warehouse_path, "select zaak_id, _regelnummer from raw.zaken order by 1") == [("Z1", 2)]
+
+
+def test_quoted_carriage_return_is_read(settings):
+    rows = base_rows()
+    rows["complexen"][0]["naam"] = "Het\rAnker"
+    folder = write_delivery(settings.landing, DAY1, rows)
+    p = folder / "complexen.csv"
+    p.write_bytes(p.read_bytes().replace(b";Het\rAnker;", b';"Het\rAnker";'))  # the writer leaves it unquoted
+    from ingest.ingest_builder import rewrite_manifest
+
+    rewrite_manifest(folder, keep_counts=False)
+    load_delivery(folder, settings, gx=False)
+    assert query(settings.warehouse_path, "select naam from raw.complexen where complex_id = 'C1'") == [("Het\rAnker",)]
+
+
 def test_too_many_faults_in_a_file_is_fatal(loaded):
     rows = base_rows()
     extra = []

@@ -108,15 +108,50 @@ def test_latin1_file_refused(loaded, day2_rows):
     p.write_bytes(text.encode("latin-1"))
     rewrite_manifest(folder)  # the supplier's manifest matches its (wrong) bytes
     offset = text.encode("latin-1").index(b"\xe9")
-    _refused(
-        loaded,
-        folder,
-        f"complexen.csv is not UTF-8 (byte 0xE9 at offset {offset}",
-        "Latin-1",
-        "re-export as UTF-8",
-    )
-    with pytest.raises(DeliveryRejected, match=f"complexen.csv is not UTF-8 \\(byte 0xE9 at offset {offset}"):
+    expected = f"complexen.csv is not UTF-8: byte 0xE9 on line 2, column 'naam' (offset {offset};"
+    _refused(loaded, folder, expected, "Latin-1/Windows-1252", "re-export as UTF-8")
+    with pytest.raises(DeliveryRejected) as exc:
         verify_delivery(folder)
+    assert expected in str(exc.value)
+
+
+def test_latin1_in_a_column_that_is_never_stored_is_refused(loaded, day2_rows):
+    """naam is never read into the warehouse; the file is refused all the same, without the name."""
+    day2_rows["relaties"][2]["naam"] = "Müller-Testpersoon"
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    p = folder / "relaties.csv"
+    p.write_bytes(p.read_bytes().decode("utf-8-sig").encode("cp1252"))
+    rewrite_manifest(folder)
+    msg = _refused(loaded, folder, "relaties.csv is not UTF-8: byte 0xFC on line 4, column 'naam'", "Windows-1252")
+    assert "Müller" not in msg and "M\ufffdller" not in msg
+
+
+@pytest.mark.parametrize("bom", [True, False])
+def test_utf16_file_refused(loaded, day2_rows, bom):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    p = folder / "complexen.csv"
+    text = p.read_bytes().decode("utf-8-sig")
+    p.write_bytes(("\ufeff" if bom else "").encode("utf-16-le") + text.encode("utf-16-le"))
+    rewrite_manifest(folder)
+    msg = _refused(loaded, folder, "complexen.csv", "UTF-16", "re-export as UTF-8")
+    assert "missing from the header" not in msg
+
+
+def test_empty_file_refused(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    (folder / "zaakstatussen.csv").write_bytes(b"")
+    rewrite_manifest(folder)
+    _refused(loaded, folder, "zaakstatussen.csv is empty: the contract requires a header line")
+
+
+def test_carriage_return_outside_a_line_end_names_the_line(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    p = folder / "complexen.csv"
+    lines = p.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b";Zuid;", b";Zu\rid;")  # unquoted: no field may hold it so
+    p.write_bytes(b"\n".join(lines))
+    rewrite_manifest(folder)
+    _refused(loaded, folder, "complexen.csv cannot be read as CSV: line 3 holds a carriage return (CR)")
 
 
 def test_no_manifest_waits(loaded, day2_rows):

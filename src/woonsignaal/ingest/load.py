@@ -549,7 +549,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     # sha256 and the line count run in threads while DuckDB parses into the scratch (both release
     # the GIL); the parse takes each file's check when it reaches the file, and a file that differs
     # from the manifest refuses the delivery before anything else is looked at
-    checks = start_file_checks(manifest, utf8=False)
+    checks = start_file_checks(manifest)
     log.info("%s (%s): verifying and parsing %d files, %.0f MB", manifest.extractdatum.isoformat(),
              manifest.soort, len(manifest.bestanden), sum(checks.sizes.values()) / 1e6)
 

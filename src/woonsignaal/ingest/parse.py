@@ -82,18 +82,24 @@ def lit(value: str) -> str:
 
 
 def read_csv_sql(path: Path, names: list[str] | None = None, rejects: str | None = None) -> str:
-    """``read_csv(...)`` with the contract's dialect, every column as text."""
+    """``read_csv(...)`` with the contract's dialect, every column as text, named ``names`` (default:
+    as many columns as the header has fields).
+
+    Nothing is sniffed (``auto_detect=false``): the dialect is the contract's, and DuckDB's sniffer
+    can fail on a file it could read (a bare CR in a field) or guess comment lines or rows to skip.
+    """
+    if names is None:
+        names = [f"c{i}" for i in range(len(read_header(path)))]
     opts = [
         lit(str(path)),
         f"delim={lit(CSV_DELIMITER)}",
         f"quote={lit(CSV_QUOTE)}",
         f"escape={lit(CSV_QUOTE)}",
         "header=true",
-        "all_varchar=true",
+        "auto_detect=false",
+        "columns={" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}",
         "encoding='utf-8'",
     ]
-    if names is not None:
-        opts.append("names=[" + ", ".join(lit(n) for n in names) + "]")
     if rejects is not None:
         opts += ["store_rejects=true", f"rejects_table={lit(rejects)}", f"rejects_scan={lit(rejects + '_scan')}"]
     return "read_csv(" + ", ".join(opts) + ")"
@@ -298,7 +304,8 @@ def _simple_lines(check, rows: int | None) -> bool:
     """True when no quoted field holds a line break: a record's line is then its number + 1."""
     if check is None or rows is None:
         return False
-    return check.newlines == rows + 1 or (check.newlines == rows and not check.ends_with_newline)
+    # a line per record after the header's; the last record's line break may be missing
+    return check.newlines == (rows + 1 if check.ends_with_newline else rows)
 
 
 def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile, select: str, target: str,
@@ -313,7 +320,7 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
     """
     import duckdb
 
-    from woonsignaal.ingest.verify import utf8_problem
+    from woonsignaal.ingest.verify import line_break_problem, utf8_problem
 
     rej = f"_rej_{file.name}"
     raw_names = [RAW_PREFIX + n for n in names]
@@ -327,6 +334,7 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
         # it may hold personal data. The first line names the problem and the line number.
         pf.problems.append(
             utf8_problem(path)
+            or line_break_problem(path)
             or f"{file.filename} cannot be read as CSV: {str(exc).splitlines()[0][:200]}"
         )
         return False
@@ -362,7 +370,17 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     m = ctx.manifest
     pf = ParsedFile(file.name)
     path = m.path / file.filename
+    check = ctx.file_check(file.name)
+    if check is not None and check.utf8_error:  # the verification reports it; nothing to read
+        pf.problems.append(check.utf8_error)
+        return pf
     header = read_header(path)
+    if not header:
+        pf.problems.append(f"{file.filename} is empty: the contract requires a header line")
+        return pf
+    if any("\x00" in h for h in header):
+        pf.problems.append(f"{file.filename}: the header holds NUL bytes (it looks like UTF-16): re-export as UTF-8")
+        return pf
     names, missing_req, missing_opt, extra = match_header(file, header)
     if missing_req:
         for c in missing_req:
@@ -376,7 +394,6 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     present = set(names)
     src = {c.name: (_raw(c.name) if c.name in present else "NULL::varchar") for c in file.columns}
     mf = m.bestanden.get(file.name)
-    check = ctx.file_check(file.name)
     simple = _simple_lines(check, mf.rijen if mf else None)
     trim = check is None or check.padded  # without edge spaces trim changes no value of the file
     newline_sql = " + ".join(

@@ -7,6 +7,7 @@ Every problem found is collected; a delivery with any problem is refused whole w
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,8 @@ import numpy as np
 
 from woonsignaal.contract import (
     CONTRACT_VERSION,
+    CSV_DELIMITER,
+    CSV_QUOTE,
     FILES,
     FILES_BY_NAME,
     MANIFEST_NAME,
@@ -46,7 +49,7 @@ class FileCheck:
     size: int
     newlines: int  # count of b"\n" in the file
     ends_with_newline: bool
-    utf8_error: str | None  # None when the file is valid UTF-8
+    utf8_error: str | None  # the message when the file is not valid UTF-8 (naming the line), else None
     has_quote: bool = True  # a '"' occurs: records may span lines
     padded: bool = True  # a field may start or end with a space that trim removes (see EdgeSpaces)
 
@@ -78,13 +81,44 @@ class Manifest:
 
 
 def _describe_bad_bytes(data: bytes, offset: int) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:200]:
         return "it looks like UTF-16"
     try:
         data.decode("cp1252")
         return "it looks like Latin-1/Windows-1252"
     except UnicodeDecodeError:
         return "its encoding is unknown"
+
+
+def _locate(path: Path, offset: int) -> tuple[int, str | None]:
+    """The physical line (1 = header) of byte ``offset`` and, when it can be told, its column's header name.
+
+    Read again from the start of the file, only when a fault was found there. The column is named
+    when the line starts a record (an even number of quotes before it) and its fields before the byte
+    can be counted; a line inside a quoted field gets no column name.
+    """
+    with open(path, "rb") as fh:
+        data = fh.read(offset + 1)
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    if line == 1 or data.count(b'"', 0, line_start) % 2:
+        return line, None
+    header = next(csv.reader([data[: data.find(b"\n")].decode("utf-8-sig", "replace").strip()],
+                             delimiter=CSV_DELIMITER, quotechar=CSV_QUOTE), [])
+    fields = next(csv.reader([data[line_start:offset].decode("latin-1")], delimiter=CSV_DELIMITER,
+                             quotechar=CSV_QUOTE), [""])
+    index = len(fields) - 1
+    return line, (header[index].strip() or None) if index < len(header) else None
+
+
+def not_utf8_message(path: Path, byte: int, offset: int, head: bytes) -> str:
+    """"<file> is not UTF-8: byte 0xE9 on line 5, column 'naam' (offset 235; it looks like ...)"."""
+    line, column = _locate(path, offset)
+    where = f"line {line}" + (f", column {column!r}" if column else "")
+    return (
+        f"{path.name} is not UTF-8: byte 0x{byte:02X} on {where} (offset {offset}; "
+        f"{_describe_bad_bytes(head, offset)}): re-export as UTF-8"
+    )
 
 
 class EdgeSpaces:
@@ -155,9 +189,9 @@ class EdgeSpaces:
         return any(p in pairs for p in self._UNICODE_SPACES)
 
 
-def check_file_bytes(path: Path, utf8: bool = True) -> FileCheck:
+def check_file_bytes(path: Path) -> FileCheck:
     """One pass over the file: sha256, size, newline count, whether a field may need trimming
-    (:class:`EdgeSpaces`) and (``utf8``) UTF-8 validity (first bad byte)."""
+    (:class:`EdgeSpaces`) and UTF-8 validity (the first bad byte, its line and column)."""
     sha = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     edges = EdgeSpaces()
@@ -177,31 +211,43 @@ def check_file_bytes(path: Path, utf8: bool = True) -> FileCheck:
             edges.update(chunk)
             if not has_quote:
                 has_quote = b'"' in chunk
-            if utf8 and error is None:
+            if error is None:
+                pending = decoder.getstate()[0]  # a sequence begun at the end of the previous chunk
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
-                    bad = size + exc.start
-                    error = (
-                        f"byte 0x{chunk[exc.start]:02X} at offset {bad} "
-                        f"({_describe_bad_bytes(head, bad)})"
-                    )
+                    bad = size - len(pending) + exc.start
+                    error = not_utf8_message(path, (pending + chunk)[exc.start], bad, head)
             size += len(chunk)
             last = chunk[-1:]
-        if utf8 and error is None:
+        if error is None:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                error = f"truncated UTF-8 sequence at the end of the file (offset {size})"
+                error = f"{path.name} is not UTF-8: truncated UTF-8 sequence at the end of the file (offset {size})"
     return FileCheck(sha.hexdigest(), size, edges.newlines, last == b"\n", error, has_quote, edges.finish())
 
 
 def utf8_problem(path: Path) -> str | None:
     """The message for a file that is not valid UTF-8, or None."""
-    chk = check_file_bytes(Path(path))
-    if chk.utf8_error:
-        return f"{Path(path).name} is not UTF-8 ({chk.utf8_error}): re-export as UTF-8"
-    return None
+    return check_file_bytes(Path(path)).utf8_error
+
+
+def line_break_problem(path: Path) -> str | None:
+    """The message for a file with a carriage return that ends no line (not followed by a line feed),
+    naming its line; None when there is none. Asked only once the CSV reader has failed."""
+    path = Path(path)
+    data = path.read_bytes()
+    at = data.find(b"\r")
+    while at >= 0 and data[at + 1 : at + 2] == b"\n":
+        at = data.find(b"\r", at + 2)
+    if at < 0:
+        return None
+    line = data.count(b"\n", 0, at) + 1
+    return (
+        f"{path.name} cannot be read as CSV: line {line} holds a carriage return (CR) that is not part of a "
+        f"CRLF line end; the contract's lines end with CRLF or LF, and a field with a line break is quoted"
+    )
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -313,14 +359,14 @@ class FileChecks:
     reaches the warehouse before ``finish()`` has passed.
     """
 
-    def __init__(self, manifest: Manifest, present: dict[str, Path], utf8: bool, threads: int):
+    def __init__(self, manifest: Manifest, present: dict[str, Path], threads: int):
         self.manifest = manifest
         self._present = present
         self.sizes = {n: p.stat().st_size for n, p in present.items()}  # bytes per file
         self._pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="verify")
         # biggest first, so the pool stays busy
         order = sorted(present, key=self.sizes.get, reverse=True)
-        self._futures = {n: self._pool.submit(check_file_bytes, present[n], utf8) for n in order}
+        self._futures = {n: self._pool.submit(check_file_bytes, present[n]) for n in order}
         self._finished = False
 
     def get(self, name: str) -> FileCheck | None:
@@ -348,7 +394,7 @@ class FileChecks:
             if chk.sha256 != mf.sha256:
                 problems.append(f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}")
             if chk.utf8_error:
-                problems.append(f"{mf.naam} is not UTF-8 ({chk.utf8_error}): re-export as UTF-8")
+                problems.append(chk.utf8_error)
         if rows:
             for name, mf in manifest.bestanden.items():
                 if name not in results or results[name].utf8_error:
@@ -363,7 +409,7 @@ class FileChecks:
             raise DeliveryRejected(problems, manifest.extractdatum)
 
 
-def start_file_checks(manifest: Manifest, *, utf8: bool = True, threads: int = 2) -> FileChecks:
+def start_file_checks(manifest: Manifest, *, threads: int = 2) -> FileChecks:
     """Refuse a delivery with a listed file missing (at once); start the byte checks of the others.
 
     Files in the folder but not in the manifest are reported in ``manifest.warnings``.
@@ -382,18 +428,15 @@ def start_file_checks(manifest: Manifest, *, utf8: bool = True, threads: int = 2
     for extra in sorted(manifest.path.iterdir()):
         if extra.name not in listed and extra.is_file():
             manifest.warnings.append(f"{extra.name}: in the delivery folder but not in {MANIFEST_NAME} (ignored)")
-    return FileChecks(manifest, present, utf8, threads)
+    return FileChecks(manifest, present, threads)
 
 
-def verify_files(manifest: Manifest, *, rows: bool = True, utf8: bool = True, threads: int = 2) -> None:
+def verify_files(manifest: Manifest, *, rows: bool = True, threads: int = 2) -> None:
     """Check every listed file: present, sha256, UTF-8 (and row count when ``rows``).
-
-    ``utf8=False`` leaves the encoding to the parse (DuckDB refuses invalid UTF-8 while reading; the
-    loader then reports the offending byte with :func:`utf8_problem`), which saves a pass in Python.
 
     Raises :class:`DeliveryRejected` listing every problem; fills ``manifest.checks``.
     """
-    start_file_checks(manifest, utf8=utf8, threads=threads).finish(rows=rows)
+    start_file_checks(manifest, threads=threads).finish(rows=rows)
 
 
 def verify_delivery(path: Path, *, rows: bool = True) -> Manifest:
