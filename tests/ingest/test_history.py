@@ -158,6 +158,33 @@ def test_older_version_of_a_loaded_delivery_is_refused(loaded):
     assert warehouse_snapshot(loaded.warehouse_path) == before
 
 
+def test_naive_aangemaakt_op_is_amsterdam_time(loaded, day2_rows):
+    """02:13 without an offset is 02:13 in Amsterdam (01:13 UTC): a re-send at 02:50+01:00 is newer."""
+    import json
+
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    manifest = folder / "manifest.json"
+    m = json.loads(manifest.read_text())
+    m["aangemaakt_op"] = "2026-01-12T02:13:07"
+    manifest.write_text(json.dumps(m))
+    load_delivery(folder, loaded, gx=False)
+    assert query(loaded.warehouse_path, "select aangemaakt_op from raw.leveringen where extractdatum = ?", [DAY2]) == [
+        (dt.datetime(2026, 1, 12, 1, 13, 7),)
+    ]
+    m["aangemaakt_op"] = "2026-01-12T02:50:00+01:00"
+    manifest.write_text(json.dumps(m))
+    assert [d.resent for d in scan_landing(loaded.landing, loaded.warehouse_path).pending] == [True]
+    assert load_delivery(folder, loaded, gx=False).status == "vervangen"
+
+
+def test_manifest_with_a_byte_order_mark_loads(loaded, day2_rows):
+    folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
+    manifest = folder / "manifest.json"
+    manifest.write_bytes(b"\xef\xbb\xbf" + manifest.read_bytes())  # as Windows PowerShell 5 writes it
+    assert [d.soort for d in scan_landing(loaded.landing, loaded.warehouse_path).pending] == ["delta"]
+    assert load_delivery(folder, loaded, gx=False).status == "geladen"
+
+
 def test_delivery_older_than_the_latest_loaded_is_refused(loaded, day2_rows):
     _load(loaded, DAY3, day2_rows)
     before = warehouse_snapshot(loaded.warehouse_path)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from woonsignaal.contract import MANIFEST_NAME
+from woonsignaal.contract import MANIFEST_NAME, SOURCE_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -67,16 +68,22 @@ class LandingScan:
 
 
 def parse_timestamp(value: str) -> datetime:
-    """Parse a manifest ISO timestamp; naive values are taken as UTC-less local stamps."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    """Parse a manifest ISO timestamp (aware); one without an offset is Europe/Amsterdam time, the
+    contract's time zone, like every other time in a delivery."""
+    ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=ZoneInfo(SOURCE_TIMEZONE))
 
 
 def _as_naive_utc(ts: datetime) -> datetime:
+    """UTC without a time zone, as ``raw.leveringen.aangemaakt_op`` holds it."""
     if ts.tzinfo is None:
-        return ts
-    from datetime import timezone
-
+        ts = ts.replace(tzinfo=ZoneInfo(SOURCE_TIMEZONE))
     return ts.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def read_manifest_json(path: Path):
+    """The parsed ``manifest.json`` at ``path``; a UTF-8 byte-order mark (Windows tools write one) is allowed."""
+    return json.loads(Path(path).read_text(encoding="utf-8-sig"))
 
 
 def loaded_deliveries(warehouse_path: Path | None) -> dict[date, datetime]:
@@ -135,7 +142,7 @@ def scan_landing(landing: Path, warehouse_path: Path | None = None) -> LandingSc
             continue
         aangemaakt, soort = None, None
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
+            data = read_manifest_json(manifest)
             aangemaakt = parse_timestamp(str(data["aangemaakt_op"]))
             soort = data.get("soort")
         except (ValueError, KeyError, TypeError, OSError):

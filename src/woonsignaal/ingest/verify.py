@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,7 +27,7 @@ from woonsignaal.contract import (
     SOORT_VOLLEDIG,
 )
 from woonsignaal.ingest.errors import DeliveryIncomplete, DeliveryRejected
-from woonsignaal.ingest.landing import parse_timestamp
+from woonsignaal.ingest.landing import parse_timestamp, read_manifest_json
 
 _CHUNK = 4 * 1024 * 1024
 SUPPORTED_MAJOR = CONTRACT_VERSION.split(".")[0]
@@ -259,7 +258,7 @@ def read_manifest(path: Path) -> Manifest:
             f"{path.name}: no {MANIFEST_NAME} yet; the delivery is incomplete (waiting)"
         )
     try:
-        data = json.loads(mpath.read_text(encoding="utf-8"))
+        data = read_manifest_json(mpath)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DeliveryRejected(f"{MANIFEST_NAME} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
