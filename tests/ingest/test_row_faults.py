@@ -232,6 +232,22 @@ def test_quoted_carriage_return_is_read(settings):
     assert query(settings.warehouse_path, "select naam from raw.complexen where complex_id = 'C1'") == [("Het\rAnker",)]
 
 
+def test_amounts_with_more_than_two_decimals_load_rounded_and_are_reported(settings):
+    from decimal import Decimal
+
+    rows = base_rows()
+    rows["boekingen"][0]["bedrag"] = "-632,245"
+    rows["boekingen"][1]["bedrag"] = "654,3500"  # only zeros past the second decimal: nothing is lost
+    rows["eenheden"][0]["oppervlakte_m2"] = "62,375"
+    result = _load(settings, rows)
+    assert result.quarantaine == 0
+    assert "boekingen.csv: 1 value(s) of bedrag have more than 2 decimals; loaded rounded to 2" in result.warnings
+    assert "eenheden.csv: 1 value(s) of oppervlakte_m2 have more than 2 decimals; loaded rounded to 2" in result.warnings
+    ids = [r["boeking_id"] for r in rows["boekingen"][:2]]
+    assert query(settings.warehouse_path, "select bedrag from raw.boekingen where boeking_id in (?, ?) order by bedrag",
+                 ids) == [(Decimal("-632.25"),), (Decimal("654.35"),)]
+
+
 def test_too_many_faults_in_a_file_is_fatal(loaded):
     rows = base_rows()
     extra = []

@@ -40,6 +40,7 @@ from woonsignaal.contract import (
     CSV_DELIMITER,
     CSV_QUOTE,
     DATE_FORMAT,
+    DECIMAL_SEPARATOR,
     EIGEN_LIJSTEN,
     FILES,
     TIMESTAMP_FORMAT,
@@ -440,7 +441,10 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
         faults = f"case when {any_fault} then list_filter([{structs}], lambda x: x is not null) end"
     else:
         faults = "NULL::struct(kolom varchar, reden varchar)[]"
-    body = f"{', '.join(select)}, {faults} as _fouten{breaks}"
+    # amounts with more decimals than the warehouse keeps are loaded rounded, and reported per column
+    rounded = [c.name for c in file.stored_columns if c.type is ColumnType.DECIMAL and c.name in present]
+    flags = "".join(f", {rounded_sql(_value(file.column(c), src[c], trim))} as {q('_afgerond_' + c)}" for c in rounded)
+    body = f"{', '.join(select)}, {faults} as _fouten{flags}{breaks}"
     csv_table, table = f"_t_{file.name}", f"_n_{file.name}"
     if not _read(con, file, path, names, pf, body, csv_table):
         return pf
@@ -503,6 +507,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     pf.quarantaine = n_faulty
     pf.geladen = pf.geleverd - n_faulty
     _code_validity_warning(ctx, file, pf, file.name, present)
+    _rounding_warning(con, file, pf, csv_table, rounded)
     return pf
 
 
@@ -527,6 +532,26 @@ def _number_records(con, table: str, view: str, simple: bool, temp: bool = False
         f"create or replace {temp_sql}view {view} as select rowid + 1 as _rij, {line} as _regelnummer, "
         f"* {'exclude (_regelnummer) ' if not simple else ''}from {table}"
     )
+
+
+def rounded_sql(v: str) -> str:
+    """SQL: the amount text ``v`` has non-zero digits after the second decimal (``12,345``; not ``12,3400``)."""
+    comma = f"strpos({v}, {lit(DECIMAL_SEPARATOR)})"
+    return f"case when {comma} > 0 and strlen({v}) - {comma} > 2 then strlen(rtrim({v}, '0')) - {comma} > 2 else false end"
+
+
+def _rounding_warning(con, file: ContractFile, pf: ParsedFile, table: str, rounded: list[str]) -> None:
+    if not rounded:
+        return
+    flags = [q("_afgerond_" + c) for c in rounded]
+    counts = con.execute(
+        f"select {', '.join(f'count(*) filter (where {f})' for f in flags)} from {table} where _fouten is null"
+    ).fetchone()
+    for c, n in zip(rounded, counts):
+        if n:
+            pf.warnings.append(
+                f"{file.filename}: {n} value(s) of {c} have more than 2 decimals; loaded rounded to 2"
+            )
 
 
 def _deletion_key_fault_sql(tabel: str, sleutel: str) -> str:
