@@ -35,6 +35,9 @@ ENV_DBT_TARGET = "WOONSIGNAAL_DBT_TARGET"
 ENV_DBT_PROJECT = "WOONSIGNAAL_DBT_PROJECT"
 ENV_EXPECTATIONS = "WOONSIGNAAL_EXPECTATIONS"
 ENV_ROW_TOLERANCE = "WOONSIGNAAL_RIJEN_TOLERANTIE"
+#: how much a snapshot file's row count may differ from the previous delivery's (fraction; raw suites)
+ENV_DELIVERY_ROW_TOLERANCE = "WOONSIGNAAL_LEVERING_TOLERANTIE"
+DEFAULT_DELIVERY_ROW_TOLERANCE = "0.2"
 #: DuckDB's memory limit for the ingest and dbt (profiles.yml reads the same variable, same default)
 ENV_DUCKDB_MEMORY_LIMIT = "WOONSIGNAAL_DUCKDB_MEMORY_LIMIT"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
@@ -61,6 +64,8 @@ class Settings:
     _pseudonymisation_key: str | None
     #: a published mart's row count may differ this much (fraction) from the current publication
     row_count_tolerance: float = 0.5
+    #: a snapshot file's row count may differ this much (fraction, + 5 rows) from the previous delivery
+    delivery_row_tolerance: float = 0.2
 
     # --- paths ---------------------------------------------------------------------------------
     @property
@@ -173,6 +178,9 @@ def get_settings() -> Settings:
         dbt_target=os.environ.get(ENV_DBT_TARGET, "duckdb"),
         _pseudonymisation_key=os.environ.get(ENV_KEY) or None,
         row_count_tolerance=_fraction(ENV_ROW_TOLERANCE, os.environ.get(ENV_ROW_TOLERANCE, "0.5")),
+        delivery_row_tolerance=_fraction(
+            ENV_DELIVERY_ROW_TOLERANCE, os.environ.get(ENV_DELIVERY_ROW_TOLERANCE, DEFAULT_DELIVERY_ROW_TOLERANCE)
+        ),
     )
 
 

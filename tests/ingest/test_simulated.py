@@ -37,7 +37,8 @@ def test_simulated_deliveries_load_with_gx_and_account_for_every_row(sim_copy, w
     assert scan_landing(sim_copy, settings.warehouse_path).pending == []
 
 
-def test_gx_row_count_against_previous_delivery_refuses(sim_copy, woonsignaal_home):
+def test_gx_row_count_against_previous_delivery_refuses(sim_copy, woonsignaal_home, monkeypatch):
+    """Half the units gone: refused, with what to do when it is real; loaded once the tolerance is raised."""
     settings = get_settings()
     deliveries = scan_landing(sim_copy).deliveries
     load_delivery(deliveries[0].path, settings, gx=False)
@@ -50,8 +51,21 @@ def test_gx_row_count_against_previous_delivery_refuses(sim_copy, woonsignaal_ho
     before = warehouse_snapshot(settings.warehouse_path)
     with pytest.raises(DeliveryRejected) as exc:
         load_delivery(folder, settings, gx=True)
-    assert "Great Expectations raw suites failed: eenheden: row count within 20%" in str(exc.value)
+    msg = str(exc.value)
+    assert "Great Expectations raw suites failed: eenheden: row count close to the previous delivery's" in msg
+    assert "differs more than 20% (+ 5 rows)" in msg and "WOONSIGNAAL_LEVERING_TOLERANTIE set higher" in msg
+    assert "complexen" not in msg  # the other snapshot files kept their size
     assert warehouse_snapshot(settings.warehouse_path) == before
+    monkeypatch.setenv("WOONSIGNAAL_LEVERING_TOLERANTIE", "0.6")
+    assert load_delivery(folder, get_settings(), gx=True).status == "geladen"
+
+
+def test_row_count_bounds():
+    from woonsignaal.quality.raw_suites import row_count_bounds
+
+    assert row_count_bounds(100, 0.2) == (75, 125)  # 20 % and 5 rows either way
+    assert row_count_bounds(7, 0.2) == (1, 13)  # 5.6 -> at least 6 - 5, 8.4 -> at most 8 + 5
+    assert row_count_bounds(0, 0.5) == (-5, 5)
 
 
 def test_gx_failure_on_a_first_load_leaves_no_warehouse(sim_copy, woonsignaal_home):

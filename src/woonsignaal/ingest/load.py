@@ -33,7 +33,9 @@ from woonsignaal.ingest.landing import _as_naive_utc
 from woonsignaal.ingest.parse import ParsedFile, code_lists, lit, parse_delivery, q
 from woonsignaal.ingest.pseudonymise import install_key
 from woonsignaal.ingest.verify import Manifest, read_manifest, row_count_problem, start_file_checks
+from woonsignaal.quality.raw_suites import ROW_COUNT_DESCRIPTION, ROW_COUNT_SLACK
 from woonsignaal.raw_schema import RAW_SCHEMA, create_raw_tables, raw_columns, stored_column_name
+from woonsignaal.settings import ENV_DELIVERY_ROW_TOLERANCE
 
 log = logging.getLogger(__name__)
 
@@ -431,13 +433,18 @@ def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) ->
     return problems
 
 
-def _previous_counts_table(con, state: _State, manifest: Manifest) -> None:
-    """Tables the raw suites read beside the parsed files."""
+def _previous_counts_table(con, state: _State, manifest: Manifest, tolerance: float) -> None:
+    """Tables the raw suites read beside the parsed files: the delivery, and per snapshot file the
+    previous delivery's current rows with the bounds this one's count must lie within."""
+    from woonsignaal.quality.raw_suites import row_count_bounds
+
     con.execute("create or replace table _levering as select ?::date as extractdatum, ?::varchar as soort",
                 [manifest.extractdatum, manifest.soort])
-    con.execute("create or replace table _vorige_levering (bestand varchar, rijen bigint)")
+    con.execute(
+        "create or replace table _vorige_levering (bestand varchar, rijen bigint, min_rijen bigint, max_rijen bigint)"
+    )
     for name, n in state.previous_counts.items():
-        con.execute("insert into _vorige_levering values (?, ?)", [name, n])
+        con.execute("insert into _vorige_levering values (?, ?, ?, ?)", [name, n, *row_count_bounds(n, tolerance)])
 
 
 def _import_great_expectations_in_background() -> None:
@@ -471,6 +478,7 @@ class _RawSuites:
         parameters = {rows_parameter(f): parsed[f.name].geladen for f in FILES} | code_parameters(code_lists(con))
 
         self._extractdatum = manifest.extractdatum
+        self._tolerance = settings.delivery_row_tolerance
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-raw-suites")
         self._report = self._pool.submit(
             validate,
@@ -490,10 +498,14 @@ class _RawSuites:
         """Wait for the suites; their summary, or :class:`DeliveryRejected` listing the failures."""
         report = self._report.result()  # re-raises an error of the validation here
         if not report.success:
-            raise DeliveryRejected(
-                [f"Great Expectations raw suites failed: {x}" for x in report.failure_lines()],
-                self._extractdatum,
-            )
+            problems = [f"Great Expectations raw suites failed: {x}" for x in report.failure_lines()]
+            if any(f.description == ROW_COUNT_DESCRIPTION for f in report.failures):
+                problems.append(
+                    f"a snapshot file's row count differs more than {self._tolerance:.0%} (+ {ROW_COUNT_SLACK} rows) "
+                    f"from the previous delivery's; when that is real (an acquisition, a sale of complexes), load "
+                    f"this delivery once with {ENV_DELIVERY_ROW_TOLERANCE} set higher (e.g. 0.5)"
+                )
+            raise DeliveryRejected(problems, self._extractdatum)
         return report.summary()
 
 
@@ -578,7 +590,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
             problems = _fatal_row_faults(con, parsed, manifest)
         if problems:
             raise DeliveryRejected(problems, manifest.extractdatum)
-        _previous_counts_table(con, state, manifest)
+        _previous_counts_table(con, state, manifest, settings.delivery_row_tolerance)
 
         warnings = list(manifest.warnings)
         if state.loaded:

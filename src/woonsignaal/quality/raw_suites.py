@@ -11,12 +11,14 @@ unique, required fields not null, codes present in the delivery's referentiedata
 as the suite parameter ``codes_<soort>``: :func:`code_parameters`), person keys and hashed columns
 look like keyed hashes, plausible ranges (``mostly`` 0.99: a few odd rows are reported in the
 quarantine/warnings, a systematic fault stops the load), and for snapshot files the row count
-against the previous delivery (within 20 % + 5 rows).
+against the previous delivery (within the bounds the loader writes to ``_vorige_levering``: by default
+20 % + 5 rows, ``WOONSIGNAAL_LEVERING_TOLERANTIE``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from woonsignaal.contract import (
@@ -56,8 +58,15 @@ PERIODS: list[tuple[str, str, str]] = [
     ("zaken", "einddatum", "registratiedatum"),
     ("zaakstatussen", "einddatum", "begindatum"),
 ]
-ROW_COUNT_TOLERANCE = 0.20
-ROW_COUNT_SLACK = 5
+ROW_COUNT_SLACK = 5  # rows a snapshot file may differ beyond the tolerance (small files)
+
+
+ROW_COUNT_DESCRIPTION = "row count close to the previous delivery's (WOONSIGNAAL_LEVERING_TOLERANTIE)"
+
+
+def row_count_bounds(previous: int, tolerance: float) -> tuple[int, int]:
+    """The row counts a snapshot file may have after one of ``previous`` rows."""
+    return math.ceil((1 - tolerance) * previous) - ROW_COUNT_SLACK, math.floor((1 + tolerance) * previous) + ROW_COUNT_SLACK
 
 
 def rows_parameter(f: ContractFile) -> str:
@@ -190,12 +199,11 @@ def suite_for(f: ContractFile) -> dict:
         exps.append(
             _e(
                 "unexpected_rows_expectation",
-                f"row count within {ROW_COUNT_TOLERANCE:.0%} (+ {ROW_COUNT_SLACK} rows) of the previous delivery",
+                ROW_COUNT_DESCRIPTION,
                 unexpected_rows_query=(
                     f"select b.n, v.rijen from (select count(*) as n from {{batch}}) b "
                     f"join _vorige_levering v on v.bestand = {_lit(f.name)} "
-                    f"where b.n < (1 - {ROW_COUNT_TOLERANCE}) * v.rijen - {ROW_COUNT_SLACK} "
-                    f"or b.n > (1 + {ROW_COUNT_TOLERANCE}) * v.rijen + {ROW_COUNT_SLACK}"
+                    f"where b.n not between v.min_rijen and v.max_rijen"
                 ),
             )
         )
