@@ -502,12 +502,22 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
         )
     if file.kind is FileKind.SNAPSHOT:
         out_cols.append(f"{row_hash_sql(business)} as _rij_hash")
-    con.execute(f"create or replace view {file.name} as select {', '.join(out_cols)} from {table} where _fouten is null")
+    _rounding_warning(con, file, pf, csv_table, rounded)
+    if n_faulty:
+        con.execute(
+            f"create or replace view {file.name} as select {', '.join(out_cols)} from {table} where _fouten is null"
+        )
+    else:
+        # nothing to filter: the columns of the checks go (190 MB of the L bookings' 1.5 GB, memory the
+        # merge and the raw suites need next); dropping a column keeps the rows, so their rowids
+        for c in ["_fouten", *(f"_afgerond_{r}" for r in rounded)]:
+            con.execute(f"alter table {csv_table} drop column {q(c)}")
+        _numbering_view(con, csv_table, table, simple)
+        con.execute(f"create or replace view {file.name} as select {', '.join(out_cols)} from {table}")
     con.execute("insert into _quarantaine select * from _f")
     pf.quarantaine = n_faulty
     pf.geladen = pf.geleverd - n_faulty
     _code_validity_warning(ctx, file, pf, file.name, present)
-    _rounding_warning(con, file, pf, csv_table, rounded)
     return pf
 
 
@@ -518,18 +528,19 @@ def _number_records(con, table: str, view: str, simple: bool, temp: bool = False
     the line breaks per record (``_regeleinden``) and is rebuilt once with the running count; its
     ``order by rowid`` keeps the rows, and so ``rowid``, in the file's order.
     """
-    temp_sql = "temp " if temp else ""
-    if simple:
-        line = "rowid + 2"
-    else:
+    if not simple:
         con.execute(
-            f"create or replace {temp_sql}table {table} as select * exclude (_regeleinden), "
+            f"create or replace {'temp ' if temp else ''}table {table} as select * exclude (_regeleinden), "
             f"2 + rowid + coalesce(sum(_regeleinden) over (order by rowid rows between unbounded preceding "
             f"and 1 preceding), 0) as _regelnummer from {table} order by rowid"
         )
-        line = "_regelnummer"
+    _numbering_view(con, table, view, simple, temp)
+
+
+def _numbering_view(con, table: str, view: str, simple: bool, temp: bool = False) -> None:
+    line = "rowid + 2" if simple else "_regelnummer"
     con.execute(
-        f"create or replace {temp_sql}view {view} as select rowid + 1 as _rij, {line} as _regelnummer, "
+        f"create or replace {'temp ' if temp else ''}view {view} as select rowid + 1 as _rij, {line} as _regelnummer, "
         f"* {'exclude (_regelnummer) ' if not simple else ''}from {table}"
     )
 
