@@ -180,12 +180,17 @@ def test_compose_secrets_that_are_required_are_not_required_by_the_optional_prof
         assert f"${{{var}:?" not in text
 
 
-def test_duckdb_memory_limit_is_one_setting_for_ingest_dbt_and_compose(compose, monkeypatch):
-    """settings, profiles.yml and the compose file read the same variable with the same default."""
-    monkeypatch.delenv(settings_module.ENV_DUCKDB_MEMORY_LIMIT, raising=False)
-    assert settings_module.get_settings().duckdb_memory_limit == settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT
-    monkeypatch.setenv(settings_module.ENV_DUCKDB_MEMORY_LIMIT, "6GB")
-    assert settings_module.get_settings().duckdb_memory_limit == "6GB"
+def test_duckdb_memory_limits_are_the_same_settings_for_ingest_dbt_and_compose(compose, monkeypatch):
+    """settings, profiles.yml and the compose file read the same variables with the same defaults."""
+    for env, attr, default in [
+        (settings_module.ENV_DUCKDB_MEMORY_LIMIT, "duckdb_memory_limit", settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT),
+        (settings_module.ENV_INGEST_MEMORY_LIMIT, "ingest_memory_limit", settings_module.DEFAULT_INGEST_MEMORY_LIMIT),
+    ]:
+        monkeypatch.delenv(env, raising=False)
+        assert getattr(settings_module.get_settings(), attr) == default
+        monkeypatch.setenv(env, "6GB")
+        assert getattr(settings_module.get_settings(), attr) == "6GB"
+        assert _env(compose["services"]["airflow-worker"])[env] == f"${{{env}:-{default}}}"
 
     profile = yaml.safe_load((REPO_ROOT / "dbt_project" / "profiles.yml").read_text())
     limit = profile["woonsignaal"]["outputs"]["duckdb"]["settings"]["memory_limit"]

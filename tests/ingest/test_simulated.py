@@ -93,7 +93,7 @@ def test_scratch_spills_to_disk_in_a_fresh_home(woonsignaal_home, monkeypatch):
     from woonsignaal.ingest.load import open_scratch
     from woonsignaal.settings import get_settings
 
-    monkeypatch.setenv("WOONSIGNAAL_DUCKDB_MEMORY_LIMIT", "64MB")
+    monkeypatch.setenv("WOONSIGNAAL_INGEST_MEMORY_LIMIT", "64MB")
     settings = get_settings()
     assert not settings.build_dir.exists()
     _, con = open_scratch(settings)

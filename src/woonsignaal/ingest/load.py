@@ -513,7 +513,7 @@ def open_scratch(settings) -> tuple[str, object]:
     """A new named in-memory DuckDB for one load: (database name, connection).
 
     Opened with duckdb-engine's configuration, so that GX, through duckdb-engine, opens the same
-    database. A whole volledig delivery is parsed in memory; past ``settings.duckdb_memory_limit``
+    database. A whole volledig delivery is parsed in memory; past ``settings.ingest_memory_limit``
     DuckDB spills to ``settings.duckdb_temp_dir``.
     """
     import duckdb
@@ -523,7 +523,7 @@ def open_scratch(settings) -> tuple[str, object]:
     scratch = f":memory:woonsignaal_ingest_{uuid.uuid4().hex}"
     con = duckdb.connect(scratch, config=duckdb_engine_config())
     try:
-        con.execute(f"set memory_limit = {lit(settings.duckdb_memory_limit)}")
+        con.execute(f"set memory_limit = {lit(settings.ingest_memory_limit)}")
         # DuckDB creates only the last level of the folder, and only when it spills: a fresh home
         # has no build folder yet
         settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
