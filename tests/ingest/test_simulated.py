@@ -135,3 +135,42 @@ def test_an_error_in_the_merge_rolls_back_while_the_suites_run(sim_copy, woonsig
     assert warehouse_snapshot(settings.warehouse_path) == before
     assert not any(t.name.startswith("gx-raw-suites") for t in threading.enumerate())
     assert load_delivery(deliveries[1].path, settings, gx=True).status == "geladen"
+
+
+def test_a_key_the_raw_suites_find_twice_is_quarantined_as_without_them(sim_copy, woonsignaal_home, monkeypatch,
+                                                                         tmp_path, caplog):
+    """With the suites the parse does not search for duplicate keys; when the suites find one, the load
+    starts again with the search. The warehouse is the same as a load whose parse searched at once."""
+    import logging
+
+    from tests.demo_env import demo_environment
+
+    folder = scan_landing(sim_copy).deliveries[0].path
+    for name, index in (("boekingen", 7), ("zaakstatussen", 3)):  # a single key, and a composite one
+        p = folder / f"{name}.csv"
+        lines = p.read_bytes().split(b"\n")
+        lines.insert(len(lines) - 1, lines[index])  # the record of line `index + 1` once more, at the end
+        p.write_bytes(b"\n".join(lines))
+    rewrite_manifest(folder, keep_counts=False)
+
+    settings = get_settings()
+    with caplog.at_level(logging.INFO, logger="woonsignaal.ingest"):
+        result = load_delivery(folder, settings, gx=True)
+    assert result.status == "geladen" and "passed: 15/15 tables" in result.gx_summary
+    assert any("a key occurs more than once in boekingen, zaakstatussen; parsing again" in r.getMessage()
+               for r in caplog.records)
+    assert (result.files["boekingen"].quarantaine, result.files["zaakstatussen"].quarantaine) == (2, 2)
+    with_suites = warehouse_snapshot(settings.warehouse_path)
+    quarantined = {(bestand, regel) for _, bestand, regel, *_ in with_suites["raw.quarantaine"]}
+    assert {("boekingen.csv", 8), ("zaakstatussen.csv", 4)} <= quarantined  # the first copies
+
+    with monkeypatch.context() as m:  # the same delivery, the parse searching from the start
+        demo_environment(m, tmp_path / "zonder-gx")
+        plain = get_settings()
+        load_delivery(folder, plain, gx=False)
+        without = warehouse_snapshot(plain.warehouse_path)
+    timestamps = {"raw.leveringen": 6, "raw.quarantaine": 6}  # geladen_op, geregistreerd_op: load times
+    for table in with_suites:
+        cut = timestamps.get(table)
+        strip = (lambda rows: [r[:cut] + r[cut + 1:] for r in rows]) if cut is not None else (lambda rows: rows)
+        assert strip(with_suites[table]) == strip(without[table]), table

@@ -271,9 +271,10 @@ def row_hash_sql(cols: list[str]) -> str:
 
 
 class _Ctx:
-    def __init__(self, con, manifest, extractdatum: date, file_check=None):
+    def __init__(self, con, manifest, extractdatum: date, file_check=None, duplicates: bool = True):
         self.con = con
         self.manifest = manifest
+        self.duplicates = duplicates  # search each file for keys that occur more than once
         self.extractdatum = extractdatum
         self.file_check = file_check or manifest.checks.get  # name -> FileCheck | None
         self._codes: dict[str, list[str]] | None = None
@@ -472,7 +473,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     # hashes 1.5-2.6 s under the 2 GB memory limit (1.2 s without). Only then are the exact duplicates grouped
     # and their lines listed (a list per key costs 8 s); a hash collision alone finds none there.
     keys_sql = ", ".join(kcols)
-    has_duplicates = con.execute(
+    has_duplicates = ctx.duplicates and con.execute(
         f"select count(*) > 0 from (select h, lag(h) over (order by h) as vorige from "
         f"(select hash({keys_sql}) as h from {table} where _fouten is null)) where h = vorige"
     ).fetchone()[0]
@@ -697,7 +698,9 @@ def _parse_referentiedata(ctx: _Ctx, file: ContractFile, tmp: str, pf: ParsedFil
     con.execute(f"drop table {tmp}_csv")
 
 
-def parse_delivery(con, manifest, extractdatum: date | None = None, file_check=None) -> dict[str, ParsedFile]:
+def parse_delivery(
+    con, manifest, extractdatum: date | None = None, file_check=None, duplicates: bool = True
+) -> dict[str, ParsedFile]:
     """Parse every file of a delivery into scratch connection ``con``.
 
     ``con`` must have the pseudonymisation key installed (:func:`pseudonymise.install_key`).
@@ -705,9 +708,11 @@ def parse_delivery(con, manifest, extractdatum: date | None = None, file_check=N
     ``file_check(name)`` gives a file's :class:`~woonsignaal.ingest.verify.FileCheck` (default:
     ``manifest.checks``); the loader passes :meth:`FileChecks.get`, so the files are parsed while
     their bytes are still being verified, smallest first (the biggest is hashed longest).
+    ``duplicates=False`` leaves out the search for keys that occur more than once: the loader does,
+    when the raw suites check the keys, and parses again with it when they find one.
     Returns the files in contract order.
     """
-    ctx = _Ctx(con, manifest, extractdatum or manifest.extractdatum, file_check)
+    ctx = _Ctx(con, manifest, extractdatum or manifest.extractdatum, file_check, duplicates)
     con.execute(
         "create or replace table _quarantaine (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
     )

@@ -61,6 +61,7 @@ PERIODS: list[tuple[str, str, str]] = [
 ROW_COUNT_SLACK = 5  # rows a snapshot file may differ beyond the tolerance (small files)
 
 
+KEY_DESCRIPTION = "key is unique"
 ROW_COUNT_DESCRIPTION = "row count close to the previous delivery's (WOONSIGNAAL_LEVERING_TOLERANTIE)"
 
 
@@ -127,11 +128,11 @@ def suite_for(f: ContractFile) -> dict:
             # cannot say it: GX makes it 0 for the empty files of a delta
             rows = {"$PARAMETER": rows_parameter(f)}
             exps.append(
-                _e("expect_column_unique_value_count_to_be_between", "key is unique",
+                _e("expect_column_unique_value_count_to_be_between", KEY_DESCRIPTION,
                    column=keys[0], min_value=rows, max_value=rows)
             )
         else:
-            exps.append(_e("expect_compound_columns_to_be_unique", "key is unique", column_list=keys))
+            exps.append(_e("expect_compound_columns_to_be_unique", KEY_DESCRIPTION, column_list=keys))
     for c in f.columns:
         if c.required and c.pii is not Pii.DROP:
             exps.append(
