@@ -4,12 +4,13 @@ Order (nothing touches the warehouse before the last step, and it commits only w
 
 1. ``read_manifest`` and the warehouse's ``raw.leveringen``: the same delivery again is a no-op, an
    older version of a loaded one or a delivery older than the latest loaded one is refused.
-2. ``start_file_checks``: every listed file present; sha256 and line counts start in threads
+2. ``start_file_checks``: every listed file present; sha256, UTF-8 and line counts start in threads
    beside the parse and must pass before anything else (row counts follow from the parse).
 3. ``parse_delivery`` into a scratch (a named in-memory DuckDB, ``open_scratch``): typed, pseudonymised,
    faulty rows in quarantine. Row counts against the manifest, the quarantine threshold.
 4. Great Expectations raw suites (``expectations/raw/<file>.json``) on the scratch tables, in a
-   thread beside step 5.
+   thread beside step 5. They are what asks whether a key occurs twice; when one does, the load
+   starts again with the parse searching for such keys (see ``load_delivery``).
 5. One transaction on the warehouse: undo an earlier load of the same extractdatum (re-sent
    delivery), merge snapshots (history per extractdatum), upsert events (latest ``gewijzigd_op``
    wins), apply ``verwijderingen``, write ``raw.quarantaine`` and ``raw.leveringen``; then wait for

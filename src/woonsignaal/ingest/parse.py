@@ -12,8 +12,8 @@ Per contract file:
    breaks). Structurally broken records (wrong number of fields) make the file fatal: when the
    structure is broken no field can be trusted.
 3. Each row is checked in SQL: required fields, dates ``dd-mm-jjjj``, timestamps, decimal comma,
-   integers, ``J``/``N``, codes against referentiedata (plus the contract's eigen lijsten), and
-   duplicate keys within the delivery. A faulty row goes to ``_quarantaine`` (one row per fault:
+   integers, ``J``/``N``, codes against referentiedata (plus the contract's eigen lijsten), and (unless
+   the raw suites ask) duplicate keys within the delivery. A faulty row goes to ``_quarantaine`` (one row per fault:
    file, line, column, reason) and not further. Reasons never hold the value of a personal-data column.
 4. The remaining rows are typed into ``main.<file>`` with the raw layer's business columns:
    ``Pii.DROP`` columns are never selected, ``Pii.HASH`` columns become ``<name>_hash`` and
