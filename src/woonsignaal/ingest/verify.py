@@ -92,22 +92,35 @@ def _describe_bad_bytes(data: bytes, offset: int) -> str:
 def _locate(path: Path, offset: int) -> tuple[int, str | None]:
     """The physical line (1 = header) of byte ``offset`` and, when it can be told, its column's header name.
 
-    Read again from the start of the file, only when a fault was found there. The column is named
-    when the line starts a record (an even number of quotes before it) and its fields before the byte
-    can be counted; a line inside a quoted field gets no column name.
+    Read again from the start of the file, in chunks, only when a fault was found there. The column is
+    named when the line starts a record (an even number of quotes before it) and its fields before the
+    byte can be counted; a line inside a quoted field gets no column name.
     """
+    newlines = quotes = quotes_before_line = line_start = pos = 0
     with open(path, "rb") as fh:
-        data = fh.read(offset + 1)
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    line = data.count(b"\n", 0, offset) + 1
-    if line == 1 or data.count(b'"', 0, line_start) % 2:
+        header = fh.readline()
+        fh.seek(0)
+        while pos < offset:
+            chunk = fh.read(min(_CHUNK, offset - pos))
+            if not chunk:
+                break
+            last = chunk.rfind(b"\n")
+            if last >= 0:
+                line_start = pos + last + 1
+                quotes_before_line = quotes + chunk.count(b'"', 0, last + 1)
+            newlines += chunk.count(b"\n")
+            quotes += chunk.count(b'"')
+            pos += len(chunk)
+        fh.seek(line_start)
+        prefix = fh.read(offset - line_start)
+    line = newlines + 1
+    if line == 1 or quotes_before_line % 2:
         return line, None
-    header = next(csv.reader([data[: data.find(b"\n")].decode("utf-8-sig", "replace").strip()],
-                             delimiter=CSV_DELIMITER, quotechar=CSV_QUOTE), [])
-    fields = next(csv.reader([data[line_start:offset].decode("latin-1")], delimiter=CSV_DELIMITER,
-                             quotechar=CSV_QUOTE), [""])
+    names = next(csv.reader([header.decode("utf-8-sig", "replace").strip()], delimiter=CSV_DELIMITER,
+                            quotechar=CSV_QUOTE), [])
+    fields = next(csv.reader([prefix.decode("latin-1")], delimiter=CSV_DELIMITER, quotechar=CSV_QUOTE), [""])
     index = len(fields) - 1
-    return line, (header[index].strip() or None) if index < len(header) else None
+    return line, (names[index].strip() or None) if index < len(names) else None
 
 
 def not_utf8_message(path: Path, byte: int, offset: int, head: bytes) -> str:
