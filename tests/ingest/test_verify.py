@@ -151,7 +151,19 @@ def test_carriage_return_outside_a_line_end_names_the_line(loaded, day2_rows):
     lines[2] = lines[2].replace(b";Zuid;", b";Zu\rid;")  # unquoted: no field may hold it so
     p.write_bytes(b"\n".join(lines))
     rewrite_manifest(folder)
-    _refused(loaded, folder, "complexen.csv cannot be read as CSV: line 3 holds a carriage return (CR)")
+    _refused(loaded, folder, "complexen.csv cannot be read as CSV: line 3, column 'wijk', holds a carriage return (CR)")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4, 1 << 22])
+def test_a_carriage_return_is_found_across_chunk_edges(tmp_path, monkeypatch, chunk):
+    import woonsignaal.ingest.verify as verify
+
+    monkeypatch.setattr(verify, "_CHUNK", chunk)
+    p = tmp_path / "f.csv"
+    for data, lone in [(b"a;b\r\n1;2\r\n", None), (b"a;b\r\n1;x\ry\r\n", 8), (b"a;b\n1;2\r", 7),
+                       (b"a;b\r\r\n", 3)]:
+        p.write_bytes(data)
+        assert verify._lone_carriage_return(p) == lone, data
 
 
 def test_no_manifest_waits(loaded, day2_rows):

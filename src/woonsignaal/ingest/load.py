@@ -34,7 +34,14 @@ from woonsignaal.ingest.landing import _as_naive_utc
 from woonsignaal.ingest.parse import ParsedFile, code_lists, lit, parse_delivery, q
 from woonsignaal.ingest.pseudonymise import install_key
 from woonsignaal.ingest.verify import Manifest, read_manifest, row_count_problem, start_file_checks
-from woonsignaal.quality.raw_suites import KEY_DESCRIPTION, ROW_COUNT_DESCRIPTION, ROW_COUNT_SLACK
+from woonsignaal.quality.raw_suites import (
+    KEY_DESCRIPTION,
+    ROW_COUNT_DESCRIPTION,
+    ROW_COUNT_SLACK,
+    code_parameters,
+    row_count_bounds,
+    rows_parameter,
+)
 from woonsignaal.raw_schema import RAW_SCHEMA, create_raw_tables, raw_columns, stored_column_name
 from woonsignaal.settings import ENV_DELIVERY_ROW_TOLERANCE
 
@@ -437,8 +444,6 @@ def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) ->
 def _previous_counts_table(con, state: _State, manifest: Manifest, tolerance: float) -> None:
     """Tables the raw suites read beside the parsed files: the delivery, and per snapshot file the
     previous delivery's current rows with the bounds this one's count must lie within."""
-    from woonsignaal.quality.raw_suites import row_count_bounds
-
     con.execute("create or replace table _levering as select ?::date as extractdatum, ?::varchar as soort",
                 [manifest.extractdatum, manifest.soort])
     con.execute(
@@ -473,7 +478,6 @@ class _RawSuites:
         from concurrent.futures import ThreadPoolExecutor
 
         from woonsignaal.quality import validate
-        from woonsignaal.quality.raw_suites import code_parameters, rows_parameter
 
         # the suites' parameters: each file's rows, and the code lists the parse checked against
         parameters = {rows_parameter(f): parsed[f.name].geladen for f in FILES} | code_parameters(code_lists(con))

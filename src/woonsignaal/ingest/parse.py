@@ -172,8 +172,9 @@ def trimmed_sql(src: str) -> str:
     not tabs. A value without an ASCII space and without a non-ASCII character (``strlen``, bytes, equals
     ``length``, characters) is its own trim; most ids, codes, dates and amounts are, and the check costs
     less than the copy ``trim`` makes (the L bookings' 7 columns read and trimmed: 5.9 s with ``trim``,
-    5.4-5.6 s with this, two runs each on 2026-12-04). Still, the whole parse of the L bookings takes
-    5.3-5.5 s with it and 4.2-4.3 s without, so a file without edge spaces is not trimmed at all.
+    5.4-5.6 s with this, two runs each on 2026-12-04). Still, the statement that parses the L bookings
+    takes 5.3-5.5 s with it and 4.2-4.3 s without (2026-12-05), so a file without edge spaces is not
+    trimmed at all.
     """
     return f"(case when contains({src}, ' ') or strlen({src}) <> length({src}) then trim({src}) else {src} end)"
 
@@ -311,14 +312,16 @@ def _simple_lines(check, rows: int | None) -> bool:
 
 
 def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile, select: str, target: str,
-          temp: bool = False) -> bool:
+          check=None, temp: bool = False) -> bool:
     """CTAS ``target`` from the CSV (``select`` over the columns "$<name>"), rows in the file's order.
 
     DuckDB keeps the insertion order of a CSV scan (``preserve_insertion_order``, on by default), so
     the table's ``rowid`` is the record's number - 1. Numbering with ``row_number() over ()`` instead
     costs 9 s on a 19.5 M-row file: the window collects the whole scan first.
     ``select`` must hold expressions only: a subquery becomes a join, and a join does not keep the order.
-    Returns False (and records the problem) when records have a broken CSV structure.
+    Returns False (and records the problem) when records have a broken CSV structure. ``check`` is the
+    file's byte check when it was made (then the file is UTF-8: :func:`parse_file` stops before
+    reading one that is not); without it a failed read looks at the encoding first.
     """
     import duckdb
 
@@ -335,7 +338,7 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
         # DuckDB's CSV errors quote the offending line ("Original Line: ..."): never pass that on,
         # it may hold personal data. The first line names the problem and the line number.
         pf.problems.append(
-            utf8_problem(path)
+            (utf8_problem(path) if check is None else None)
             or line_break_problem(path)
             or f"{file.filename} cannot be read as CSV: {str(exc).splitlines()[0][:200]}"
         )
@@ -343,7 +346,7 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
     try:
         n_rej = con.execute(f"select count(*) from {rej}").fetchone()[0]
         if n_rej:
-            encoding = utf8_problem(path)
+            encoding = utf8_problem(path) if check is None else None
             if encoding:
                 pf.problems.append(encoding)
                 con.execute(f"drop table {target}")
@@ -407,7 +410,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     if file.kind is FileKind.REFERENCE:
         tmp = f"_v_{file.name}"
         cols = ", ".join(f"{src[c.name]} as {q(c.name)}" for c in file.columns)
-        if not _read(con, file, path, names, pf, f"{cols}{breaks}", tmp + "_csv", temp=True):
+        if not _read(con, file, path, names, pf, f"{cols}{breaks}", tmp + "_csv", check, temp=True):
             return pf
         _number_records(con, tmp + "_csv", tmp, simple, temp=True)
         pf.geleverd = con.execute(f"select count(*) from {tmp}").fetchone()[0]
@@ -447,7 +450,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     flags = "".join(f", {rounded_sql(_value(file.column(c), src[c], trim))} as {q('_afgerond_' + c)}" for c in rounded)
     body = f"{', '.join(select)}, {faults} as _fouten{flags}{breaks}"
     csv_table, table = f"_t_{file.name}", f"_n_{file.name}"
-    if not _read(con, file, path, names, pf, body, csv_table):
+    if not _read(con, file, path, names, pf, body, csv_table, check):
         return pf
     _number_records(con, csv_table, table, simple)
     pf.geleverd = con.execute(f"select count(*) from {csv_table}").fetchone()[0]
