@@ -22,7 +22,7 @@ def mart_definitions(tmp_path, monkeypatch):
     folder = project / "models" / "marts" / "test"
     folder.mkdir(parents=True)
     (project / "dbt_project.yml").write_text("name: woonsignaal\nmodels:\n  woonsignaal: {}\n")
-    published = {"config": {"meta": {"publiceren": True}, "contract": {"enforced": True}}}
+    published = {"config": {"access": "public", "contract": {"enforced": True}}}
     models = {
         "version": 2,
         "models": [
