@@ -19,6 +19,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from woonsignaal.settings import ENV_DEMO, ENV_LANDING, ConfigurationError, get_settings
 from woonsignaal.report.cli import report_command
@@ -180,7 +181,7 @@ def status_command() -> None:
     from woonsignaal.publish import published_info
 
     settings = get_settings()
-    table = Table(title=f"Leveringen in {settings.home}")
+    table = Table(title=Text(f"Leveringen in {settings.home}"))
     for col in ("extractdatum", "status", "gestart", "stappen", "geladen", "quarantaine", "fout"):
         table.add_column(col)
     latest = runs.latest_runs(settings)
@@ -188,14 +189,15 @@ def status_command() -> None:
         load = run.details.get("laad_raw", {})
         stappen = " ".join(f"{k}:{v}" for k, v in run.stappen.items())
         colour = {"geslaagd": "green", "mislukt": "red"}.get(run.status, "yellow")
+        # every cell is Text: run history holds data (file names, messages) that is no console markup
         table.add_row(
-            run.extractdatum,
-            f"[{colour}]{run.status}[/]",
-            run.gestart,
-            stappen,
-            str(load.get("rijen_geladen", "")),
-            str(load.get("rijen_quarantaine", "")),
-            (run.fout[:200] + "...") if len(run.fout) > 200 else run.fout,
+            Text(run.extractdatum),
+            Text(run.status, style=colour),
+            Text(run.gestart),
+            Text(stappen),
+            Text(str(load.get("rijen_geladen", ""))),
+            Text(str(load.get("rijen_quarantaine", ""))),
+            Text((run.fout[:200] + "...") if len(run.fout) > 200 else run.fout),
         )
     if latest:
         console.print(table)
@@ -205,7 +207,8 @@ def status_command() -> None:
         quarantaine = run.details.get("laad_raw", {}).get("files", {})
         for bestand, counts in sorted(quarantaine.items()):
             if isinstance(counts, dict) and counts.get("quarantaine"):
-                console.print(f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine")
+                console.print(f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine",
+                              markup=False, highlight=False)
     failed = [r for r in latest if r.status == "mislukt"]
     for run in failed:
         console.print(f"\n[bold red]{run.extractdatum} mislukt[/]")
