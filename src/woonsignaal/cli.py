@@ -62,7 +62,7 @@ def main(
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]fout:[/] {message}")
+    console.print(Text.assemble(("fout: ", "bold red"), message))  # the message is text, not markup
     raise typer.Exit(code)
 
 
@@ -86,13 +86,36 @@ def run_command(
         settings.ensure_dirs()
         if not settings.landing.is_dir():
             _fail(f"landing folder {settings.landing} does not exist")
-        outcome = _process_landing(settings, alleen, verbose=toon_log)
+        code = _process_landing_once(settings, alleen, verbose=toon_log)
     except ConfigurationError as exc:
         _fail(str(exc), 2)
-    raise typer.Exit(0 if outcome else 1)
+    raise typer.Exit(code)
 
 
-def _process_landing(settings, alleen: str | None, verbose: bool = False) -> bool:
+#: exit codes of `woonsignaal run` besides 0 (done) and 1 (a delivery failed)
+EXIT_BUSY = 3
+EXIT_DISK_FULL = 4
+
+
+def _process_landing_once(settings, alleen: str | None, verbose: bool = False) -> int:
+    """``_process_landing`` under the run lock: one `woonsignaal run` (or demo) at a time per home folder,
+    taken before Airflow is touched. A busy warehouse or night and a full disk end in a Dutch message."""
+    from woonsignaal.locking import WarehouseBusy, run_lock
+    from woonsignaal.pipeline import disk_full_message, is_disk_full
+
+    try:
+        with run_lock(settings.state_dir / "run.lock"):
+            return _process_landing(settings, alleen, verbose=verbose)
+    except WarehouseBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        _fail(disk_full_message(settings, "woonsignaal run"), EXIT_DISK_FULL)
+    return 1  # not reached: _fail raises
+
+
+def _process_landing(settings, alleen: str | None, verbose: bool = False) -> int:
     from woonsignaal.airflow_runner import run_log_path, run_nightly
     from woonsignaal.ingest import scan_landing
 
@@ -116,7 +139,7 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> boo
     if not todo:
         console.print("Niets te doen: alle complete leveringen zijn al verwerkt.")
         _print_where(settings)
-        return True
+        return 0
     for i, delivery in enumerate(todo, 1):
         log_file = None if verbose else run_log_path(settings, delivery.extractdatum)
         console.print(f"[bold][{i}/{len(todo)}][/] levering {delivery.extractdatum} wordt verwerkt"
@@ -124,15 +147,20 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> boo
         started = time.monotonic()
         with console.status(f"levering {delivery.extractdatum}: verifiëren, laden, dbt build, controleren, publiceren"):
             outcome = run_nightly(delivery.extractdatum, settings, log_file=log_file)
+        if outcome.state == "gestopt":
+            console.print(f"[bold yellow]gestopt[/] levering {delivery.extractdatum}: de run kreeg een stopsignaal; "
+                          "de vorige publicatie blijft staan.")
+            _print_failure(settings, delivery.extractdatum)
+            return 128 + int(signal.Signals[outcome.signaal or "SIGINT"])
         if not outcome.success:
             console.print(f"[bold red]mislukt[/] levering {delivery.extractdatum} (taken: {', '.join(outcome.failed_tasks)})")
             _print_failure(settings, delivery.extractdatum)
             console.print("Latere leveringen zijn niet verwerkt: los het probleem op en draai `woonsignaal run` opnieuw.")
-            return False
+            return 1
         console.print(f"[green]gepubliceerd[/] levering {delivery.extractdatum} "
                       f"in {time.monotonic() - started:.0f} s")
     _print_where(settings)
-    return True
+    return 0
 
 
 def _to_process(settings, scan) -> list:
@@ -251,14 +279,14 @@ def demo_command(
             ground_truth=settings.home / "ground_truth.json",
             progress=True,
         )
-    ok = _process_landing(settings, None)
-    if ok:
+    code = _process_landing_once(settings, None)
+    if code == 0:
         console.print(
             f"\nDe demo is klaar. Vergelijk de signalen met wat de simulator plantte:\n"
             f"  .venv/bin/woonsignaal evaluate --ground-truth {settings.home / 'ground_truth.json'}\n"
             f"Bekijk dezelfde runs in de Airflow UI: make airflow"
         )
-    raise typer.Exit(0 if ok else 1)
+    raise typer.Exit(code)
 
 
 @app.command("airflow")

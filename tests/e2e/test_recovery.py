@@ -89,7 +89,10 @@ def test_killed_runs_recover_without_orphans(tmp_path):
         assert con.execute("select count(*) from marts.signalen").fetchone()[0] >= 0
     finally:
         con.close()
-    # no orphans: no candidate files, one Parquet version, no temp files
+    # no orphans: no candidate files, the two published versions (nothing of the killed runs), no temp
+    # files, and the night lock of the killed runs was taken over and released
     assert list((home / "build").glob("candidate-*")) == []
-    assert len(list((home / "published" / "parquet_versies").iterdir())) == 1
+    versions = sorted(p.name for p in (home / "published" / "versies").iterdir())
+    assert [v.split("_")[0] for v in versions] == [first, second]
     assert list((home / "published").glob(".*.tmp")) == []
+    assert not (home / "state" / "nacht.json").exists()
