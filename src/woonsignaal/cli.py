@@ -101,7 +101,7 @@ def _process_landing_once(settings, alleen: str | None, verbose: bool = False) -
     """``_process_landing`` under the run lock: one `woonsignaal run` (or demo) at a time per home folder,
     taken before Airflow is touched. A busy warehouse or night and a full disk end in a Dutch message."""
     from woonsignaal.locking import WarehouseBusy, run_lock
-    from woonsignaal.pipeline import disk_full_message, is_disk_full
+    from woonsignaal.pipeline import DiskFull, disk_full_message, is_disk_full
 
     try:
         with run_lock(settings.state_dir / "run.lock"):
@@ -111,7 +111,8 @@ def _process_landing_once(settings, alleen: str | None, verbose: bool = False) -
     except Exception as exc:
         if not is_disk_full(exc):
             raise
-        _fail(disk_full_message(settings, "woonsignaal run"), EXIT_DISK_FULL)
+        _fail(str(exc) if isinstance(exc, DiskFull) else disk_full_message(settings, "woonsignaal run"),
+              EXIT_DISK_FULL)
     return 1  # not reached: _fail raises
 
 
