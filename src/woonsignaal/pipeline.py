@@ -128,7 +128,13 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
     message.
     """
     night_run = run_id or "handmatig"
-    raise_if_stopped(stap)
+    try:
+        raise_if_stopped(stap)
+    except RunStopped as stopped:  # asked to stop between two steps: this one is recorded as stopped
+        runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
+        runs.record(settings, extractdatum.isoformat(), stap, "mislukt", run_id, bericht=str(stopped))
+        release_night(settings.state_dir, night_run)
+        raise
     try:
         hold_night(settings.state_dir, extractdatum.isoformat(), night_run, stap,
                    een_proces=os.environ.get(ENV_ONE_PROCESS) == "1")
@@ -143,6 +149,8 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
     runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
     try:
         yield details
+    except GeneratorExit:
+        raise
     except BaseException as exc:
         failure = _own_failure(settings, stap, exc)
         message = str(failure) if failure is not None else str(exc)
@@ -167,7 +175,7 @@ def _own_failure(settings: Settings, stap: str, exc: BaseException) -> BaseExcep
     locked = describe_duckdb_lock(exc, settings.warehouse_path)
     if locked is not None:
         return locked
-    if not isinstance(exc, Exception):  # KeyboardInterrupt: a stop that arrived outside the signal handler
+    if isinstance(exc, KeyboardInterrupt):  # Ctrl-C where no stop handler runs (a step called directly)
         return RunStopped(f"gestopt tijdens {stap}; draai `woonsignaal run` opnieuw om deze levering te verwerken")
     return None
 
