@@ -15,6 +15,8 @@ from woonsignaal.contract import SIGNALEN_COLUMNS
 from woonsignaal.quality.mart_suites import write_mart_suites
 from woonsignaal.settings import get_settings
 
+from tests.lock_holder import held_read_write
+
 
 @pytest.fixture(autouse=True)
 def mart_definitions(tmp_path, monkeypatch):
@@ -72,6 +74,14 @@ def _publish(settings, day, run_id="test"):
     candidate = publish.build_candidate(settings, day, run_id)
     report = publish.audit_candidate(settings, candidate, day, run_id)
     return candidate, report
+
+
+def _publish_night(settings, day, signalen_n=(25, 40)):
+    """Build, audit and publish one night (the last good publication a test starts from)."""
+    _make_warehouse(settings, signalen_n=signalen_n)
+    candidate, report = _publish(settings, day)
+    assert report.success, report.summary()
+    return publish.publish_candidate(settings, candidate, day, "test")
 
 
 def test_publish_copies_every_mart_and_run_history(woonsignaal_home):
@@ -149,9 +159,7 @@ def test_reader_holding_the_file_open_during_publication(woonsignaal_home):
 
 def test_orphans_of_a_killed_run_are_cleaned(woonsignaal_home):
     settings = get_settings()
-    _make_warehouse(settings)
-    candidate, _ = _publish(settings, date(2026, 11, 23))
-    publish.publish_candidate(settings, candidate, date(2026, 11, 23), "test")
+    _publish_night(settings, date(2026, 11, 23))
     orphan = settings.build_dir / "candidate-2026-11-24.duckdb"
     orphan.write_bytes(b"half written")
     stale = settings.published_dir / "versies" / "2026-11-24_20991231T000000Z"
@@ -181,9 +189,7 @@ class _Killed(BaseException):
 def test_a_kill_after_any_rename_of_a_publication_leaves_one_whole_night(woonsignaal_home, monkeypatch, kill_after):
     """Issue 20 point 10: the DuckDB file, the Parquet and publicatie.json always show the same night."""
     settings = get_settings()
-    _make_warehouse(settings, signalen_n=(25, 30))
-    candidate, _ = _publish(settings, date(2026, 11, 23))
-    publish.publish_candidate(settings, candidate, date(2026, 11, 23), "test")
+    _publish_night(settings, date(2026, 11, 23), signalen_n=(25, 30))
     assert _night_seen_by_a_reader(settings) == ("2026-11-23", 2, 2)
 
     _make_warehouse(settings, signalen_n=(25, 30, 35))
@@ -209,10 +215,7 @@ def test_a_kill_after_any_rename_of_a_publication_leaves_one_whole_night(woonsig
 def test_a_publication_is_one_version_folder_behind_stable_paths(woonsignaal_home):
     settings = get_settings()
     for day, n in ((23, (25,)), (24, (25, 30)), (25, (25, 30, 35)), (26, (25, 30)), (27, (25,))):
-        _make_warehouse(settings, signalen_n=n)
-        candidate, report = _publish(settings, date(2026, 11, day))
-        assert report.success, report.summary()
-        info = publish.publish_candidate(settings, candidate, date(2026, 11, day), "test")
+        info = _publish_night(settings, date(2026, 11, day), signalen_n=n)
     current = publish.current_version_dir(settings)
     assert current == (settings.published_dir / "versies" / info["versie"]).resolve()
     for name in ("woonsignaal.duckdb", "parquet", "publicatie.json"):
@@ -241,35 +244,12 @@ def test_an_old_layout_is_replaced_by_the_versioned_one(woonsignaal_home):
     assert not (settings.published_dir / "parquet_versies").exists()
 
 
-def _hold_read_write(path, ready, done):
-    con = duckdb.connect(str(path))  # a BI client that forgot read_only
-    ready.set()
-    done.wait(60)
-    con.close()
-
-
 def test_a_bi_client_holding_the_published_file_read_write_does_not_fail_the_night(woonsignaal_home):
     """Issue 20 point 12: the night no longer opens the published file at all."""
-    import multiprocessing
-
     settings = get_settings()
-    _make_warehouse(settings)
-    candidate, _ = _publish(settings, date(2026, 11, 23))
-    publish.publish_candidate(settings, candidate, date(2026, 11, 23), "test")
-    spawn = multiprocessing.get_context("spawn")
-    ready, done = spawn.Event(), spawn.Event()
-    client = spawn.Process(
-        target=_hold_read_write, args=(settings.published_path, ready, done))
-    client.start()
-    try:
-        assert ready.wait(60)
-        _make_warehouse(settings, signalen_n=(25, 30, 35))
-        candidate, report = _publish(settings, date(2026, 11, 24))
-        assert report.success, report.summary()
-        publish.publish_candidate(settings, candidate, date(2026, 11, 24), "test")
-    finally:
-        done.set()
-        client.join(60)
+    _publish_night(settings, date(2026, 11, 23))
+    with held_read_write(settings.published_path):
+        _publish_night(settings, date(2026, 11, 24), signalen_n=(25, 30, 35))
     assert _night_seen_by_a_reader(settings) == ("2026-11-24", 3, 3)
 
 

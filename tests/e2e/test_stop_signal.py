@@ -4,30 +4,17 @@ stopped, nothing of the night is published, the night lock is released and the c
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from .cli_env import cli_env, run_events, simulate_landing
+
 pytestmark = pytest.mark.e2e
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WOONSIGNAAL_"))}
-    env.update(WOONSIGNAAL_HOME=str(home), WOONSIGNAAL_DEMO="1")
-    return env
-
-
-def _events(home: Path) -> list[dict]:
-    path = home / "state" / "runs.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip().endswith("}")]
 
 
 def _group_alive(pgid: int) -> bool:
@@ -39,20 +26,14 @@ def _group_alive(pgid: int) -> bool:
 
 
 def test_sigterm_stops_the_run_cleanly(tmp_path):
-    landing, home = tmp_path / "landing", tmp_path / "home"
-    sim = subprocess.run(
-        [sys.executable, "-m", "woonsignaal.cli", "simulate", "--out", str(landing), "--eenheden", "300",
-         "--jaren", "1", "--delta-dagen", "0", "--seed", "5", "--ground-truth", str(tmp_path / "gt.json")],
-        env=_env(home), capture_output=True, text=True, timeout=600,
-    )
-    assert sim.returncode == 0, sim.stderr[-3000:]
+    landing, home = simulate_landing(tmp_path, eenheden=300, delta_dagen=0, seed=5)
     proc = subprocess.Popen(
         [sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing)],
-        env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env=cli_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 600
-        while not any(e["stap"] == "dbt_build" and e["status"] == "gestart" for e in _events(home)):
+        while not any(e["stap"] == "dbt_build" and e["status"] == "gestart" for e in run_events(home)):
             assert proc.poll() is None, f"the run ended before dbt_build: {proc.stdout.read()[-3000:]}"
             assert time.monotonic() < deadline, "dbt_build did not start"
             time.sleep(0.2)
@@ -71,10 +52,10 @@ def test_sigterm_stops_the_run_cleanly(tmp_path):
     time.sleep(1)
     assert not _group_alive(proc.pid), "a process of the stopped run is still running"
     # the night is recorded as stopped, nothing of it was published, its lock is free
-    night = [e for e in _events(home) if e["stap"] == "dbt_build"]
+    night = [e for e in run_events(home) if e["stap"] == "dbt_build"]
     assert night[-1]["status"] == "mislukt" and "gestopt door SIGTERM" in night[-1]["bericht"]
     assert not (home / "published" / "publicatie.json").exists()
     assert not (home / "state" / "nacht.json").exists()
-    status = subprocess.run([sys.executable, "-m", "woonsignaal.cli", "status"], env=_env(home),
+    status = subprocess.run([sys.executable, "-m", "woonsignaal.cli", "status"], env=cli_env(home),
                             capture_output=True, text=True, timeout=120)
     assert status.returncode == 0 and "mislukt" in status.stdout

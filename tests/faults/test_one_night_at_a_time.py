@@ -15,6 +15,8 @@ from woonsignaal import pipeline, runs
 from woonsignaal.locking import FileLocked, NightBusy, hold_night, night_holder, run_lock
 from woonsignaal.settings import get_settings
 
+from tests.lock_holder import held_read_write
+
 NIGHT = date(2026, 11, 24)
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -103,28 +105,13 @@ def test_publish_releases_the_night_and_a_permanent_failure_too(woonsignaal_home
     assert night_holder(settings.state_dir).run_id == "B"
 
 
-def _hold_read_write(path, ready, done):
-    con = duckdb.connect(str(path))
-    ready.set()
-    done.wait(60)
-    con.close()
-
-
 def test_a_locked_working_warehouse_names_the_process_not_the_library_text(woonsignaal_home):
     """Point 12: the failure says which process holds the file, in woonsignaal's words."""
     settings = get_settings()
     settings.ensure_dirs()
     duckdb.connect(str(settings.warehouse_path)).close()
-    ready, done = SPAWN.Event(), SPAWN.Event()
-    holder = SPAWN.Process(target=_hold_read_write, args=(settings.warehouse_path, ready, done))
-    holder.start()
-    try:
-        assert ready.wait(60)
-        with pytest.raises(FileLocked) as locked:
-            pipeline.audit(NIGHT, run_id="A", settings=settings)
-    finally:
-        done.set()
-        holder.join(60)
+    with held_read_write(settings.warehouse_path) as holder, pytest.raises(FileLocked) as locked:
+        pipeline.audit(NIGHT, run_id="A", settings=settings)
     message = str(locked.value)
     comm = open(f"/proc/{os.getpid()}/comm").read().strip()  # the holder runs the same python
     assert f"vergrendeld door proces {holder.pid} ({comm})" in message and "alleen-lezen" in message
