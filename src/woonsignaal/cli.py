@@ -207,6 +207,7 @@ def _print_where(settings) -> None:
 def status_command() -> None:
     """Toon de laatste run per levering, wat er gepubliceerd is, en wat er mislukte en waarom."""
     from woonsignaal import runs
+    from woonsignaal.locking import night_holder
     from woonsignaal.publish import published_info
 
     settings = get_settings()
@@ -242,14 +243,18 @@ def status_command() -> None:
     for run in failed:
         console.print(f"\n[bold red]{run.extractdatum} mislukt[/]")
         console.print(run.fout, markup=False, highlight=False)
+    holder = night_holder(settings.state_dir)
+    if holder is not None:
+        left = " Het proces is weg: de volgende run neemt de nacht over." if holder.is_stale() else ""
+        console.print(Text(f"\nNacht: {holder.describe()}.{left}"))
     info = published_info(settings)
     if info:
-        console.print(f"\nGepubliceerd: levering {info['extractdatum']}, versie {info['versie']}, {len(info['marts'])} marts")
-        console.print(f"  {info['bestand']}")
+        console.print(Text(f"\nGepubliceerd: levering {info['extractdatum']}, versie {info['versie']}, "
+                           f"{len(info['marts'])} marts\n  {info['bestand']}"))
     else:
         console.print("\nEr is nog niets gepubliceerd.")
     docs = settings.data_docs_dir / "index.html"
-    console.print(f"Data Docs: {docs if docs.exists() else 'nog niet gebouwd'}")
+    console.print(Text(f"Data Docs: {docs if docs.exists() else 'nog niet gebouwd'}"))
 
 
 @app.command("demo")

@@ -119,6 +119,8 @@ class NightHolder:
         age = now - datetime.fromisoformat(self.bijgewerkt)
         if self.host != socket.gethostname():
             return age > NIGHT_STALE_AFTER_OTHER_HOST
+        if self.pid == os.getpid():  # runs in one process follow each other: the earlier one is over
+            return True
         if _alive(self.pid):
             return False
         return self.een_proces or age > NIGHT_STALE_AFTER

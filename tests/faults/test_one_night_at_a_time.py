@@ -147,3 +147,12 @@ def test_a_second_woonsignaal_run_gets_a_message_before_airflow_starts(woonsigna
     assert res.exit_code == 3, res.output
     assert "er draait al een `woonsignaal run`" in res.output and f"pid {first.pid}" in res.output
     assert not (settings.airflow_home / "airflow.db").exists()
+
+
+def test_status_shows_the_running_night(night_in_another_process):
+    from woonsignaal.cli import app
+
+    res = CliRunner().invoke(app, ["status"], terminal_width=300)
+    assert res.exit_code == 0, res.output
+    assert "levering 2026-11-23 (run A) is bezig" in res.output
+    assert f"proces {night_in_another_process.pid}" in res.output
