@@ -563,7 +563,7 @@ def _load(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], v: dict[str,
 
     # int_all_graph_resources: a model's type from its prefix, else from the folder closest to its file
     con.execute("""
-        create view int_all_graph_resources as
+        create table int_all_graph_resources as
         with unioned_with_calc as (
             select *,
                 case when resource_type = 'source' then source_name || '.' || name
@@ -599,7 +599,7 @@ def _load(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], v: dict[str,
     """)
     # int_direct_relationships: each resource with each direct parent
     con.execute("""
-        create view int_direct_relationships as
+        create table int_direct_relationships as
         select r.resource_id, r.resource_name, r.resource_type, r.file_path, r.directory_path, r.file_name,
             r.model_type, r.materialized, r.is_public, r.access, r.source_name, r.is_excluded,
             case when r.resource_type in ('exposure', 'metric', 'model', 'snapshot', 'test')
@@ -629,9 +629,9 @@ def _load(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], v: dict[str,
             union all
             select {parent_names}, {child_columns}, all_relationships.distance + 1 as distance,
                 list_append(all_relationships.path, d.resource_name) as path,
-                all_relationships.child_materialized in ('view', 'ephemeral')
+                case when all_relationships.child_materialized in ('view', 'ephemeral')
                     and coalesce(all_relationships.is_dependent_on_chain_of_views, true)
-                    as is_dependent_on_chain_of_views
+                    then true else false end as is_dependent_on_chain_of_views
             from direct_relationships d
             join all_relationships on all_relationships.child_id = d.direct_parent_id
             {depth_limit}
@@ -650,7 +650,7 @@ def _load(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], v: dict[str,
         for i, s in enumerate(test_sets, start=1))
     method_checks = " or ".join(f"primary_key_method_{i}_count >= {len(s)}" for i, s in enumerate(test_sets, 1))
     con.execute(f"""
-        create view int_model_test_summary as
+        create table int_model_test_summary as
         with tests as (
             select r.*, {flags} from int_all_graph_resources r where not r.is_excluded
         ),
