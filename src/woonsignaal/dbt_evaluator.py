@@ -32,10 +32,13 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import yaml
+
+if TYPE_CHECKING:
+    from woonsignaal.settings import Settings
 
 #: The package's variables and their defaults (its dbt_project.yml, resolved for DuckDB).
 DEFAULT_VARS: dict[str, Any] = {
@@ -491,7 +494,9 @@ def _resource_rows(manifest: dict[str, Any], v: dict[str, Any], project: str) ->
                 "total_described_columns": 0, "database": None, "schema": None,
                 "package_name": res.get("package_name", project), "is_described": bool(res.get("description")),
                 "column_name": None, "hard_coded_references": "", "macro_dependencies": "[]",
-                "is_generic_test": False, "is_excluded": False, "is_time_spine": False, "source_name": None,
+                # NULL as in the package (its exposures and metrics have no is_excluded): a rule that asks
+                # `child_is_excluded = false` leaves them out, so an exposure is nobody's child there
+                "is_generic_test": False, "is_excluded": None, "is_time_spine": False, "source_name": None,
                 "is_source_described": None, "is_freshness_enabled": None, "identifier": None,
             })
     return rows
@@ -842,16 +847,16 @@ def evaluate_project(manifest_path: Path, dbt_project_dir: Path) -> Evaluation:
     return evaluate(manifest, project_vars(dbt_project_dir), load_exceptions(dbt_project_dir / EXCEPTIONS_FILE))
 
 
-def parse_manifest(workdir: Path, settings: Any = None) -> Path:
+def parse_manifest(workdir: Path, settings: Settings | None = None) -> Path:
     """``dbt parse`` of the project into ``workdir`` (its own target and logs); the manifest's path."""
     from woonsignaal.settings import get_settings
     from woonsignaal.transform import invoke
 
     settings = dataclasses.replace(settings or get_settings(), home=workdir)
-    result = invoke(["parse"], settings)
+    result = invoke(["parse", "--quiet"], settings)
     manifest = settings.dbt_dir / "target" / "manifest.json"
     if not result.success or not manifest.exists():
-        raise EvaluatorError(f"dbt parse failed: {result.error or 'no manifest written'}")
+        raise EvaluatorError(f"dbt parse of {settings.dbt_project_dir} failed (dbt's own message is above)")
     return manifest
 
 

@@ -53,12 +53,12 @@ def test_the_project_has_no_finding_that_is_not_a_documented_exception(project_m
 def test_no_model_reads_the_deliveries_source_but_its_staging_model(project_manifest):
     manifest = json.loads(project_manifest.read_text())
     readers = sorted(n["name"] for n in manifest["nodes"].values()
-                     if "source.woonsignaal.raw.leveringen" in n["depends_on"]["nodes"])
+                     if "source.woonsignaal.raw.leveringen" in n["depends_on"].get("nodes", []))
     assert readers == ["stg_raw__leveringen"]
     # marts and intermediate models read no source at all
     for node in manifest["nodes"].values():
         if node["resource_type"] == "model" and not node["original_file_path"].startswith("models/staging/"):
-            assert not [p for p in node["depends_on"]["nodes"] if p.startswith("source.")], node["name"]
+            assert not [p for p in node["depends_on"].get("nodes", []) if p.startswith("source.")], node["name"]
 
 
 def test_every_staging_and_intermediate_model_has_a_tested_primary_key(project_manifest):
@@ -197,9 +197,12 @@ def test_model_fanout_counts_leaf_children_against_the_threshold():
                                           _model("int_a", "intermediate", ("stg_x",)), *leaves))
     assert _subjects("fct_model_fanout", bad, "parent") == ["int_a"]
     assert _flagged("fct_model_fanout", bad, {"models_fanout_threshold": 4}) == []
-    # a leaf read by an exposure is no leaf
+    # as in the package, an exposure is no child here (its is_excluded is NULL): the leaves stay leaves
     exposed = _manifest(*bad["sources"].values(), *bad["nodes"].values(), _exposure("bi", ("fct_0",)))
-    assert _flagged("fct_model_fanout", exposed) == []
+    assert _subjects("fct_model_fanout", exposed, "parent") == ["int_a"]
+    # a model child is one
+    fed = _manifest(*bad["sources"].values(), *bad["nodes"].values(), *_keyed(_model("fct_9", "marts", ("fct_0",))))
+    assert _subjects("fct_model_fanout", fed, "parent") == []
 
 
 def test_missing_primary_key_tests_wants_unique_and_not_null_on_one_column_or_a_combination_test():
