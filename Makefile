@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test airflow lock status clean
+.PHONY: venv demo test airflow lock status clean lint-dbt
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found"; exit 1; }
@@ -32,6 +32,11 @@ airflow: venv
 
 status: venv
 	$(BIN)/woonsignaal status
+
+# dbt-project-evaluator's rules on the dbt project (dbt parse into a temp dir; exceptions in
+# dbt_project/evaluator_exceptions.yml; docs/warehouse.md).
+lint-dbt: venv
+	$(BIN)/python -m woonsignaal.dbt_evaluator
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: venv
