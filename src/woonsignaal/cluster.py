@@ -65,6 +65,7 @@ from woonsignaal.settings import (
     ENV_WEBHOOK,
     PROJECT_ROOT,
     ConfigurationError,
+    _truthy,
 )
 from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE
 from woonsignaal.serving.postgres import (
@@ -306,7 +307,7 @@ def local_environment(config: ClusterConfig, base: Mapping[str, str]) -> dict[st
             return default
         if name in generated:
             return generated[name]
-        if name == ENV_KEY and base.get(ENV_DEMO, "").strip().lower() in {"1", "true", "ja", "yes"}:
+        if name == ENV_KEY and _truthy(base.get(ENV_DEMO)):
             return ""  # the demo key (settings.py allows it with WOONSIGNAAL_DEMO)
         raise ConfigurationError(
             f"{name} is niet gezet: zet het in .env (zie .env.example) of in de omgeving, zoals docker compose "
@@ -355,7 +356,7 @@ def _set_child_subreaper() -> None:
 
 
 class LocalCluster:
-    """Start, watch and stop the topology. Use as a context manager or call start()/stop()."""
+    """Start (``start``), watch (``watch``) and stop (``stop``) the topology."""
 
     def __init__(self, config: ClusterConfig, base_env: Mapping[str, str] | None = None):
         self.config = config
@@ -521,7 +522,7 @@ class LocalCluster:
             except OSError:
                 return False
         if service.name.startswith("worker-"):
-            return f"{service.name}@" in _tail(service.log) and " ready." in _tail(service.log)
+            return f"{service.name}@" in log_tail(service.log) and " ready." in log_tail(service.log)
         if service.name == "scheduler":
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{service.ports['health_check']}/health",
@@ -573,26 +574,18 @@ class LocalCluster:
         for service in order:
             if service.process is None or service.process.poll() is not None:
                 continue
-            try:
-                parent = psutil.Process(service.process.pid)
-                tree = [parent, *parent.children(recursive=True)]
-            except psutil.NoSuchProcess:
-                continue
+            tree = process_tree(service.process.pid)
             procs += tree
-            try:
-                parent.terminate()
-            except psutil.NoSuchProcess:
-                pass
+            if tree:
+                try:
+                    tree[0].terminate()
+                except psutil.NoSuchProcess:
+                    pass
         _, alive = psutil.wait_procs(procs, timeout=timeout)
         # what is left, and orphans adopted by this process (task processes of a stopped worker)
         alive += [p for p in psutil.Process().children(recursive=True)
                   if self.redis is None or p.pid != self.redis.pid]
-        for proc in alive:
-            try:
-                proc.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(alive, timeout=10)
+        kill_processes(alive)
         for service in self.services.values():
             if service.process is not None:
                 service.process.poll()
@@ -608,19 +601,33 @@ class LocalCluster:
             self.pg_started = False
         self.config.state_file.unlink(missing_ok=True)
 
-    def __enter__(self) -> "LocalCluster":
+
+
+def process_tree(pid: int) -> list:
+    """The process and all its descendants (``psutil.Process``; empty when it is gone). Task processes run
+    in process groups of their own, so a group signal would miss them."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def kill_processes(procs: list) -> None:
+    """SIGKILL all of them at once, then wait for them (what a crashed node or ``docker kill`` does)."""
+    import psutil
+
+    for proc in procs:
         try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(procs, timeout=10)
 
 
-def _tail(path: Path, size: int = 65536) -> str:
+def log_tail(path: Path, size: int = 65536) -> str:
     try:
         with path.open("rb") as fh:
             fh.seek(max(0, path.stat().st_size - size))

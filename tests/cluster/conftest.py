@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from woonsignaal.cluster import free_port
+from woonsignaal.cluster import free_port, log_tail
 
 #: The smallest simulated corporation of the suite with two deliveries (tests/ingest: 300 units, 1 year).
 SIMULATION = ["--eenheden", "300", "--jaren", "1", "--delta-dagen", "1", "--seed", "7"]
@@ -113,13 +113,6 @@ class Cluster:
         return self.process.returncode
 
 
-def _tail(path: Path, size: int = 4000) -> str:
-    try:
-        return path.read_bytes()[-size:].decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory) -> Cluster:
     root = tmp_path_factory.mktemp("cluster")
@@ -145,7 +138,7 @@ def cluster(tmp_path_factory) -> Cluster:
         deadline = time.monotonic() + 600
         while not state_file.is_file():
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the cluster did not start (`{' '.join(argv)}`):\n{_tail(output)}")
+                pytest.fail(f"the cluster did not start (`{' '.join(argv)}`):\n{log_tail(output, 4000)}")
             time.sleep(1)
         cluster.started_in = time.monotonic() - started
         cluster.state = json.loads(state_file.read_text())

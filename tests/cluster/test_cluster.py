@@ -24,11 +24,14 @@ import psycopg2
 import pytest
 
 from woonsignaal.airflow_support import MONTHLY_DAG_ID, NIGHTLY_DAG_ID
+from woonsignaal.cluster import kill_processes, process_tree
 from woonsignaal.pipeline import extractdatum_to_logical_date
 
 from .conftest import KEY, clean_environment, woonsignaal_cli
 
-pytestmark = pytest.mark.cluster
+# the first test carries the setup: cluster start, the local comparison run and both nights (~14 min on a
+# loaded 2-core machine)
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(2400)]
 
 WORKERS = {"worker-1", "worker-2"}
 #: columns of marts.pipeline_runs that name the run and its clock times: they differ between any two runs
@@ -204,25 +207,8 @@ def _unpause(api) -> list[str]:
     return failed
 
 
-def _kill_tree(pid: int) -> list[int]:
-    """SIGKILL a process and all its descendants at once (task processes run in their own groups)."""
-    root = psutil.Process(pid)
-    tree = [root, *root.children(recursive=True)]
-    for proc in tree:
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(tree, timeout=10)
-    return [p.pid for p in tree]
-
-
 def _tree_pids(pid: int) -> set[int]:
-    try:
-        root = psutil.Process(pid)
-        return {root.pid, *(p.pid for p in root.children(recursive=True))}
-    except psutil.NoSuchProcess:
-        return set()
+    return {p.pid for p in process_tree(pid)}
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +255,9 @@ def nights(cluster, tmp_path_factory):
             lock_holder = int(holder.split()[1]) if holder.startswith("pid ") else None
             if lock_holder in _tree_pids(worker_pid):
                 victim = ti["hostname"]
-                killed = _kill_tree(worker_pid)
+                tree = process_tree(worker_pid)
+                kill_processes(tree)
+                killed = [p.pid for p in tree]
                 killed_at = time.monotonic()
                 continue
         time.sleep(0.5)
