@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
+CLUSTER_ARGS ?=
 
 .PHONY: venv demo test airflow cluster lock status clean
 
@@ -33,8 +34,9 @@ airflow: venv
 # Optional: the CeleryExecutor stack of docker-compose.yml as local processes (PostgreSQL, Redis, api-server,
 # scheduler, dag-processor, triggerer, two Celery workers), with the compose file's environment; settings from
 # .env (see .env.example) and the shell. Needs redis-server and PostgreSQL (Debian packages). Ctrl-C stops it.
+# Other ports: make cluster CLUSTER_ARGS="--api-port 8081 --redis-port 56380 --pg-port 55434"
 cluster: venv
-	$(BIN)/python -m woonsignaal.cluster
+	$(BIN)/python -m woonsignaal.cluster $(CLUSTER_ARGS)
 
 status: venv
 	$(BIN)/woonsignaal status
