@@ -377,7 +377,7 @@ class LocalCluster:
     def _start_postgres(self) -> None:
         proc = self._pg_script("start")
         if proc.returncode != 0:
-            raise RuntimeError(f"PostgreSQL did not start ({PG_SCRIPT} start, data in {self.config.postgres_dir}):\n"
+            raise RuntimeError(f"PostgreSQL start niet ({PG_SCRIPT} start, map {self.config.postgres_dir}):\n"
                                f"{proc.stderr[-3000:]}")
         self.pg_started = True
         superuser = {}
@@ -414,7 +414,7 @@ class LocalCluster:
     def _start_redis(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            raise RuntimeError("redis-server is not installed: apt-get install redis-server (CI: .ci/run does it)")
+            raise RuntimeError("redis-server is niet geïnstalleerd: apt-get install redis-server (in CI doet .ci/run dat)")
         folder = self.config.root / "redis"
         folder.mkdir(parents=True, exist_ok=True)
         out = (self.config.logs / "redis.log").open("ab")
@@ -427,8 +427,8 @@ class LocalCluster:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.redis.poll() is not None:
-                raise RuntimeError(f"redis-server exited (port {self.config.redis_port} in use?); "
-                                   f"see {self.config.logs / 'redis.log'}")
+                raise RuntimeError(f"redis-server is gestopt (poort {self.config.redis_port} al in gebruik?); "
+                                   f"zie {self.config.logs / 'redis.log'}")
             try:
                 with socket.create_connection(("127.0.0.1", self.config.redis_port), timeout=2) as s:
                     s.sendall(b"PING\r\n")
@@ -437,7 +437,7 @@ class LocalCluster:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"redis-server did not answer on port {self.config.redis_port}")
+        raise RuntimeError(f"redis-server antwoordt niet op poort {self.config.redis_port}")
 
     # --- Airflow ---------------------------------------------------------------------------------
     def _airflow(self, *args: str) -> list[str]:
@@ -458,7 +458,7 @@ class LocalCluster:
             proc = subprocess.run(self._airflow("db", "migrate"), env=env, stdout=out, stderr=subprocess.STDOUT,
                                   timeout=900)
         if proc.returncode != 0:
-            raise RuntimeError(f"airflow db migrate failed; see {self.config.logs / 'db-migrate.log'}")
+            raise RuntimeError(f"airflow db migrate mislukte; zie {self.config.logs / 'db-migrate.log'}")
 
     def _services(self) -> list[Service]:
         logs = self.config.logs
@@ -505,7 +505,7 @@ class LocalCluster:
         waiting = set(self.services)
         while waiting:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"not ready after {timeout:.0f} s: {', '.join(sorted(waiting))} "
+                raise RuntimeError(f"na {timeout:.0f} s nog niet klaar: {', '.join(sorted(waiting))} "
                                    f"(logs in {self.config.logs})")
             self.check_alive()
             for name in sorted(waiting):
@@ -535,7 +535,7 @@ class LocalCluster:
     def check_alive(self) -> None:
         dead = {n: s.process.returncode for n, s in self.services.items() if s.process and s.process.poll() is not None}
         if dead:
-            raise RuntimeError("stopped: " + ", ".join(f"{n} (exit {c})" for n, c in dead.items())
+            raise RuntimeError("gestopt: " + ", ".join(f"{n} (exitcode {c})" for n, c in dead.items())
                                + f"; logs in {self.config.logs}")
 
     def _write_state(self) -> None:
