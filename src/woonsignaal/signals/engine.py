@@ -51,8 +51,11 @@ from woonsignaal.signals.segments import (
     format_segment,
     normalise_dimension_columns,
     parse_segment,
+    range_cuts,
+    range_value,
     signaal_id,
     signaal_sleutel,
+    value_set,
 )
 from woonsignaal.signals.toelichting import nl_auto, toelichting
 
@@ -387,6 +390,35 @@ def _interval(ind: Indicator, s: pd.DataFrame, est: np.ndarray, var: np.ndarray)
     return stats.ratio_interval(est, var, s["n"].to_numpy())
 
 
+def _range_sums(ind: Indicator, dim: str, single: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
+    """Sums of the ranges of an ordered dimension (:func:`segments.range_cuts`), from the sums of its
+    single values. Of each cut (lower | upper part) one range is tested: the part that is worse off
+    (by the indicator's polarity; the two parts are nearly each other's complement, so one test per
+    cut), e.g. ``energielabel=F..G`` rather than ``energielabel=AP4..E``."""
+    cuts = range_cuts(dim, [str(v) for v in single.index])
+    if not cuts:
+        return single.iloc[:0]
+    by_value = single.copy()
+    by_value.index = [str(v) for v in by_value.index]
+    overall = total["y"] / total["x"] if total["x"] else np.nan
+    rows, names = [], []
+    for lower, upper in cuts:
+        lo, up = by_value.loc[list(lower)].sum(), by_value.loc[list(upper)].sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lower_higher = (lo["y"] / lo["x"]) > (up["y"] / up["x"]) if lo["x"] and up["x"] else np.nan
+        if not np.isfinite(overall) or lower_higher is np.nan:
+            continue
+        pick_lower = bool(lower_higher) == ind.higher_is_worse
+        part = lower if pick_lower else upper
+        rows.append(lo if pick_lower else up)
+        names.append(range_value(dim, part[0], part[-1]))
+    if not rows:
+        return single.iloc[:0]
+    out = pd.DataFrame(rows, columns=single.columns)
+    out.index = pd.Index(names, name=single.index.name)
+    return out
+
+
 def _test_frames(
     ind: Indicator, now: pd.DataFrame, past: pd.DataFrame | None, minimum: int, rest_rows: bool = True
 ) -> list[dict]:
@@ -405,10 +437,18 @@ def _test_frames(
         rest = pd.DataFrame(
             np.tile(total_now.to_numpy(), (len(seg), 1)) - seg.to_numpy(), index=seg.index, columns=seg.columns
         )
-        ok = (seg["n"] >= minimum) & (rest["n"] >= minimum)
+        is_range = np.zeros(len(seg), dtype=bool)
         if len(dims) == 1:
             single_n.update({(dims[0], v): n for v, n in seg["n"].items()})
-        else:
+            ranges = _range_sums(ind, dims[0], seg, total_now)
+            if not ranges.empty:
+                seg = pd.concat([seg, ranges])
+                is_range = np.r_[is_range, np.ones(len(ranges), dtype=bool)]
+                rest = pd.DataFrame(
+                    np.tile(total_now.to_numpy(), (len(seg), 1)) - seg.to_numpy(), index=seg.index, columns=seg.columns
+                )
+        ok = (seg["n"] >= minimum) & (rest["n"] >= minimum)
+        if len(dims) > 1:
             # a pair that holds exactly the clusters of one of its single dimensions is the same
             # group under a longer name (e.g. every BOV is on floor 1-2): not a separate hypothesis
             same = [
@@ -416,7 +456,7 @@ def _test_frames(
                 for k, n in seg["n"].items()
             ]
             ok &= ~np.asarray(same, dtype=bool)
-        seg, rest = seg[ok], rest[ok]
+        seg, rest, is_range = seg[ok], rest[ok], is_range[np.asarray(ok)]
         if seg.empty:
             continue
         log_s, var_s = _log_and_var(seg, total_now)
@@ -442,6 +482,7 @@ def _test_frames(
                     "log_ratio": diff[i],
                     "se": se[i],
                     "p": p[i],
+                    "range": bool(is_range[i]),
                 }
             )
         if not ind.trend or past_sq is None or TREND_UNSTABLE & set(dims):
@@ -462,7 +503,7 @@ def _test_frames(
             p_did = 2 * stats.sps.t.sf(np.abs(did / se_did), df_did)
         est_sp = seg_p["y"].to_numpy() / seg_p["x"].to_numpy()
         for i, key in enumerate(keys):
-            if not okp.iloc[i] or not np.isfinite(p_did[i]):
+            if is_range[i] or not okp.iloc[i] or not np.isfinite(p_did[i]):
                 continue
             rows.append(
                 {
@@ -484,15 +525,27 @@ def _test_frames(
     return rows
 
 
-def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], minimum: int) -> list[dict]:
+def _meldingen_tests(facts, periode_eind: date, cur: tuple[date, date], prev: tuple[date, date], minimum: int) -> list[dict]:
     """New overlast cases per 100 units per year by wijk (and wijk x zaaktype), exposure from
-    fct_contract_maand (occupied unit-months). Cases are clustered by the unit of the cause."""
+    fct_contract_maand (occupied unit-months). Cases are clustered by the unit of the cause.
+    Cases are few: the portfolio comparison uses the longest window of ``WINDOW_CHOICES`` the history
+    of cases and contract-months covers; the own-past comparison is ``cur`` against ``prev``."""
     zaken, cm = facts.get("fct_zaak"), facts.get("fct_contract_maand")
     if zaken is None or cm is None or zaken.empty or cm.empty or "wijk" not in cm.columns:
         return []
     rows: list[dict] = []
     maand = _ts(cm, "maand")
     reg = _ts(zaken, "registratiedatum")
+    # exposure needs no month before: the contract-months count from their own first month
+    first_month = maand.min()
+    starts = [d for d in (history_start(facts, MELDINGEN.name), first_month.date() if pd.notna(first_month) else None) if d]
+    limit = max(starts) if starts else None
+    wide = cur
+    for months in WINDOW_CHOICES:
+        w = window(periode_eind, months)
+        if months > WINDOW_CHOICES[0] and limit is not None and w[0] < limit:
+            break
+        wide = w
 
     def period(p):
         s, e = pd.Timestamp(p[0]), pd.Timestamp(p[1])
@@ -502,11 +555,6 @@ def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], min
         z = normalise_dimension_columns(z, ["wijk", "zaaktype_detailsoort"])
         z["_unit"] = z["eenheid_id"].astype(str) if "eenheid_id" in z.columns else z.index.astype(str)
         return expo, z
-
-    expo, z = period(cur)
-    expo_p, z_p = period(prev)
-    if expo.sum() <= 0 or z.empty:
-        return rows
 
     def sums(zz: pd.DataFrame, keys: list[str]):
         per_unit = zz.dropna(subset=keys).groupby([*keys, "_unit"]).size().astype(float)
@@ -519,14 +567,12 @@ def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], min
             var = np.maximum(yy / y**2 * n / np.maximum(n - 1, 1), 1.0 / np.maximum(y, 1) ** 2)
         return log, var
 
-    for keys in (["wijk"], ["wijk", "zaaktype_detailsoort"]):
-        if not all(k in z.columns for k in keys):
-            continue
+    def compare(expo, z, keys):
+        """Per segment of ``keys``: sums, exposures, log rates and variances of the segment and its rest."""
         seg = sums(z, keys)
         if keys == ["wijk"]:
-            tot = pd.Series({"y": seg["y"].sum(), "yy": seg["yy"].sum()})
-            rest_y = tot["y"] - seg["y"]
-            rest_yy = tot["yy"] - seg["yy"]
+            rest_y = seg["y"].sum() - seg["y"]
+            rest_yy = seg["yy"].sum() - seg["yy"]
         else:
             by_type = sums(z, ["zaaktype_detailsoort"])
             t = seg.index.get_level_values("zaaktype_detailsoort")
@@ -537,52 +583,68 @@ def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], min
         e_rest = expo.sum() - e_seg
         y = seg["y"].to_numpy()
         ry = np.asarray(rest_y, float)
-        ok = (y >= minimum) & (ry >= minimum) & np.isfinite(e_seg) & (e_seg > 0) & (e_rest > 0)
         log_s, var_s = lv(y, seg["yy"].to_numpy(), seg["n"].to_numpy(), e_seg)
         log_r, var_r = lv(ry, np.asarray(rest_yy, float), ry, e_rest)
+        return seg, y, ry, e_seg, e_rest, log_s, var_s, log_r, var_r
+
+    expo, z = period(wide)
+    if expo.sum() <= 0 or z.empty:
+        return rows
+    for keys in (["wijk"], ["wijk", "zaaktype_detailsoort"]):
+        if not all(k in z.columns for k in keys):
+            continue
+        seg, y, ry, e_seg, e_rest, log_s, var_s, log_r, var_r = compare(expo, z, keys)
+        ok = (y >= minimum) & (ry >= minimum) & np.isfinite(e_seg) & (e_seg > 0) & (e_rest > 0)
         diff, se, df, p = stats.compare_log_ratios(log_s, var_s, y, log_r, var_r, ry)
         lo, hi = stats.ratio_interval(y / e_seg, var_s, y)
-        # own past: same wijk, previous window
-        seg_p = sums(z_p, keys).reindex(seg.index) if not z_p.empty and all(k in z_p.columns for k in keys) else None
         for i, key in enumerate(seg.index):
             if not ok[i]:
                 continue
             key = key if isinstance(key, tuple) else (key,)
-            sd = dict(zip(keys, key, strict=True))
             rows.append(
                 {
-                    "indicator": MELDINGEN, "name": MELDINGEN.name, "vergelijking": "rest", "segment_dict": sd,
-                    "n": int(y[i]), "n_ref": int(ry[i]),
+                    "indicator": MELDINGEN, "name": MELDINGEN.name, "vergelijking": "rest", "periode": wide,
+                    "segment_dict": dict(zip(keys, key, strict=True)), "n": int(y[i]), "n_ref": int(ry[i]),
                     "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": ry[i] / e_rest[i] * MELDINGEN.scale,
                     "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
                     "log_ratio": diff[i], "se": se[i], "p": p[i],
                 }
             )
-            if seg_p is None or len(keys) > 1:
-                continue
-            yp = seg_p["y"].iloc[i]
-            ep = expo_p.get(key[0], np.nan)
-            if not (np.isfinite(yp) and yp >= minimum and np.isfinite(ep) and ep > 0):
-                continue
-            tot_p = z_p.dropna(subset=["wijk"]).shape[0]
-            e_tot_p = expo_p.sum()
-            ryp = tot_p - yp
-            if ryp < minimum or e_tot_p - ep <= 0:
-                continue
-            lsp, vsp = lv(np.array([yp]), np.array([seg_p["yy"].iloc[i]]), np.array([seg_p["n"].iloc[i]]), np.array([ep]))
-            lrp, vrp = lv(np.array([ryp]), np.array([ryp]), np.array([ryp]), np.array([e_tot_p - ep]))
-            did = (log_s[i] - lsp[0]) - (log_r[i] - lrp[0])
-            se_d = math.sqrt(var_s[i] + vsp[0] + var_r[i] + vrp[0])
-            p_d = float(2 * stats.sps.t.sf(abs(did / se_d), max(min(y[i], yp) - 1, 1)))
-            rows.append(
-                {
-                    "indicator": MELDINGEN, "name": MELDINGEN.name + "_trend", "vergelijking": "verleden",
-                    "segment_dict": sd, "n": int(y[i]), "n_ref": int(yp),
-                    "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": yp / ep * MELDINGEN.scale,
-                    "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
-                    "log_ratio": did, "se": se_d, "p": p_d,
-                }
-            )
+
+    # own past: same wijk, this window's 12 months against the 12 before, relative to the rest
+    expo_c, z_c = period(cur)
+    expo_p, z_p = period(prev)
+    if z_c.empty or z_p.empty or "wijk" not in z_c.columns or "wijk" not in z_p.columns:
+        return rows
+    seg, y, ry, e_seg, e_rest, log_s, var_s, log_r, var_r = compare(expo_c, z_c, ["wijk"])
+    lo, hi = stats.ratio_interval(y / e_seg, var_s, y)
+    seg_p = sums(z_p, ["wijk"]).reindex(seg.index)
+    tot_p = z_p.dropna(subset=["wijk"]).shape[0]
+    e_tot_p = expo_p.sum()
+    for i, wijk in enumerate(seg.index):
+        if not (y[i] >= minimum and ry[i] >= minimum and np.isfinite(e_seg[i]) and e_seg[i] > 0 and e_rest[i] > 0):
+            continue
+        yp = seg_p["y"].iloc[i]
+        ep = expo_p.get(wijk, np.nan)
+        if not (np.isfinite(yp) and yp >= minimum and np.isfinite(ep) and ep > 0):
+            continue
+        ryp = tot_p - yp
+        if ryp < minimum or e_tot_p - ep <= 0:
+            continue
+        lsp, vsp = lv(np.array([yp]), np.array([seg_p["yy"].iloc[i]]), np.array([seg_p["n"].iloc[i]]), np.array([ep]))
+        lrp, vrp = lv(np.array([ryp]), np.array([ryp]), np.array([ryp]), np.array([e_tot_p - ep]))
+        did = (log_s[i] - lsp[0]) - (log_r[i] - lrp[0])
+        se_d = math.sqrt(var_s[i] + vsp[0] + var_r[i] + vrp[0])
+        p_d = float(2 * stats.sps.t.sf(abs(did / se_d), max(min(y[i], yp) - 1, 1)))
+        rows.append(
+            {
+                "indicator": MELDINGEN, "name": MELDINGEN.name + "_trend", "vergelijking": "verleden",
+                "segment_dict": {"wijk": wijk}, "n": int(y[i]), "n_ref": int(yp),
+                "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": yp / ep * MELDINGEN.scale,
+                "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
+                "log_ratio": did, "se": se_d, "p": p_d,
+            }
+        )
     return rows
 
 
@@ -663,16 +725,17 @@ def _mask(frame: pd.DataFrame, seg: Mapping[str, str]) -> np.ndarray:
         if d not in frame.columns:
             return np.zeros(len(frame), dtype=bool)
         codes, lookup = _column_codes(frame, d)
-        code = lookup.get(v)
-        if code is None:
+        wanted = [lookup[x] for x in value_set(d, v) if x in lookup]
+        if not wanted:
             return np.zeros(len(frame), dtype=bool)
-        m &= codes == code
+        m &= codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
     return m
 
 
 def _is_within(inner: Mapping[str, str], outer: Mapping[str, str]) -> bool:
-    """True when every pair of ``outer`` is in ``inner`` (inner is a subgroup of outer)."""
-    return all(inner.get(k) == v for k, v in outer.items())
+    """True when ``inner`` is a subgroup of ``outer``: every dimension of ``outer`` is in ``inner``
+    with values among ``outer``'s (a value lies within a range that holds it)."""
+    return all(k in inner and value_set(k, inner[k]) <= value_set(k, v) for k, v in outer.items())
 
 
 def _prune(
@@ -808,8 +871,8 @@ def _retest_trend(now, past, seg, accepted, minimum) -> tuple[float, float] | No
 
 
 def _overlaps(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
-    """Two segments overlap unless they disagree on a shared dimension."""
-    return all(a[k] == b[k] for k in set(a) & set(b))
+    """Two segments overlap unless they have no value in common on a shared dimension."""
+    return all(value_set(k, a[k]) & value_set(k, b[k]) for k in set(a) & set(b))
 
 
 def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
@@ -841,19 +904,95 @@ def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
     return "; ".join(words) or None
 
 
-def compute_signals(
+#: Windows an indicator's portfolio comparison may use, shortest first (see :func:`choose_window`).
+WINDOW_CHOICES = (12, 24, 36)
+#: The window is long enough when a group holding this share of the indicator's clusters that differs
+#: by ``REFERENCE_RATIO`` would stand ``REFERENCE_Z`` standard errors from "no difference" (the
+#: variance is the portfolio's pooled variance: it does not depend on how any segment turned out).
+REFERENCE_SHARE = 0.01
+REFERENCE_RATIO = 2.5
+REFERENCE_Z = 4.0
+#: The first date of each fact mart's history, per indicator builder (a window may not start before it).
+_HISTORY_COLUMN = {
+    "fct_leegstand": "begindatum",
+    "fct_publicatie": "einddatum",
+    "fct_zaak": "registratiedatum",
+    "fct_contract_maand": "maand",
+}
+_INDICATOR_MART = {
+    "leegstandsduur": "fct_leegstand",
+    "weigeringen_per_toewijzing": "fct_publicatie",
+    "reacties_per_publicatie": "fct_publicatie",
+    "doorlooptijd": "fct_zaak",
+    "aandeel_langlopend": "fct_zaak",
+    "instroom_achterstand": "fct_contract_maand",
+    "achterstand_pct_jaarhuur": "fct_contract_maand",
+    "escalatie_deurwaarder": "fct_contract_maand",
+    MELDINGEN.name: "fct_zaak",
+}
+
+
+def detectable_z(frame: pd.DataFrame, share: float = REFERENCE_SHARE, ratio: float = REFERENCE_RATIO) -> float:
+    """How many standard errors a group of ``share`` of the clusters of ``frame`` (columns y, x) that
+    differs by ``ratio`` would lie from "no difference", with the portfolio's pooled variance."""
+    if frame is None or len(frame) == 0:
+        return 0.0
+    sums = stats.cluster_sums(frame["y"], frame["x"])
+    n_group = share * sums["n"]
+    if n_group < 2 or sums["n"] - n_group < 2:
+        return 0.0
+    per_cluster = float(stats.log_ratio_variance(**sums)) * sums["n"]
+    if not math.isfinite(per_cluster) or per_cluster <= 0:
+        return 0.0
+    return math.log(ratio) / math.sqrt(per_cluster / n_group + per_cluster / (sums["n"] - n_group))
+
+
+def history_start(facts: Mapping[str, pd.DataFrame], indicator: str) -> date | None:
+    """First month an indicator has data for (the month of its mart's first date); for the
+    contract-month indicators the month after (entry into arrears needs the month before)."""
+    mart = _INDICATOR_MART.get(indicator)
+    f = facts.get(mart) if mart else None
+    column = _HISTORY_COLUMN.get(mart or "")
+    if f is None or f.empty or column not in f.columns:
+        return None
+    first = _ts(f, column).min()
+    if pd.isna(first):
+        return None
+    first = first.normalize().replace(day=1)
+    if mart == "fct_contract_maand":
+        first = first + pd.DateOffset(months=1)
+    return first.date()
+
+
+def choose_window(
+    build: Callable[[date, date], pd.DataFrame | None],
+    periode_eind: date,
+    start_limit: date | None,
+    choices: tuple[int, ...] = WINDOW_CHOICES,
+) -> tuple[int, pd.DataFrame | None]:
+    """The shortest window of ``choices`` (months ending on ``periode_eind``) in which
+    :func:`detectable_z` reaches ``REFERENCE_Z``; else the longest window the history covers (it
+    starts on or after ``start_limit``). Returns ``(months, frame built for that window)``."""
+    chosen: tuple[int, pd.DataFrame | None] | None = None
+    for months in choices:
+        start, end = window(periode_eind, months)
+        if chosen is not None and start_limit is not None and start < start_limit:
+            break
+        frame = build(start, end)
+        chosen = (months, frame)
+        if frame is not None and len(frame) and detectable_z(frame) >= REFERENCE_Z:
+            break
+    return chosen if chosen is not None else (choices[0], None)
+
+
+def collect_tests(
     facts: Mapping[str, pd.DataFrame],
     periode_eind: date,
     minimum_group_size: int = DEFAULT_MINIMUM_GROUP_SIZE,
     window_months: int = WINDOW_MONTHS,
-    fdr_alpha: float = FDR_ALPHA,
-) -> pd.DataFrame:
-    """The published signals for the window of ``window_months`` months ending on ``periode_eind``.
-
-    Returns ``OUTPUT_COLUMNS`` (the contract's ``SIGNALEN_COLUMNS`` first), one row per signal,
-    sorted by proces, ernst and strength. Empty (with those columns) when nothing qualifies."""
-    if minimum_group_size < 1:
-        raise ValueError("minimum_group_size must be at least 1")
+) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Every test of the run (one dict per segment and comparison) and the cluster frames the echo
+    pruning re-tests with: ``(tests, frames, past_frames)``."""
     periode_eind = pd.Timestamp(periode_eind).date()
     cur = window(periode_eind, window_months)
     prev = window(cur[0] - timedelta(days=1), window_months)
@@ -872,31 +1011,67 @@ def compute_signals(
             past = normalise_dimension_columns(past, dims)
             frames[ind.name + "_trend"] = now
             past_frames[ind.name + "_trend"] = past
-        if ind.window_months and ind.window_months != window_months:
-            long_window = window(periode_eind, ind.window_months)
-            wide = normalise_dimension_columns(BUILDERS[ind.name](facts, *long_window), dims)
-            frames[ind.name] = wide
-            rows = _test_frames(ind, wide, None, minimum_group_size)
-            for r in rows:
-                r["periode"] = long_window
-            tests.extend(rows)
-            tests.extend(_test_frames(ind, now, past, minimum_group_size, rest_rows=False))
-        else:
-            frames[ind.name] = now
+        choices = tuple(m for m in WINDOW_CHOICES if m >= (ind.window_months or window_months))
+        months, wide = choose_window(
+            lambda s, e, ind=ind: BUILDERS[ind.name](facts, s, e), periode_eind,
+            history_start(facts, ind.name), choices or (window_months,),
+        )
+        if wide is None or wide.empty:
+            continue
+        wide = now if months == window_months else normalise_dimension_columns(wide, dims)
+        frames[ind.name] = wide
+        if months == window_months:
             tests.extend(_test_frames(ind, now, past, minimum_group_size))
-    tests.extend(_meldingen_tests(facts, cur, prev, minimum_group_size))
+            continue
+        long_window = window(periode_eind, months)
+        rows = _test_frames(ind, wide, None, minimum_group_size)
+        for r in rows:
+            r["periode"] = long_window
+        tests.extend(rows)
+        tests.extend(_test_frames(ind, now, past, minimum_group_size, rest_rows=False))
+    tests.extend(_meldingen_tests(facts, periode_eind, cur, prev, minimum_group_size))
     partner_window = window(periode_eind, PARTNER_WINDOW_MONTHS)
     tests.extend(_partner_tests(facts, partner_window, minimum_group_size))
     lm = _partner_frame(facts, *partner_window)
     if lm is not None:
         frames[PARTNER.name] = lm
+    return tests, frames, past_frames
+
+
+def test_family(test: Mapping) -> tuple[str, str, str, str]:
+    """The family of a test in the two-level FDR control: proces, indicator (with ``_trend`` for the
+    own-past comparison), comparison, and the kind of segment (``waarde``: one dimension's single
+    values; ``bereik``: ranges of ordered dimensions; ``paar``: pairs of values)."""
+    kind = "bereik" if test.get("range") else "waarde" if len(test["segment_dict"]) == 1 else "paar"
+    return (test["indicator"].proces, test["name"], test["vergelijking"], kind)
+
+
+def compute_signals(
+    facts: Mapping[str, pd.DataFrame],
+    periode_eind: date,
+    minimum_group_size: int = DEFAULT_MINIMUM_GROUP_SIZE,
+    window_months: int = WINDOW_MONTHS,
+    fdr_alpha: float = FDR_ALPHA,
+) -> pd.DataFrame:
+    """The published signals for the periode ending on ``periode_eind``: own-past comparisons over
+    ``window_months`` months, portfolio comparisons over the window :func:`choose_window` picks.
+
+    Returns ``OUTPUT_COLUMNS`` (the contract's ``SIGNALEN_COLUMNS`` first), one row per signal,
+    sorted by proces, ernst and strength. Empty (with those columns) when nothing qualifies."""
+    if minimum_group_size < 1:
+        raise ValueError("minimum_group_size must be at least 1")
+    periode_eind = pd.Timestamp(periode_eind).date()
+    cur = window(periode_eind, window_months)
+    tests, frames, past_frames = collect_tests(facts, periode_eind, minimum_group_size, window_months)
 
     tests = [t for t in tests if np.isfinite(t["p"]) and np.isfinite(t["log_ratio"])]
     if not tests:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OUTPUT_COLUMNS})
-    q, cutoff = stats.benjamini_hochberg([t["p"] for t in tests], alpha=fdr_alpha)
+    q, _ = stats.hierarchical_fdr([t["p"] for t in tests], [test_family(t) for t in tests], alpha=fdr_alpha)
     for t, qv in zip(tests, q, strict=True):
         t["q"] = float(qv)
+    rejected = [t["p"] for t in tests if t["q"] < fdr_alpha]
+    cutoff = max(rejected) if rejected else 0.0
     cands = [
         t
         for t in tests
