@@ -166,17 +166,24 @@ def scenario_from_dict(data: dict, where: str = "scenario") -> Scenario:
     return Scenario(str(data["naam"]), data.get("beschrijving", ""), effects)
 
 
-def load_scenario(name_or_file: str | Path) -> Scenario:
-    """A built-in scenario by name (``standaard``, ``nul``) or a scenario JSON file."""
+def scenario_data(name_or_file: str | Path) -> dict:
+    """The JSON object of a built-in scenario (by name) or of a scenario file, not yet validated."""
     text = str(name_or_file)
     builtin = resources.files("woonsignaal.data").joinpath(f"scenario_{text}.json")
     if "/" not in text and not text.endswith(".json") and builtin.is_file():
-        return scenario_from_dict(json.loads(builtin.read_text(encoding="utf-8")), f"scenario {text}")
+        return json.loads(builtin.read_text(encoding="utf-8"))
     path = Path(text)
     if not path.is_file():
         raise ScenarioError(f"scenario {text!r} is neither a built-in scenario (standaard, nul) nor a file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{path}: not valid JSON ({exc})") from None
-    return scenario_from_dict(data, str(path))
+
+
+def load_scenario(name_or_file: str | Path) -> Scenario:
+    """A built-in scenario by name (``standaard``, ``nul``) or a scenario JSON file."""
+    text = str(name_or_file)
+    builtin = "/" not in text and not text.endswith(".json") and \
+        resources.files("woonsignaal.data").joinpath(f"scenario_{text}.json").is_file()
+    return scenario_from_dict(scenario_data(text), f"scenario {text}" if builtin else text)
