@@ -52,7 +52,6 @@ from woonsignaal.signals.segments import (
     normalise_dimension_columns,
     parse_segment,
     range_cuts,
-    range_value,
     signaal_id,
     signaal_sleutel,
     value_set,
@@ -409,13 +408,12 @@ def _range_sums(ind: Indicator, dim: str, single: pd.DataFrame, total: pd.Series
         if not np.isfinite(overall) or lower_higher is np.nan:
             continue
         pick_lower = bool(lower_higher) == ind.higher_is_worse
-        part = lower if pick_lower else upper
         rows.append(lo if pick_lower else up)
-        names.append(range_value(dim, part[0], part[-1]))
+        names.append(lower if pick_lower else upper)
     if not rows:
         return single.iloc[:0]
     out = pd.DataFrame(rows, columns=single.columns)
-    out.index = pd.Index(names, name=single.index.name)
+    out.index = pd.Index(names, name=single.index.name, dtype=object)
     return out
 
 
@@ -543,7 +541,7 @@ def _meldingen_tests(facts, periode_eind: date, cur: tuple[date, date], prev: tu
     wide = cur
     for months in WINDOW_CHOICES:
         w = window(periode_eind, months)
-        if months > WINDOW_CHOICES[0] and limit is not None and w[0] < limit:
+        if months > WINDOW_CHOICES[0] and not _covered(w[0], limit):
             break
         wide = w
 
@@ -912,6 +910,8 @@ WINDOW_CHOICES = (12, 24, 36)
 REFERENCE_SHARE = 0.01
 REFERENCE_RATIO = 2.5
 REFERENCE_Z = 4.0
+#: A window may start this many months before the history does (see :func:`_covered`).
+HISTORY_SLACK_MONTHS = 1
 #: The first date of each fact mart's history, per indicator builder (a window may not start before it).
 _HISTORY_COLUMN = {
     "fct_leegstand": "begindatum",
@@ -948,8 +948,7 @@ def detectable_z(frame: pd.DataFrame, share: float = REFERENCE_SHARE, ratio: flo
 
 
 def history_start(facts: Mapping[str, pd.DataFrame], indicator: str) -> date | None:
-    """First month an indicator has data for (the month of its mart's first date); for the
-    contract-month indicators the month after (entry into arrears needs the month before)."""
+    """First month an indicator has data for: the month of its mart's first date."""
     mart = _INDICATOR_MART.get(indicator)
     f = facts.get(mart) if mart else None
     column = _HISTORY_COLUMN.get(mart or "")
@@ -958,10 +957,16 @@ def history_start(facts: Mapping[str, pd.DataFrame], indicator: str) -> date | N
     first = _ts(f, column).min()
     if pd.isna(first):
         return None
-    first = first.normalize().replace(day=1)
-    if mart == "fct_contract_maand":
-        first = first + pd.DateOffset(months=1)
-    return first.date()
+    return first.normalize().replace(day=1).date()
+
+
+def _covered(window_start: date, start_limit: date | None) -> bool:
+    """Whether the history covers a window starting on ``window_start``: it may start up to
+    ``HISTORY_SLACK_MONTHS`` later (a history of 3 years from a delivery on the 25th misses the first
+    weeks of the 36 months ending on the last complete month)."""
+    if start_limit is None:
+        return True
+    return pd.Timestamp(start_limit) <= pd.Timestamp(window_start) + pd.DateOffset(months=HISTORY_SLACK_MONTHS)
 
 
 def choose_window(
@@ -972,11 +977,11 @@ def choose_window(
 ) -> tuple[int, pd.DataFrame | None]:
     """The shortest window of ``choices`` (months ending on ``periode_eind``) in which
     :func:`detectable_z` reaches ``REFERENCE_Z``; else the longest window the history covers (it
-    starts on or after ``start_limit``). Returns ``(months, frame built for that window)``."""
+    starts no later than ``start_limit`` allows, :func:`_covered`). Returns ``(months, frame built for that window)``."""
     chosen: tuple[int, pd.DataFrame | None] | None = None
     for months in choices:
         start, end = window(periode_eind, months)
-        if chosen is not None and start_limit is not None and start < start_limit:
+        if chosen is not None and not _covered(start, start_limit):
             break
         frame = build(start, end)
         chosen = (months, frame)
@@ -1115,7 +1120,8 @@ def compute_signals(
                 "ernst": ernst(c["q"], math.exp(c["log_ratio"]), c["n"], minimum_group_size),
                 "richting": richting,
                 "toelichting": toelichting(
-                    c["name"], segment, c["waarde"], c["referentie"], verhouding, c["n"], _extra(c, frames)
+                    c["name"], segment, c["waarde"], c["referentie"], verhouding, c["n"], _extra(c, frames),
+                    _months(*periode),
                 ),
                 "signaal_sleutel": signaal_sleutel(ind.proces, c["name"], segment),
                 "vergelijking": c["vergelijking"],
@@ -1134,6 +1140,12 @@ def compute_signals(
     for c in ("periode_start", "periode_eind"):
         frame[c] = pd.to_datetime(frame[c]).dt.date
     return frame[list(OUTPUT_COLUMNS)]
+
+
+def _months(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (a window of :func:`window`)."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    return (e.year - s.year) * 12 + e.month - s.month
 
 
 def _dtype(column: str):

@@ -14,6 +14,13 @@ import numpy as np
 import pandas as pd
 
 from woonsignaal.contract import SEGMENT_DIMENSIONS
+from woonsignaal.signals.ranges import (
+    ORDERED_DIMENSIONS,
+    SegmentNotationError,
+    format_range,
+    order_key,
+    parse_part,
+)
 
 #: Unit dimensions (verhuur). ``complex_id`` is tested on its own only: pairs with it are too thin.
 UNIT_DIMENSIONS = (
@@ -41,22 +48,8 @@ TENANT_DIMENSIONS = (
 CASE_DIMENSIONS = ("zaaktype_detailsoort", "wijk")
 SINGLE_ONLY = frozenset({"complex_id"})
 
-#: Ordered dimensions, their values from one end to the other (class labels of contract section 6 and
-#: the VERA code lists). They are also tested as *ranges* ("energielabel F or worse"): every cut of the
-#: order into two parts of at least two values each, the worse-off part as the segment.
-ORDERED_DIMENSIONS: dict[str, tuple[str, ...]] = {
-    "energielabel": ("AP4", "AP3", "APP", "AP", "A", "B", "C", "D", "E", "F", "G"),
-    "bouwjaar_klasse": ("<1945", "1945-1969", "1970-1989", "1990-2009", "2010+"),
-    "huurklasse": ("GOE", "BET", "DUU", "BOV"),
-    "etage_klasse": ("0", "1-2", "3+"),
-    "kamers_aantal": ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"),
-    "leeftijdsklasse": ("<23", "23-29", "30-44", "45-64", "65+"),
-    "inkomensklasse": ("<20k", "20-30k", "30-45k", "45-60k", "60k+"),
-    "contractduur_klasse": ("<1", "1-2", "3-9", "10+"),
-}
-#: A range of an ordered dimension is written ``first..last`` (both ends included, in the order above):
-#: ``energielabel=F..G`` is "label F or G", ``bouwjaar_klasse=<1945..1945-1969`` "built before 1970".
-RANGE_SEPARATOR = ".."
+#: Ordered dimensions (``ranges.ORDERED_DIMENSIONS``) are also tested as *ranges* ("energielabel F or
+#: worse"), written in the notation of :mod:`woonsignaal.signals.ranges` (``energielabel>=F``).
 
 #: Pairs that say nothing a single dimension does not (one determines the other).
 _REDUNDANT_PAIRS = frozenset({frozenset({"wijk", "complex_id"})})
@@ -77,33 +70,27 @@ def dimension_sets(dimensions: Iterable[str], pairs: bool = True) -> list[tuple[
     return out
 
 
-def range_value(dimension: str, first: str, last: str) -> str:
-    """The segment value of the range ``first`` .. ``last`` (inclusive) of an ordered dimension."""
-    order = ORDERED_DIMENSIONS[dimension]
-    if order.index(first) >= order.index(last):
-        raise ValueError(f"range of {dimension!r} must run from a lower to a higher value: {first!r}..{last!r}")
-    return f"{first}{RANGE_SEPARATOR}{last}"
+def value_set(dimension: str, value: object) -> frozenset[str]:
+    """The single values a segment value stands for: itself, or every value of a range (a set)."""
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(value)
 
 
-def value_set(dimension: str, value: str) -> frozenset[str]:
-    """The single values a segment value stands for: itself, or every value of a range."""
-    if RANGE_SEPARATOR in value and dimension in ORDERED_DIMENSIONS:
-        first, _, last = value.partition(RANGE_SEPARATOR)
-        order = ORDERED_DIMENSIONS[dimension]
-        if first in order and last in order and order.index(first) < order.index(last):
-            return frozenset(order[order.index(first): order.index(last) + 1])
-    return frozenset({value})
-
-
-def range_cuts(dimension: str, present: Iterable[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+def range_cuts(dimension: str, present: Iterable[str]) -> list[tuple[frozenset[str], frozenset[str]]]:
     """Every cut of the ordered ``dimension``'s values ``present`` into a lower and an upper part of at
-    least two values each (``(lower, upper)``, each in order). Values outside the known order are left
-    out (no place in a range); a part of one value is the single value, tested already."""
-    order = ORDERED_DIMENSIONS.get(dimension)
-    if order is None:
+    least two values each (``(lower, upper)``). Values outside the known order are left out (no place
+    in a range); a part of one value is the single value, tested already."""
+    if dimension not in ORDERED_DIMENSIONS:
         return []
-    known = [v for v in order if v in set(present)]
-    return [(tuple(known[:j]), tuple(known[j:])) for j in range(2, len(known) - 1)]
+    known = []
+    for v in set(present):
+        try:
+            known.append((order_key(dimension, v), v))
+        except SegmentNotationError:
+            continue
+    ordered = [v for _, v in sorted(known)]
+    return [(frozenset(ordered[:j]), frozenset(ordered[j:])) for j in range(2, len(ordered) - 1)]
 
 
 def format_segment(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -> str:
@@ -113,6 +100,9 @@ def format_segment(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -
     for dim, value in sorted(items, key=lambda kv: kv[0]):
         if dim not in SEGMENT_DIMENSIONS:
             raise ValueError(f"not a contract segment dimension: {dim!r}")
+        if isinstance(value, (frozenset, set, tuple, list)):
+            parts.append(format_range(dim, value))  # a range of an ordered dimension: energielabel>=F
+            continue
         text = normalise_value(value)
         if text is None:
             raise ValueError(f"segment value of {dim!r} is empty")
@@ -123,9 +113,14 @@ def format_segment(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -
 
 
 def parse_segment(segment: str) -> dict[str, str]:
-    """``eenheid_detailsoort=BOV;lift=N`` -> ``{"eenheid_detailsoort": "BOV", "lift": "N"}``."""
-    out: dict[str, str] = {}
+    """``eenheid_detailsoort=BOV;lift=N`` -> ``{"eenheid_detailsoort": "BOV", "lift": "N"}``; a range
+    part gives the set of its values (``energielabel>=F`` -> ``{"energielabel": frozenset({"F", "G"})}``)."""
+    out: dict[str, str | frozenset[str]] = {}
     for part in filter(None, (segment or "").split(";")):
+        if ">=" in part or "<=" in part or "[" in part:
+            dim, values, _ = parse_part(part)
+            out[dim] = values
+            continue
         dim, _, value = part.partition("=")
         out[dim.strip()] = value.strip()
     return out

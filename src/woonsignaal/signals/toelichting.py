@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from woonsignaal.contract import EIGEN_LIJSTEN
+from woonsignaal.signals.ranges import order_key
 from woonsignaal.signals.segments import parse_segment
 
 
@@ -36,7 +37,13 @@ _HUISHOUDEN = {
 def describe_segment(segment: str) -> str:
     """Dutch words for a segment: ``eenheid_detailsoort=BOV;lift=N`` -> ``detailsoort BOV, zonder lift``."""
     parts = []
-    for dim, v in parse_segment(segment).items():
+    for dim, value in parse_segment(segment).items():
+        # a range of an ordered dimension reads "F t/m G" (energielabel F t/m G, bouwjaar <1945 t/m 1945-1969)
+        if isinstance(value, frozenset):
+            ordered = sorted(value, key=lambda x, d=dim: order_key(d, x))
+            v = f"{ordered[0]} t/m {ordered[-1]}" if len(ordered) > 1 else ordered[0]
+        else:
+            v = value
         if dim == "wijk":
             parts.append(f"in wijk {v}")
         elif dim == "complex_id":
@@ -117,12 +124,13 @@ def toelichting(
     verhouding: float,
     n: int,
     extra: str | None = None,
+    maanden: int | None = None,
 ) -> str:
     """One Dutch sentence with the numbers of a signal.
 
     ``indicator`` ending in ``_trend`` compares the segment with its own previous 12 months; any other
     indicator compares it with the rest of the portfolio (for the partner indicator: with cases where
-    that partner joined later or never)."""
+    that partner joined later or never). ``maanden``: the window in months, named when it is not 12."""
     base = base_indicator(indicator)
     subject, template, unit, more, less = _TEMPLATES.get(
         base, ("De groep", f"heeft voor {base} de waarde {{waarde}}", "", "hoog", "lager")
@@ -148,6 +156,9 @@ def toelichting(
         "minder vaak als", "minder vaak dan"
     ).replace("lager als", "lager dan")
     sentence += f" (n = {nl_number(n)}"
+    if maanden and maanden != 12:
+        # a longer window than the usual 12 months (few cases or a small corporation): say so
+        sentence += f"; gemeten over {maanden} maanden"
     if extra:
         sentence += f"; {extra}"
     return sentence + ")."
