@@ -771,7 +771,8 @@ def _prune(
                 if not overlapping:
                     accepted.append(c)
                 continue
-            outers = [a for a in overlapping if _is_within(seg, a["segment_dict"])]
+            # the narrowest accepted group that holds the candidate is its comparison group
+            outers = sorted((a for a in overlapping if _is_within(seg, a["segment_dict"])), key=lambda a: a["n"])
             if trend:
                 if outers:
                     continue
@@ -785,8 +786,42 @@ def _prune(
             same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
             if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
                 accepted.append(c)
+        if frame is not None and not trend:
+            accepted = _drop_explained_ranges(accepted, frame, cutoff, minimum)
         accepted_by[name] = accepted
     return [c for name in accepted_by for c in accepted_by[name]]
+
+
+def _drop_explained_ranges(accepted: list[dict], frame: pd.DataFrame, cutoff: float, minimum: int) -> list[dict]:
+    """One signal per effect, never a range and its member value both. For an accepted range with
+    accepted subgroups inside it (member values, narrower ranges, pairs):
+
+    * set those subgroups aside; if the rest of the range no longer differs from the rest of the
+      portfolio (with them set aside too), the range was their echo and is dropped ("label F or worse"
+      when only F differs);
+    * otherwise the range holds on its own, and a member value that does not differ from the rest of
+      the range is dropped (F and G both refused 2.5x as often: "F or worse", not also "F")."""
+
+    def holds(r, c) -> bool:
+        return (
+            r is not None and np.isfinite(r[1]) and r[1] <= cutoff and np.sign(r[0]) == np.sign(c["log_ratio"])
+            and abs(r[0]) >= math.log(RELEVANT_RATIO)
+        )
+
+    drop: set[int] = set()
+    for c in sorted((c for c in accepted if c.get("range")), key=lambda c: c["n"]):
+        inner = [a for a in accepted if a is not c and id(a) not in drop and _is_within(a["segment_dict"], c["segment_dict"])]
+        if not inner:
+            continue
+        if not holds(_retest_rest(frame, c["segment_dict"], inner, [], minimum), c):
+            drop.add(id(c))
+            continue
+        for m in inner:
+            if len(m["segment_dict"]) == 1 and not m.get("range"):
+                r = _retest_rest(frame, m["segment_dict"], [], [c], minimum)
+                if not holds(r, m):
+                    drop.add(id(m))
+    return [c for c in accepted if id(c) not in drop]
 
 
 def _prune_across(kept: list[dict], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int) -> list[dict]:
@@ -1043,7 +1078,7 @@ def collect_tests(
     return tests, frames, past_frames
 
 
-def test_family(test: Mapping) -> tuple[str, str, str, str]:
+def fdr_family(test: Mapping) -> tuple[str, str, str, str]:
     """The family of a test in the two-level FDR control: proces, indicator (with ``_trend`` for the
     own-past comparison), comparison, and the kind of segment (``waarde``: one dimension's single
     values; ``bereik``: ranges of ordered dimensions; ``paar``: pairs of values)."""
@@ -1072,7 +1107,7 @@ def compute_signals(
     tests = [t for t in tests if np.isfinite(t["p"]) and np.isfinite(t["log_ratio"])]
     if not tests:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OUTPUT_COLUMNS})
-    q, _ = stats.hierarchical_fdr([t["p"] for t in tests], [test_family(t) for t in tests], alpha=fdr_alpha)
+    q, _ = stats.hierarchical_fdr([t["p"] for t in tests], [fdr_family(t) for t in tests], alpha=fdr_alpha)
     for t, qv in zip(tests, q, strict=True):
         t["q"] = float(qv)
     rejected = [t["p"] for t in tests if t["q"] < fdr_alpha]

@@ -70,6 +70,21 @@ def dimension_sets(dimensions: Iterable[str], pairs: bool = True) -> list[tuple[
     return out
 
 
+class RangeValue(frozenset):
+    """The values of a range segment of an ordered dimension, with its notation (``>=F``, ``<=1945-1969``
+    or ``=[D..F]``, :mod:`woonsignaal.signals.ranges`)."""
+
+    notation: str
+
+    def __new__(cls, values, notation: str):
+        obj = super().__new__(cls, values)
+        obj.notation = notation
+        return obj
+
+    def __reduce__(self):
+        return (RangeValue, (frozenset(self), self.notation))
+
+
 def value_set(dimension: str, value: object) -> frozenset[str]:
     """The single values a segment value stands for: itself, or every value of a range (a set)."""
     if isinstance(value, str):
@@ -77,10 +92,11 @@ def value_set(dimension: str, value: object) -> frozenset[str]:
     return frozenset(value)
 
 
-def range_cuts(dimension: str, present: Iterable[str]) -> list[tuple[frozenset[str], frozenset[str]]]:
+def range_cuts(dimension: str, present: Iterable[str]) -> list[tuple[RangeValue, RangeValue]]:
     """Every cut of the ordered ``dimension``'s values ``present`` into a lower and an upper part of at
     least two values each (``(lower, upper)``). Values outside the known order are left out (no place
-    in a range); a part of one value is the single value, tested already."""
+    in a range); a part of one value is the single value, tested already. Each part runs to an end of
+    the values present, so it is written open-ended: ``<=v`` (v and everything before it), ``>=v``."""
     if dimension not in ORDERED_DIMENSIONS:
         return []
     known = []
@@ -90,7 +106,10 @@ def range_cuts(dimension: str, present: Iterable[str]) -> list[tuple[frozenset[s
         except SegmentNotationError:
             continue
     ordered = [v for _, v in sorted(known)]
-    return [(frozenset(ordered[:j]), frozenset(ordered[j:])) for j in range(2, len(ordered) - 1)]
+    return [
+        (RangeValue(ordered[:j], f"<={ordered[j - 1]}"), RangeValue(ordered[j:], f">={ordered[j]}"))
+        for j in range(2, len(ordered) - 1)
+    ]
 
 
 def format_segment(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -> str:
@@ -100,8 +119,11 @@ def format_segment(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -
     for dim, value in sorted(items, key=lambda kv: kv[0]):
         if dim not in SEGMENT_DIMENSIONS:
             raise ValueError(f"not a contract segment dimension: {dim!r}")
+        if isinstance(value, RangeValue):
+            parts.append(f"{dim}{value.notation}")  # a range of an ordered dimension: energielabel>=F
+            continue
         if isinstance(value, (frozenset, set, tuple, list)):
-            parts.append(format_range(dim, value))  # a range of an ordered dimension: energielabel>=F
+            parts.append(format_range(dim, value))
             continue
         text = normalise_value(value)
         if text is None:

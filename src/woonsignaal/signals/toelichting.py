@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 
 from woonsignaal.contract import EIGEN_LIJSTEN
-from woonsignaal.signals.ranges import order_key
-from woonsignaal.signals.segments import parse_segment
 
 
 def nl_number(value: float, decimals: int = 0) -> str:
@@ -34,16 +32,35 @@ _HUISHOUDEN = {
 }
 
 
+#: How the open end of a range reads, per ordered dimension (low to high in ranges.ORDERED_DIMENSIONS):
+#: (words for ">=v", words for "<=v").
+_RANGE_WORDS = {
+    "energielabel": ("{v} of slechter", "{v} of beter"),
+    "bouwjaar_klasse": ("{v} of later", "t/m {v}"),
+    "kamers_aantal": ("{v} of meer", "{v} of minder"),
+}
+
+
+def _range_words(part: str) -> tuple[str, str]:
+    """``(dimension, value words)`` of one segment part: ``energielabel>=F`` -> ``("energielabel",
+    "F of slechter")``, ``leeftijdsklasse<=23-29`` -> ``("leeftijdsklasse", "t/m 23-29")``,
+    ``energielabel=[D..F]`` -> ``("energielabel", "D t/m F")``, ``wijk=Noord`` -> ``("wijk", "Noord")``."""
+    for op, index in ((">=", 0), ("<=", 1)):
+        if op in part:
+            dim, _, v = part.partition(op)
+            return dim, _RANGE_WORDS.get(dim, ("{v} of hoger", "t/m {v}"))[index].format(v=v)
+    dim, _, v = part.partition("=")
+    if v.startswith("[") and v.endswith("]") and ".." in v:
+        lo, _, hi = v[1:-1].partition("..")
+        return dim, f"{lo} t/m {hi}"
+    return dim, v
+
+
 def describe_segment(segment: str) -> str:
     """Dutch words for a segment: ``eenheid_detailsoort=BOV;lift=N`` -> ``detailsoort BOV, zonder lift``."""
     parts = []
-    for dim, value in parse_segment(segment).items():
-        # a range of an ordered dimension reads "F t/m G" (energielabel F t/m G, bouwjaar <1945 t/m 1945-1969)
-        if isinstance(value, frozenset):
-            ordered = sorted(value, key=lambda x, d=dim: order_key(d, x))
-            v = f"{ordered[0]} t/m {ordered[-1]}" if len(ordered) > 1 else ordered[0]
-        else:
-            v = value
+    for part in filter(None, (segment or "").split(";")):
+        dim, v = _range_words(part)
         if dim == "wijk":
             parts.append(f"in wijk {v}")
         elif dim == "complex_id":
