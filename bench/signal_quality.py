@@ -188,7 +188,7 @@ def execute(case: Case, args, env: dict[str, str], logs: Path) -> dict:
     spec = json.dumps({k: v for k, v in asdict(case).items()})
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as fh:
-        proc = subprocess.run([sys.executable, str(BENCH / "signal_quality.py"), "--case", spec,
+        proc = subprocess.run([sys.executable, str(args.source_dir / "bench" / "signal_quality.py"), "--case", spec,
                                "--case-result", str(result_file)],
                               cwd=str(args.source_dir), env=case_env, stdout=fh, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - started
@@ -465,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WOONSIGNAAL_"))}
     env.update(WOONSIGNAAL_DEMO="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", GX_ANALYTICS_ENABLED="false",
-               PYTHONPATH=os.pathsep.join((str(args.source_dir / "src"), str(BENCH))))
+               PYTHONPATH=os.pathsep.join((str(args.source_dir / "src"), str(args.source_dir / "bench"))))
     cases = plan(args)
     command = shlex.join([".venv/bin/python", "bench/signal_quality.py", *(argv if argv is not None else sys.argv[1:])])
     meta = {"command": command, "source": f"{source_label} (commit {_git_commit()})"
