@@ -15,8 +15,8 @@ Per case (size x years x scenario x seed), in a fresh ``WOONSIGNAAL_HOME`` under
 4. the strict evaluation (``woonsignaal.signals.evaluate.evaluate_strict``) against the ground truth.
 
 Why not ``woonsignaal run``: it runs the same ingest and the same dbt build, plus the Airflow DAG, the GX
-suites, the audit and the publication, none of which changes ``marts.signalen``; it takes about three
-times as long per case (BENCHMARKS.md, "Signal quality"), and the bench runs many cases.
+suites, the audit and the publication, none of which changes ``marts.signalen``; it takes about twice
+as long per case (bench/README.md gives the figures), and the bench runs many cases.
 
 Measures per size (docs/signals.md, "Evaluation against the simulator"):
 * ``standaard``: strict recall (found / planted, summed over seeds), precision (real / all hoog+midden
@@ -188,7 +188,7 @@ def execute(case: Case, args, env: dict[str, str], logs: Path) -> dict:
     spec = json.dumps({k: v for k, v in asdict(case).items()})
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as fh:
-        proc = subprocess.run([sys.executable, str(BENCH / "signal_quality.py"), "--case", spec,
+        proc = subprocess.run([sys.executable, str(args.source_dir / "bench" / "signal_quality.py"), "--case", spec,
                                "--case-result", str(result_file)],
                               cwd=str(args.source_dir), env=case_env, stdout=fh, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - started
@@ -398,18 +398,34 @@ def _segments(effect: dict) -> str:
     return f"{text} ({effect['kind']})"
 
 
-def replace_section(path: Path, text: str) -> None:
-    """Replace the ``## Signal quality`` section of ``path`` (up to the next ``## `` heading) with
-    ``text``, or append it."""
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    lines = old.splitlines()
+def _section_bounds(lines: list[str]) -> tuple[int, int] | None:
+    """``[start, end)`` of the ``## Signal quality`` section (up to the next ``## `` heading) in ``lines``."""
     try:
         start = lines.index(SECTION)
     except ValueError:
-        new = old.rstrip("\n") + ("\n\n" if old else "") + text
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return start, end
+
+
+def read_section(path: Path) -> str | None:
+    """The ``## Signal quality`` section of ``path`` (None if it has none)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bounds = _section_bounds(lines)
+    return "\n".join(lines[bounds[0]:bounds[1]]).rstrip("\n") + "\n" if bounds else None
+
+
+def replace_section(path: Path, text: str) -> None:
+    """Replace the ``## Signal quality`` section of ``path`` with ``text``, or append it."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = old.splitlines()
+    bounds = _section_bounds(lines)
+    if bounds is None:
+        new = old.rstrip("\n") + ("\n\n" if old else "") + text.rstrip("\n") + "\n"
     else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "\n".join(lines[:start] + text.rstrip("\n").splitlines() + ([""] + lines[end:] if end < len(lines) else [])) + "\n"
+        start, end = bounds
+        rest = lines[end:]
+        new = "\n".join(lines[:start] + text.rstrip("\n").splitlines() + ([""] + rest if rest else [])) + "\n"
     path.write_text(new, encoding="utf-8")
 
 
@@ -465,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WOONSIGNAAL_"))}
     env.update(WOONSIGNAAL_DEMO="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", GX_ANALYTICS_ENABLED="false",
-               PYTHONPATH=os.pathsep.join((str(args.source_dir / "src"), str(BENCH))))
+               PYTHONPATH=os.pathsep.join((str(args.source_dir / "src"), str(args.source_dir / "bench"))))
     cases = plan(args)
     command = shlex.join([".venv/bin/python", "bench/signal_quality.py", *(argv if argv is not None else sys.argv[1:])])
     meta = {"command": command, "source": f"{source_label} (commit {_git_commit()})"
