@@ -417,6 +417,26 @@ def _range_sums(ind: Indicator, dim: str, single: pd.DataFrame, total: pd.Series
     return out
 
 
+def _pair_range_sums(ind: Indicator, dims: tuple[str, ...], seg: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
+    """Sums of the pairs "one value of one dimension x a range of an ordered other dimension" (e.g.
+    ``huishoudsamenstelling=OVR;leeftijdsklasse<=23-29``), from the pair's cells; per value, the
+    worse-off part of each cut (see :func:`_range_sums`)."""
+    parts = []
+    for pos, dim in enumerate(dims):
+        other = 1 - pos
+        if not range_cuts(dim, [str(v) for v in seg.index.get_level_values(pos).unique()]):
+            continue
+        for value, cells in seg.groupby(level=other, sort=False):
+            single = cells.droplevel(other)
+            ranges = _range_sums(ind, dim, single, total)
+            if ranges.empty:
+                continue
+            keys = [(r, value) if pos == 0 else (value, r) for r in ranges.index]
+            ranges.index = pd.MultiIndex.from_tuples(keys, names=seg.index.names)
+            parts.append(ranges)
+    return pd.concat(parts) if parts else seg.iloc[:0]
+
+
 def _test_frames(
     ind: Indicator, now: pd.DataFrame, past: pd.DataFrame | None, minimum: int, rest_rows: bool = True
 ) -> list[dict]:
@@ -438,13 +458,13 @@ def _test_frames(
         is_range = np.zeros(len(seg), dtype=bool)
         if len(dims) == 1:
             single_n.update({(dims[0], v): n for v, n in seg["n"].items()})
-            ranges = _range_sums(ind, dims[0], seg, total_now)
-            if not ranges.empty:
-                seg = pd.concat([seg, ranges])
-                is_range = np.r_[is_range, np.ones(len(ranges), dtype=bool)]
-                rest = pd.DataFrame(
-                    np.tile(total_now.to_numpy(), (len(seg), 1)) - seg.to_numpy(), index=seg.index, columns=seg.columns
-                )
+        ranges = _range_sums(ind, dims[0], seg, total_now) if len(dims) == 1 else _pair_range_sums(ind, dims, seg, total_now)
+        if not ranges.empty:
+            seg = pd.concat([seg, ranges])
+            is_range = np.r_[is_range, np.ones(len(ranges), dtype=bool)]
+            rest = pd.DataFrame(
+                np.tile(total_now.to_numpy(), (len(seg), 1)) - seg.to_numpy(), index=seg.index, columns=seg.columns
+            )
         ok = (seg["n"] >= minimum) & (rest["n"] >= minimum)
         if len(dims) > 1:
             # a pair that holds exactly the clusters of one of its single dimensions is the same
@@ -749,7 +769,7 @@ def _prune(
         by_name.setdefault(c["name"], []).append(c)
     accepted_by: dict[str, list[dict]] = {}
     for name in sorted(by_name, key=lambda nm: nm.endswith("_trend")):
-        group = sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))
+        group = _simpler_first(_ranges_first(sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))))
         accepted: list[dict] = []
         base_name = group[0]["indicator"].name
         frame = frames.get(name)
@@ -784,12 +804,56 @@ def _prune(
             if r is None:
                 continue
             same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
+            if outers and outers[0].get("range"):
+                # inside a range: only a part that stands out further in the range's own direction
+                # is a signal of its own (the other members merely differ from it)
+                same_direction &= np.sign(r[0]) == np.sign(outers[0]["log_ratio"])
             if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
                 accepted.append(c)
         if frame is not None and not trend:
             accepted = _drop_explained_ranges(accepted, frame, cutoff, minimum)
         accepted_by[name] = accepted
     return [c for name in accepted_by for c in accepted_by[name]]
+
+
+def _ranges_first(group: list[dict]) -> list[dict]:
+    """``group`` (strongest first) with every range moved before the first of its member values: the
+    range ("energielabel F or worse") is preferred, a member is then re-tested against the rest of the
+    range and kept only if it stands out from it (see :func:`_prune`). Pairs keep their place (a
+    strong pair inside a range is an effect of its own; the range is re-tested with it set aside)."""
+    out = list(group)
+    for c in [c for c in group if c.get("range")]:
+        i = out.index(c)
+        inside = [
+            j for j, o in enumerate(out[:i])
+            if not o.get("range") and o["segment_dict"].keys() == c["segment_dict"].keys()
+            and _is_within(o["segment_dict"], c["segment_dict"])
+        ]
+        if inside:
+            out.insert(inside[0], out.pop(i))
+    return out
+
+
+#: A pair holding at least this share of the clusters of a single value it lies within is nearly the
+#: same group under a longer name: the single value is taken first (see :func:`_simpler_first`).
+SIMPLER_SHARE = 0.8
+
+
+def _simpler_first(group: list[dict]) -> list[dict]:
+    """``group`` with a single value (or range) moved before the pairs within it that hold nearly all
+    of its clusters (``SIMPLER_SHARE``): "wijk Noord" rather than "wijk Noord, contractduur 3 jaar of
+    langer" when almost every tenancy in Noord is that old. The pair is then re-tested against the
+    rest of the single value and kept only if it stands out from it."""
+    out = list(group)
+    for c in [c for c in group if len(c["segment_dict"]) == 1]:
+        i = out.index(c)
+        inside = [
+            j for j, o in enumerate(out[:i])
+            if len(o["segment_dict"]) > 1 and o["n"] >= SIMPLER_SHARE * c["n"] and _is_within(o["segment_dict"], c["segment_dict"])
+        ]
+        if inside:
+            out.insert(inside[0], out.pop(i))
+    return out
 
 
 def _drop_explained_ranges(accepted: list[dict], frame: pd.DataFrame, cutoff: float, minimum: int) -> list[dict]:
@@ -817,7 +881,7 @@ def _drop_explained_ranges(accepted: list[dict], frame: pd.DataFrame, cutoff: fl
             drop.add(id(c))
             continue
         for m in inner:
-            if len(m["segment_dict"]) == 1 and not m.get("range"):
+            if m["segment_dict"].keys() == c["segment_dict"].keys() and not m.get("range"):
                 r = _retest_rest(frame, m["segment_dict"], [], [c], minimum)
                 if not holds(r, m):
                     drop.add(id(m))
@@ -1081,8 +1145,8 @@ def collect_tests(
 def fdr_family(test: Mapping) -> tuple[str, str, str, str]:
     """The family of a test in the two-level FDR control: proces, indicator (with ``_trend`` for the
     own-past comparison), comparison, and the kind of segment (``waarde``: one dimension's single
-    values; ``bereik``: ranges of ordered dimensions; ``paar``: pairs of values)."""
-    kind = "bereik" if test.get("range") else "waarde" if len(test["segment_dict"]) == 1 else "paar"
+    values; ``bereik``: ranges of ordered dimensions; ``paar``: pairs, a value or range of each)."""
+    kind = "paar" if len(test["segment_dict"]) > 1 else "bereik" if test.get("range") else "waarde"
     return (test["indicator"].proces, test["name"], test["vergelijking"], kind)
 
 
