@@ -43,6 +43,7 @@ import pandas as pd
 from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE, SIGNALEN_COLUMNS
 from woonsignaal.signals import stats
 from woonsignaal.signals.ernst import FDR_ALPHA, RELEVANT_RATIO, ernst
+from woonsignaal.signals.ranges import ORDERED_DIMENSIONS, order_key
 from woonsignaal.signals.segments import (
     CASE_DIMENSIONS,
     TENANT_DIMENSIONS,
@@ -367,8 +368,42 @@ def _with_squares(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sums_by(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
-    sub = frame.dropna(subset=list(dims))
-    return sub.groupby(list(dims), sort=True)[list(stats.SUM_COLUMNS)].sum()
+    """``SUM_COLUMNS`` summed per combination of ``dims`` (rows with a missing value left out), sorted
+    by the values: ``groupby(dims).sum()``, with bincount over the columns' integer codes (the engine
+    asks this for every dimension set of every indicator; pandas' groupby costs more than the sums)."""
+    codes, uniques = [], []
+    for d in dims:
+        c, u = _sorted_codes(frame, d)
+        codes.append(c)
+        uniques.append(u)
+    valid = np.logical_and.reduce([c >= 0 for c in codes]) if codes else np.ones(len(frame), bool)
+    shape = tuple(len(u) for u in uniques)
+    size = int(np.prod(shape)) if shape else 0
+    if size == 0 or not valid.any():
+        empty = pd.MultiIndex.from_arrays([[] for _ in dims], names=list(dims)) if len(dims) > 1 else pd.Index([], name=dims[0])
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in stats.SUM_COLUMNS}, index=empty)
+    cell = np.ravel_multi_index(tuple(c[valid] for c in codes), shape)
+    sums = np.column_stack([
+        np.bincount(cell, weights=frame[c].to_numpy(dtype=float)[valid], minlength=size) for c in stats.SUM_COLUMNS
+    ])
+    present = np.flatnonzero(np.bincount(cell, minlength=size) > 0)
+    parts = np.unravel_index(present, shape)
+    if len(dims) == 1:
+        index = pd.Index(uniques[0][parts[0]], name=dims[0])
+    else:
+        index = pd.MultiIndex.from_arrays([u[p] for u, p in zip(uniques, parts, strict=True)], names=list(dims))
+    return pd.DataFrame(sums[present], index=index, columns=list(stats.SUM_COLUMNS))
+
+
+def _sorted_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``column`` in the sorted order of its values (-1 where missing), cached per frame."""
+    key = (id(frame), "sorted:" + column)
+    hit = _CODES_CACHE.get(key)
+    if hit is None or hit[0] is not frame:
+        codes, uniques = pd.factorize(frame[column], sort=True)
+        hit = (frame, codes, np.asarray(uniques, dtype=object))
+        _CODES_CACHE[key] = hit
+    return hit[1], hit[2]
 
 
 def _log_and_var(s: pd.DataFrame, total: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -389,52 +424,72 @@ def _interval(ind: Indicator, s: pd.DataFrame, est: np.ndarray, var: np.ndarray)
     return stats.ratio_interval(est, var, s["n"].to_numpy())
 
 
+def _worse_parts(ind: Indicator, dim: str, values: list[str], cells: np.ndarray):
+    """For cells ``(groups x values x SUM_COLUMNS)`` of the ordered ``dim`` (``values`` in the
+    dimension's order, as :func:`segments.range_cuts` gives them): per group and cut, the sums of the
+    part that is worse off by the indicator's polarity. Yields ``(group, RangeValue, sums)``."""
+    cuts = range_cuts(dim, values)
+    if not cuts:
+        return
+    order = sorted(values, key=lambda v: order_key(dim, v))
+    if order != values:
+        idx = [values.index(v) for v in order]
+        cells = cells[:, idx, :]
+    cum = np.cumsum(cells, axis=1)
+    whole = cum[:, -1, :]
+    iy, ix = stats.SUM_COLUMNS.index("y"), stats.SUM_COLUMNS.index("x")
+    for lower, upper in cuts:
+        j = len(lower)
+        lo = cum[:, j - 1, :]
+        up = whole - lo
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lower_higher = lo[:, iy] / lo[:, ix] > up[:, iy] / up[:, ix]
+        usable = (lo[:, ix] > 0) & (up[:, ix] > 0)
+        pick_lower = lower_higher == ind.higher_is_worse
+        for g in np.flatnonzero(usable):
+            yield g, (lower if pick_lower[g] else upper), (lo[g] if pick_lower[g] else up[g])
+
+
 def _range_sums(ind: Indicator, dim: str, single: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
     """Sums of the ranges of an ordered dimension (:func:`segments.range_cuts`), from the sums of its
     single values. Of each cut (lower | upper part) one range is tested: the part that is worse off
     (by the indicator's polarity; the two parts are nearly each other's complement, so one test per
-    cut), e.g. ``energielabel=F..G`` rather than ``energielabel=AP4..E``."""
-    cuts = range_cuts(dim, [str(v) for v in single.index])
-    if not cuts:
-        return single.iloc[:0]
-    by_value = single.copy()
-    by_value.index = [str(v) for v in by_value.index]
-    overall = total["y"] / total["x"] if total["x"] else np.nan
-    rows, names = [], []
-    for lower, upper in cuts:
-        lo, up = by_value.loc[list(lower)].sum(), by_value.loc[list(upper)].sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lower_higher = (lo["y"] / lo["x"]) > (up["y"] / up["x"]) if lo["x"] and up["x"] else np.nan
-        if not np.isfinite(overall) or lower_higher is np.nan:
-            continue
-        pick_lower = bool(lower_higher) == ind.higher_is_worse
-        rows.append(lo if pick_lower else up)
-        names.append(lower if pick_lower else upper)
+    cut), e.g. ``energielabel>=F`` rather than ``energielabel<=E``."""
+    values = [str(v) for v in single.index]
+    cells = single[list(stats.SUM_COLUMNS)].to_numpy(dtype=float)[None, :, :]
+    names, rows = [], []
+    for _, part, sums in _worse_parts(ind, dim, [v for v in values], cells):
+        names.append(part)
+        rows.append(sums)
     if not rows:
         return single.iloc[:0]
-    out = pd.DataFrame(rows, columns=single.columns)
-    out.index = pd.Index(names, name=single.index.name, dtype=object)
-    return out
+    return pd.DataFrame(np.array(rows), columns=list(stats.SUM_COLUMNS),
+                        index=pd.Index(names, name=single.index.name, dtype=object))[single.columns]
 
 
 def _pair_range_sums(ind: Indicator, dims: tuple[str, ...], seg: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
     """Sums of the pairs "one value of one dimension x a range of an ordered other dimension" (e.g.
     ``huishoudsamenstelling=OVR;leeftijdsklasse<=23-29``), from the pair's cells; per value, the
     worse-off part of each cut (see :func:`_range_sums`)."""
-    parts = []
+    keys, rows = [], []
     for pos, dim in enumerate(dims):
-        other = 1 - pos
-        if not range_cuts(dim, [str(v) for v in seg.index.get_level_values(pos).unique()]):
+        if dim not in ORDERED_DIMENSIONS:
             continue
-        for value, cells in seg.groupby(level=other, sort=False):
-            single = cells.droplevel(other)
-            ranges = _range_sums(ind, dim, single, total)
-            if ranges.empty:
-                continue
-            keys = [(r, value) if pos == 0 else (value, r) for r in ranges.index]
-            ranges.index = pd.MultiIndex.from_tuples(keys, names=seg.index.names)
-            parts.append(ranges)
-    return pd.concat(parts) if parts else seg.iloc[:0]
+        index = seg.index.remove_unused_levels()
+        values = [str(v) for v in index.levels[pos]]
+        if not range_cuts(dim, values):
+            continue
+        others = list(index.levels[1 - pos])
+        cells = np.zeros((len(others), len(values), len(stats.SUM_COLUMNS)))
+        cells[index.codes[1 - pos], index.codes[pos], :] = seg[list(stats.SUM_COLUMNS)].to_numpy(dtype=float)
+        for g, part, sums in _worse_parts(ind, dim, values, cells):
+            keys.append((part, others[g]) if pos == 0 else (others[g], part))
+            rows.append(sums)
+    if not rows:
+        return seg.iloc[:0]
+    out = pd.DataFrame(np.array(rows), columns=list(stats.SUM_COLUMNS))
+    out.index = pd.MultiIndex.from_tuples(keys, names=seg.index.names)
+    return out[seg.columns]
 
 
 def _test_frames(
@@ -484,6 +539,7 @@ def _test_frames(
         est_r = rest["y"].to_numpy() / rest["x"].to_numpy()
         lo, hi = _interval(ind, seg, est_s, var_s)
         keys = [k if isinstance(k, tuple) else (k,) for k in seg.index]
+        n_seg, n_rest = seg["n"].to_numpy(), rest["n"].to_numpy()
         for i, key in enumerate(keys if rest_rows else []):
             rows.append(
                 {
@@ -491,8 +547,8 @@ def _test_frames(
                     "name": ind.name,
                     "vergelijking": "rest",
                     "segment_dict": dict(zip(dims, key, strict=True)),
-                    "n": int(seg["n"].iloc[i]),
-                    "n_ref": int(rest["n"].iloc[i]),
+                    "n": int(n_seg[i]),
+                    "n_ref": int(n_rest[i]),
                     "waarde": est_s[i] * ind.scale,
                     "referentie": est_r[i] * ind.scale,
                     "ondergrens": lo[i] * ind.scale,
@@ -520,8 +576,9 @@ def _test_frames(
         with np.errstate(divide="ignore", invalid="ignore"):
             p_did = 2 * stats.sps.t.sf(np.abs(did / se_did), df_did)
         est_sp = seg_p["y"].to_numpy() / seg_p["x"].to_numpy()
+        okp, n_past = okp.to_numpy(), seg_p["n"].to_numpy()
         for i, key in enumerate(keys):
-            if is_range[i] or not okp.iloc[i] or not np.isfinite(p_did[i]):
+            if is_range[i] or not okp[i] or not np.isfinite(p_did[i]):
                 continue
             rows.append(
                 {
@@ -529,8 +586,8 @@ def _test_frames(
                     "name": ind.name + "_trend",
                     "vergelijking": "verleden",
                     "segment_dict": dict(zip(dims, key, strict=True)),
-                    "n": int(seg["n"].iloc[i]),
-                    "n_ref": int(seg_p["n"].iloc[i]),
+                    "n": int(n_seg[i]),
+                    "n_ref": int(n_past[i]),
                     "waarde": est_s[i] * ind.scale,
                     "referentie": est_sp[i] * ind.scale,
                     "ondergrens": lo[i] * ind.scale,
@@ -540,7 +597,16 @@ def _test_frames(
                     "p": p_did[i],
                 }
             )
+    for frame in (now, past_sq):
+        _forget_codes(frame)
     return rows
+
+
+def _forget_codes(frame: pd.DataFrame | None) -> None:
+    """Drop the cached codes of ``frame`` (a frame made for one indicator's tests)."""
+    if frame is not None:
+        for key in [k for k in _CODES_CACHE if k[0] == id(frame)]:
+            del _CODES_CACHE[key]
 
 
 def _meldingen_tests(facts, periode_eind: date, cur: tuple[date, date], prev: tuple[date, date], minimum: int) -> list[dict]:
