@@ -575,7 +575,7 @@ def _test_frames(
         df_did = np.maximum(np.minimum(seg["n"].to_numpy(), seg_p["n"].to_numpy()) - 1, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             p_did = 2 * stats.sps.t.sf(np.abs(did / se_did), df_did)
-        est_sp = seg_p["y"].to_numpy() / seg_p["x"].to_numpy()
+            est_sp = seg_p["y"].to_numpy() / seg_p["x"].to_numpy()
         okp, n_past = okp.to_numpy(), seg_p["n"].to_numpy()
         for i, key in enumerate(keys):
             if is_range[i] or not okp[i] or not np.isfinite(p_did[i]):
