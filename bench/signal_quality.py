@@ -168,8 +168,9 @@ def plan(args) -> list[Case]:
         sizes.append((20_000, 5))
     for units, years in sizes:
         seeds = range(1, 1 + (args.seeds if units <= SMALL_MAX else args.seeds_large))
-        for scenario in args.scenario:
-            cases += [Case(units, years, scenario, s) for s in seeds]
+        if not getattr(args, "mde_only", False):
+            for scenario in args.scenario:
+                cases += [Case(units, years, scenario, s) for s in seeds]
         if args.mde_factors and "standaard" in args.scenario:
             for f in args.mde_factors:
                 cases += [Case(units, years, "standaard", s, f) for s in seeds]
@@ -447,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mde-factors", default=",".join(f"{f:g}" for f in MDE_FACTORS),
                     help="factors of the minimum-detectable-effect runs (default 1.5,2,2.5,3,4)")
     ap.add_argument("--no-mde", action="store_true", help="skip the minimum-detectable-effect runs")
+    ap.add_argument("--mde-only", action="store_true", help="only the minimum-detectable-effect runs (to --combine "
+                    "with a run of the scenarios)")
     ap.add_argument("--jobs", type=int, default=1, help="cases run in parallel (default 1: the machine is shared)")
     ap.add_argument("--out", default=str(BENCH / "out"), help="folder for signal_quality.json/.md and logs/")
     ap.add_argument("--write-md", type=Path, default=None, help="replace the '## Signal quality' section of this file")
@@ -475,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         ap.error("--sizes and --mde-factors take comma-separated numbers")
     args.scenario = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    if args.mde_only and not args.mde_factors:
+        ap.error("--mde-only needs MDE factors (not --no-mde)")
     if args.jobs < 1 or args.seeds < 1 or args.seeds_large < 1:
         ap.error("--jobs, --seeds and --seeds-large must be at least 1")
     created_root = args.work_root is None

@@ -51,6 +51,8 @@ def test_plan_gives_five_seeds_at_small_sizes_and_the_mde_runs():
     assert {(c.units, c.years) for c in cases} == {(3000, 3), (20000, 5)}
     mde = [c for c in cases if c.factor is not None]
     assert len(mde) == 2 * 5 + 2 * 2 and all(c.scenario == "standaard" for c in mde)
+    only = sq.plan(_args(sizes=[3000], mde_factors=[2.0, 3.0], mde_only=True))
+    assert len(only) == 2 * 5 and all(c.factor is not None for c in only)
 
 
 def test_scaled_scenario_sets_every_factor_and_inverts_the_lowering_ones(tmp_path):
