@@ -178,6 +178,10 @@ class StrictEvaluation:
             "false_alarm_signals": [
                 {k: f.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")} for f in self.false_alarms
             ],
+            # every counted signal, so a run can be read without its warehouse
+            "hoog_midden_signals": [
+                {k: s.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")} for s in self.signals
+            ],
         }
 
 
