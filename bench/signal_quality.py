@@ -168,8 +168,9 @@ def plan(args) -> list[Case]:
         sizes.append((20_000, 5))
     for units, years in sizes:
         seeds = range(1, 1 + (args.seeds if units <= SMALL_MAX else args.seeds_large))
-        for scenario in args.scenario:
-            cases += [Case(units, years, scenario, s) for s in seeds]
+        if not getattr(args, "mde_only", False):
+            for scenario in args.scenario:
+                cases += [Case(units, years, scenario, s) for s in seeds]
         if args.mde_factors and "standaard" in args.scenario:
             for f in args.mde_factors:
                 cases += [Case(units, years, "standaard", s, f) for s in seeds]
@@ -325,8 +326,11 @@ def markdown(summary: list[dict], meta: dict) -> str:
         "proces on the planted segment or a range containing it; precision and false alarms count hoog/midden",
         "signals only.",
         "",
-        f"- command: `{meta['command']}`",
-        f"- source: {meta['source']}; run {meta['started']} -> {meta['finished']} (UTC)",
+        *([f"- command: `{r['command']}`: {r['source']}; run {r['started']} -> {r['finished']} (UTC), load average "
+           f"{r['load_start']:.1f} -> {r['load_end']:.1f}" for r in meta["runs"]]
+          + ["- combined with `bench/signal_quality.py --combine <the runs' signal_quality.json>`"]
+          if meta.get("runs") else
+          [f"- command: `{meta['command']}`", f"- source: {meta['source']}; run {meta['started']} -> {meta['finished']} (UTC)"]),
         f"- machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} logical CPUs, RAM {m.get('RAM', '?')}; "
         f"shared (load average {meta['load_start']:.1f} at start, {meta['load_end']:.1f} at the end); "
         f"{meta['jobs']} case(s) at a time",
@@ -444,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mde-factors", default=",".join(f"{f:g}" for f in MDE_FACTORS),
                     help="factors of the minimum-detectable-effect runs (default 1.5,2,2.5,3,4)")
     ap.add_argument("--no-mde", action="store_true", help="skip the minimum-detectable-effect runs")
+    ap.add_argument("--mde-only", action="store_true", help="only the minimum-detectable-effect runs (to --combine "
+                    "with a run of the scenarios)")
     ap.add_argument("--jobs", type=int, default=1, help="cases run in parallel (default 1: the machine is shared)")
     ap.add_argument("--out", default=str(BENCH / "out"), help="folder for signal_quality.json/.md and logs/")
     ap.add_argument("--write-md", type=Path, default=None, help="replace the '## Signal quality' section of this file")
@@ -453,12 +459,17 @@ def main(argv: list[str] | None = None) -> int:
                     "(exported with git archive, as bench/run_benchmarks.py does)")
     ap.add_argument("--keep", action="store_true", help="keep each case's home (warehouse, landing)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1,000 units x 2 years, 1 seed, both scenarios, no MDE")
+    ap.add_argument("--combine", nargs="+", type=Path, default=None, metavar="JSON",
+                    help="run nothing: summarise the cases of earlier signal_quality.json files together "
+                    "(e.g. sizes run separately) and write --out / --write-md from them")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.case:
         return case_main(args.case, args.case_result)
 
+    if args.combine:
+        return combine(args.combine, Path(args.out), args.write_md)
     if args.quick:
         args.sizes, args.years, args.seeds, args.seeds_large, args.no_mde, args.long = "1000", 2, 1, 1, True, False
     try:
@@ -467,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         ap.error("--sizes and --mde-factors take comma-separated numbers")
     args.scenario = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    if args.mde_only and not args.mde_factors:
+        ap.error("--mde-only needs MDE factors (not --no-mde)")
     if args.jobs < 1 or args.seeds < 1 or args.seeds_large < 1:
         ap.error("--jobs, --seeds and --seeds-large must be at least 1")
     created_root = args.work_root is None
@@ -500,20 +513,41 @@ def main(argv: list[str] | None = None) -> int:
     if created_root:
         shutil.rmtree(root, ignore_errors=True)
     meta.update(finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), load_end=os.getloadavg()[0])
-    results.sort(key=lambda r: (r["case"]["units"], r["case"]["years"], r["case"]["scenario"],
-                                r["case"]["factor"] or 0, r["case"]["seed"]))
+    write(results, meta, out, args.write_md)
+    return 1 if any("failed" in r for r in results) else 0
+
+
+def write(results: list[dict], meta: dict, out: Path, write_md: Path | None) -> None:
+    """Summary, JSON and markdown of ``results``; the section of ``write_md`` if given."""
+    results = sorted(results, key=lambda r: (r["case"]["units"], r["case"]["years"], r["case"]["scenario"],
+                                             r["case"]["factor"] or 0, r["case"]["seed"]))
     summary = summarise(results)
     text = markdown(summary, meta)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "signal_quality.json").write_text(json.dumps({"meta": meta, "summary": summary, "cases": results},
                                                         ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     (out / "signal_quality.md").write_text(text, encoding="utf-8")
     print("\n" + text)
     print(f"wrote {out / 'signal_quality.json'} and {out / 'signal_quality.md'}")
-    if args.write_md:
-        replace_section(args.write_md, text)
-        print(f"wrote section '{SECTION}' of {args.write_md}")
-    failed = [r["name"] for r in results if "failed" in r]
-    return 1 if failed else 0
+    if write_md:
+        replace_section(write_md, text)
+        print(f"wrote section '{SECTION}' of {write_md}")
+
+
+def combine(files: list[Path], out: Path, write_md: Path | None) -> int:
+    """Summarise the cases of several earlier runs together; the meta lists every run."""
+    runs = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    metas = [r["meta"] for r in runs]
+    meta = dict(metas[0])
+    meta.update(
+        runs=[{k: m[k] for k in ("command", "source", "started", "finished", "load_start", "load_end")} for m in metas],
+        source=", ".join(dict.fromkeys(m["source"] for m in metas)),
+        started=min(m["started"] for m in metas), finished=max(m["finished"] for m in metas),
+        load_start=min(m["load_start"] for m in metas), load_end=max(m["load_end"] for m in metas),
+        jobs=max(m["jobs"] for m in metas),
+    )
+    write([c for r in runs for c in r["cases"]], meta, out, write_md)
+    return 0
 
 
 if __name__ == "__main__":

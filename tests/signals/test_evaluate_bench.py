@@ -51,6 +51,8 @@ def test_plan_gives_five_seeds_at_small_sizes_and_the_mde_runs():
     assert {(c.units, c.years) for c in cases} == {(3000, 3), (20000, 5)}
     mde = [c for c in cases if c.factor is not None]
     assert len(mde) == 2 * 5 + 2 * 2 and all(c.scenario == "standaard" for c in mde)
+    only = sq.plan(_args(sizes=[3000], mde_factors=[2.0, 3.0], mde_only=True))
+    assert len(only) == 2 * 5 and all(c.factor is not None for c in only)
 
 
 def test_scaled_scenario_sets_every_factor_and_inverts_the_lowering_ones(tmp_path):
@@ -126,3 +128,20 @@ def test_the_section_is_replaced_in_place_and_kept_by_run_benchmarks(tmp_path, m
 def test_bad_options_are_refused(argv):
     with pytest.raises(SystemExit):
         sq.main(argv)
+
+
+def test_combine_summarises_separate_runs_together(tmp_path):
+    hit = [("verhuur", "weigeringen_per_toewijzing", "energielabel>=F", "hoog", 2.5, 40)]
+    meta = {"command": "c1", "source": "s1", "started": "2026-12-06T01:00", "finished": "2026-12-06T02:00", "jobs": 1,
+            "machine": {}, "load_start": 1.0, "load_end": 2.0}
+    sq.write([_result(1000, "standaard", 1, hit)], meta, tmp_path / "a", None)
+    sq.write([_result(20000, "standaard", 1, hit), _result(20000, "nul", 1, [])],
+             meta | {"command": "c2", "started": "2026-12-06T03:00", "finished": "2026-12-06T04:00"}, tmp_path / "b", None)
+    md = tmp_path / "BENCHMARKS.md"
+    assert sq.main(["--combine", str(tmp_path / "a" / "signal_quality.json"), str(tmp_path / "b" / "signal_quality.json"),
+                    "--out", str(tmp_path / "c"), "--write-md", str(md)]) == 0
+    data = json.loads((tmp_path / "c" / "signal_quality.json").read_text())
+    assert [(r["units"], "nul" in r) for r in data["summary"]] == [(1000, False), (20000, True)]
+    text = md.read_text()
+    assert "- command: `c1`" in text and "- command: `c2`" in text and "2026-12-06T01:00 -> 2026-12-06T04:00" not in text
+    assert "| 20,000 x 3 | 1 | 1/2 (0.50) |" in text

@@ -105,6 +105,18 @@ def test_a_range_containing_the_planted_segment_finds_it():
     assert ev.precision == 1.0 and not ev.false_alarms
 
 
+def test_the_best_strict_signal_is_the_planted_indicator_on_the_narrowest_segment():
+    effects = [{"proces": "verhuur", "segment": "energielabel>=F", "indicator": "weigeringen_per_toewijzing"}]
+    s = _signals([
+        ("verhuur", "weigeringen_per_toewijzing", "energielabel>=D", "hoog", 3.0),
+        ("verhuur", "weigeringen_per_toewijzing", "energielabel>=F", "midden", 2.0),
+        ("verhuur", "leegstandsduur", "energielabel>=F", "hoog", 2.0),
+    ])
+    (e,) = evaluate_strict(s, effects).effects
+    assert e.found and not e.via_range and e.same_indicator
+    assert (e.best["indicator"], e.best["segment"]) == ("weigeringen_per_toewijzing", "energielabel>=F")
+
+
 def test_nothing_planted_makes_every_hoog_midden_signal_a_false_alarm():
     s = _signals([("incasso", "instroom_achterstand", "betaalwijze=HT", "midden", 0.6),
                   ("verhuur", "leegstandsduur", "wijk=Centrum", "laag", 1.2)])

@@ -129,3 +129,10 @@ def test_scenario_segments_are_validated(effect, message, tmp_path):
     f.write_text(json.dumps({"naam": "x", "effecten": [raw]}))
     with pytest.raises(ScenarioError, match=message):
         load_scenario(f)
+
+
+def test_groot_keeps_the_strong_effects_in_large_groups_of_before():
+    sc = load_scenario("groot")
+    assert sc.naam == "groot" and len(sc.effecten) == 7
+    assert ("verhuur", "eenheid_detailsoort=BOV;lift=N", "leegstandsduur") in {
+        (e.proces, e.segment_text, e.indicator) for e in sc.effecten}

@@ -178,6 +178,10 @@ class StrictEvaluation:
             "false_alarm_signals": [
                 {k: f.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")} for f in self.false_alarms
             ],
+            # every counted signal, so a run can be read without its warehouse
+            "hoog_midden_signals": [
+                {k: s.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")} for s in self.signals
+            ],
         }
 
 
@@ -189,7 +193,13 @@ def evaluate_strict(signals: pd.DataFrame, effects: list[dict]) -> StrictEvaluat
     for e in effects:
         planted = parse_segment_values(e["segment"])
         matches = [r for r in rows if r["proces"] == e["proces"] and contains(r["_values"], planted)]
-        best = min(matches, key=lambda r, e=e, planted=planted: _preference(r, e, planted)) if matches else None
+
+        def key(r, e=e, planted=planted):
+            # the planted indicator first, then the narrowest segment (the planted one before wider ranges)
+            pref = _preference(r, e, planted)
+            return (pref[0], sum(len(r["_values"][d] - planted[d]) for d in planted), *pref[3:])
+
+        best = min(matches, key=key) if matches else None
         results.append(
             StrictEffectResult(
                 e["proces"], e["segment"], e["indicator"], best is not None,

@@ -282,7 +282,7 @@ def scenario_data(name_or_file: str | Path) -> dict:
         return json.loads(builtin.read_text(encoding="utf-8"))
     path = Path(text)
     if not path.is_file():
-        raise ScenarioError(f"scenario {text!r} is neither a built-in scenario (standaard, nul) nor a file")
+        raise ScenarioError(f"scenario {text!r} is neither a built-in scenario (standaard, nul, groot) nor a file")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -290,7 +290,7 @@ def scenario_data(name_or_file: str | Path) -> dict:
 
 
 def load_scenario(name_or_file: str | Path) -> Scenario:
-    """A built-in scenario by name (``standaard``, ``nul``) or a scenario JSON file."""
+    """A built-in scenario by name (``standaard``, ``nul``, ``groot``) or a scenario JSON file."""
     text = str(name_or_file)
     builtin = "/" not in text and not text.endswith(".json") and \
         resources.files("woonsignaal.data").joinpath(f"scenario_{text}.json").is_file()
