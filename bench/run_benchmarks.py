@@ -670,6 +670,12 @@ def write_md(path: Path, out: Path) -> None:
     for notes in (BENCH / "FINDINGS.md", out / "NOTES.md"):  # hand-written analysis of the runs above
         if notes.exists():
             lines += ["", notes.read_text(encoding="utf-8").rstrip()]
+    # the section written by bench/signal_quality.py (other runs, other figures) is kept as it is
+    from signal_quality import SECTION, read_section
+
+    kept = read_section(path) if path.exists() else None
+    if kept:
+        lines += ["", kept.rstrip("\n")]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {path}")
 

@@ -49,7 +49,26 @@ def _units(rng, n):
     )
 
 
-def make_facts(eenheden: int = 3000, planted: bool = True, seed: int = 1, einde: date = date(2026, 10, 31)) -> dict:
+def _in_segment(frame: pd.DataFrame, segment: dict) -> np.ndarray:
+    """Rows of ``frame`` in ``segment`` ({dimension: value or set of values})."""
+    m = np.ones(len(frame), dtype=bool)
+    for dim, value in segment.items():
+        values = [value] if isinstance(value, str) else list(value)
+        m &= frame[dim].astype(str).isin(values).to_numpy()
+    return m
+
+
+def make_facts(
+    eenheden: int = 3000,
+    planted: bool = True,
+    seed: int = 1,
+    einde: date = date(2026, 10, 31),
+    arrears_effects: tuple[tuple[dict, float], ...] = (),
+    refusal_effects: tuple[tuple[dict, float], ...] = (),
+) -> dict:
+    """Fact marts of ``eenheden`` units over 3 years. ``arrears_effects``: extra (segment, factor) on the
+    monthly chance of entering arrears (tenant dimensions); ``refusal_effects``: on refusals (unit
+    dimensions). Both apply with ``planted=False`` too (one effect in an otherwise null world)."""
     rng = np.random.default_rng(seed)
     units = _units(rng, eenheden)
     start = pd.Timestamp(einde) - pd.DateOffset(years=3) + pd.Timedelta(days=1)
@@ -82,6 +101,8 @@ def make_facts(eenheden: int = 3000, planted: bool = True, seed: int = 1, einde:
     reacties_mean = np.where(molen[idx] & planted, 40 * 0.3, 40.0)
     pub["reacties_aantal"] = rng.negative_binomial(5, 5 / (5 + reacties_mean))
     weiger_mean = np.where(bovn[idx] & planted, 2 * 2.5, 2.0)
+    for segment, factor in refusal_effects:
+        weiger_mean = np.where(_in_segment(pub, segment), weiger_mean * factor, weiger_mean)
     pub["weigeringen_aantal"] = rng.negative_binomial(3, 3 / (3 + weiger_mean))
     pub["aanbiedingen_aantal"] = pub["weigeringen_aantal"] + 1
     pub["is_verhuurd"] = pub["einddatum"].notna()
@@ -153,6 +174,8 @@ def make_facts(eenheden: int = 3000, planted: bool = True, seed: int = 1, einde:
         poor = ((tenants["huurtoeslag"] == "N") & (tenants["inkomensklasse"] == "<20k")).to_numpy()
         p_in = np.where(young_ov, p_in * 3.0, p_in)
         p_in = np.where(poor, p_in * 2.5, p_in)
+    for segment, factor in arrears_effects:
+        p_in = np.where(_in_segment(tenants, segment), p_in * factor, p_in)
     rows = []
     state = np.zeros(n, dtype=int)  # months left in arrears
     deu = np.zeros(n, dtype=bool)

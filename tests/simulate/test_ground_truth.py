@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from woonsignaal import contract
 from woonsignaal.simulate import simulate
-from woonsignaal.simulate.scenarios import INKOMENSKLASSEN, ScenarioError, load_scenario, parse_segment
+from woonsignaal.signals.ranges import parse_part, parse_segment_values
+from woonsignaal.simulate.scenarios import INKOMENSKLASSEN, ScenarioError, load_scenario
 
 
-def _check_segment(text: str) -> None:
+def _check_segment(text: str, waarden: dict[str, list[str]]) -> None:
+    """Sorted by dimension, contract dimensions and labels, and ``segment_waarden`` = what the text covers."""
     parts = text.split(";")
-    dims = [p.split("=", 1)[0] for p in parts]
+    dims = [parse_part(p)[0] for p in parts]
     assert dims == sorted(dims), text
-    for dim, value in parse_segment(text).items():
+    values = parse_segment_values(text)
+    assert {d: set(v) for d, v in waarden.items()} == values, (text, waarden)
+    for dim, vals in values.items():
         assert dim in contract.SEGMENT_DIMENSIONS, dim
         labels = contract.SEGMENT_DIMENSIONS[dim]
         if dim == "inkomensklasse":
             labels = tuple(k for k, _, _ in INKOMENSKLASSEN)
         if labels is not None:
-            assert value in labels, (dim, value)
+            assert vals <= set(labels), (dim, vals)
 
 
 def test_ground_truth_file_lies_outside_the_landing_folder(small_sim):
@@ -38,19 +43,18 @@ def test_standaard_plants_at_least_two_effects_per_process_with_allowed_dimensio
     for proces in contract.PROCESSEN:
         assert sum(e["proces"] == proces for e in gt["effects"]) >= 2, proces
     for e in gt["effects"]:
-        _check_segment(e["segment"])
+        _check_segment(e["segment"], e["segment_waarden"])
         assert e["richting"] in contract.RICHTING
 
 
 def test_planted_effects_are_realised_in_groups_large_enough_to_find(small_sim):
+    # the groups are small on purpose (issue 19): the realised ratio is noisy, so the test asks for at
+    # least half the planted effect on the log scale, in the planted direction
     for e in small_sim.ground_truth["effects"]:
         real = e["gerealiseerd"]
         assert real["n"] >= contract.DEFAULT_MINIMUM_GROUP_SIZE, e["segment"]
         ratio = real["verhouding"]
-        if e["factor"] > 1:
-            assert ratio >= 1 + (e["factor"] - 1) * 0.5, (e["segment"], e["indicator"], ratio)
-        else:
-            assert ratio <= 1 - (1 - e["factor"]) * 0.4, (e["segment"], e["indicator"], ratio)
+        assert math.log(ratio) / math.log(e["factor"]) >= 0.5, (e["segment"], e["indicator"], ratio)
 
 
 def test_nul_plants_nothing(nul_sim):

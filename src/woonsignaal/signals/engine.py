@@ -43,6 +43,7 @@ import pandas as pd
 from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE, SIGNALEN_COLUMNS
 from woonsignaal.signals import stats
 from woonsignaal.signals.ernst import FDR_ALPHA, RELEVANT_RATIO, ernst
+from woonsignaal.signals.ranges import ORDERED_DIMENSIONS, order_key
 from woonsignaal.signals.segments import (
     CASE_DIMENSIONS,
     TENANT_DIMENSIONS,
@@ -51,8 +52,10 @@ from woonsignaal.signals.segments import (
     format_segment,
     normalise_dimension_columns,
     parse_segment,
+    range_cuts,
     signaal_id,
     signaal_sleutel,
+    value_set,
 )
 from woonsignaal.signals.toelichting import nl_auto, toelichting
 
@@ -365,8 +368,42 @@ def _with_squares(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sums_by(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
-    sub = frame.dropna(subset=list(dims))
-    return sub.groupby(list(dims), sort=True)[list(stats.SUM_COLUMNS)].sum()
+    """``SUM_COLUMNS`` summed per combination of ``dims`` (rows with a missing value left out), sorted
+    by the values: ``groupby(dims).sum()``, with bincount over the columns' integer codes (the engine
+    asks this for every dimension set of every indicator; pandas' groupby costs more than the sums)."""
+    codes, uniques = [], []
+    for d in dims:
+        c, u = _sorted_codes(frame, d)
+        codes.append(c)
+        uniques.append(u)
+    valid = np.logical_and.reduce([c >= 0 for c in codes]) if codes else np.ones(len(frame), bool)
+    shape = tuple(len(u) for u in uniques)
+    size = int(np.prod(shape)) if shape else 0
+    if size == 0 or not valid.any():
+        empty = pd.MultiIndex.from_arrays([[] for _ in dims], names=list(dims)) if len(dims) > 1 else pd.Index([], name=dims[0])
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in stats.SUM_COLUMNS}, index=empty)
+    cell = np.ravel_multi_index(tuple(c[valid] for c in codes), shape)
+    sums = np.column_stack([
+        np.bincount(cell, weights=frame[c].to_numpy(dtype=float)[valid], minlength=size) for c in stats.SUM_COLUMNS
+    ])
+    present = np.flatnonzero(np.bincount(cell, minlength=size) > 0)
+    parts = np.unravel_index(present, shape)
+    if len(dims) == 1:
+        index = pd.Index(uniques[0][parts[0]], name=dims[0])
+    else:
+        index = pd.MultiIndex.from_arrays([u[p] for u, p in zip(uniques, parts, strict=True)], names=list(dims))
+    return pd.DataFrame(sums[present], index=index, columns=list(stats.SUM_COLUMNS))
+
+
+def _sorted_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``column`` in the sorted order of its values (-1 where missing), cached per frame."""
+    key = (id(frame), "sorted:" + column)
+    hit = _CODES_CACHE.get(key)
+    if hit is None or hit[0] is not frame:
+        codes, uniques = pd.factorize(frame[column], sort=True)
+        hit = (frame, codes, np.asarray(uniques, dtype=object))
+        _CODES_CACHE[key] = hit
+    return hit[1], hit[2]
 
 
 def _log_and_var(s: pd.DataFrame, total: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -387,6 +424,74 @@ def _interval(ind: Indicator, s: pd.DataFrame, est: np.ndarray, var: np.ndarray)
     return stats.ratio_interval(est, var, s["n"].to_numpy())
 
 
+def _worse_parts(ind: Indicator, dim: str, values: list[str], cells: np.ndarray):
+    """For cells ``(groups x values x SUM_COLUMNS)`` of the ordered ``dim`` (``values`` in the
+    dimension's order, as :func:`segments.range_cuts` gives them): per group and cut, the sums of the
+    part that is worse off by the indicator's polarity. Yields ``(group, RangeValue, sums)``."""
+    cuts = range_cuts(dim, values)
+    if not cuts:
+        return
+    order = sorted(values, key=lambda v: order_key(dim, v))
+    if order != values:
+        idx = [values.index(v) for v in order]
+        cells = cells[:, idx, :]
+    cum = np.cumsum(cells, axis=1)
+    whole = cum[:, -1, :]
+    iy, ix = stats.SUM_COLUMNS.index("y"), stats.SUM_COLUMNS.index("x")
+    for lower, upper in cuts:
+        j = len(lower)
+        lo = cum[:, j - 1, :]
+        up = whole - lo
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lower_higher = lo[:, iy] / lo[:, ix] > up[:, iy] / up[:, ix]
+        usable = (lo[:, ix] > 0) & (up[:, ix] > 0)
+        pick_lower = lower_higher == ind.higher_is_worse
+        for g in np.flatnonzero(usable):
+            yield g, (lower if pick_lower[g] else upper), (lo[g] if pick_lower[g] else up[g])
+
+
+def _range_sums(ind: Indicator, dim: str, single: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
+    """Sums of the ranges of an ordered dimension (:func:`segments.range_cuts`), from the sums of its
+    single values. Of each cut (lower | upper part) one range is tested: the part that is worse off
+    (by the indicator's polarity; the two parts are nearly each other's complement, so one test per
+    cut), e.g. ``energielabel>=F`` rather than ``energielabel<=E``."""
+    values = [str(v) for v in single.index]
+    cells = single[list(stats.SUM_COLUMNS)].to_numpy(dtype=float)[None, :, :]
+    names, rows = [], []
+    for _, part, sums in _worse_parts(ind, dim, [v for v in values], cells):
+        names.append(part)
+        rows.append(sums)
+    if not rows:
+        return single.iloc[:0]
+    return pd.DataFrame(np.array(rows), columns=list(stats.SUM_COLUMNS),
+                        index=pd.Index(names, name=single.index.name, dtype=object))[single.columns]
+
+
+def _pair_range_sums(ind: Indicator, dims: tuple[str, ...], seg: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
+    """Sums of the pairs "one value of one dimension x a range of an ordered other dimension" (e.g.
+    ``huishoudsamenstelling=OVR;leeftijdsklasse<=23-29``), from the pair's cells; per value, the
+    worse-off part of each cut (see :func:`_range_sums`)."""
+    keys, rows = [], []
+    for pos, dim in enumerate(dims):
+        if dim not in ORDERED_DIMENSIONS:
+            continue
+        index = seg.index.remove_unused_levels()
+        values = [str(v) for v in index.levels[pos]]
+        if not range_cuts(dim, values):
+            continue
+        others = list(index.levels[1 - pos])
+        cells = np.zeros((len(others), len(values), len(stats.SUM_COLUMNS)))
+        cells[index.codes[1 - pos], index.codes[pos], :] = seg[list(stats.SUM_COLUMNS)].to_numpy(dtype=float)
+        for g, part, sums in _worse_parts(ind, dim, values, cells):
+            keys.append((part, others[g]) if pos == 0 else (others[g], part))
+            rows.append(sums)
+    if not rows:
+        return seg.iloc[:0]
+    out = pd.DataFrame(np.array(rows), columns=list(stats.SUM_COLUMNS))
+    out.index = pd.MultiIndex.from_tuples(keys, names=seg.index.names)
+    return out[seg.columns]
+
+
 def _test_frames(
     ind: Indicator, now: pd.DataFrame, past: pd.DataFrame | None, minimum: int, rest_rows: bool = True
 ) -> list[dict]:
@@ -405,10 +510,18 @@ def _test_frames(
         rest = pd.DataFrame(
             np.tile(total_now.to_numpy(), (len(seg), 1)) - seg.to_numpy(), index=seg.index, columns=seg.columns
         )
-        ok = (seg["n"] >= minimum) & (rest["n"] >= minimum)
+        is_range = np.zeros(len(seg), dtype=bool)
         if len(dims) == 1:
             single_n.update({(dims[0], v): n for v, n in seg["n"].items()})
-        else:
+        ranges = _range_sums(ind, dims[0], seg, total_now) if len(dims) == 1 else _pair_range_sums(ind, dims, seg, total_now)
+        if not ranges.empty:
+            seg = pd.concat([seg, ranges])
+            is_range = np.r_[is_range, np.ones(len(ranges), dtype=bool)]
+            rest = pd.DataFrame(
+                np.tile(total_now.to_numpy(), (len(seg), 1)) - seg.to_numpy(), index=seg.index, columns=seg.columns
+            )
+        ok = (seg["n"] >= minimum) & (rest["n"] >= minimum)
+        if len(dims) > 1:
             # a pair that holds exactly the clusters of one of its single dimensions is the same
             # group under a longer name (e.g. every BOV is on floor 1-2): not a separate hypothesis
             same = [
@@ -416,7 +529,7 @@ def _test_frames(
                 for k, n in seg["n"].items()
             ]
             ok &= ~np.asarray(same, dtype=bool)
-        seg, rest = seg[ok], rest[ok]
+        seg, rest, is_range = seg[ok], rest[ok], is_range[np.asarray(ok)]
         if seg.empty:
             continue
         log_s, var_s = _log_and_var(seg, total_now)
@@ -426,6 +539,7 @@ def _test_frames(
         est_r = rest["y"].to_numpy() / rest["x"].to_numpy()
         lo, hi = _interval(ind, seg, est_s, var_s)
         keys = [k if isinstance(k, tuple) else (k,) for k in seg.index]
+        n_seg, n_rest = seg["n"].to_numpy(), rest["n"].to_numpy()
         for i, key in enumerate(keys if rest_rows else []):
             rows.append(
                 {
@@ -433,8 +547,8 @@ def _test_frames(
                     "name": ind.name,
                     "vergelijking": "rest",
                     "segment_dict": dict(zip(dims, key, strict=True)),
-                    "n": int(seg["n"].iloc[i]),
-                    "n_ref": int(rest["n"].iloc[i]),
+                    "n": int(n_seg[i]),
+                    "n_ref": int(n_rest[i]),
                     "waarde": est_s[i] * ind.scale,
                     "referentie": est_r[i] * ind.scale,
                     "ondergrens": lo[i] * ind.scale,
@@ -442,6 +556,7 @@ def _test_frames(
                     "log_ratio": diff[i],
                     "se": se[i],
                     "p": p[i],
+                    "range": bool(is_range[i]),
                 }
             )
         if not ind.trend or past_sq is None or TREND_UNSTABLE & set(dims):
@@ -460,9 +575,10 @@ def _test_frames(
         df_did = np.maximum(np.minimum(seg["n"].to_numpy(), seg_p["n"].to_numpy()) - 1, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             p_did = 2 * stats.sps.t.sf(np.abs(did / se_did), df_did)
-        est_sp = seg_p["y"].to_numpy() / seg_p["x"].to_numpy()
+            est_sp = seg_p["y"].to_numpy() / seg_p["x"].to_numpy()
+        okp, n_past = okp.to_numpy(), seg_p["n"].to_numpy()
         for i, key in enumerate(keys):
-            if not okp.iloc[i] or not np.isfinite(p_did[i]):
+            if is_range[i] or not okp[i] or not np.isfinite(p_did[i]):
                 continue
             rows.append(
                 {
@@ -470,8 +586,8 @@ def _test_frames(
                     "name": ind.name + "_trend",
                     "vergelijking": "verleden",
                     "segment_dict": dict(zip(dims, key, strict=True)),
-                    "n": int(seg["n"].iloc[i]),
-                    "n_ref": int(seg_p["n"].iloc[i]),
+                    "n": int(n_seg[i]),
+                    "n_ref": int(n_past[i]),
                     "waarde": est_s[i] * ind.scale,
                     "referentie": est_sp[i] * ind.scale,
                     "ondergrens": lo[i] * ind.scale,
@@ -481,18 +597,39 @@ def _test_frames(
                     "p": p_did[i],
                 }
             )
+    for frame in (now, past_sq):
+        _forget_codes(frame)
     return rows
 
 
-def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], minimum: int) -> list[dict]:
+def _forget_codes(frame: pd.DataFrame | None) -> None:
+    """Drop the cached codes of ``frame`` (a frame made for one indicator's tests)."""
+    if frame is not None:
+        for key in [k for k in _CODES_CACHE if k[0] == id(frame)]:
+            del _CODES_CACHE[key]
+
+
+def _meldingen_tests(facts, periode_eind: date, cur: tuple[date, date], prev: tuple[date, date], minimum: int) -> list[dict]:
     """New overlast cases per 100 units per year by wijk (and wijk x zaaktype), exposure from
-    fct_contract_maand (occupied unit-months). Cases are clustered by the unit of the cause."""
+    fct_contract_maand (occupied unit-months). Cases are clustered by the unit of the cause.
+    Cases are few: the portfolio comparison uses the longest window of ``WINDOW_CHOICES`` the history
+    of cases and contract-months covers; the own-past comparison is ``cur`` against ``prev``."""
     zaken, cm = facts.get("fct_zaak"), facts.get("fct_contract_maand")
     if zaken is None or cm is None or zaken.empty or cm.empty or "wijk" not in cm.columns:
         return []
     rows: list[dict] = []
     maand = _ts(cm, "maand")
     reg = _ts(zaken, "registratiedatum")
+    # exposure needs no month before: the contract-months count from their own first month
+    first_month = maand.min()
+    starts = [d for d in (history_start(facts, MELDINGEN.name), first_month.date() if pd.notna(first_month) else None) if d]
+    limit = max(starts) if starts else None
+    wide = cur
+    for months in WINDOW_CHOICES:
+        w = window(periode_eind, months)
+        if months > WINDOW_CHOICES[0] and not _covered(w[0], limit):
+            break
+        wide = w
 
     def period(p):
         s, e = pd.Timestamp(p[0]), pd.Timestamp(p[1])
@@ -502,11 +639,6 @@ def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], min
         z = normalise_dimension_columns(z, ["wijk", "zaaktype_detailsoort"])
         z["_unit"] = z["eenheid_id"].astype(str) if "eenheid_id" in z.columns else z.index.astype(str)
         return expo, z
-
-    expo, z = period(cur)
-    expo_p, z_p = period(prev)
-    if expo.sum() <= 0 or z.empty:
-        return rows
 
     def sums(zz: pd.DataFrame, keys: list[str]):
         per_unit = zz.dropna(subset=keys).groupby([*keys, "_unit"]).size().astype(float)
@@ -519,14 +651,12 @@ def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], min
             var = np.maximum(yy / y**2 * n / np.maximum(n - 1, 1), 1.0 / np.maximum(y, 1) ** 2)
         return log, var
 
-    for keys in (["wijk"], ["wijk", "zaaktype_detailsoort"]):
-        if not all(k in z.columns for k in keys):
-            continue
+    def compare(expo, z, keys):
+        """Per segment of ``keys``: sums, exposures, log rates and variances of the segment and its rest."""
         seg = sums(z, keys)
         if keys == ["wijk"]:
-            tot = pd.Series({"y": seg["y"].sum(), "yy": seg["yy"].sum()})
-            rest_y = tot["y"] - seg["y"]
-            rest_yy = tot["yy"] - seg["yy"]
+            rest_y = seg["y"].sum() - seg["y"]
+            rest_yy = seg["yy"].sum() - seg["yy"]
         else:
             by_type = sums(z, ["zaaktype_detailsoort"])
             t = seg.index.get_level_values("zaaktype_detailsoort")
@@ -537,52 +667,68 @@ def _meldingen_tests(facts, cur: tuple[date, date], prev: tuple[date, date], min
         e_rest = expo.sum() - e_seg
         y = seg["y"].to_numpy()
         ry = np.asarray(rest_y, float)
-        ok = (y >= minimum) & (ry >= minimum) & np.isfinite(e_seg) & (e_seg > 0) & (e_rest > 0)
         log_s, var_s = lv(y, seg["yy"].to_numpy(), seg["n"].to_numpy(), e_seg)
         log_r, var_r = lv(ry, np.asarray(rest_yy, float), ry, e_rest)
+        return seg, y, ry, e_seg, e_rest, log_s, var_s, log_r, var_r
+
+    expo, z = period(wide)
+    if expo.sum() <= 0 or z.empty:
+        return rows
+    for keys in (["wijk"], ["wijk", "zaaktype_detailsoort"]):
+        if not all(k in z.columns for k in keys):
+            continue
+        seg, y, ry, e_seg, e_rest, log_s, var_s, log_r, var_r = compare(expo, z, keys)
+        ok = (y >= minimum) & (ry >= minimum) & np.isfinite(e_seg) & (e_seg > 0) & (e_rest > 0)
         diff, se, df, p = stats.compare_log_ratios(log_s, var_s, y, log_r, var_r, ry)
         lo, hi = stats.ratio_interval(y / e_seg, var_s, y)
-        # own past: same wijk, previous window
-        seg_p = sums(z_p, keys).reindex(seg.index) if not z_p.empty and all(k in z_p.columns for k in keys) else None
         for i, key in enumerate(seg.index):
             if not ok[i]:
                 continue
             key = key if isinstance(key, tuple) else (key,)
-            sd = dict(zip(keys, key, strict=True))
             rows.append(
                 {
-                    "indicator": MELDINGEN, "name": MELDINGEN.name, "vergelijking": "rest", "segment_dict": sd,
-                    "n": int(y[i]), "n_ref": int(ry[i]),
+                    "indicator": MELDINGEN, "name": MELDINGEN.name, "vergelijking": "rest", "periode": wide,
+                    "segment_dict": dict(zip(keys, key, strict=True)), "n": int(y[i]), "n_ref": int(ry[i]),
                     "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": ry[i] / e_rest[i] * MELDINGEN.scale,
                     "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
                     "log_ratio": diff[i], "se": se[i], "p": p[i],
                 }
             )
-            if seg_p is None or len(keys) > 1:
-                continue
-            yp = seg_p["y"].iloc[i]
-            ep = expo_p.get(key[0], np.nan)
-            if not (np.isfinite(yp) and yp >= minimum and np.isfinite(ep) and ep > 0):
-                continue
-            tot_p = z_p.dropna(subset=["wijk"]).shape[0]
-            e_tot_p = expo_p.sum()
-            ryp = tot_p - yp
-            if ryp < minimum or e_tot_p - ep <= 0:
-                continue
-            lsp, vsp = lv(np.array([yp]), np.array([seg_p["yy"].iloc[i]]), np.array([seg_p["n"].iloc[i]]), np.array([ep]))
-            lrp, vrp = lv(np.array([ryp]), np.array([ryp]), np.array([ryp]), np.array([e_tot_p - ep]))
-            did = (log_s[i] - lsp[0]) - (log_r[i] - lrp[0])
-            se_d = math.sqrt(var_s[i] + vsp[0] + var_r[i] + vrp[0])
-            p_d = float(2 * stats.sps.t.sf(abs(did / se_d), max(min(y[i], yp) - 1, 1)))
-            rows.append(
-                {
-                    "indicator": MELDINGEN, "name": MELDINGEN.name + "_trend", "vergelijking": "verleden",
-                    "segment_dict": sd, "n": int(y[i]), "n_ref": int(yp),
-                    "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": yp / ep * MELDINGEN.scale,
-                    "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
-                    "log_ratio": did, "se": se_d, "p": p_d,
-                }
-            )
+
+    # own past: same wijk, this window's 12 months against the 12 before, relative to the rest
+    expo_c, z_c = period(cur)
+    expo_p, z_p = period(prev)
+    if z_c.empty or z_p.empty or "wijk" not in z_c.columns or "wijk" not in z_p.columns:
+        return rows
+    seg, y, ry, e_seg, e_rest, log_s, var_s, log_r, var_r = compare(expo_c, z_c, ["wijk"])
+    lo, hi = stats.ratio_interval(y / e_seg, var_s, y)
+    seg_p = sums(z_p, ["wijk"]).reindex(seg.index)
+    tot_p = z_p.dropna(subset=["wijk"]).shape[0]
+    e_tot_p = expo_p.sum()
+    for i, wijk in enumerate(seg.index):
+        if not (y[i] >= minimum and ry[i] >= minimum and np.isfinite(e_seg[i]) and e_seg[i] > 0 and e_rest[i] > 0):
+            continue
+        yp = seg_p["y"].iloc[i]
+        ep = expo_p.get(wijk, np.nan)
+        if not (np.isfinite(yp) and yp >= minimum and np.isfinite(ep) and ep > 0):
+            continue
+        ryp = tot_p - yp
+        if ryp < minimum or e_tot_p - ep <= 0:
+            continue
+        lsp, vsp = lv(np.array([yp]), np.array([seg_p["yy"].iloc[i]]), np.array([seg_p["n"].iloc[i]]), np.array([ep]))
+        lrp, vrp = lv(np.array([ryp]), np.array([ryp]), np.array([ryp]), np.array([e_tot_p - ep]))
+        did = (log_s[i] - lsp[0]) - (log_r[i] - lrp[0])
+        se_d = math.sqrt(var_s[i] + vsp[0] + var_r[i] + vrp[0])
+        p_d = float(2 * stats.sps.t.sf(abs(did / se_d), max(min(y[i], yp) - 1, 1)))
+        rows.append(
+            {
+                "indicator": MELDINGEN, "name": MELDINGEN.name + "_trend", "vergelijking": "verleden",
+                "segment_dict": {"wijk": wijk}, "n": int(y[i]), "n_ref": int(yp),
+                "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": yp / ep * MELDINGEN.scale,
+                "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
+                "log_ratio": did, "se": se_d, "p": p_d,
+            }
+        )
     return rows
 
 
@@ -663,16 +809,17 @@ def _mask(frame: pd.DataFrame, seg: Mapping[str, str]) -> np.ndarray:
         if d not in frame.columns:
             return np.zeros(len(frame), dtype=bool)
         codes, lookup = _column_codes(frame, d)
-        code = lookup.get(v)
-        if code is None:
+        wanted = [lookup[x] for x in value_set(d, v) if x in lookup]
+        if not wanted:
             return np.zeros(len(frame), dtype=bool)
-        m &= codes == code
+        m &= codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
     return m
 
 
 def _is_within(inner: Mapping[str, str], outer: Mapping[str, str]) -> bool:
-    """True when every pair of ``outer`` is in ``inner`` (inner is a subgroup of outer)."""
-    return all(inner.get(k) == v for k, v in outer.items())
+    """True when ``inner`` is a subgroup of ``outer``: every dimension of ``outer`` is in ``inner``
+    with values among ``outer``'s (a value lies within a range that holds it)."""
+    return all(k in inner and value_set(k, inner[k]) <= value_set(k, v) for k, v in outer.items())
 
 
 def _prune(
@@ -688,7 +835,7 @@ def _prune(
         by_name.setdefault(c["name"], []).append(c)
     accepted_by: dict[str, list[dict]] = {}
     for name in sorted(by_name, key=lambda nm: nm.endswith("_trend")):
-        group = sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))
+        group = _simpler_first(_ranges_first(sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))))
         accepted: list[dict] = []
         base_name = group[0]["indicator"].name
         frame = frames.get(name)
@@ -710,7 +857,8 @@ def _prune(
                 if not overlapping:
                     accepted.append(c)
                 continue
-            outers = [a for a in overlapping if _is_within(seg, a["segment_dict"])]
+            # the narrowest accepted group that holds the candidate is its comparison group
+            outers = sorted((a for a in overlapping if _is_within(seg, a["segment_dict"])), key=lambda a: a["n"])
             if trend:
                 if outers:
                     continue
@@ -722,10 +870,88 @@ def _prune(
             if r is None:
                 continue
             same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
+            if outers and outers[0].get("range"):
+                # inside a range: only a part that stands out further in the range's own direction
+                # is a signal of its own (the other members merely differ from it)
+                same_direction &= np.sign(r[0]) == np.sign(outers[0]["log_ratio"])
             if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
                 accepted.append(c)
+        if frame is not None and not trend:
+            accepted = _drop_explained_ranges(accepted, frame, cutoff, minimum)
         accepted_by[name] = accepted
     return [c for name in accepted_by for c in accepted_by[name]]
+
+
+def _ranges_first(group: list[dict]) -> list[dict]:
+    """``group`` (strongest first) with every range moved before the first of its member values: the
+    range ("energielabel F or worse") is preferred, a member is then re-tested against the rest of the
+    range and kept only if it stands out from it (see :func:`_prune`). Pairs keep their place (a
+    strong pair inside a range is an effect of its own; the range is re-tested with it set aside)."""
+    out = list(group)
+    for c in [c for c in group if c.get("range")]:
+        i = out.index(c)
+        inside = [
+            j for j, o in enumerate(out[:i])
+            if not o.get("range") and o["segment_dict"].keys() == c["segment_dict"].keys()
+            and _is_within(o["segment_dict"], c["segment_dict"])
+        ]
+        if inside:
+            out.insert(inside[0], out.pop(i))
+    return out
+
+
+#: A pair holding at least this share of the clusters of a single value it lies within is nearly the
+#: same group under a longer name: the single value is taken first (see :func:`_simpler_first`).
+SIMPLER_SHARE = 0.8
+
+
+def _simpler_first(group: list[dict]) -> list[dict]:
+    """``group`` with a single value (or range) moved before the pairs within it that hold nearly all
+    of its clusters (``SIMPLER_SHARE``): "wijk Noord" rather than "wijk Noord, contractduur 3 jaar of
+    langer" when almost every tenancy in Noord is that old. The pair is then re-tested against the
+    rest of the single value and kept only if it stands out from it."""
+    out = list(group)
+    for c in [c for c in group if len(c["segment_dict"]) == 1]:
+        i = out.index(c)
+        inside = [
+            j for j, o in enumerate(out[:i])
+            if len(o["segment_dict"]) > 1 and o["n"] >= SIMPLER_SHARE * c["n"] and _is_within(o["segment_dict"], c["segment_dict"])
+        ]
+        if inside:
+            out.insert(inside[0], out.pop(i))
+    return out
+
+
+def _drop_explained_ranges(accepted: list[dict], frame: pd.DataFrame, cutoff: float, minimum: int) -> list[dict]:
+    """One signal per effect, never a range and its member value both. For an accepted range with
+    accepted subgroups inside it (member values, narrower ranges, pairs):
+
+    * set those subgroups aside; if the rest of the range no longer differs from the rest of the
+      portfolio (with them set aside too), the range was their echo and is dropped ("label F or worse"
+      when only F differs);
+    * otherwise the range holds on its own, and a member value that does not differ from the rest of
+      the range is dropped (F and G both refused 2.5x as often: "F or worse", not also "F")."""
+
+    def holds(r, c) -> bool:
+        return (
+            r is not None and np.isfinite(r[1]) and r[1] <= cutoff and np.sign(r[0]) == np.sign(c["log_ratio"])
+            and abs(r[0]) >= math.log(RELEVANT_RATIO)
+        )
+
+    drop: set[int] = set()
+    for c in sorted((c for c in accepted if c.get("range")), key=lambda c: c["n"]):
+        inner = [a for a in accepted if a is not c and id(a) not in drop and _is_within(a["segment_dict"], c["segment_dict"])]
+        if not inner:
+            continue
+        if not holds(_retest_rest(frame, c["segment_dict"], inner, [], minimum), c):
+            drop.add(id(c))
+            continue
+        for m in inner:
+            if m["segment_dict"].keys() == c["segment_dict"].keys() and not m.get("range"):
+                r = _retest_rest(frame, m["segment_dict"], [], [c], minimum)
+                if not holds(r, m):
+                    drop.add(id(m))
+    return [c for c in accepted if id(c) not in drop]
 
 
 def _prune_across(kept: list[dict], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int) -> list[dict]:
@@ -808,8 +1034,8 @@ def _retest_trend(now, past, seg, accepted, minimum) -> tuple[float, float] | No
 
 
 def _overlaps(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
-    """Two segments overlap unless they disagree on a shared dimension."""
-    return all(a[k] == b[k] for k in set(a) & set(b))
+    """Two segments overlap unless they have no value in common on a shared dimension."""
+    return all(value_set(k, a[k]) & value_set(k, b[k]) for k in set(a) & set(b))
 
 
 def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
@@ -841,19 +1067,102 @@ def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
     return "; ".join(words) or None
 
 
-def compute_signals(
+#: Windows an indicator's portfolio comparison may use, shortest first (see :func:`choose_window`).
+WINDOW_CHOICES = (12, 24, 36)
+#: The window is long enough when a group holding this share of the indicator's clusters that differs
+#: by ``REFERENCE_RATIO`` would stand ``REFERENCE_Z`` standard errors from "no difference" (the
+#: variance is the portfolio's pooled variance: it does not depend on how any segment turned out).
+REFERENCE_SHARE = 0.01
+REFERENCE_RATIO = 2.5
+REFERENCE_Z = 4.0
+#: A window may start this many months before the history does (see :func:`_covered`).
+HISTORY_SLACK_MONTHS = 1
+#: The first date of each fact mart's history, per indicator builder (a window may not start before it).
+_HISTORY_COLUMN = {
+    "fct_leegstand": "begindatum",
+    "fct_publicatie": "einddatum",
+    "fct_zaak": "registratiedatum",
+    "fct_contract_maand": "maand",
+}
+_INDICATOR_MART = {
+    "leegstandsduur": "fct_leegstand",
+    "weigeringen_per_toewijzing": "fct_publicatie",
+    "reacties_per_publicatie": "fct_publicatie",
+    "doorlooptijd": "fct_zaak",
+    "aandeel_langlopend": "fct_zaak",
+    "instroom_achterstand": "fct_contract_maand",
+    "achterstand_pct_jaarhuur": "fct_contract_maand",
+    "escalatie_deurwaarder": "fct_contract_maand",
+    MELDINGEN.name: "fct_zaak",
+}
+
+
+def detectable_z(frame: pd.DataFrame, share: float = REFERENCE_SHARE, ratio: float = REFERENCE_RATIO) -> float:
+    """How many standard errors a group of ``share`` of the clusters of ``frame`` (columns y, x) that
+    differs by ``ratio`` would lie from "no difference", with the portfolio's pooled variance."""
+    if frame is None or len(frame) == 0:
+        return 0.0
+    sums = stats.cluster_sums(frame["y"], frame["x"])
+    n_group = share * sums["n"]
+    if n_group < 2 or sums["n"] - n_group < 2:
+        return 0.0
+    per_cluster = float(stats.log_ratio_variance(**sums)) * sums["n"]
+    if not math.isfinite(per_cluster) or per_cluster <= 0:
+        return 0.0
+    return math.log(ratio) / math.sqrt(per_cluster / n_group + per_cluster / (sums["n"] - n_group))
+
+
+def history_start(facts: Mapping[str, pd.DataFrame], indicator: str) -> date | None:
+    """First month an indicator has data for: the month of its mart's first date."""
+    mart = _INDICATOR_MART.get(indicator)
+    f = facts.get(mart) if mart else None
+    column = _HISTORY_COLUMN.get(mart or "")
+    if f is None or f.empty or column not in f.columns:
+        return None
+    first = _ts(f, column).min()
+    if pd.isna(first):
+        return None
+    return first.normalize().replace(day=1).date()
+
+
+def _covered(window_start: date, start_limit: date | None) -> bool:
+    """Whether the history covers a window starting on ``window_start``: it may start up to
+    ``HISTORY_SLACK_MONTHS`` later (a history of 3 years from a delivery on the 25th misses the first
+    weeks of the 36 months ending on the last complete month)."""
+    if start_limit is None:
+        return True
+    return pd.Timestamp(start_limit) <= pd.Timestamp(window_start) + pd.DateOffset(months=HISTORY_SLACK_MONTHS)
+
+
+def choose_window(
+    build: Callable[[date, date], pd.DataFrame | None],
+    periode_eind: date,
+    start_limit: date | None,
+    choices: tuple[int, ...] = WINDOW_CHOICES,
+) -> tuple[int, pd.DataFrame | None]:
+    """The shortest window of ``choices`` (months ending on ``periode_eind``) in which
+    :func:`detectable_z` reaches ``REFERENCE_Z``; else the longest window the history covers (it
+    starts no later than ``start_limit`` allows, :func:`_covered`). Returns ``(months, frame built for that window)``."""
+    chosen: tuple[int, pd.DataFrame | None] | None = None
+    for months in choices:
+        start, end = window(periode_eind, months)
+        if chosen is not None and not _covered(start, start_limit):
+            break
+        frame = build(start, end)
+        chosen = (months, frame)
+        if frame is not None and len(frame) and detectable_z(frame) >= REFERENCE_Z:
+            break
+    return chosen if chosen is not None else (choices[0], None)
+
+
+def collect_tests(
     facts: Mapping[str, pd.DataFrame],
     periode_eind: date,
     minimum_group_size: int = DEFAULT_MINIMUM_GROUP_SIZE,
     window_months: int = WINDOW_MONTHS,
-    fdr_alpha: float = FDR_ALPHA,
-) -> pd.DataFrame:
-    """The published signals for the window of ``window_months`` months ending on ``periode_eind``.
-
-    Returns ``OUTPUT_COLUMNS`` (the contract's ``SIGNALEN_COLUMNS`` first), one row per signal,
-    sorted by proces, ernst and strength. Empty (with those columns) when nothing qualifies."""
-    if minimum_group_size < 1:
-        raise ValueError("minimum_group_size must be at least 1")
+) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Every test of the run (one dict per segment and comparison) and the cluster frames the echo
+    pruning re-tests with: ``(tests, frames, past_frames)``."""
     periode_eind = pd.Timestamp(periode_eind).date()
     cur = window(periode_eind, window_months)
     prev = window(cur[0] - timedelta(days=1), window_months)
@@ -872,31 +1181,67 @@ def compute_signals(
             past = normalise_dimension_columns(past, dims)
             frames[ind.name + "_trend"] = now
             past_frames[ind.name + "_trend"] = past
-        if ind.window_months and ind.window_months != window_months:
-            long_window = window(periode_eind, ind.window_months)
-            wide = normalise_dimension_columns(BUILDERS[ind.name](facts, *long_window), dims)
-            frames[ind.name] = wide
-            rows = _test_frames(ind, wide, None, minimum_group_size)
-            for r in rows:
-                r["periode"] = long_window
-            tests.extend(rows)
-            tests.extend(_test_frames(ind, now, past, minimum_group_size, rest_rows=False))
-        else:
-            frames[ind.name] = now
+        choices = tuple(m for m in WINDOW_CHOICES if m >= (ind.window_months or window_months))
+        months, wide = choose_window(
+            lambda s, e, ind=ind: BUILDERS[ind.name](facts, s, e), periode_eind,
+            history_start(facts, ind.name), choices or (window_months,),
+        )
+        if wide is None or wide.empty:
+            continue
+        wide = now if months == window_months else normalise_dimension_columns(wide, dims)
+        frames[ind.name] = wide
+        if months == window_months:
             tests.extend(_test_frames(ind, now, past, minimum_group_size))
-    tests.extend(_meldingen_tests(facts, cur, prev, minimum_group_size))
+            continue
+        long_window = window(periode_eind, months)
+        rows = _test_frames(ind, wide, None, minimum_group_size)
+        for r in rows:
+            r["periode"] = long_window
+        tests.extend(rows)
+        tests.extend(_test_frames(ind, now, past, minimum_group_size, rest_rows=False))
+    tests.extend(_meldingen_tests(facts, periode_eind, cur, prev, minimum_group_size))
     partner_window = window(periode_eind, PARTNER_WINDOW_MONTHS)
     tests.extend(_partner_tests(facts, partner_window, minimum_group_size))
     lm = _partner_frame(facts, *partner_window)
     if lm is not None:
         frames[PARTNER.name] = lm
+    return tests, frames, past_frames
+
+
+def fdr_family(test: Mapping) -> tuple[str, str, str, str]:
+    """The family of a test in the two-level FDR control: proces, indicator (with ``_trend`` for the
+    own-past comparison), comparison, and the kind of segment (``waarde``: one dimension's single
+    values; ``bereik``: ranges of ordered dimensions; ``paar``: pairs, a value or range of each)."""
+    kind = "paar" if len(test["segment_dict"]) > 1 else "bereik" if test.get("range") else "waarde"
+    return (test["indicator"].proces, test["name"], test["vergelijking"], kind)
+
+
+def compute_signals(
+    facts: Mapping[str, pd.DataFrame],
+    periode_eind: date,
+    minimum_group_size: int = DEFAULT_MINIMUM_GROUP_SIZE,
+    window_months: int = WINDOW_MONTHS,
+    fdr_alpha: float = FDR_ALPHA,
+) -> pd.DataFrame:
+    """The published signals for the periode ending on ``periode_eind``: own-past comparisons over
+    ``window_months`` months, portfolio comparisons over the window :func:`choose_window` picks.
+
+    Returns ``OUTPUT_COLUMNS`` (the contract's ``SIGNALEN_COLUMNS`` first), one row per signal,
+    sorted by proces, ernst and strength. Empty (with those columns) when nothing qualifies."""
+    if minimum_group_size < 1:
+        raise ValueError("minimum_group_size must be at least 1")
+    periode_eind = pd.Timestamp(periode_eind).date()
+    cur = window(periode_eind, window_months)
+    tests, frames, past_frames = collect_tests(facts, periode_eind, minimum_group_size, window_months)
 
     tests = [t for t in tests if np.isfinite(t["p"]) and np.isfinite(t["log_ratio"])]
     if not tests:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OUTPUT_COLUMNS})
-    q, cutoff = stats.benjamini_hochberg([t["p"] for t in tests], alpha=fdr_alpha)
+    q, _ = stats.hierarchical_fdr([t["p"] for t in tests], [fdr_family(t) for t in tests], alpha=fdr_alpha)
     for t, qv in zip(tests, q, strict=True):
         t["q"] = float(qv)
+    rejected = [t["p"] for t in tests if t["q"] < fdr_alpha]
+    cutoff = max(rejected) if rejected else 0.0
     cands = [
         t
         for t in tests
@@ -940,7 +1285,8 @@ def compute_signals(
                 "ernst": ernst(c["q"], math.exp(c["log_ratio"]), c["n"], minimum_group_size),
                 "richting": richting,
                 "toelichting": toelichting(
-                    c["name"], segment, c["waarde"], c["referentie"], verhouding, c["n"], _extra(c, frames)
+                    c["name"], segment, c["waarde"], c["referentie"], verhouding, c["n"], _extra(c, frames),
+                    _months(*periode),
                 ),
                 "signaal_sleutel": signaal_sleutel(ind.proces, c["name"], segment),
                 "vergelijking": c["vergelijking"],
@@ -959,6 +1305,12 @@ def compute_signals(
     for c in ("periode_start", "periode_eind"):
         frame[c] = pd.to_datetime(frame[c]).dt.date
     return frame[list(OUTPUT_COLUMNS)]
+
+
+def _months(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (a window of :func:`window`)."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    return (e.year - s.year) * 12 + e.month - s.month
 
 
 def _dtype(column: str):

@@ -1,10 +1,21 @@
 """Compare published signals with a simulator ground truth.
 
-A planted effect is *found* when a signal of the same proces with ernst ``hoog`` or ``midden`` shares
-at least one ``dimensie=waarde`` pair with the effect's segment. Its *best* signal prefers, in order:
-the same indicator, the most shared pairs, the higher ernst, the larger effect. A published signal
-(any ernst) is a *false alarm* when it shares no pair with any planted effect of its proces.
-Recall = found / planted; precision = (signals - false alarms) / signals.
+Two measures (docs/signals.md, "Evaluation against the simulator"):
+
+* **lenient** (:func:`evaluate`, what ``woonsignaal evaluate`` has always printed): a planted effect is
+  *found* when a signal of the same proces with ernst ``hoog`` or ``midden`` shares at least one
+  ``dimensie=waarde`` with the effect's segment. Its *best* signal prefers, in order: the same
+  indicator, the most shared pairs, the higher ernst, the larger effect. A published signal (any
+  ernst) is a *false alarm* when it shares nothing with any planted effect of its proces.
+  Recall = found / planted; precision = (signals - false alarms) / signals.
+* **strict** (:func:`evaluate_strict`, the measure of ``bench/signal_quality.py``): *found* needs a
+  ``hoog``/``midden`` signal of the same proces whose segment is the planted segment or a range
+  containing it (same dimensions; on each, the signal covers every planted value). Only
+  ``hoog``/``midden`` signals are counted: a *false alarm* is one that shares no ``dimensie=waarde``
+  (ranges: no common value) with any planted effect of its proces; precision = (hoog/midden signals
+  - false alarms) / hoog/midden signals.
+
+Segments may use the range notation of :mod:`woonsignaal.signals.ranges` (``energielabel>=F``).
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from woonsignaal.signals.segments import segment_pairs
+from woonsignaal.signals.ranges import contains, overlaps, parse_segment_values
 
 FOUND_ERNST = ("hoog", "midden")
 _ERNST_RANK = {"hoog": 0, "midden": 1, "laag": 2}
@@ -66,41 +77,139 @@ def load_ground_truth(path: Path) -> list[dict]:
 
 def evaluate(signals: pd.DataFrame, effects: list[dict]) -> Evaluation:
     """Match ``signals`` (rows of marts.signalen) against planted ``effects``."""
-    rows = signals.to_dict("records") if len(signals) else []
-    for r in rows:
-        r["_pairs"] = segment_pairs(r["segment"])
+    rows = _rows(signals)
     results = []
     for e in effects:
-        pairs = segment_pairs(e["segment"])
+        planted = parse_segment_values(e["segment"])
         matches = [
-            r for r in rows if r["proces"] == e["proces"] and r["_pairs"] & pairs and r["ernst"] in FOUND_ERNST
+            r for r in rows if r["proces"] == e["proces"] and overlaps(r["_values"], planted) and r["ernst"] in FOUND_ERNST
         ]
+        best = min(matches, key=lambda r, e=e, planted=planted: _preference(r, e, planted)) if matches else None
+        results.append(EffectResult(e["proces"], e["segment"], e["indicator"], best is not None, _public(best)))
+    false_alarms = [_public(r) for r in rows if not _shares_with_any(r, effects)]
+    return Evaluation(results, len(rows), false_alarms)
 
-        def key(r, pairs=pairs, e=e):
-            base = str(r["indicator"]).removesuffix("_trend")
-            v = r.get("verhouding") or 1.0
-            size = abs(math.log(v)) if v > 0 else 0.0
-            return (
-                0 if base == e["indicator"] else 1 if base.startswith(e["indicator"]) else 2,
-                -len(r["_pairs"] & pairs),
-                len(r["_pairs"] - pairs),
-                _ERNST_RANK.get(r["ernst"], 3),
-                -size,
-            )
+
+def _rows(signals: pd.DataFrame) -> list[dict]:
+    rows = signals.to_dict("records") if len(signals) else []
+    for r in rows:
+        r["_values"] = parse_segment_values(r["segment"])
+    return rows
+
+
+def _public(row: dict | None) -> dict | None:
+    return {k: v for k, v in row.items() if not k.startswith("_")} if row is not None else None
+
+
+def _shares_with_any(row: dict, effects: list[dict]) -> bool:
+    return any(
+        row["proces"] == e["proces"] and overlaps(row["_values"], parse_segment_values(e["segment"])) for e in effects
+    )
+
+
+def _preference(r: dict, e: dict, planted: dict[str, frozenset[str]]) -> tuple:
+    """Sort key of the signals matching effect ``e``: the best one first."""
+    base = str(r["indicator"]).removesuffix("_trend")
+    v = r.get("verhouding") or 1.0
+    size = abs(math.log(v)) if v > 0 else 0.0
+    shared = sum(1 for d in r["_values"].keys() & planted.keys() if r["_values"][d] & planted[d])
+    return (
+        0 if base == e["indicator"] else 1 if base.startswith(e["indicator"]) else 2,
+        -shared,
+        len(r["_values"].keys() - planted.keys()),
+        _ERNST_RANK.get(r["ernst"], 3),
+        -size,
+    )
+
+
+@dataclass
+class StrictEffectResult:
+    proces: str
+    segment: str
+    indicator: str
+    found: bool
+    #: the found signal's segment is a range wider than the planted segment (not equal to it)
+    via_range: bool = False
+    #: the found signal is of the planted indicator (or its ``_trend``)
+    same_indicator: bool = False
+    best: dict | None = None
+
+
+@dataclass
+class StrictEvaluation:
+    effects: list[StrictEffectResult]
+    #: hoog/midden signals (the only ones counted)
+    signals: list[dict] = field(default_factory=list)
+    false_alarms: list[dict] = field(default_factory=list)
+
+    @property
+    def found(self) -> int:
+        return sum(e.found for e in self.effects)
+
+    @property
+    def recall(self) -> float:
+        return self.found / len(self.effects) if self.effects else float("nan")
+
+    @property
+    def precision(self) -> float:
+        if not self.signals:
+            return float("nan")
+        return (len(self.signals) - len(self.false_alarms)) / len(self.signals)
+
+    def count(self, ernst: str) -> int:
+        return sum(1 for s in self.signals if s["ernst"] == ernst)
+
+    def to_dict(self) -> dict:
+        return {
+            "planted": len(self.effects),
+            "found": self.found,
+            "recall": None if math.isnan(self.recall) else self.recall,
+            "signals_hoog_midden": len(self.signals),
+            "hoog": self.count("hoog"),
+            "midden": self.count("midden"),
+            "false_alarms": len(self.false_alarms),
+            "precision": None if math.isnan(self.precision) else self.precision,
+            "effects": [
+                {"proces": e.proces, "segment": e.segment, "indicator": e.indicator, "found": e.found,
+                 "via_range": e.via_range, "same_indicator": e.same_indicator,
+                 "best": {k: e.best.get(k) for k in ("indicator", "segment", "ernst", "verhouding", "n")} if e.best else None}
+                for e in self.effects
+            ],
+            "false_alarm_signals": [
+                {k: f.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")} for f in self.false_alarms
+            ],
+            # every counted signal, so a run can be read without its warehouse
+            "hoog_midden_signals": [
+                {k: s.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")} for s in self.signals
+            ],
+        }
+
+
+def evaluate_strict(signals: pd.DataFrame, effects: list[dict]) -> StrictEvaluation:
+    """The strict measure (module docstring): only ``hoog``/``midden`` signals count; found = the
+    planted segment or a range containing it, same proces (any indicator; the planted one preferred)."""
+    rows = [r for r in _rows(signals) if r["ernst"] in FOUND_ERNST]
+    results = []
+    for e in effects:
+        planted = parse_segment_values(e["segment"])
+        matches = [r for r in rows if r["proces"] == e["proces"] and contains(r["_values"], planted)]
+
+        def key(r, e=e, planted=planted):
+            # the planted indicator first, then the narrowest segment (the planted one before wider ranges)
+            pref = _preference(r, e, planted)
+            return (pref[0], sum(len(r["_values"][d] - planted[d]) for d in planted), *pref[3:])
 
         best = min(matches, key=key) if matches else None
         results.append(
-            EffectResult(
+            StrictEffectResult(
                 e["proces"], e["segment"], e["indicator"], best is not None,
-                {k: v for k, v in best.items() if not k.startswith("_")} if best else None,
+                via_range=best is not None and best["_values"] != planted,
+                same_indicator=best is not None and str(best["indicator"]).removesuffix("_trend") == e["indicator"],
+                best=_public(best),
             )
         )
-    false_alarms = [
-        {k: v for k, v in r.items() if not k.startswith("_")}
-        for r in rows
-        if not any(r["proces"] == e["proces"] and r["_pairs"] & segment_pairs(e["segment"]) for e in effects)
-    ]
-    return Evaluation(results, len(rows), false_alarms)
+    false_alarms = [_public(r) for r in rows if not _shares_with_any(r, effects)]
+    return StrictEvaluation(results, [_public(r) for r in rows], false_alarms)
 
 
 def read_published_signals(database: Path) -> pd.DataFrame:

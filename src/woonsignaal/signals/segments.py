@@ -14,6 +14,13 @@ import numpy as np
 import pandas as pd
 
 from woonsignaal.contract import SEGMENT_DIMENSIONS
+from woonsignaal.signals.ranges import (
+    ORDERED_DIMENSIONS,
+    SegmentNotationError,
+    format_range,
+    order_key,
+    parse_part,
+)
 
 #: Unit dimensions (verhuur). ``complex_id`` is tested on its own only: pairs with it are too thin.
 UNIT_DIMENSIONS = (
@@ -41,6 +48,9 @@ TENANT_DIMENSIONS = (
 CASE_DIMENSIONS = ("zaaktype_detailsoort", "wijk")
 SINGLE_ONLY = frozenset({"complex_id"})
 
+#: Ordered dimensions (``ranges.ORDERED_DIMENSIONS``) are also tested as *ranges* ("energielabel F or
+#: worse"), written in the notation of :mod:`woonsignaal.signals.ranges` (``energielabel>=F``).
+
 #: Pairs that say nothing a single dimension does not (one determines the other).
 _REDUNDANT_PAIRS = frozenset({frozenset({"wijk", "complex_id"})})
 
@@ -60,6 +70,48 @@ def dimension_sets(dimensions: Iterable[str], pairs: bool = True) -> list[tuple[
     return out
 
 
+class RangeValue(frozenset):
+    """The values of a range segment of an ordered dimension, with its notation (``>=F``, ``<=1945-1969``
+    or ``=[D..F]``, :mod:`woonsignaal.signals.ranges`)."""
+
+    notation: str
+
+    def __new__(cls, values, notation: str):
+        obj = super().__new__(cls, values)
+        obj.notation = notation
+        return obj
+
+    def __reduce__(self):
+        return (RangeValue, (frozenset(self), self.notation))
+
+
+def value_set(dimension: str, value: object) -> frozenset[str]:
+    """The single values a segment value stands for: itself, or every value of a range (a set)."""
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(value)
+
+
+def range_cuts(dimension: str, present: Iterable[str]) -> list[tuple[RangeValue, RangeValue]]:
+    """Every cut of the ordered ``dimension``'s values ``present`` into a lower and an upper part of at
+    least two values each (``(lower, upper)``). Values outside the known order are left out (no place
+    in a range); a part of one value is the single value, tested already. Each part runs to an end of
+    the values present, so it is written open-ended: ``<=v`` (v and everything before it), ``>=v``."""
+    if dimension not in ORDERED_DIMENSIONS:
+        return []
+    known = []
+    for v in set(present):
+        try:
+            known.append((order_key(dimension, v), v))
+        except SegmentNotationError:
+            continue
+    ordered = [v for _, v in sorted(known)]
+    return [
+        (RangeValue(ordered[:j], f"<={ordered[j - 1]}"), RangeValue(ordered[j:], f">={ordered[j]}"))
+        for j in range(2, len(ordered) - 1)
+    ]
+
+
 def format_segment(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -> str:
     """``{"lift": "N", "eenheid_detailsoort": "BOV"}`` -> ``eenheid_detailsoort=BOV;lift=N``."""
     items = pairs.items() if isinstance(pairs, Mapping) else pairs
@@ -67,6 +119,12 @@ def format_segment(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -
     for dim, value in sorted(items, key=lambda kv: kv[0]):
         if dim not in SEGMENT_DIMENSIONS:
             raise ValueError(f"not a contract segment dimension: {dim!r}")
+        if isinstance(value, RangeValue):
+            parts.append(f"{dim}{value.notation}")  # a range of an ordered dimension: energielabel>=F
+            continue
+        if isinstance(value, (frozenset, set, tuple, list)):
+            parts.append(format_range(dim, value))
+            continue
         text = normalise_value(value)
         if text is None:
             raise ValueError(f"segment value of {dim!r} is empty")
@@ -77,9 +135,14 @@ def format_segment(pairs: Mapping[str, object] | Iterable[tuple[str, object]]) -
 
 
 def parse_segment(segment: str) -> dict[str, str]:
-    """``eenheid_detailsoort=BOV;lift=N`` -> ``{"eenheid_detailsoort": "BOV", "lift": "N"}``."""
-    out: dict[str, str] = {}
+    """``eenheid_detailsoort=BOV;lift=N`` -> ``{"eenheid_detailsoort": "BOV", "lift": "N"}``; a range
+    part gives the set of its values (``energielabel>=F`` -> ``{"energielabel": frozenset({"F", "G"})}``)."""
+    out: dict[str, str | frozenset[str]] = {}
     for part in filter(None, (segment or "").split(";")):
+        if ">=" in part or "<=" in part or "[" in part:
+            dim, values, _ = parse_part(part)
+            out[dim] = values
+            continue
         dim, _, value = part.partition("=")
         out[dim.strip()] = value.strip()
     return out

@@ -176,3 +176,50 @@ def km_median(durations, observed, level: float = 0.95) -> tuple[float, float, f
     kmf = KaplanMeierFitter(alpha=1 - level).fit(np.maximum(d, 0.0), np.asarray(observed, bool))
     ci = median_survival_times(kmf.confidence_interval_)
     return float(kmf.median_survival_time_), float(ci.iloc[0, 0]), float(ci.iloc[0, 1])
+
+
+def simes(p_values) -> float:
+    """Simes' combination of ``p_values``: a valid p-value for "every hypothesis of the family is
+    true" (under independence or positive dependence); NaN are left out, none gives NaN."""
+    p = np.sort(np.asarray(p_values, float)[np.isfinite(np.asarray(p_values, float))])
+    if len(p) == 0:
+        return float("nan")
+    return float(min(1.0, np.min(p * len(p) / np.arange(1, len(p) + 1))))
+
+
+def hierarchical_fdr(p_values, families, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Two-level selective FDR control (Benjamini and Bogomolov 2014, Simes at the family level).
+
+    ``families[i]`` names the family of test ``i``. Level 1: each family's Simes p-value; Benjamini-
+    Hochberg over the ``m`` families selects ``R`` of them. Level 2: within each selected family,
+    Benjamini-Hochberg at ``alpha * R / m``. This controls, at ``alpha``, (a) the false discovery
+    rate over families (the expected share of selected families in which nothing differs) and (b) the
+    expected average, over the selected families, of the false discovery proportion within each.
+
+    Returns ``(q, q_family)``: per test the smallest level at which the procedure rejects it (NaN
+    for a NaN p-value), and its family's BH-adjusted Simes p-value."""
+    p = np.asarray(p_values, float)
+    fam = np.asarray([str(f) for f in families], dtype=object)
+    names, inverse = np.unique(fam, return_inverse=True)
+    m = len(names)
+    fam_p = np.array([simes(p[inverse == k]) for k in range(m)])
+    fam_q, _ = benjamini_hochberg(fam_p, alpha=1.0)
+    q_within = np.full(p.shape, np.nan)
+    for k in range(m):
+        idx = np.flatnonzero((inverse == k) & np.isfinite(p))
+        if len(idx):
+            q_within[idx], _ = benjamini_hochberg(p[idx], alpha=1.0)
+    # At level a the families with fam_q <= a are selected (R(a) of them); a test is rejected when its
+    # family is selected and q_within <= a * R(a) / m. Scan the levels at which R changes.
+    levels = np.sort(np.unique(fam_q[np.isfinite(fam_q)]))
+    q = np.full(p.shape, np.nan)
+    qf = fam_q[inverse]
+    for j, lvl in enumerate(levels):
+        r = int(np.sum(fam_q <= lvl))
+        upper = levels[j + 1] if j + 1 < len(levels) else np.inf
+        need = np.fmax(np.fmax(lvl, qf), q_within * m / r)
+        ok = (qf <= lvl) & (need < upper) | ((qf <= lvl) & (j + 1 == len(levels)))
+        cand = np.where(ok, need, np.nan)
+        q = np.fmin(q, cand) if np.isfinite(q).any() else cand
+    q = np.where(np.isfinite(p), np.minimum(q, 1.0), np.nan)
+    return q, qf

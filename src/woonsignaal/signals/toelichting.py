@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from woonsignaal.contract import EIGEN_LIJSTEN
-from woonsignaal.signals.segments import parse_segment
 
 
 def nl_number(value: float, decimals: int = 0) -> str:
@@ -33,10 +32,35 @@ _HUISHOUDEN = {
 }
 
 
+#: How the open end of a range reads, per ordered dimension (low to high in ranges.ORDERED_DIMENSIONS):
+#: (words for ">=v", words for "<=v").
+_RANGE_WORDS = {
+    "energielabel": ("{v} of slechter", "{v} of beter"),
+    "bouwjaar_klasse": ("{v} of later", "t/m {v}"),
+    "kamers_aantal": ("{v} of meer", "{v} of minder"),
+}
+
+
+def _range_words(part: str) -> tuple[str, str]:
+    """``(dimension, value words)`` of one segment part: ``energielabel>=F`` -> ``("energielabel",
+    "F of slechter")``, ``leeftijdsklasse<=23-29`` -> ``("leeftijdsklasse", "t/m 23-29")``,
+    ``energielabel=[D..F]`` -> ``("energielabel", "D t/m F")``, ``wijk=Noord`` -> ``("wijk", "Noord")``."""
+    for op, index in ((">=", 0), ("<=", 1)):
+        if op in part:
+            dim, _, v = part.partition(op)
+            return dim, _RANGE_WORDS.get(dim, ("{v} of hoger", "t/m {v}"))[index].format(v=v)
+    dim, _, v = part.partition("=")
+    if v.startswith("[") and v.endswith("]") and ".." in v:
+        lo, _, hi = v[1:-1].partition("..")
+        return dim, f"{lo} t/m {hi}"
+    return dim, v
+
+
 def describe_segment(segment: str) -> str:
     """Dutch words for a segment: ``eenheid_detailsoort=BOV;lift=N`` -> ``detailsoort BOV, zonder lift``."""
     parts = []
-    for dim, v in parse_segment(segment).items():
+    for part in filter(None, (segment or "").split(";")):
+        dim, v = _range_words(part)
         if dim == "wijk":
             parts.append(f"in wijk {v}")
         elif dim == "complex_id":
@@ -117,12 +141,13 @@ def toelichting(
     verhouding: float,
     n: int,
     extra: str | None = None,
+    maanden: int | None = None,
 ) -> str:
     """One Dutch sentence with the numbers of a signal.
 
     ``indicator`` ending in ``_trend`` compares the segment with its own previous 12 months; any other
     indicator compares it with the rest of the portfolio (for the partner indicator: with cases where
-    that partner joined later or never)."""
+    that partner joined later or never). ``maanden``: the window in months, named when it is not 12."""
     base = base_indicator(indicator)
     subject, template, unit, more, less = _TEMPLATES.get(
         base, ("De groep", f"heeft voor {base} de waarde {{waarde}}", "", "hoog", "lager")
@@ -148,6 +173,9 @@ def toelichting(
         "minder vaak als", "minder vaak dan"
     ).replace("lager als", "lager dan")
     sentence += f" (n = {nl_number(n)}"
+    if maanden and maanden != 12:
+        # a longer window than the usual 12 months (few cases or a small corporation): say so
+        sentence += f"; gemeten over {maanden} maanden"
     if extra:
         sentence += f"; {extra}"
     return sentence + ")."

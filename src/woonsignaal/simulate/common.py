@@ -52,11 +52,15 @@ def month_starts(first_day: int, last_day: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
-def segment_mask(segment: dict[str, str], dims: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """Rows whose dimension values equal every ``dimensie=waarde`` pair of the segment."""
+def segment_mask(segment, dims: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Rows whose value of every dimension of the segment is one of its values (``{dim: value}`` or
+    ``{dim: set of values}``, a range on an ordered dimension)."""
     mask = np.ones(n, dtype=bool)
     for dim, value in segment.items():
-        mask &= dims[dim] == value
+        if isinstance(value, str):
+            mask &= dims[dim] == value
+        else:
+            mask &= np.isin(dims[dim], list(value))
     return mask
 
 
@@ -84,3 +88,16 @@ def inkomensklasse(income: np.ndarray) -> np.ndarray:
     for label, lo, hi in INKOMENSKLASSEN:
         out[(income >= lo) & (income < hi)] = label
     return out.astype(str)
+
+
+def last_months(end: int, months: int = 12) -> tuple[int, int]:
+    """Day numbers ``[first, last]`` of the ``months`` complete months before the month of ``end`` (the
+    signal engine's window on the last extract date; docs/signals.md)."""
+    d = from_days(end)
+    if (d + dt.timedelta(days=1)).day == 1:  # the extract date is a month's last day: that month counts
+        d = d + dt.timedelta(days=1)
+    first_of_month = d.replace(day=1)
+    y, m = first_of_month.year, first_of_month.month - months
+    while m < 1:
+        y, m = y - 1, m + 12
+    return to_days(dt.date(y, m, 1)), to_days(first_of_month) - 1

@@ -13,7 +13,7 @@ import pandas as pd
 
 from woonsignaal import contract
 from woonsignaal.simulate import calibration
-from woonsignaal.simulate.common import DAY, from_days, segment_mask, stream, to_days, years_before
+from woonsignaal.simulate.common import DAY, from_days, last_months, segment_mask, stream, to_days, years_before
 from woonsignaal.simulate.corporation import build_property
 from woonsignaal.simulate.deliveries import History, write_delivery
 from woonsignaal.simulate.incasso import evict_risk_fn, simulate_incasso
@@ -83,6 +83,7 @@ def simulate(
                 bar.update(task, advance=1, description=desc)
 
         prop = build_property(stream(seed, "bezit"), eenheden, start)
+        sc = sc.resolve(prop.dims)  # segments chosen by share ("kies_segment") become concrete
         advance("bezit")
         vh = simulate_verhuur(stream(seed, "verhuur"), prop, sc, start, end, evict_risk_fn(sc, prop))
         ten = vh.tenancies
@@ -196,12 +197,21 @@ def _ratio(seg: np.ndarray, rest: np.ndarray, fn=np.mean) -> dict:
     return {"n": int(len(seg)), "waarde": round(w, 3), "referentie": round(r, 3), "verhouding": round(w / r, 3) if r else None}
 
 
+def _group(n_all: int, n_12: int, soort: str, venster: str) -> dict:
+    """The planted group's size: ``n`` counts what the indicator counts in the window the signals use
+    (``venster``); ``n_historie`` over the whole history, ``n_12_maanden`` over the last 12 months."""
+    return {"n": n_all if venster == "historie" else n_12, "soort": soort, "venster": venster,
+            "n_historie": int(n_all), "n_12_maanden": int(n_12)}
+
+
 def _ground_truth(sc: Scenario, seed: int, prop, vh, ol, ic, start: int, end: int) -> dict:
-    """Planted effects in the contract's segment notation, each with its realised size."""
+    """Planted effects in the contract's segment notation (ranges as ``energielabel>=F``), each with its
+    realised size and its group (``groep``: lets, cases or tenancies in the segment)."""
     lets = vh.lets[(vh.lets["new_begin"] >= start) & (vh.lets["new_begin"] <= end)]
+    w0, w1 = last_months(end)
     n_units = len(prop.eenheden)
     effects = []
-    for e in sc.effecten:
+    for i, e in enumerate(sc.effecten):
         item = e.to_json()
         if e.proces == "verhuur":
             m = segment_mask(e.segment, prop.dims, n_units)[lets["unit"].to_numpy()]
@@ -209,6 +219,9 @@ def _ground_truth(sc: Scenario, seed: int, prop, vh, ol, ic, start: int, end: in
             v = lets[col].to_numpy()
             item["gerealiseerd"] = _ratio(v[m], v[~m])
             item["eenheden_in_segment"] = int(segment_mask(e.segment, prop.dims, n_units).sum())
+            vac_start = lets["prev_end"].to_numpy() + 1
+            recent = (vac_start >= w0) & (vac_start <= w1)
+            item["groep"] = _group(int(m.sum()), int((m & recent).sum()), "verhuringen", "historie")
         elif e.proces == "overlast":
             c = ol.cases
             dims = {d: v[c["unit"].to_numpy()] for d, v in prop.dims.items()}
@@ -217,13 +230,30 @@ def _ground_truth(sc: Scenario, seed: int, prop, vh, ol, ic, start: int, end: in
             partner = seg.pop("partner", None)
             m = segment_mask(seg, dims, len(c))
             if partner is not None:
-                m &= np.array([partner in p.split(",") for p in c["partners"]], dtype=bool)
+                m &= np.array([bool(partner & set(p.split(","))) for p in c["partners_30"]], dtype=bool)
             v = c["dur"].to_numpy()
             if e.indicator == "doorlooptijd":
                 item["gerealiseerd"] = {**_ratio(v[m], v[~m], np.median), "maat": "mediaan doorlooptijd (dagen)"}
             else:
-                item["gerealiseerd"] = {"n": int(m.sum())}
+                units_in = segment_mask(seg, prop.dims, n_units)
+                years = max(end - max(start, go_live_day()) + 1, 1) / 365.25
+                rate_in = m.sum() / max(units_in.sum(), 1) / years
+                rate_out = (~m).sum() / max((~units_in).sum(), 1) / years
+                item["gerealiseerd"] = {"n": int(m.sum()), "waarde": round(100 * rate_in, 3), "referentie": round(100 * rate_out, 3),
+                                        "verhouding": round(rate_in / rate_out, 3) if rate_out else None,
+                                        "maat": "zaken per 100 eenheden per jaar"}
+                item["eenheden_in_segment"] = int(units_in.sum())
+            reg = c["reg"].to_numpy()
+            recent = (reg >= w0) & (reg <= w1)
+            item["groep"] = _group(int(m.sum()), int((m & recent).sum()), "zaken", "historie")
         elif e.proces == "incasso":
             item["gerealiseerd"] = ic.maanden.attrs.get("effecten", {}).get(e.segment_text)
+            n_all, n_12, months_12 = ic.maanden.attrs.get("contracten", {}).get(i, (0, 0, 0))
+            item["groep"] = {
+                # the tenancies in the segment at a time (its contract-months in the window / 12), as a
+                # unit segment's size is its units; n_12_maanden: every tenancy with a month in it
+                "n": int(round(months_12 / 12)), "soort": "contracten", "venster": "gemiddeld per maand, laatste 12 maanden",
+                "n_historie": int(n_all), "n_12_maanden": int(n_12),
+            }
         effects.append(item)
     return {"scenario": sc.naam, "seed": seed, "beschrijving": sc.beschrijving, "effects": effects}

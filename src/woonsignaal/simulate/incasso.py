@@ -22,6 +22,7 @@ from woonsignaal.simulate.common import (
     contractduur_klasse,
     from_days,
     inkomensklasse,
+    last_months,
     leeftijdsklasse,
     month_starts,
     segment_mask,
@@ -131,6 +132,10 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
     mrec = []
     inc_effects = scenario.effects_for("incasso", "instroom_achterstand")
     eff_counts = [[0, 0, 0, 0] for _ in inc_effects]
+    # tenancies with a month in each effect's segment: over the history, and in the signals' last 12 months
+    eff_seen = [(np.zeros(nt, dtype=bool), np.zeros(nt, dtype=bool)) for _ in inc_effects]
+    eff_months_12 = [0 for _ in inc_effects]  # contract-months in the segment in those 12 months
+    w0, w1 = last_months(end)
     for mi, M in enumerate(months):
         d0 = from_days(M)
         M2 = to_days((d0.replace(day=28) + dt.timedelta(days=4)).replace(day=1))
@@ -232,6 +237,10 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
         in_arr = newbal > 0
         new_arr = in_arr & clean
         for j, m_ in enumerate(masks):
+            eff_seen[j][0][act[m_]] = True
+            if w0 <= M <= w1:
+                eff_seen[j][1][act[m_]] = True
+                eff_months_12[j] += int(m_.sum())
             acc = eff_counts[j]
             acc[0] += int((clean & m_).sum()); acc[1] += int((new_arr & m_).sum())
             acc[2] += int((clean & ~m_).sum()); acc[3] += int((new_arr & ~m_).sum())
@@ -323,4 +332,9 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
             "maat": "kans per contractmaand zonder achterstand om in achterstand te raken",
         }
     maanden.attrs["effecten"] = realised
+    # per effect (by its position among the scenario's effects): tenancies in the segment over the history
+    # and in the last 12 months, and the contract-months in the segment in those 12 months
+    positions = [i for i, e in enumerate(scenario.effecten) if e.proces == "incasso" and e.indicator == "instroom_achterstand"]
+    maanden.attrs["contracten"] = {i: (int(a.sum()), int(b.sum()), k)
+                                   for i, (a, b), k in zip(positions, eff_seen, eff_months_12)}
     return Incasso(boekingen, acties, regelingen, maanden)

@@ -68,7 +68,9 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
     w = np.ones(n_units)
     for e in scenario.effects_for("overlast", "meldingen_per_eenheid"):
         w[segment_mask(e.segment, prop.dims, n_units)] *= e.factor
-    k = int(rng.poisson(CASES_PER_UNIT_YEAR * w.mean() * n_units * years))
+    # a planted meldingen effect moves cases towards its segment; the corporation's total stays at the
+    # sector rate (a wijk with 2.5x the inflow of the rest, not a corporation with more nuisance)
+    k = int(rng.poisson(CASES_PER_UNIT_YEAR * n_units * years))
     unit = rng.choice(n_units, k, p=w / w.sum())
     reg = np.sort(rng.integers(first, end + 1, k)) if k else np.zeros(0, dtype=np.int64)
     typ = rng.choice(TYPES, k, p=TYPES_P).astype(object)
@@ -98,7 +100,7 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
         partner = seg.pop("partner", None)
         m = segment_mask(seg, dims, k)
         if partner is not None:
-            early = parts[(parts["partner"] == partner) & (parts["dagen"] <= 30)]
+            early = parts[parts["partner"].isin(list(partner)) & (parts["dagen"] <= 30)]
             pm = np.zeros(k, dtype=bool)
             pm[early["case"].to_numpy()] = True
             m &= pm
