@@ -208,7 +208,8 @@ def status_command() -> None:
                 console.print(f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine")
     failed = [r for r in latest if r.status == "mislukt"]
     for run in failed:
-        console.print(f"\n[bold red]{run.extractdatum} mislukt[/]")
+        console.print(f"\n{run.extractdatum} mislukt in {run.samenvatting}", style="bold red", markup=False,
+                      highlight=False)
         console.print(run.fout, markup=False, highlight=False)
     info = published_info(settings)
     if info:

@@ -9,9 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from woonsignaal.faults import Foutmelding
 
-class WarehouseBusy(RuntimeError):
+
+class WarehouseBusy(Foutmelding, RuntimeError):
     """Another process holds the writer lock; the message says which and since when."""
+
+    klasse = "warehouse_bezet"
 
 
 @contextmanager

@@ -10,21 +10,27 @@ for that date, records its start and outcome in the run history and returns a sm
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
-from woonsignaal import runs
+from woonsignaal import faults, runs
 from woonsignaal.contract import MANIFEST_NAME, SOURCE_TIMEZONE
+from woonsignaal.ingest.errors import DeliveryRejected
 from woonsignaal.locking import writer_lock
 from woonsignaal.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 
-class PermanentFailure(RuntimeError):
+class PermanentFailure(faults.Foutmelding, RuntimeError):
     """A failure that a retry cannot fix (a rejected delivery, a failed audit, a failing model)."""
+
+
+class StepFailed(faults.Foutmelding, RuntimeError):
+    """A step failed for a reason a retry may fix; the message is built from its faults (see _step)."""
 
 
 def resolve_extractdatum(context: dict[str, Any]) -> date:
@@ -58,14 +64,31 @@ def extractdatum_to_logical_date(extractdatum: date) -> datetime:
 
 @contextmanager
 def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None) -> Iterator[dict[str, Any]]:
-    """Record a step's start and outcome; the caller fills the yielded dict with details."""
+    """Record a step's start and outcome; the caller fills the yielded dict with details.
+
+    A failure leaves the step only as its faults (``woonsignaal.faults``): the run history, the log,
+    Airflow's task log and the alert get woonsignaal's message, built from class, file, line and
+    column. Any other exception (a library's, whose text may quote a delivered row) is re-raised as
+    :class:`StepFailed` naming its type only, with the chain cut off; its stack, without messages,
+    goes to the log for the engineer.
+    """
     details: dict[str, Any] = {}
     runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
     try:
         yield details
     except Exception as exc:
-        runs.record(settings, extractdatum.isoformat(), stap, "mislukt", run_id, bericht=str(exc), details=details)
-        raise
+        fouten = faults.fouten_van(exc)
+        bericht = faults.melding(exc)
+        details["fouten"] = [f.to_dict() for f in fouten]
+        runs.record(settings, extractdatum.isoformat(), stap, "mislukt", run_id, bericht=bericht, details=details)
+        if isinstance(exc, DeliveryRejected):  # a retry cannot fix a refused delivery
+            raise PermanentFailure(fouten) from None
+        if isinstance(exc, faults.Foutmelding):
+            exc.__cause__, exc.__suppress_context__ = None, True  # nothing but its own text leaves
+            raise exc
+        log.error("%s failed with %s; stack (messages left out, they may quote data):\n%s",
+                  stap, type(exc).__name__, faults.stack_zonder_tekst(exc))
+        raise StepFailed(fouten) from None
     runs.record(settings, extractdatum.isoformat(), stap, "geslaagd", run_id, details=details)
 
 
@@ -80,41 +103,49 @@ def _lock(settings: Settings):
 # --- steps --------------------------------------------------------------------------------------
 
 
+#: while waiting for a delivery, one log line at the first poke and then at most one per this many seconds
+WAIT_LOG_INTERVAL = 1800.0
+_last_wait_log: dict[date, float] = {}
+
+
 def delivery_is_complete(extractdatum: date, settings: Settings | None = None) -> bool:
-    """Sensor condition: the delivery folder has its manifest (written last, so it is complete)."""
+    """Sensor condition: the delivery folder has its manifest (written last, so it is complete).
+
+    Polled often during a night's wait (hours): says "waiting" once, then every half hour."""
     settings = settings or get_settings()
     complete = (delivery_path(settings, extractdatum) / MANIFEST_NAME).is_file()
-    if not complete:
-        log.info("waiting: no complete delivery for %s in %s yet", extractdatum, settings.landing)
-    return complete
+    if complete:
+        _last_wait_log.pop(extractdatum, None)
+        return True
+    now = time.monotonic()
+    last = _last_wait_log.get(extractdatum)
+    if last is None or now - last >= WAIT_LOG_INTERVAL:
+        _last_wait_log[extractdatum] = now
+        log.info("waiting: no complete delivery for %s in %s yet%s", extractdatum, settings.landing,
+                 "" if last is None else " (still)")
+    return False
 
 
 def verify(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Check manifest, files, row counts and sha256 before anything is loaded."""
-    from woonsignaal.ingest import DeliveryRejected, verify_delivery
+    from woonsignaal.ingest import verify_delivery
 
     settings = settings or get_settings()
     settings.ensure_dirs()
     with _step(settings, extractdatum, "verifieer_levering", run_id) as details:
-        try:
-            manifest = verify_delivery(delivery_path(settings, extractdatum))
-        except DeliveryRejected as exc:
-            raise PermanentFailure(f"levering {extractdatum} geweigerd: {exc}") from exc
+        manifest = verify_delivery(delivery_path(settings, extractdatum))  # DeliveryRejected: see _step
         details.update(soort=manifest.soort, aangemaakt_op=str(manifest.aangemaakt_op))
         return dict(details)
 
 
 def load_raw(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Parse, pseudonymise, quarantine, validate and merge the delivery into the raw layer."""
-    from woonsignaal.ingest import DeliveryRejected, load_delivery
+    from woonsignaal.ingest import load_delivery
 
     settings = settings or get_settings()
     settings.ensure_dirs()
     with _step(settings, extractdatum, "laad_raw", run_id) as details, _lock(settings):
-        try:
-            result = load_delivery(delivery_path(settings, extractdatum), settings)
-        except DeliveryRejected as exc:
-            raise PermanentFailure(f"levering {extractdatum} geweigerd: {exc}") from exc
+        result = load_delivery(delivery_path(settings, extractdatum), settings)  # DeliveryRejected: see _step
         details.update(result.to_dict())
         for warning in getattr(result, "warnings", []):
             log.warning("%s: %s", extractdatum, warning)
@@ -154,7 +185,13 @@ def build_marts(extractdatum: date, run_id: str | None = None, settings: Setting
         result = run_dbt_build(settings, vars=dbt_vars(settings, extractdatum))
         details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
         if not result.success:
-            raise PermanentFailure(f"dbt build mislukt:\n{result.summary()}")
+            # dbt's messages may quote data (a database error on a row): the nodes only; the task log
+            # and dbt's own log have the rest
+            failed = [getattr(n, "unique_id", "?") for n in getattr(result, "failed", [])]
+            raise PermanentFailure(faults.Fout("dbt_build", detail=(
+                "dbt build mislukt" + (f": {', '.join(failed[:10])}" if failed else "")
+                + (f" (en {len(failed) - 10} meer)" if len(failed) > 10 else "")
+                + "; de meldingen van dbt staan in de log van de taak dbt_build")))
         return {"success": True, "nodes": len(getattr(result, "nodes", []) or [])}
 
 
@@ -169,9 +206,8 @@ def audit(extractdatum: date, run_id: str | None = None, settings: Settings | No
         report = publish.audit_candidate(settings, candidate, extractdatum)
         details.update(report.to_dict())
         if not report.success:
-            raise PermanentFailure(
-                f"kwaliteitspoort afgekeurd, er is niets gepubliceerd:\n{report.summary()}"
-            )
+            raise PermanentFailure(faults.Fout("kwaliteitspoort", detail=(
+                f"kwaliteitspoort afgekeurd, er is niets gepubliceerd:\n{report.summary()}")))
         return {"candidate": str(candidate), **details}
 
 
