@@ -135,3 +135,15 @@ def test_extract_date_checks_use_amsterdam_time(tmp_path):
     assert [f.klasse for f in date_problems(folder, date(2026, 3, 3), made, today=date(2026, 3, 3))] == ["extractdatum"]
     assert date_problems(folder, date(2026, 3, 1), made.astimezone(ZoneInfo("UTC")) - timedelta(hours=1),
                          today=date(2026, 3, 2)) == []
+
+
+def test_a_supplier_clock_a_little_ahead_is_no_fault(tmp_path):
+    from woonsignaal.ingest.verify import date_problems
+
+    ams = ZoneInfo("Europe/Amsterdam")
+    now = datetime.now(ams)
+    folder = tmp_path / (now.date() - timedelta(days=1)).isoformat()
+    yesterday = now.date() - timedelta(days=1)
+    assert date_problems(folder, yesterday, now + timedelta(minutes=10)) == []
+    (late,) = date_problems(folder, yesterday, now + timedelta(hours=3))
+    assert late.klasse == "extractdatum" and "ligt in de toekomst" in late.detail

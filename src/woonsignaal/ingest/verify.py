@@ -13,7 +13,7 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -409,10 +409,15 @@ def _iso_date(text: str) -> date:
     return date.fromisoformat(text)
 
 
+#: how far the supplier's clock may run ahead of ours before an aangemaakt_op counts as "in the future"
+CLOCK_SKEW = timedelta(hours=1)
+
+
 def date_problems(path: Path, extractdatum: date, aangemaakt: datetime, today: date | None = None) -> list[Fout]:
     """An extract date after the manifest's ``aangemaakt_op`` or after today, or an ``aangemaakt_op``
-    in the future (all in Europe/Amsterdam): a typo year would load, and then refuse every real
-    delivery after it (deliveries load in extractdatum order)."""
+    more than :data:`CLOCK_SKEW` in the future (all in Europe/Amsterdam): a typo year would load, and
+    then refuse every real delivery after it (deliveries load in extractdatum order). ``today`` is for
+    tests; the checks against the clock use the real one."""
     from zoneinfo import ZoneInfo
 
     from woonsignaal.contract import SOURCE_TIMEZONE
@@ -422,14 +427,11 @@ def date_problems(path: Path, extractdatum: date, aangemaakt: datetime, today: d
     today = today or today_in_source_timezone()
     made = aangemaakt.astimezone(ZoneInfo(SOURCE_TIMEZONE))
     out = []
-    if made.date() > today:
+    if made > now + CLOCK_SKEW:
         out.append(Fout("extractdatum", where, detail=(
             f"{where}: aangemaakt_op {made.isoformat(timespec='seconds')} ligt in de toekomst "
-            f"(vandaag is {today.isoformat()}, Europe/Amsterdam); controleer de klok of het jaartal van de export")))
-    elif made > now:
-        out.append(Fout("extractdatum", where, detail=(
-            f"{where}: aangemaakt_op {made.isoformat(timespec='seconds')} ligt in de toekomst "
-            f"(nu is het {now.isoformat(timespec='seconds')}, Europe/Amsterdam)")))
+            f"(nu is het {now.isoformat(timespec='seconds')}, Europe/Amsterdam); controleer de klok of het "
+            f"jaartal van de export")))
     if extractdatum > today:
         out.append(Fout("extractdatum", where, detail=(
             f"{where}: extractdatum {extractdatum.isoformat()} ligt na vandaag ({today.isoformat()}, "
