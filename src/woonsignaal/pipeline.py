@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from woonsignaal import faults, runs
 from woonsignaal.contract import MANIFEST_NAME, SOURCE_TIMEZONE
-from woonsignaal.ingest.errors import DeliveryRejected
 from woonsignaal.locking import writer_lock
 from woonsignaal.settings import Settings, get_settings
 
@@ -77,6 +76,8 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
     try:
         yield details
     except Exception as exc:
+        from woonsignaal.ingest.errors import DeliveryRejected  # not at import: DAG files import this module
+
         fouten = faults.fouten_van(exc)
         bericht = faults.melding(exc)
         details["fouten"] = [f.to_dict() for f in fouten]

@@ -255,6 +255,10 @@ def run_fault_case(case: FaultCase, env: FaultEnv) -> BaseException:
     leaked = {(where, value) for where, text in outputs.items()
               for value in personal_values() | set(case.geheimen) if value in text}
     assert not leaked, f"{case.name}: personal data leaked: {sorted(leaked)}"
+    # nor a library's text: DuckDB's quotes the record and advises to ignore errors
+    library = {(where, t) for where, text in outputs.items() for t in ("Original Line", "ignore_errors", "Error:")
+               if t in text and (where != "log" or t != "Error:")}
+    assert not library, f"{case.name}: a library's error text left the step: {sorted(library)}"
     env.outputs = outputs
     return exc
 
