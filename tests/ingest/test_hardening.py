@@ -11,7 +11,7 @@ import pytest
 from ingest.ingest_builder import DAY1, DAY2, base_rows, query, warehouse_snapshot, write_delivery
 from woonsignaal import pipeline
 from woonsignaal.ingest import DeliveryRejected, load_delivery, scan_landing
-from woonsignaal.ingest.parse import SEGMENT_SOURCE_COLUMNS
+from woonsignaal.quality.raw_suites import SEGMENT_SOURCE_COLUMNS
 from woonsignaal.settings import get_settings
 
 
@@ -147,3 +147,25 @@ def test_a_supplier_clock_a_little_ahead_is_no_fault(tmp_path):
     assert date_problems(folder, yesterday, now + timedelta(minutes=10)) == []
     (late,) = date_problems(folder, yesterday, now + timedelta(hours=3))
     assert late.klasse == "extractdatum" and "ligt in de toekomst" in late.detail
+
+
+def test_raw_suite_checks_segment_values_too(settings, tmp_path):
+    """The raw suite is a second, independent check of what the parse let through."""
+    import json
+
+    import duckdb
+
+    from woonsignaal.quality import generate_raw_suites, validate
+
+    wijk = [e for e in generate_raw_suites()["complexen"]["expectations"] if e["description"].startswith("wijk: no ;")]
+    assert len(wijk) == 1
+    db = tmp_path / "s.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create table goed as select * from (values ('Noord'), ('Zuid')) t(wijk)")
+    con.execute("create table fout as select * from (values ('Noord'), ('Zuid=Oost')) t(wijk)")
+    con.close()
+    for table, ok in (("goed", True), ("fout", False)):
+        suites = tmp_path / table
+        suites.mkdir()
+        (suites / f"{table}.json").write_text(json.dumps({"name": f"test.{table}", "expectations": wijk}))
+        assert validate(db, suites, settings=settings).success is ok

@@ -52,6 +52,7 @@ from woonsignaal.contract import (
 )
 from woonsignaal.faults import Fout
 from woonsignaal.ingest.pseudonymise import pseudonymise_sql
+from woonsignaal.quality.raw_suites import SEGMENT_SEPARATORS, SEGMENT_SOURCE_COLUMNS
 from woonsignaal.raw_schema import SNAPSHOT_HISTORY_COLUMNS, raw_columns, stored_column_name
 
 log = logging.getLogger(__name__)
@@ -72,19 +73,6 @@ ROW_DATE_COLUMN: dict[str, str] = {
 
 _MAX_LISTED = 5  # lines named per summary message
 
-#: Delivered columns whose values become part of a signal's segment, written ``dim=val;dim=val``
-#: (``woonsignaal.signals.segments``): a ``;`` or ``=`` in such a value cannot be written there, so
-#: the row is quarantined at load (file, line, column) instead of failing the night in the signal
-#: engine when a signal falls on it. The other dimensions are booleans, numbers or classes.
-SEGMENT_SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "complexen": ("complex_id", "wijk"),
-    "eenheden": ("complex_id", "detailsoort", "huurklasse", "energielabel"),
-    "relaties": ("huishoudsamenstelling",),
-    "huurovereenkomsten": ("betaalwijze",),
-    "zaken": ("zaaktype_detailsoort",),
-    "zaakbetrokkenen": ("partner",),
-}
-SEGMENT_SEPARATORS = (";", "=")
 
 
 def q(name: str) -> str:
