@@ -52,8 +52,7 @@ def on_task_failure(context: dict[str, Any]) -> None:
         # woonsignaal's message only: never the text of a library's exception (it may quote a row)
         message = faults.melding(exception) if exception else "task failed"
         if exception is not None:
-            runs.record(settings, extractdatum, task_id, "mislukt", run_id=getattr(ti, "run_id", ""),
-                        bericht=message, details={"fouten": [f.to_dict() for f in faults.fouten_van(exception)]})
+            runs.record_failure(settings, extractdatum, task_id, exception, run_id=getattr(ti, "run_id", ""))
         send_alert(
             f"woonsignaal: {dag_id}.{task_id} mislukt (levering {extractdatum or 'onbekend'})",
             f"{message}\n\nDe vorige publicatie blijft staan. Zie `woonsignaal status` voor details.",

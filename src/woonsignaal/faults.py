@@ -39,6 +39,9 @@ KLASSEN: dict[str, str] = {
     "dbt_build": "dbt build mislukt",
     "kwaliteitspoort": "kwaliteitspoort afgekeurd",
     "warehouse_bezet": "warehouse in gebruik",
+    "nacht_bezet": "een andere run verwerkt een nacht",
+    "gestopt": "run gestopt",
+    "schijf_vol": "schijf vol",
     "configuratie": "configuratiefout",
     "onverwacht": "onverwachte fout",
 }

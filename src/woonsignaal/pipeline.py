@@ -79,9 +79,7 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
         from woonsignaal.ingest.errors import DeliveryRejected  # not at import: DAG files import this module
 
         fouten = faults.fouten_van(exc)
-        bericht = faults.melding(exc)
-        details["fouten"] = [f.to_dict() for f in fouten]
-        runs.record(settings, extractdatum.isoformat(), stap, "mislukt", run_id, bericht=bericht, details=details)
+        runs.record_failure(settings, extractdatum.isoformat(), stap, exc, run_id, details)
         if isinstance(exc, DeliveryRejected):  # a retry cannot fix a refused delivery
             raise PermanentFailure(fouten) from None
         if isinstance(exc, faults.Foutmelding):

@@ -50,6 +50,17 @@ def record(settings: Settings, extractdatum: str, stap: str, status: str, run_id
         fh.write(line + "\n")
 
 
+def record_failure(settings: Settings, extractdatum: str, stap: str, failure: BaseException, run_id: str | None = None,
+                   details: dict[str, Any] | None = None) -> None:
+    """Record a ``mislukt`` event for ``failure``: its faults (``woonsignaal.faults.fouten_van``) and the
+    message built from them, never the text of a library's exception."""
+    from woonsignaal import faults
+
+    details = dict(details or {})
+    details["fouten"] = [f.to_dict() for f in faults.fouten_van(failure)]
+    record(settings, extractdatum, stap, "mislukt", run_id, bericht=faults.melding(failure), details=details)
+
+
 def read_events(settings: Settings) -> list[dict[str, Any]]:
     path = history_path(settings)
     if not path.exists():
