@@ -11,8 +11,13 @@ Every night at 03:00 (Europe/Amsterdam) this DAG processes the delivery of the p
    file with Great Expectations and merges it into the raw layer in one transaction.
 4. **dbt_build** runs one `dbt build` (staging, intermediate, marts, signalen and their tests).
 5. **kwaliteitspoort** copies the marts into a candidate file and audits it (GX mart suites, Data Docs).
-6. **publiceer** renames the audited candidate over `published/woonsignaal.duckdb` in one atomic step
-   and updates the `woonsignaal_published_marts` Asset, which starts the monthly report DAG.
+6. **publiceer** writes the audited candidate, its Parquet and `publicatie.json` into a new version
+   folder and switches `published/current` to it in one atomic rename, and updates the
+   `woonsignaal_published_marts` Asset, which starts the monthly report DAG.
+
+A night is one unit: `verifieer_levering` takes the night lock for this run, every later task checks it,
+`publiceer` releases it (a failed run releases it too). Another run, of this DAG or of `woonsignaal run`
+beside it, waits (its first task is retried) until the night is over.
 
 Trigger it for one delivery with conf `{"extractdatum": "2026-11-24"}`, or use `woonsignaal run`.
 A failed night leaves the previous publication in place; `woonsignaal status` says what failed and why.
@@ -43,9 +48,9 @@ from woonsignaal.alerts import on_dag_failure
     schedule=CronTriggerTimetable(NIGHTLY_CRON, timezone=SCHEDULE_TIMEZONE),
     start_date=pendulum.datetime(2026, 1, 1, tz=SCHEDULE_TIMEZONE),
     catchup=False,
-    max_active_runs=1,  # one writer on the warehouse: nights run one after the other
+    max_active_runs=1,  # one night at a time (the night lock also holds against runs from elsewhere)
     default_args=default_args(),
-    on_failure_callback=on_dag_failure,
+    on_failure_callback=[on_dag_failure, pipeline.release_night_after_failure],
     params={"extractdatum": Param(None, type=["null", "string"], format="date",
                                   description="process this delivery instead of yesterday's")},
     tags=["woonsignaal", "nightly", "verhuur", "overlast", "incasso"],

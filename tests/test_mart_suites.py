@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+import yaml
 
 from woonsignaal.publish import FORBIDDEN_COLUMNS
 from woonsignaal.quality.mart_suites import generate_mart_suites, published_models, runtime_suites
@@ -27,6 +30,30 @@ def test_the_contracted_outputs_are_published():
     assert {"signalen", "signalen_status", "mart_verhuur_kpi_maand", "mart_overlast_kpi_maand",
             "mart_incasso_kpi_maand"} <= published
     assert {"fct_contract_maand", "fct_huurovereenkomst", "fct_zaak", "dim_huishouden"}.isdisjoint(published)
+
+
+def test_exposures_depend_on_published_marts_only():
+    """Consumers read the public models only; the BI exposure lists exactly those (one source: access)."""
+    doc = yaml.safe_load((DBT / "models" / "marts" / "_marts__exposures.yml").read_text(encoding="utf-8"))
+    published = set(published_models(DBT))
+    refs = {e["name"]: {re.fullmatch(r"ref\('(\w+)'\)", d).group(1) for d in e["depends_on"]}
+            for e in doc["exposures"]}
+    for name, models in refs.items():
+        assert models <= published, f"exposure {name} depends on unpublished {sorted(models - published)}"
+    assert refs["bi_dashboards"] == published
+
+
+def test_access_decides_what_is_published(tmp_path):
+    """dbt's resolution: the yml's config over its top-level key over dbt_project.yml, deeper paths win."""
+    project = tmp_path / "dbt_project"
+    folder = project / "models" / "marts" / "verhuur"
+    folder.mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(yaml.safe_dump({"name": "p", "models": {"p": {"marts": {
+        "+access": "public", "verhuur": {"intern": {"+access": "protected"}}}}}}))
+    (folder / "_verhuur__models.yml").write_text(yaml.safe_dump({"version": 2, "models": [
+        {"name": "geerfd"}, {"name": "intern"}, {"name": "eigen", "config": {"access": "private"}},
+        {"name": "weer_publiek", "access": "private", "config": {"access": "public"}}]}))
+    assert set(published_models(project)) == {"geerfd", "weer_publiek"}
 
 
 def test_no_published_mart_has_personal_or_person_level_columns():

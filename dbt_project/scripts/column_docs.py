@@ -232,6 +232,7 @@ COLUMN_DOCS: dict[str, str] = {
     "mutaties_aantal": "Agreements that ended in the month.",
     "mutatiegraad_pct": "Agreements ended in the month per 100 units.",
     "mutatiegraad_jaar_pct": "mutatiegraad_pct x 12: the yearly turnover rate at this month's pace.",
+    "leegstanden_gestart_aantal": "Vacancies that started in the month (units that became vacant).",
     "leegstanden_afgesloten_aantal": "Vacancies that ended in the month (n behind the leegstandsduur figures).",
     "mediaan_leegstandsduur_dagen": "Median days of the vacancies that ended in the month (NULL below the minimum group size).",
     "gemiddelde_leegstandsduur_dagen": "Mean days of the vacancies that ended in the month (NULL below the minimum group size).",

@@ -9,14 +9,18 @@ must run before anything imports ``airflow``.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from woonsignaal.settings import PROJECT_ROOT, Settings
 
@@ -79,8 +83,9 @@ def ensure_metadata_db(settings: Settings) -> None:
 class DagRunOutcome:
     extractdatum: date
     run_id: str
-    state: str
+    state: str  # an Airflow DagRun state, or "gestopt" when a signal stopped the run
     failed_tasks: list[str] = field(default_factory=list)
+    signaal: str | None = None  # the signal that stopped it
 
     @property
     def success(self) -> bool:
@@ -137,23 +142,141 @@ def run_log_path(settings: Settings, extractdatum: date) -> Path:
     return settings.home / "logs" / f"nightly-{extractdatum.isoformat()}.log"
 
 
+#: how long a stopped night may take to end its current step before its process is killed (SIGKILL is
+#: safe: the publication is switched in one rename, a killed night leaves the last one in place)
+STOP_GRACE_SECONDS = 60.0
+
+
+class _StopOnSignals:
+    """While a night runs: SIGTERM and SIGINT ask it to stop instead of killing or being ignored."""
+
+    def __init__(self) -> None:
+        self.signal_name: str | None = None
+        self.requested_at: float | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "_StopOnSignals":
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signal_name is None:
+            self.signal_name = signal.Signals(signum).name
+            self.requested_at = time.monotonic()
+
+    def __exit__(self, *exc: Any) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
 def run_nightly(extractdatum: date, settings: Settings, log_file: Path | None = None) -> DagRunOutcome:
     """Process one delivery through the real nightly DAG and return how the run ended.
 
+    The DAG runs in a forked child process (Airflow's in-process task runner takes over SIGTERM, so the
+    process that answers signals must be another one). SIGTERM or SIGINT to this process stops the night
+    cleanly: the child's running step fails as stopped, no later step starts, the night is recorded as
+    stopped and its lock released; a child that does not end within ``STOP_GRACE_SECONDS`` is killed.
     With ``log_file``, the full Airflow, dbt and GX output of the run goes there instead of the terminal.
     """
-    from woonsignaal.airflow_support import NIGHTLY_DAG_ID
-    from woonsignaal.pipeline import extractdatum_to_logical_date
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    stop_signal = context.Value("i", 0)  # the signal the parent got, for the child's message
+    child = context.Process(target=_nightly_child, args=(extractdatum, settings, log_file, send, stop_signal),
+                            name=f"woonsignaal-nacht-{extractdatum}")
+    with _StopOnSignals() as stop:
+        child.start()
+        send.close()
+        forwarded = False
+        while child.is_alive():
+            child.join(0.2)
+            if stop.signal_name and not forwarded and child.pid is not None:
+                stop_signal.value = int(signal.Signals[stop.signal_name])
+                os.kill(child.pid, signal.SIGUSR1)
+                forwarded = True
+            if stop.requested_at is not None and time.monotonic() - stop.requested_at > STOP_GRACE_SECONDS:
+                child.kill()
+                child.join()
+    outcome = receive.recv() if receive.poll() else None
+    receive.close()
+    if stop.signal_name:
+        return _stopped(extractdatum, settings, stop.signal_name, outcome)
+    if outcome is None:
+        raise RuntimeError(f"the nightly run of {extractdatum} ended without an outcome (exit code {child.exitcode})")
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
-    configure_environment(settings)
-    with output_to(log_file):
-        ensure_metadata_db(settings)
-        dag = load_dag(NIGHTLY_DAG_ID)
-        dag_run = dag.test(
-            logical_date=extractdatum_to_logical_date(extractdatum),
-            run_conf={"extractdatum": extractdatum.isoformat()},
-        )
-        return _outcome(extractdatum, dag_run)
+
+def _nightly_child(extractdatum: date, settings: Settings, log_file: Path | None, send, stop_signal) -> None:
+    """The child of ``run_nightly``: signals come from the parent only (SIGUSR1 = stop)."""
+    from woonsignaal import pipeline
+    from woonsignaal.airflow_support import NIGHTLY_DAG_ID
+    from woonsignaal.locking import NightBusy, night_holder, release_night
+
+    def stop(signum: int, frame: Any) -> None:
+        pipeline.request_stop(signal.Signals(stop_signal.value).name if stop_signal.value else "SIGTERM")
+        pipeline.raise_if_stopped()
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGUSR1, stop)
+    os.environ[pipeline.ENV_ONE_PROCESS] = "1"
+    try:
+        holder = night_holder(settings.state_dir)
+        if holder is not None and not holder.is_stale():
+            # another night is running (the scheduler beside this command): refuse before Airflow starts
+            send.send(NightBusy(f"{holder.describe()}. Een nacht tegelijk: draai `woonsignaal run` opnieuw "
+                                f"als die klaar is."))
+            return
+        configure_environment(settings)
+        with output_to(log_file):
+            ensure_metadata_db(settings)
+            dag = load_dag(NIGHTLY_DAG_ID)
+            dag_run = dag.test(
+                logical_date=pipeline.extractdatum_to_logical_date(extractdatum),
+                run_conf={"extractdatum": extractdatum.isoformat()},
+            )
+            outcome = _outcome(extractdatum, dag_run)
+        release_night(settings.state_dir, outcome.run_id)  # the night is over, however it ended
+        send.send(outcome)
+    except pipeline.RunStopped:
+        pass  # the parent records the stop
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        if pipeline.is_disk_full(exc):  # e.g. the embedded Airflow's SQLite: "database or disk is full"
+            exc = pipeline.DiskFull(pipeline.disk_full_message(settings, "de Airflow-run"))
+        send.send(_picklable(exc))
+    finally:
+        send.close()
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    import pickle
+
+    try:
+        pickle.dumps(exc)
+        return exc
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__} in the nightly run (see the run's log)")
+
+
+def _stopped(extractdatum: date, settings: Settings, signal_name: str, outcome: Any) -> DagRunOutcome:
+    """Record a stopped night: its step in progress fails as stopped, the night lock is released."""
+    from woonsignaal import runs
+    from woonsignaal.locking import night_holder, release_night
+
+    events = [e for e in runs.read_events(settings) if e.get("extractdatum") == extractdatum.isoformat()]
+    run_id = outcome.run_id if isinstance(outcome, DagRunOutcome) else (events[-1]["run_id"] if events else "")
+    last = events[-1] if events else None
+    if last is not None and last["run_id"] == run_id and last["status"] == "gestart":
+        runs.record(settings, extractdatum.isoformat(), last["stap"], "mislukt", run_id,
+                    bericht=f"gestopt door {signal_name} tijdens {last['stap']}; draai `woonsignaal run` "
+                            f"opnieuw om deze levering te verwerken")
+    holder = night_holder(settings.state_dir)
+    if holder is not None and (holder.run_id == run_id or holder.is_stale()):
+        release_night(settings.state_dir, holder.run_id)
+    return DagRunOutcome(extractdatum, run_id, "gestopt", [last["stap"]] if last else [], signal_name)
 
 
 def run_monthly(maand: str, settings: Settings) -> DagRunOutcome:

@@ -19,6 +19,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from woonsignaal.settings import ENV_DEMO, ENV_LANDING, ConfigurationError, get_settings
 from woonsignaal.report.cli import report_command
@@ -61,7 +62,7 @@ def main(
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]fout:[/] {message}")
+    console.print(Text.assemble(("fout: ", "bold red"), message))  # the message is text, not markup
     raise typer.Exit(code)
 
 
@@ -85,13 +86,37 @@ def run_command(
         settings.ensure_dirs()
         if not settings.landing.is_dir():
             _fail(f"landing folder {settings.landing} does not exist")
-        outcome = _process_landing(settings, alleen, verbose=toon_log)
+        code = _process_landing_once(settings, alleen, verbose=toon_log)
     except ConfigurationError as exc:
         _fail(str(exc), 2)
-    raise typer.Exit(0 if outcome else 1)
+    raise typer.Exit(code)
 
 
-def _process_landing(settings, alleen: str | None, verbose: bool = False) -> bool:
+#: exit codes of `woonsignaal run` besides 0 (done) and 1 (a delivery failed)
+EXIT_BUSY = 3
+EXIT_DISK_FULL = 4
+
+
+def _process_landing_once(settings, alleen: str | None, verbose: bool = False) -> int:
+    """``_process_landing`` under the run lock: one `woonsignaal run` (or demo) at a time per home folder,
+    taken before Airflow is touched. A busy warehouse or night and a full disk end in a Dutch message."""
+    from woonsignaal.locking import WarehouseBusy, run_lock
+    from woonsignaal.pipeline import DiskFull, disk_full_message, is_disk_full
+
+    try:
+        with run_lock(settings.state_dir / "run.lock"):
+            return _process_landing(settings, alleen, verbose=verbose)
+    except WarehouseBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        _fail(str(exc) if isinstance(exc, DiskFull) else disk_full_message(settings, "woonsignaal run"),
+              EXIT_DISK_FULL)
+    return 1  # not reached: _fail raises
+
+
+def _process_landing(settings, alleen: str | None, verbose: bool = False) -> int:
     from woonsignaal.airflow_runner import run_log_path, run_nightly
     from woonsignaal.ingest import scan_landing
 
@@ -115,7 +140,7 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> boo
     if not todo:
         console.print("Niets te doen: alle complete leveringen zijn al verwerkt.")
         _print_where(settings)
-        return True
+        return 0
     for i, delivery in enumerate(todo, 1):
         log_file = None if verbose else run_log_path(settings, delivery.extractdatum)
         console.print(f"[bold][{i}/{len(todo)}][/] levering {delivery.extractdatum} wordt verwerkt"
@@ -123,15 +148,20 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> boo
         started = time.monotonic()
         with console.status(f"levering {delivery.extractdatum}: verifiëren, laden, dbt build, controleren, publiceren"):
             outcome = run_nightly(delivery.extractdatum, settings, log_file=log_file)
+        if outcome.state == "gestopt":
+            console.print(f"[bold yellow]gestopt[/] levering {delivery.extractdatum}: de run kreeg een stopsignaal; "
+                          "de vorige publicatie blijft staan.")
+            _print_failure(settings, delivery.extractdatum)
+            return 128 + int(signal.Signals[outcome.signaal or "SIGINT"])
         if not outcome.success:
             console.print(f"[bold red]mislukt[/] levering {delivery.extractdatum} (taken: {', '.join(outcome.failed_tasks)})")
             _print_failure(settings, delivery.extractdatum)
             console.print("Latere leveringen zijn niet verwerkt: los het probleem op en draai `woonsignaal run` opnieuw.")
-            return False
+            return 1
         console.print(f"[green]gepubliceerd[/] levering {delivery.extractdatum} "
                       f"in {time.monotonic() - started:.0f} s")
     _print_where(settings)
-    return True
+    return 0
 
 
 def _to_process(settings, scan) -> list:
@@ -177,10 +207,11 @@ def _print_where(settings) -> None:
 def status_command() -> None:
     """Toon de laatste run per levering, wat er gepubliceerd is, en wat er mislukte en waarom."""
     from woonsignaal import runs
+    from woonsignaal.locking import night_holder
     from woonsignaal.publish import published_info
 
     settings = get_settings()
-    table = Table(title=f"Leveringen in {settings.home}")
+    table = Table(title=Text(f"Leveringen in {settings.home}"))
     for col in ("extractdatum", "status", "gestart", "stappen", "geladen", "quarantaine", "fout"):
         table.add_column(col)
     latest = runs.latest_runs(settings)
@@ -188,14 +219,15 @@ def status_command() -> None:
         load = run.details.get("laad_raw", {})
         stappen = " ".join(f"{k}:{v}" for k, v in run.stappen.items())
         colour = {"geslaagd": "green", "mislukt": "red"}.get(run.status, "yellow")
+        # every cell is Text: run history holds data (file names, messages) that is no console markup
         table.add_row(
-            run.extractdatum,
-            f"[{colour}]{run.status}[/]",
-            run.gestart,
-            stappen,
-            str(load.get("rijen_geladen", "")),
-            str(load.get("rijen_quarantaine", "")),
-            (run.fout[:200] + "...") if len(run.fout) > 200 else run.fout,
+            Text(run.extractdatum),
+            Text(run.status, style=colour),
+            Text(run.gestart),
+            Text(stappen),
+            Text(str(load.get("rijen_geladen", ""))),
+            Text(str(load.get("rijen_quarantaine", ""))),
+            Text((run.fout[:200] + "...") if len(run.fout) > 200 else run.fout),
         )
     if latest:
         console.print(table)
@@ -205,20 +237,25 @@ def status_command() -> None:
         quarantaine = run.details.get("laad_raw", {}).get("files", {})
         for bestand, counts in sorted(quarantaine.items()):
             if isinstance(counts, dict) and counts.get("quarantaine"):
-                console.print(f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine")
+                console.print(f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine",
+                              markup=False, highlight=False)
     failed = [r for r in latest if r.status == "mislukt"]
     for run in failed:
         console.print(f"\n{run.extractdatum} mislukt in {run.samenvatting}", style="bold red", markup=False,
-                      highlight=False)
+                      highlight=False, soft_wrap=True)  # one line, however narrow the terminal
         console.print(run.fout, markup=False, highlight=False)
+    holder = night_holder(settings.state_dir)
+    if holder is not None:
+        left = " Het proces is weg: de volgende run neemt de nacht over." if holder.is_stale() else ""
+        console.print(Text(f"\nNacht: {holder.describe()}.{left}"))
     info = published_info(settings)
     if info:
-        console.print(f"\nGepubliceerd: levering {info['extractdatum']}, versie {info['versie']}, {len(info['marts'])} marts")
-        console.print(f"  {info['bestand']}")
+        console.print(Text(f"\nGepubliceerd: levering {info['extractdatum']}, versie {info['versie']}, "
+                           f"{len(info['marts'])} marts\n  {info['bestand']}"))
     else:
         console.print("\nEr is nog niets gepubliceerd.")
     docs = settings.data_docs_dir / "index.html"
-    console.print(f"Data Docs: {docs if docs.exists() else 'nog niet gebouwd'}")
+    console.print(Text(f"Data Docs: {docs if docs.exists() else 'nog niet gebouwd'}"))
 
 
 @app.command("demo")
@@ -249,14 +286,14 @@ def demo_command(
             ground_truth=settings.home / "ground_truth.json",
             progress=True,
         )
-    ok = _process_landing(settings, None)
-    if ok:
+    code = _process_landing_once(settings, None)
+    if code == 0:
         console.print(
             f"\nDe demo is klaar. Vergelijk de signalen met wat de simulator plantte:\n"
             f"  .venv/bin/woonsignaal evaluate --ground-truth {settings.home / 'ground_truth.json'}\n"
             f"Bekijk dezelfde runs in de Airflow UI: make airflow"
         )
-    raise typer.Exit(0 if ok else 1)
+    raise typer.Exit(code)
 
 
 @app.command("airflow")

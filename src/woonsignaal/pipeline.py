@@ -5,11 +5,20 @@ for that date, records its start and outcome in the run history and returns a sm
 (passed between tasks as XCom). Steps that write the working warehouse hold the writer lock.
 
     wacht_op_levering -> verifieer_levering -> laad_raw -> dbt_build -> kwaliteitspoort -> publiceer
+
+A night is one unit: ``verifieer_levering`` takes the night lock (``state/nacht.json``) for its run,
+every later step confirms it, ``publiceer`` (or a failure no retry can fix) releases it. A second run
+meanwhile is refused with ``NightBusy`` (Airflow retries it later). ``dbt_build`` stamps the working
+warehouse with the delivery and run it built (``publicatie.bouw``); the quality gate refuses a candidate
+whose stamp names another delivery or run.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import shutil
 import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -18,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from woonsignaal import faults, runs
 from woonsignaal.contract import MANIFEST_NAME, SOURCE_TIMEZONE
-from woonsignaal.locking import writer_lock
+from woonsignaal.locking import NightBusy, describe_duckdb_lock, hold_night, release_night, writer_lock
 from woonsignaal.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +39,63 @@ class PermanentFailure(faults.Foutmelding, RuntimeError):
 
 class StepFailed(faults.Foutmelding, RuntimeError):
     """A step failed for a reason a retry may fix; the message is built from its faults (see _step)."""
+
+
+class RunStopped(PermanentFailure):
+    """The run was asked to stop (``woonsignaal run`` got SIGTERM or SIGINT)."""
+
+    klasse = "gestopt"
+
+
+class DiskFull(PermanentFailure):
+    """The disk under ``$WOONSIGNAAL_HOME`` is full; the message says how much is free."""
+
+    klasse = "schijf_vol"
+
+
+#: set in the process that runs a night when it is asked to stop (signal name)
+_stop: dict[str, str | None] = {"signaal": None}
+#: ``woonsignaal run`` runs every step of a night in one process; it sets this for the night lock
+ENV_ONE_PROCESS = "WOONSIGNAAL_NACHT_EEN_PROCES"
+
+
+def request_stop(signal_name: str) -> None:
+    """Ask this process's night to stop: the running step fails as stopped, no later step starts."""
+    _stop["signaal"] = signal_name
+
+
+def raise_if_stopped(stap: str | None = None) -> None:
+    if _stop["signaal"]:
+        where = f" vóór {stap}" if stap else ""
+        raise RunStopped(f"gestopt door {_stop['signaal']}{where}; er is niets half gepubliceerd. Draai "
+                         f"`woonsignaal run` opnieuw om deze levering te verwerken")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk: ENOSPC/EDQUOT, or DuckDB's or SQLite's
+    wording of it. Only classifies; the message is woonsignaal's own."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DiskFull):
+            return True
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(current)
+        if "No space left on device" in text or "database or disk is full" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def disk_full_message(settings: Settings, stap: str) -> str:
+    try:
+        free = f"nog {shutil.disk_usage(settings.home).free / 1e6:.0f} MB vrij"
+    except OSError:
+        free = "vrije ruimte onbekend"
+    return (f"schijf vol tijdens {stap}: {settings.home} heeft {free}. Er is niets gepubliceerd; maak ruimte "
+            f"en draai `woonsignaal run` opnieuw (de halve kandidaat in {settings.build_dir} wordt dan opgeruimd)")
 
 
 def resolve_extractdatum(context: dict[str, Any]) -> date:
@@ -65,30 +131,82 @@ def extractdatum_to_logical_date(extractdatum: date) -> datetime:
 def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None) -> Iterator[dict[str, Any]]:
     """Record a step's start and outcome; the caller fills the yielded dict with details.
 
+    Takes or confirms the night lock first: a run refused because another night is running records
+    nothing (its delivery's history stays as the running night writes it). A failure no retry can fix
+    releases the night; a full disk and a DuckDB file locked by another process get woonsignaal's own
+    message.
+
     A failure leaves the step only as its faults (``woonsignaal.faults``): the run history, the log,
     Airflow's task log and the alert get woonsignaal's message, built from class, file, line and
     column. Any other exception (a library's, whose text may quote a delivered row) is re-raised as
     :class:`StepFailed` naming its type only, with the chain cut off; its stack, without messages,
     goes to the log for the engineer.
     """
+    night_run = run_id or "handmatig"
+    try:
+        raise_if_stopped(stap)
+    except RunStopped as stopped:  # asked to stop between two steps: this one is recorded as stopped
+        runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
+        runs.record_failure(settings, extractdatum.isoformat(), stap, stopped, run_id)
+        release_night(settings.state_dir, night_run)
+        raise
+    try:
+        hold_night(settings.state_dir, extractdatum.isoformat(), night_run, stap,
+                   een_proces=os.environ.get(ENV_ONE_PROCESS) == "1")
+    except NightBusy:
+        if stap == FIRST_STEP:
+            raise
+        runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
+        taken = PermanentFailure("een andere run nam de nacht over; deze run stopt zonder te publiceren",
+                                 klasse="nacht_bezet")
+        runs.record_failure(settings, extractdatum.isoformat(), stap, taken, run_id)
+        raise taken from None
     details: dict[str, Any] = {}
     runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
     try:
         yield details
-    except Exception as exc:
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
         from woonsignaal.ingest.errors import DeliveryRejected  # not at import: DAG files import this module
 
-        fouten = faults.fouten_van(exc)
-        runs.record_failure(settings, extractdatum.isoformat(), stap, exc, run_id, details)
-        if isinstance(exc, DeliveryRejected):  # a retry cannot fix a refused delivery
-            raise PermanentFailure(fouten) from None
+        # woonsignaal's own failure for a full disk, a locked file or Ctrl-C; else the exception itself
+        failure = _own_failure(settings, stap, exc)
+        reported = failure if failure is not None else exc
+        fouten = faults.fouten_van(reported)
+        runs.record_failure(settings, extractdatum.isoformat(), stap, reported, run_id, details)
+        if isinstance(reported, DeliveryRejected):  # a retry cannot fix a refused delivery
+            reported = PermanentFailure(fouten)
+        if isinstance(reported, PermanentFailure) or not isinstance(exc, Exception):
+            release_night(settings.state_dir, night_run)
+        if reported is not exc:
+            raise reported from None
         if isinstance(exc, faults.Foutmelding):
             exc.__cause__, exc.__suppress_context__ = None, True  # nothing but its own text leaves
             raise exc
+        if not isinstance(exc, Exception):  # SystemExit and the like: not a fault of the step
+            raise
         log.error("%s failed with %s; stack (messages left out, they may quote data):\n%s",
                   stap, type(exc).__name__, faults.stack_zonder_tekst(exc))
         raise StepFailed(fouten) from None
     runs.record(settings, extractdatum.isoformat(), stap, "geslaagd", run_id, details=details)
+
+
+FIRST_STEP = "verifieer_levering"
+
+
+def _own_failure(settings: Settings, stap: str, exc: BaseException) -> BaseException | None:
+    """The failure woonsignaal reports instead of a library's text, or None to keep ``exc``."""
+    if isinstance(exc, PermanentFailure):
+        return None
+    if is_disk_full(exc):
+        return DiskFull(disk_full_message(settings, stap))
+    locked = describe_duckdb_lock(exc, settings.warehouse_path)
+    if locked is not None:
+        return locked
+    if isinstance(exc, KeyboardInterrupt):  # Ctrl-C where no stop handler runs (a step called directly)
+        return RunStopped(f"gestopt tijdens {stap}; draai `woonsignaal run` opnieuw om deze levering te verwerken")
+    return None
 
 
 def delivery_path(settings: Settings, extractdatum: date):
@@ -111,6 +229,7 @@ def delivery_is_complete(extractdatum: date, settings: Settings | None = None) -
     """Sensor condition: the delivery folder has its manifest (written last, so it is complete).
 
     Polled often during a night's wait (hours): says "waiting" once, then every half hour."""
+    raise_if_stopped("wacht_op_levering")
     settings = settings or get_settings()
     complete = (delivery_path(settings, extractdatum) / MANIFEST_NAME).is_file()
     if complete:
@@ -131,7 +250,12 @@ def verify(extractdatum: date, run_id: str | None = None, settings: Settings | N
 
     settings = settings or get_settings()
     settings.ensure_dirs()
-    with _step(settings, extractdatum, "verifieer_levering", run_id) as details:
+    with _step(settings, extractdatum, FIRST_STEP, run_id) as details:
+        from woonsignaal.publish import cleanup_orphans
+
+        # the night is ours: what an earlier killed or failed night left (a stale candidate after a full
+        # disk, a half-written version folder) goes now, not only when the next candidate is built
+        cleanup_orphans(settings)
         manifest = verify_delivery(delivery_path(settings, extractdatum))  # DeliveryRejected: see _step
         details.update(soort=manifest.soort, aangemaakt_op=str(manifest.aangemaakt_op))
         return dict(details)
@@ -179,8 +303,12 @@ def build_marts(extractdatum: date, run_id: str | None = None, settings: Setting
     """One ``dbt build`` (one writing process) for the whole project, as of the extract date."""
     from woonsignaal.transform import run_dbt_build
 
+    from woonsignaal.publish import stamp_build
+
     settings = settings or get_settings()
     with _step(settings, extractdatum, "dbt_build", run_id) as details, _lock(settings):
+        # no stamp while the marts are being rebuilt: a half build is never taken for a finished one
+        stamp_build(settings.warehouse_path, None, None)
         result = run_dbt_build(settings, vars=dbt_vars(settings, extractdatum))
         details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
         if not result.success:
@@ -191,6 +319,7 @@ def build_marts(extractdatum: date, run_id: str | None = None, settings: Setting
                 "dbt build mislukt" + (f": {', '.join(failed[:10])}" if failed else "")
                 + (f" (en {len(failed) - 10} meer)" if len(failed) > 10 else "")
                 + "; de meldingen van dbt staan in de log van de taak dbt_build")))
+        stamp_build(settings.warehouse_path, extractdatum, run_id or "handmatig")
         return {"success": True, "nodes": len(getattr(result, "nodes", []) or [])}
 
 
@@ -202,7 +331,7 @@ def audit(extractdatum: date, run_id: str | None = None, settings: Settings | No
     with _step(settings, extractdatum, "kwaliteitspoort", run_id) as details:
         with _lock(settings):
             candidate = publish.build_candidate(settings, extractdatum, run_id or "handmatig")
-        report = publish.audit_candidate(settings, candidate, extractdatum)
+        report = publish.audit_candidate(settings, candidate, extractdatum, run_id or "handmatig")
         details.update(report.to_dict())
         if not report.success:
             raise PermanentFailure(faults.Fout("kwaliteitspoort", detail=(
@@ -226,7 +355,16 @@ def publish_marts(extractdatum: date, candidate: str, run_id: str | None = None,
         with _lock(settings):
             details["werklijsten"] = str(publish_werklijsten(settings))
         details.update(publish.publish_candidate(settings, Path(candidate), extractdatum, run_id or "handmatig"))
-        return dict(details)
+    release_night(settings.state_dir, run_id or "handmatig")  # the night is over
+    return dict(details)
+
+
+def release_night_after_failure(context: dict[str, Any]) -> None:
+    """DAG ``on_failure_callback``: a failed DAG run gives up the night it held (a killed task included)."""
+    dag_run = context.get("dag_run")
+    run_id = getattr(dag_run, "run_id", None)
+    if run_id and release_night(get_settings().state_dir, run_id):
+        log.info("night lock of failed run %s released", run_id)
 
 
 # --- monthly ----------------------------------------------------------------------------------

@@ -1,12 +1,21 @@
 """Write-audit-publish of the marts.
 
 * write: every table of schema ``marts`` in the working warehouse is copied into a new candidate file
-  under ``build/`` that no consumer reads (plus ``marts.pipeline_runs`` from the run history);
-* audit: built-in rules (the contract's ``signalen`` columns, minimum group size, no personal data)
-  and the Great Expectations suites under ``expectations/marts/`` run on the candidate;
-* publish: one ``rename`` of the candidate over ``published/woonsignaal.duckdb`` (atomic on one file
-  system; a BI tool holding the old file open keeps reading the old version), then the Parquet export
-  into a new version folder and an atomic swap of the ``parquet`` symlink.
+  under ``build/`` that no consumer reads (plus ``marts.pipeline_runs`` from the run history and the
+  build stamp ``publicatie.bouw``: which delivery and run the marts were built from);
+* audit: built-in rules (the contract's ``signalen`` columns, minimum group size, no personal data, the
+  build stamp names the delivery being published) and the Great Expectations suites under
+  ``expectations/marts/`` run on the candidate;
+* publish: the candidate file, its Parquet export and ``publicatie.json`` are written into a new version
+  folder ``published/versies/<versie>/``, then one atomic ``rename`` of a symlink switches
+  ``published/current`` to it. The stable paths BI tools open are fixed links through ``current``::
+
+      published/woonsignaal.duckdb -> current/woonsignaal.duckdb
+      published/parquet            -> current/parquet
+      published/publicatie.json    -> current/publicatie.json
+
+  A reader therefore sees one night or the other, never the DuckDB file of one night beside the Parquet
+  of another; a reader holding a file open keeps its version. The last ``KEEP_VERSIONS`` versions stay.
 
 On any failure the previous publication stays as it was, byte for byte.
 """
@@ -31,6 +40,15 @@ from woonsignaal.settings import Settings
 log = logging.getLogger(__name__)
 
 MARTS_SCHEMA = "marts"
+#: schema of the build stamp (``publicatie.bouw``) in the working warehouse and the candidate
+STAMP_SCHEMA = "publicatie"
+#: publication versions kept under ``published/versies/`` (the current one and the ones before it)
+KEEP_VERSIONS = 3
+VERSIONS_DIR = "versies"
+CURRENT_LINK = "current"
+INFO_NAME = "publicatie.json"
+DUCKDB_NAME = "woonsignaal.duckdb"
+PARQUET_NAME = "parquet"
 
 #: Column names that must never appear in a published mart (contract section 5).
 FORBIDDEN_COLUMNS = frozenset(
@@ -55,24 +73,104 @@ def published_marts(settings: Settings) -> list[str]:
     return sorted(published_models(settings.dbt_project_dir))
 
 
-def cleanup_orphans(settings: Settings) -> list[Path]:
-    """Remove candidate files and Parquet folders left by a killed run (never the published ones)."""
+def cleanup_orphans(settings: Settings, candidates: bool = True) -> list[Path]:
+    """Remove what a killed or failed run left (candidate files, unfinished or never switched version
+    folders, temporary links) and versions beyond the last ``KEEP_VERSIONS``; never the current one."""
     removed: list[Path] = []
-    if settings.build_dir.exists():
+    if candidates and settings.build_dir.exists():
         for path in settings.build_dir.glob("candidate-*.duckdb*"):
             path.unlink(missing_ok=True)
             removed.append(path)
-    current = _current_parquet_target(settings)
-    versions = settings.published_dir / "parquet_versies"
-    if versions.exists():
-        for folder in versions.iterdir():
-            if current is None or folder.resolve() != current.resolve():
+    current = current_version_dir(settings)
+    legacy = settings.published_dir / "parquet_versies"  # the layout before versioned publications
+    if legacy.exists():
+        legacy_target = settings.parquet_dir.resolve() if settings.parquet_dir.is_symlink() else None
+        for folder in legacy.iterdir():
+            if legacy_target is None or folder.resolve() != legacy_target:
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder)
+        if not any(legacy.iterdir()):
+            legacy.rmdir()
+    versions = settings.published_dir / VERSIONS_DIR
+    if versions.exists():
+        older: list[Path] = []
+        for folder in versions.iterdir():
+            if current is not None and folder.resolve() == current:
+                continue
+            complete = (folder / INFO_NAME).is_file()
+            if complete and current is not None and _stamp(folder) < _stamp(current):
+                older.append(folder)
+            else:  # unfinished, or finished but never switched to (killed before the rename)
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        for folder in sorted(older, key=_stamp, reverse=True)[KEEP_VERSIONS - 1:]:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
     for path in settings.published_dir.glob(".*.tmp"):
         path.unlink(missing_ok=True)
         removed.append(path)
     return removed
+
+
+def _stamp(version_dir: Path) -> str:
+    """The UTC time part of a version folder's name (``<extractdatum>_<stamp>``): publication order."""
+    return version_dir.name.rpartition("_")[2]
+
+
+def current_version_dir(settings: Settings) -> Path | None:
+    """The version folder ``published/current`` points at (resolved once: read a whole night from it)."""
+    link = settings.published_dir / CURRENT_LINK
+    return link.resolve() if link.is_symlink() and link.exists() else None
+
+
+def stamp_build(warehouse_path: Path, extractdatum: date | None, run_id: str | None) -> None:
+    """Write (or with ``extractdatum`` None: clear) the build stamp ``publicatie.bouw`` in the working
+    warehouse: which delivery and which run the marts were last built from. Call with the writer lock."""
+    con = duckdb.connect(str(warehouse_path))
+    try:
+        con.execute(f"create schema if not exists {STAMP_SCHEMA}")
+        con.execute(f"create or replace table {STAMP_SCHEMA}.bouw "
+                    "(extractdatum date, run_id varchar, gebouwd_op timestamp with time zone)")
+        if extractdatum is not None:
+            con.execute(f"insert into {STAMP_SCHEMA}.bouw values (?, ?, now())", [extractdatum, run_id or ""])
+    finally:
+        con.close()
+
+
+def read_build_stamp(path: Path) -> tuple[date, str] | None:
+    """``(extractdatum, run_id)`` of the build stamp in a warehouse or candidate file, None without one."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return _build_stamp(con, "")
+    finally:
+        con.close()
+
+
+def _build_stamp(con: duckdb.DuckDBPyConnection, catalog: str) -> tuple[date, str] | None:
+    prefix = f"{catalog}." if catalog else ""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'bouw'"
+        + (" and table_catalog = ?" if catalog else ""),
+        [STAMP_SCHEMA, catalog] if catalog else [STAMP_SCHEMA],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    rows = con.execute(f"select extractdatum, run_id from {prefix}{STAMP_SCHEMA}.bouw").fetchall()
+    return (rows[0][0], rows[0][1]) if len(rows) == 1 else None
+
+
+def stamp_problem(stamp: tuple[date, str] | None, extractdatum: date, run_id: str | None) -> str | None:
+    """Why a candidate with this build stamp may not be published as ``extractdatum`` by ``run_id``."""
+    if stamp is None:
+        return ("de kandidaat heeft geen bouwstempel (publicatie.bouw): de marts zijn niet door de stap "
+                "dbt_build van deze nacht gebouwd")
+    if stamp[0] != extractdatum:
+        return (f"de marts in de kandidaat zijn gebouwd uit levering {stamp[0]}, niet uit levering "
+                f"{extractdatum} die gepubliceerd zou worden: een andere run heeft ze intussen herbouwd")
+    if run_id is not None and stamp[1] != run_id:
+        return (f"de marts in de kandidaat zijn gebouwd door run {stamp[1]}, niet door deze run {run_id}: "
+                f"een andere run heeft ze intussen herbouwd")
+    return None
 
 
 def build_candidate(settings: Settings, extractdatum: date, run_id: str) -> Path:
@@ -102,6 +200,11 @@ def build_candidate(settings: Settings, extractdatum: date, run_id: str) -> Path
         for table in tables:
             con.execute(f'create table {MARTS_SCHEMA}."{table}" as select * from werk.{MARTS_SCHEMA}."{table}"')
         _write_pipeline_runs(con, settings, extractdatum, run_id)
+        stamp = _build_stamp(con, "werk")
+        con.execute(f"create schema {STAMP_SCHEMA}")
+        con.execute(f"create table {STAMP_SCHEMA}.bouw (extractdatum date, run_id varchar)")
+        if stamp is not None:
+            con.execute(f"insert into {STAMP_SCHEMA}.bouw values (?, ?)", list(stamp))
         con.execute("detach werk")
     except BaseException:
         con.close()
@@ -158,11 +261,18 @@ class AuditReport:
                 "data_docs": self.data_docs}
 
 
-def audit_candidate(settings: Settings, candidate: Path, extractdatum: date) -> AuditReport:
-    """Run the built-in publication rules and the GX mart suites on the candidate file."""
+def audit_candidate(settings: Settings, candidate: Path, extractdatum: date, run_id: str | None = None) -> AuditReport:
+    """Run the built-in publication rules and the GX mart suites on the candidate file.
+
+    With ``run_id``, the build stamp must also name that run (not only the delivery).
+    """
     report = AuditReport()
     con = duckdb.connect(str(candidate), read_only=True)
     try:
+        report.checks += 1
+        problem = stamp_problem(_build_stamp(con, ""), extractdatum, run_id)
+        if problem:
+            report.failures.append(problem)
         columns = con.execute(
             "select table_name, column_name, data_type from information_schema.columns "
             "where table_schema = ? order by table_name, ordinal_position",
@@ -268,62 +378,69 @@ def _run_gx_suites(settings: Settings, candidate: Path, extractdatum: date, repo
 
 
 def _published_counts(settings: Settings) -> dict[str, int]:
+    """Row counts per mart of the current publication, from its ``publicatie.json``.
+
+    Read from the JSON, not from the DuckDB file: a BI tool that opened the published file read-write
+    locks it for every other process, and that must not fail the next night. Publications made before
+    the counts were recorded are counted in the file (read-only).
+    """
+    info = published_info(settings)
+    if info is not None and isinstance(info.get("rijen"), dict):
+        return {str(k): int(v) for k, v in info["rijen"].items()}
     if not settings.published_path.exists():
         return {}
-    con = duckdb.connect(str(settings.published_path), read_only=True)
+    from woonsignaal.locking import describe_duckdb_lock
+
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]).fetchall()]
-        return {t: con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
+        con = duckdb.connect(str(settings.published_path), read_only=True)
+    except duckdb.IOException as exc:
+        busy = describe_duckdb_lock(exc, settings.published_path)
+        if busy is None:
+            raise
+        raise busy from None
+    try:
+        return _counts(con)
     finally:
         con.close()
 
 
-def _current_parquet_target(settings: Settings) -> Path | None:
-    link = settings.parquet_dir
-    if link.is_symlink():
-        return link.resolve()
-    return None
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]).fetchall()]
+    return {t: con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
 
 
 def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, run_id: str) -> dict[str, Any]:
-    """Atomically replace the published warehouse with the audited candidate, then export Parquet."""
+    """Publish the audited candidate: a complete version folder, then one atomic switch of ``current``."""
     if not candidate.is_file():
         raise FileNotFoundError(f"candidate {candidate} is gone; run the quality gate again")
     settings.published_dir.mkdir(parents=True, exist_ok=True)
+    cleanup_orphans(settings, candidates=False)  # the candidate being published stays
     version = _version(extractdatum)
+    folder = settings.published_dir / VERSIONS_DIR / version
+    (folder / PARQUET_NAME).mkdir(parents=True)
 
-    # Parquet first, into a new version folder: it is not visible until the symlink swap below.
-    versions = settings.published_dir / "parquet_versies"
-    target = versions / version
-    target.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(candidate), read_only=True)
     try:
         tables = [r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS_SCHEMA]
         ).fetchall()]
         for table in tables:
-            con.execute(f"copy {MARTS_SCHEMA}.\"{table}\" to '{target / (table + '.parquet')}' (format parquet)")
+            con.execute(f"copy {MARTS_SCHEMA}.\"{table}\" to '{folder / PARQUET_NAME / (table + '.parquet')}' "
+                        "(format parquet)")
+        counts = _counts(con)
     finally:
         con.close()
 
-    # PostgreSQL (when configured) before the rename: if it fails, the file, Parquet and PostgreSQL all
+    # PostgreSQL (when configured) before the switch: if it fails, the file, Parquet and PostgreSQL all
     # stay on the last good night
     from woonsignaal.serving import postgres_enabled, publish_to_postgres
 
     postgres_info = publish_to_postgres(candidate, settings) if postgres_enabled() else None
 
-    with open(candidate, "rb") as fh:  # make sure the bytes are on disk before the rename
+    with open(candidate, "rb") as fh:  # make sure the bytes are on disk before the switch
         os.fsync(fh.fileno())
-    os.replace(candidate, settings.published_path)
-
-    tmp_link = settings.published_dir / f".parquet-{version}.tmp"
-    tmp_link.unlink(missing_ok=True)
-    tmp_link.symlink_to(Path("parquet_versies") / version)
-    if settings.parquet_dir.exists() and not settings.parquet_dir.is_symlink():
-        shutil.rmtree(settings.parquet_dir)
-    os.replace(tmp_link, settings.parquet_dir)
-
+    os.replace(candidate, folder / DUCKDB_NAME)
     info = {
         "versie": version,
         "extractdatum": extractdatum.isoformat(),
@@ -331,15 +448,49 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
         "gepubliceerd_op": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "bestand": str(settings.published_path),
         "parquet": str(settings.parquet_dir),
+        "map": str(folder),
         "marts": tables,
+        "rijen": counts,
         "postgres": postgres_info,
     }
-    info_tmp = settings.published_dir / ".publicatie.json.tmp"
-    info_tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
-    os.replace(info_tmp, settings.published_dir / "publicatie.json")
+    (folder / INFO_NAME).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    _fsync_tree(folder)
+
+    _replace_link(settings.published_dir / CURRENT_LINK, Path(VERSIONS_DIR) / version)  # the one switch
+    _stable_links(settings)
     cleanup_orphans(settings)
-    log.info("published %s (%d marts) to %s", version, len(tables), settings.published_path)
+    log.info("published %s (%d marts) to %s", version, len(tables), folder)
     return info
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in [*folder.rglob("*"), folder]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _replace_link(link: Path, target: Path) -> None:
+    """Point ``link`` at ``target`` in one atomic rename of a new symlink over it."""
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(target)
+    if link.is_dir() and not link.is_symlink():  # a folder of an old layout: rename cannot replace it
+        shutil.rmtree(link)
+    os.replace(tmp, link)
+
+
+def _stable_links(settings: Settings) -> None:
+    """The paths BI tools and the report open, as fixed links through ``current`` (made once; a file or
+    link of the layout before versioned publications is replaced)."""
+    for name in (DUCKDB_NAME, PARQUET_NAME, INFO_NAME):
+        link = settings.published_dir / name
+        target = Path(CURRENT_LINK) / name
+        if link.is_symlink() and Path(os.readlink(link)) == target:
+            continue
+        _replace_link(link, target)
 
 
 def published_info(settings: Settings) -> dict[str, Any] | None:

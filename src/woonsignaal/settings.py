@@ -5,13 +5,15 @@ All state lives under one home folder, ``WOONSIGNAAL_HOME`` (default ``./var``):
     $WOONSIGNAAL_HOME/
         warehouse/woonsignaal.duckdb     the working warehouse (raw layer; one writer at a time)
         build/                           candidate builds of the marts (never read by consumers)
-        published/woonsignaal.duckdb     the published marts (BI tools open it read-only)
-        published/parquet/               the published marts as Parquet
+        published/versies/<versie>/      one publication: woonsignaal.duckdb, parquet/, publicatie.json
+        published/current                link to the current version, switched in one rename
+        published/woonsignaal.duckdb     the published marts (BI tools open it read-only; -> current/)
+        published/parquet/               the published marts as Parquet (-> current/parquet)
         gx/                              Great Expectations results and Data Docs
         dbt/                             dbt target and logs
         airflow/                         AIRFLOW_HOME (SQLite metadata DB, logs)
         reports/<maand>/                 monthly management reports
-        state/                           run history and locks
+        state/                           run history, the night lock (nacht.json) and the other locks
 """
 
 from __future__ import annotations

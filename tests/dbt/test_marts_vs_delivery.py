@@ -63,6 +63,18 @@ def test_vacancy_days_and_boundaries_match_delivered_status_periods(built):
     assert (got["leegstand_dagen"] >= 0).all()
 
 
+def test_vacancies_started_per_month_in_the_kpi_mart(built):
+    """The report's "Leegstanden gestart" is the KPI mart's count of vacancies starting in the month."""
+    exp = expected_vacancies(built.deliveries, built.extractdatum)
+    per_month = pd.Series([dt.date(b.year, b.month, 1) for b in exp["begin"]]).value_counts()
+    got = built.query("select maand, leegstanden_gestart_aantal from marts.mart_verhuur_kpi_maand "
+                      "where dimensie = 'totaal' order by maand")
+    got["maand"] = pd.to_datetime(got["maand"]).dt.date
+    assert len(got) >= 12 and got["leegstanden_gestart_aantal"].sum() > 0
+    for maand, n in zip(got["maand"], got["leegstanden_gestart_aantal"]):
+        assert n == per_month.get(maand, 0), maand
+
+
 def test_contract_month_end_balance_is_the_sum_of_delivered_bookings(built):
     b = events(built.deliveries, "boekingen", ["boeking_id"])
     b["bedrag"] = to_amount(b["bedrag"])

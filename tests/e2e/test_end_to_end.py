@@ -85,7 +85,7 @@ def test_werklijsten_are_restricted_and_not_in_the_bi_file(chain):
         schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
     finally:
         con.close()
-    assert schemas == {"marts"}
+    assert schemas == {"marts", "publicatie"}  # the marts and their build stamp (delivery and run)
     listing = _cli(["werklijst"], chain["env"])
     assert listing.returncode == 0, listing.stdout[-3000:] + listing.stderr[-3000:]
 

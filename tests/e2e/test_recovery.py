@@ -14,32 +14,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from .cli_env import cli_env, run_events, simulate_landing
+
 pytestmark = pytest.mark.e2e
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WOONSIGNAAL_"))}
-    env.update(WOONSIGNAAL_HOME=str(home), WOONSIGNAAL_DEMO="1")
-    return env
-
-
-def _events(home: Path) -> list[dict]:
-    path = home / "state" / "runs.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip().endswith("}")]
 
 
 def _run_and_kill_at(landing: Path, home: Path, step: str, timeout: float = 600) -> None:
     """Start `woonsignaal run` and SIGKILL its whole process group once ``step`` has started."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing)],
-        env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=cli_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            if any(e["stap"] == step and e["status"] == "gestart" for e in _events(home)):
+            if any(e["stap"] == step and e["status"] == "gestart" for e in run_events(home)):
                 time.sleep(1.5)  # well inside the step
                 break
             assert proc.poll() is None, f"the run ended before {step} started"
@@ -55,18 +44,12 @@ def _run_and_kill_at(landing: Path, home: Path, step: str, timeout: float = 600)
 
 
 def test_killed_runs_recover_without_orphans(tmp_path):
-    landing, home = tmp_path / "landing", tmp_path / "home"
-    sim = subprocess.run(
-        [sys.executable, "-m", "woonsignaal.cli", "simulate", "--out", str(landing), "--eenheden", "400",
-         "--jaren", "1", "--delta-dagen", "1", "--seed", "3", "--ground-truth", str(tmp_path / "gt.json")],
-        env=_env(home), capture_output=True, text=True, timeout=600,
-    )
-    assert sim.returncode == 0, sim.stderr[-3000:]
+    landing, home = simulate_landing(tmp_path, eenheden=400, delta_dagen=1, seed=3)
     first, second = sorted(p.name for p in landing.iterdir())
 
     # publish the first night, so there is a last good publication to protect
     ok = subprocess.run([sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing), "--alleen", first],
-                        env=_env(home), capture_output=True, text=True, timeout=900)
+                        env=cli_env(home), capture_output=True, text=True, timeout=900)
     assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-3000:]
     published = home / "published" / "woonsignaal.duckdb"
     good = published.read_bytes()
@@ -79,7 +62,7 @@ def test_killed_runs_recover_without_orphans(tmp_path):
     assert json.loads((home / "published" / "publicatie.json").read_text())["extractdatum"] == first
 
     done = subprocess.run([sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing)],
-                          env=_env(home), capture_output=True, text=True, timeout=900)
+                          env=cli_env(home), capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert json.loads((home / "published" / "publicatie.json").read_text())["extractdatum"] == second
     con = duckdb.connect(str(published), read_only=True)
@@ -89,7 +72,10 @@ def test_killed_runs_recover_without_orphans(tmp_path):
         assert con.execute("select count(*) from marts.signalen").fetchone()[0] >= 0
     finally:
         con.close()
-    # no orphans: no candidate files, one Parquet version, no temp files
+    # no orphans: no candidate files, the two published versions (nothing of the killed runs), no temp
+    # files, and the night lock of the killed runs was taken over and released
     assert list((home / "build").glob("candidate-*")) == []
-    assert len(list((home / "published" / "parquet_versies").iterdir())) == 1
+    versions = sorted(p.name for p in (home / "published" / "versies").iterdir())
+    assert [v.split("_")[0] for v in versions] == [first, second]
     assert list((home / "published").glob(".*.tmp")) == []
+    assert not (home / "state" / "nacht.json").exists()

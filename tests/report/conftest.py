@@ -202,7 +202,9 @@ KPI_MARTS = {
                    from marts.fct_leegstand where is_afgesloten),
              p as (select date_trunc('month', einddatum)::date as maand, wijk, is_verhuurd, weigeringen_aantal,
                           reacties_aantal from marts.fct_publicatie),
-             e as (select distinct date_trunc('month', einddatum)::date as maand, wijk from marts.fct_leegstand),
+             g as (select date_trunc('month', begindatum)::date as maand, wijk from marts.fct_leegstand),
+             e as (select date_trunc('month', einddatum)::date as maand, wijk from marts.fct_leegstand
+                   union select maand, wijk from g),
              basis as (
                  select e.maand, e.wijk, x.kind, x.leegstand_dagen, x.huurderving_euro, x.is_verhuurd,
                         x.weigeringen_aantal, x.reacties_aantal
@@ -211,10 +213,12 @@ KPI_MARTS = {
                             null::int as weigeringen_aantal, null::int as reacties_aantal from l
                      union all
                      select maand, wijk, 'p', null, null, is_verhuurd, weigeringen_aantal, reacties_aantal from p
+                     union all
+                     select maand, wijk, 'g', null, null, null, null, null from g
                  ) x using (maand, wijk))
         select maand, dimensie, segment,
                case when dimensie = 'totaal' then 700 when segment = 'Dorp' then 8 else 173 end as eenheden_aantal,
-               leegstanden_afgesloten_aantal,
+               leegstanden_gestart_aantal, leegstanden_afgesloten_aantal,
                case when leegstanden_afgesloten_aantal >= $min then mediaan end as mediaan_leegstandsduur_dagen,
                case when leegstanden_afgesloten_aantal >= $min then a90 end as aandeel_langer_dan_90_dagen,
                leegstanden_afgesloten_aantal as leegstaande_eenheden_aantal, huurderving_euro,
@@ -224,7 +228,8 @@ KPI_MARTS = {
                publicaties_afgesloten_aantal,
                case when publicaties_afgesloten_aantal >= $min then reacties end as reacties_per_publicatie
         from (""" + _segmenten(
-            """count(*) filter (where kind = 'l') as leegstanden_afgesloten_aantal,
+            """count(*) filter (where kind = 'g') as leegstanden_gestart_aantal,
+               count(*) filter (where kind = 'l') as leegstanden_afgesloten_aantal,
                median(leegstand_dagen) as mediaan,
                avg(case when leegstand_dagen > 90 then 1.0 else 0.0 end) filter (where kind = 'l') as a90,
                coalesce(sum(huurderving_euro), 0) as huurderving_euro,
@@ -330,7 +335,7 @@ def built_report(publication):
 
 @pytest.fixture(scope="session")
 def facts_publication(tmp_path_factory) -> tuple[Settings, dict[str, pd.DataFrame]]:
-    """The same data published as fact marts only (no KPI marts): the report's fallback path."""
+    """The same data published as fact marts only (no KPI marts): the report computes no KPI itself."""
     settings = make_settings(tmp_path_factory.mktemp("rapport-feiten"))
     return settings, write_publication(settings.published_path, kpi_marts=False)
 

@@ -40,8 +40,7 @@ def test_every_model_is_restricted_described_and_never_published():
     for model in doc["models"]:
         config = model.get("config") or {}
         assert config.get("schema") == "werklijsten", model["name"]
-        assert not (config.get("meta") or {}).get("publiceren"), model["name"]
-        assert not (model.get("meta") or {}).get("publiceren"), model["name"]
+        assert config.get("access", model.get("access", "protected")) != "public", model["name"]
         assert model.get("description"), model["name"]
         assert all(c.get("description") for c in model.get("columns", [])), model["name"]
 

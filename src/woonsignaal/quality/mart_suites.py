@@ -1,10 +1,10 @@
 """Great Expectations suites for the published marts, derived from the dbt model files.
 
 The published marts' columns, types and tests are declared once, in the ``_<dir>__models.yml`` files
-of ``dbt_project/models/marts`` (their enforced contracts). A mart is published only when its config
-says so (``+meta: {publiceren: true}`` in ``dbt_project.yml``, or ``config: {meta: ...}`` in its yml):
-the default is to keep a table internal, so a new model with tenant-level rows never reaches BI tools
-by accident.
+of ``dbt_project/models/marts`` (their enforced contracts). A mart is published only when dbt's model
+governance says so: ``access: public`` (``+access`` in ``dbt_project.yml``, or ``access`` / ``config:
+{access: ...}`` in its yml). dbt's default access is ``protected``, so a new model with tenant-level rows
+never reaches BI tools by accident.
 
 For every published mart this module writes ``expectations/marts/<mart>.json``:
 
@@ -42,30 +42,27 @@ def model_files(dbt_project_dir: Path) -> list[Path]:
     return sorted((dbt_project_dir / "models" / "marts").rglob("_*__models.yml"))
 
 
-def _project_meta(project_models: dict[str, Any], fqn: list[str]) -> dict[str, Any]:
-    """``+meta`` along a model's path in ``dbt_project.yml`` (deeper entries win), as dbt resolves it."""
-    meta: dict[str, Any] = {}
+def _project_config(project_models: dict[str, Any], fqn: list[str], key: str) -> Any:
+    """The ``+key`` config along a model's path in ``dbt_project.yml`` (deeper entries win), as dbt resolves it."""
+    value: Any = None
     node: Any = project_models
     for part in fqn:
         if not isinstance(node, dict) or part not in node:
             break
         node = node[part]
-        if isinstance(node, dict):
-            meta.update(node.get("+meta") or {})
-    return meta
+        if isinstance(node, dict) and f"+{key}" in node:
+            value = node[f"+{key}"]
+    return value
 
 
-def _is_published(model: dict[str, Any], inherited: dict[str, Any]) -> bool:
+def _access(model: dict[str, Any], inherited: Any) -> str:
+    """A model's resolved access: its yml (``config:`` wins over the top-level key) over the project's."""
     config = model.get("config") or {}
-    meta = {**inherited, **(model.get("meta") or {}), **(config.get("meta") or {})}
-    return bool(meta.get("publiceren"))
+    return str(config.get("access") or model.get("access") or inherited or "protected")
 
 
 def published_models(dbt_project_dir: Path) -> dict[str, dict[str, Any]]:
-    """name -> model entry (from its yml) of every mart whose resolved meta has ``publiceren: true``.
-
-    ``publiceren`` may be set in ``dbt_project.yml`` (per folder or per model) or in the model's yml.
-    """
+    """name -> model entry (from its yml) of every mart whose resolved access is ``public``."""
     project = yaml.safe_load((dbt_project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
     project_models = (project.get("models") or {}).get(project.get("name", ""), {}) or {}
     models_root = dbt_project_dir / "models"
@@ -74,8 +71,8 @@ def published_models(dbt_project_dir: Path) -> dict[str, dict[str, Any]]:
         folders = list(path.parent.relative_to(models_root).parts)
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for model in doc.get("models", []) or []:
-            inherited = _project_meta(project_models, [*folders, model["name"]])
-            if _is_published(model, inherited):
+            inherited = _project_config(project_models, [*folders, model["name"]], "access")
+            if _access(model, inherited) == "public":
                 models[model["name"]] = model
     return models
 

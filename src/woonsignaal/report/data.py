@@ -231,59 +231,40 @@ class Publicatie:
 
     # --- KPIs ----------------------------------------------------------------------------------
     def kpi_reeks(self, kpi: Kpi, eerste: date, laatste: date) -> tuple[list[Punt], str]:
-        """The KPI per month from ``eerste`` up to and including ``laatste`` (first days of months).
+        """The KPI per month from ``eerste`` up to and including ``laatste`` (first days of months), read from
+        its KPI mart's ``totaal`` rows.
 
-        Returns the points and the source (``mart``, ``feiten`` or ``ontbreekt``)."""
-        eind = add_months(laatste, 1)
-        by_month: dict[date, tuple[float | None, int | None]] = {}
-        source = "ontbreekt"
-        if kpi.mart and self.has(kpi.mart, "maand", "dimensie", kpi.kolom or "", kpi.n_kolom or ""):
-            rows = self._rows(
-                f'select maand::date as maand, "{kpi.kolom}" as waarde, "{kpi.n_kolom}" as n '
-                f"from {SCHEMA}.\"{kpi.mart}\" where dimensie = 'totaal' and maand >= ? and maand < ?",
-                [eerste, eind],
-            )
-            by_month = {
-                r["maand"]: (None if r["waarde"] is None else float(r["waarde"]) * kpi.schaal, r["n"]) for r in rows
-            }
-            source = "mart"
-        else:
-            try:
-                rows = self._rows(kpi.fallback, {"start": eerste, "eind": eind})
-            except duckdb.CatalogException:
-                rows = None
-            if rows is not None:
-                by_month = {r["maand"]: (None if r["waarde"] is None else float(r["waarde"]), r["n"]) for r in rows}
-                source = "feiten"
+        Returns the points and the source (``mart``, or ``ontbreekt`` when the publication lacks the mart
+        or the column)."""
+        if not self.has(kpi.mart, "maand", "dimensie", kpi.kolom, kpi.n_kolom):
+            return [Punt(m, None, None, False) for m in _maanden(eerste, laatste)], "ontbreekt"
+        rows = self._rows(
+            f'select maand::date as maand, "{kpi.kolom}" as waarde, "{kpi.n_kolom}" as n '
+            f"from {SCHEMA}.\"{kpi.mart}\" where dimensie = 'totaal' and maand >= ? and maand < ?",
+            [eerste, add_months(laatste, 1)],
+        )
+        by_month = {r["maand"]: (None if r["waarde"] is None else float(r["waarde"]) * kpi.schaal, r["n"]) for r in rows}
         punten = []
-        m = eerste
-        while m <= laatste:
+        for m in _maanden(eerste, laatste):
+            # a month without a totaal row: the portfolio itself was below the minimum group size
             waarde, n = by_month.get(m, (None, None))
             n = None if n is None else int(n)
-            if kpi.is_aantal and source != "ontbreekt" and waarde is None and m not in by_month:
-                # a count with no rows in a month is a real zero for fact queries; for a KPI mart the
-                # totaal row is absent only when the portfolio itself is below the minimum
-                if source == "feiten":
-                    waarde, n = 0.0, 0
             if waarde is not None and not math.isfinite(waarde):
                 waarde = None
             onderdrukt = self.suppressed(n)
-            if onderdrukt:
-                waarde = None
-            punten.append(Punt(m, waarde, n, onderdrukt))
-            m = add_months(m, 1)
-        return punten, source
+            punten.append(Punt(m, None if onderdrukt else waarde, n, onderdrukt))
+        return punten, "mart"
 
     # --- breakdown per wijk ----------------------------------------------------------------------
     def per_wijk(self, proces: str, maand: date) -> WijkTabel | None:
-        """The process's figures per wijk: from the KPI mart (rows ``dimensie = 'wijk'`` of ``maand``) when
-        published, otherwise from the fact marts, otherwise None. A wijk whose group is below the minimum
+        """The process's figures per wijk from its KPI mart (rows ``dimensie = 'wijk'`` of ``maand``), or None
+        when the publication lacks that mart. A wijk whose group is below the minimum
         is listed with every cell suppressed; a cell whose own count is below the minimum is suppressed."""
         mart, kolommen = WIJK_KOLOMMEN[proces]
         needed = {k.kolom for k in kolommen} | {k.n_kolom for k in kolommen if k.n_kolom}
-        if self.has(mart, "maand", "dimensie", "segment", *needed):
-            return self._per_wijk_mart(mart, kolommen, maand)
-        return self._per_wijk_feiten(proces, maand)
+        if not self.has(mart, "maand", "dimensie", "segment", *needed):
+            return None
+        return self._per_wijk_mart(mart, kolommen, maand)
 
     def _per_wijk_mart(self, mart: str, kolommen: tuple[WijkKolom, ...], maand: date) -> WijkTabel:
         alle = self._alle_wijken()
@@ -317,60 +298,6 @@ class Publicatie:
             return []
         sql = " union ".join(parts)
         return [r[0] for r in self.con.execute(f"select wijk from ({sql}) where wijk is not null order by 1").fetchall()]
-
-    def _per_wijk_feiten(self, proces: str, maand: date) -> WijkTabel | None:
-        start12 = add_months(maand, -11)
-        eind = add_months(maand, 1)
-        try:
-            if proces == "verhuur":
-                tabel = WijkTabel(["Leegstanden beëindigd", "Mediaan leegstandsduur", "Langer dan 90 dagen"],
-                                  ["aantal", "dagen", "procent"], "leegstanden die in de 12 maanden t/m deze maand eindigden")
-                rows = self.con.execute(
-                    f"""select wijk, count(*), median(leegstand_dagen),
-                               100.0 * avg(case when leegstand_dagen > 90 then 1 else 0 end), count(*), count(*)
-                        from {SCHEMA}.fct_leegstand
-                        where is_afgesloten and einddatum >= ? and einddatum < ? group by wijk""",
-                    [start12, eind],
-                ).fetchall()
-            elif proces == "overlast":
-                tabel = WijkTabel(["Nieuwe zaken", "Mediaan doorlooptijd afgesloten zaken"], ["aantal", "dagen"],
-                                  "zaken van de 12 maanden t/m deze maand")
-                rows = self.con.execute(
-                    f"""select wijk, count(*),
-                               median(case when is_afgesloten and einddatum >= ? and einddatum < ?
-                                           then doorlooptijd_dagen end),
-                               count(case when is_afgesloten and einddatum >= ? and einddatum < ? then 1 end)
-                        from {SCHEMA}.fct_zaak
-                        where registratiedatum >= ? and registratiedatum < ? group by wijk""",
-                    [start12, eind, start12, eind, start12, eind],
-                ).fetchall()
-            else:
-                tabel = WijkTabel(["Lopende contracten", "Met achterstand", "Achterstand in % jaarhuur"],
-                                  ["aantal", "procent", "procent2"], "stand aan het eind van de maand")
-                rows = self.con.execute(
-                    f"""select wijk, count(*), 100.0 * avg(case when in_achterstand then 1 else 0 end),
-                               100.0 * sum(case when in_achterstand then saldo_euro else 0 end)
-                                   / nullif(sum(jaarhuur_euro), 0), count(*), count(*)
-                        from {SCHEMA}.fct_contract_maand where maand = ? group by wijk""",
-                    [maand],
-                ).fetchall()
-        except duckdb.CatalogException:
-            return None
-        width = len(tabel.kolommen)
-        for r in sorted(rows, key=lambda r: (r[0] is None, str(r[0]))):
-            wijk, n = r[0] or "onbekend", int(r[1] or 0)
-            if self.suppressed(n):
-                tabel.rijen.append(WijkRij(wijk, True, [None] * width, [True] * width))
-                continue
-            # each column's own count: the group for the first, then the counts returned after the values
-            eigen = [n, *[int(c or 0) for c in r[1 + width:]]]
-            waarden, onderdrukt = [], []
-            for v, own in zip(r[1 : 1 + width], eigen):
-                weg = self.suppressed(own)
-                waarden.append(None if weg or v is None else float(v))
-                onderdrukt.append(weg)
-            tabel.rijen.append(WijkRij(wijk, False, waarden, onderdrukt))
-        return tabel
 
     # --- signals -------------------------------------------------------------------------------
     def signaal_periode(self, maand: date) -> date | None:
@@ -505,3 +432,12 @@ class Publicatie:
             )
         return k
 
+
+
+def _maanden(eerste: date, laatste: date) -> list[date]:
+    """First days of the months from ``eerste`` up to and including ``laatste``."""
+    maanden, m = [], eerste
+    while m <= laatste:
+        maanden.append(m)
+        m = add_months(m, 1)
+    return maanden

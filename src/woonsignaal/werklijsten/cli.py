@@ -28,13 +28,15 @@ def werklijst_command(
     """Zonder opties: per signaal hoeveel rijen zijn werklijst heeft. Met --signaal: de werklijst zelf."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from woonsignaal.settings import get_settings
     from woonsignaal.werklijsten.export import export_csv, read_werklijst, werklijsten_path
 
     settings = get_settings()
     path = database or werklijsten_path(settings)
-    console = Console()
+    # data (a wijk, a reden) is printed as text: a "[/]" in it is not console markup
+    console = Console(markup=False, highlight=False)
     if not path.is_file():
         typer.echo(f"Geen werklijsten gevonden op {path}: draai eerst de pijplijn.", err=True)
         raise typer.Exit(2)
@@ -58,13 +60,13 @@ def werklijst_command(
             )
             return
         first = rows[0]
-        table = Table(title=f"Werklijst signaal {signaal}: {first['proces']}, {first['indicator']}, "
-                            f"{first['segment']} (ernst {first['ernst']}, extractdatum {first['extractdatum']})")
+        table = Table(title=Text(f"Werklijst signaal {signaal}: {first['proces']}, {first['indicator']}, "
+                                 f"{first['segment']} (ernst {first['ernst']}, extractdatum {first['extractdatum']})"))
         for header in ("Prio", "Soort", "Sleutel in bronsysteem", "Wijk", "Reden", "Voorgestelde actie"):
             table.add_column(header)
         for r in rows:
-            table.add_row(str(r["prioriteit"]), r["object_soort"], r["object_id"], r["wijk"] or "",
-                          r["reden"], r["actie"])
+            table.add_row(*(Text(str(v)) for v in (r["prioriteit"], r["object_soort"], r["object_id"],
+                                                     r["wijk"] or "", r["reden"], r["actie"])))
         console.print(table)
         return
 
@@ -79,5 +81,6 @@ def werklijst_command(
     for header in ("Signaal", "Proces", "Indicator", "Segment", "Ernst", "Rijen"):
         table.add_column(header)
     for sid, c in counts.items():
-        table.add_row(sid, c["proces"], c["indicator"], c["segment"], c["ernst"], str(c["rijen"]))
+        table.add_row(*(Text(str(v)) for v in (sid, c["proces"], c["indicator"], c["segment"], c["ernst"],
+                                                 c["rijen"])))
     console.print(table)

@@ -8,7 +8,9 @@
   Helper tables (``int_*``) stay in the working warehouse.
 * ``export_csv(settings, out_dir)`` writes one CSV per wijk (``;``-separated, UTF-8 with BOM so a
   spreadsheet opens it right, Dutch headers) from the restricted file, for those who work from a
-  spreadsheet.
+  spreadsheet. A text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``,
+  ``-``, ``@``, a tab or a carriage return: OWASP "CSV injection") is written with a leading ``'``, so
+  Excel shows it as text and never evaluates it; numbers stay numbers, negative ones included.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import os
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -47,6 +50,8 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("extractdatum", "Extractdatum"),
 )
 ONBEKENDE_WIJK = "onbekend"
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def werklijsten_path(settings: Settings) -> Path:
@@ -179,8 +184,23 @@ def _write_csv(path: Path, rows: list[dict], columns: Sequence[tuple[str, str]])
         writer = csv.writer(fh, delimiter=";", quoting=csv.QUOTE_MINIMAL)
         writer.writerow([header for _, header in columns])
         for row in rows:
-            writer.writerow(["" if row.get(col) is None else str(row.get(col)) for col, _ in columns])
+            writer.writerow([spreadsheet_cell(row.get(col)) for col, _ in columns])
     os.replace(tmp, path)
+
+
+def spreadsheet_cell(value: object) -> str:
+    """The CSV text of one value, safe to open in a spreadsheet.
+
+    Numbers (the numeric columns come from DuckDB as int, float or Decimal) are written as they are, a
+    negative one too. Any other value that starts with a formula character gets a leading ``'``: Excel and
+    LibreOffice then show the text and never evaluate it (``=HYPERLINK(...)``, ``@SUM(...)``, ``-1+cmd|...``).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 def read_effect(settings: Settings, database: Path | None = None) -> list[dict]:

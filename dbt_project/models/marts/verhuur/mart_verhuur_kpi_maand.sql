@@ -3,6 +3,7 @@
     with fewer units than var('minimum_group_size') is left out; a figure whose own count (its *_aantal
     column) is below the minimum is NULL.
     - mutatiegraad_pct: contracts ended in the month per 100 units (x 12 for a yearly rate: mutatiegraad_jaar_pct)
+    - leegstanden_gestart_aantal: vacancies that started in the month
     - leegstandsduur: vacancies that ended in the month (mediaan, gemiddelde, share > 30 and > 90 days)
     - weigeringen_per_toewijzing: refusals of the publicaties let in the month per letting
     - reacties_per_publicatie: over publicaties closed in the month
@@ -24,6 +25,13 @@ basis_mutaties as (
     inner join eenheden as e
         on e.eenheid_id = o.eenheid_id and e.maand = {{ maand_start('o.einddatum') }}
     where o.is_beeindigd and not o.is_geannuleerd
+),
+
+basis_gestart as (
+    select e.*
+    from {{ ref('fct_leegstand') }} as l
+    inner join eenheden as e
+        on e.eenheid_id = l.eenheid_id and e.maand = {{ maand_start('l.begindatum') }}
 ),
 
 basis_leegstand as (
@@ -65,6 +73,10 @@ s_mutaties as (
     {{ segmenteer('basis_mutaties', dims, 'count(*) as mutaties_aantal') }}
 ),
 
+s_gestart as (
+    {{ segmenteer('basis_gestart', dims, 'count(*) as leegstanden_gestart_aantal') }}
+),
+
 s_leegstand as (
     {{ segmenteer('basis_leegstand', dims,
         'count(*) as leegstanden_afgesloten_aantal, '
@@ -98,6 +110,7 @@ samen as (
         e.segment,
         e.eenheden_aantal,
         coalesce(m.mutaties_aantal, 0) as mutaties_aantal,
+        coalesce(g.leegstanden_gestart_aantal, 0) as leegstanden_gestart_aantal,
         coalesce(l.leegstanden_afgesloten_aantal, 0) as leegstanden_afgesloten_aantal,
         l.mediaan_leegstandsduur_dagen,
         l.gemiddelde_leegstandsduur_dagen,
@@ -114,6 +127,8 @@ samen as (
     from s_eenheden as e
     left join s_mutaties as m
         on m.maand = e.maand and m.dimensie = e.dimensie and m.segment = e.segment
+    left join s_gestart as g
+        on g.maand = e.maand and g.dimensie = e.dimensie and g.segment = e.segment
     left join s_leegstand as l
         on l.maand = e.maand and l.dimensie = e.dimensie and l.segment = e.segment
     left join s_derving as d
@@ -133,6 +148,7 @@ final as (
         mutaties_aantal,
         cast(100.0 * mutaties_aantal / eenheden_aantal as {{ type_double() }}) as mutatiegraad_pct,
         cast(1200.0 * mutaties_aantal / eenheden_aantal as {{ type_double() }}) as mutatiegraad_jaar_pct,
+        leegstanden_gestart_aantal,
         leegstanden_afgesloten_aantal,
         {{ minimaal('cast(mediaan_leegstandsduur_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal') }}
             as mediaan_leegstandsduur_dagen,
