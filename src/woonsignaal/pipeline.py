@@ -312,6 +312,10 @@ def build_marts(extractdatum: date, run_id: str | None = None, settings: Setting
         result = run_dbt_build(settings, vars=dbt_vars(settings, extractdatum))
         details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
         if not result.success:
+            if _stop["signaal"]:  # dbt failed because this run was asked to stop
+                raise PermanentFailure(faults.Fout("gestopt", detail=(
+                    f"gestopt door {_stop['signaal']} tijdens dbt_build; er is niets half gepubliceerd. "
+                    f"Draai `woonsignaal run` opnieuw om deze levering te verwerken")))
             # dbt's messages may quote data (a database error on a row): the nodes only; the task log
             # and dbt's own log have the rest
             failed = [getattr(n, "unique_id", "?") for n in getattr(result, "failed", [])]
