@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
+CLUSTER_ARGS ?=
 
-.PHONY: venv demo test airflow lock status clean
+.PHONY: venv demo test airflow cluster lock status clean lint-dbt
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found"; exit 1; }
@@ -30,8 +31,20 @@ test: venv
 airflow: venv
 	$(BIN)/woonsignaal airflow
 
+# Optional: the CeleryExecutor stack of docker-compose.yml as local processes (PostgreSQL, Redis, api-server,
+# scheduler, dag-processor, triggerer, two Celery workers), with the compose file's environment; settings from
+# .env (see .env.example) and the shell. Needs redis-server and PostgreSQL (Debian packages). Ctrl-C stops it.
+# Other ports: make cluster CLUSTER_ARGS="--api-port 8081 --redis-port 56380 --pg-port 55434"
+cluster: venv
+	$(BIN)/python -m woonsignaal.cluster $(CLUSTER_ARGS)
+
 status: venv
 	$(BIN)/woonsignaal status
+
+# dbt-project-evaluator's rules on the dbt project (dbt parse into a temp dir; exceptions in
+# dbt_project/evaluator_exceptions.yml; docs/warehouse.md).
+lint-dbt: venv
+	$(BIN)/python -m woonsignaal.dbt_evaluator
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: venv

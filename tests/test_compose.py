@@ -199,3 +199,91 @@ def test_duckdb_memory_limits_are_the_same_settings_for_ingest_dbt_and_compose(c
     env = _env(compose["services"]["airflow-worker"])
     assert env[settings_module.ENV_DUCKDB_MEMORY_LIMIT] == (
         f"${{{settings_module.ENV_DUCKDB_MEMORY_LIMIT}:-{settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT}}}")
+
+
+# --- one source for the compose stack and the local cluster (woonsignaal.cluster, `make cluster`) ---------
+
+
+def test_compose_environment_is_generated_from_the_local_clusters_source(compose):
+    from woonsignaal.cluster import compose_environment
+
+    assert _env(compose["x-airflow-common"]) == compose_environment(), (
+        "docker-compose.yml's x-airflow-common environment differs from woonsignaal.cluster.airflow_environment; "
+        "regenerate it with `.venv/bin/python -m woonsignaal.cluster compose-env`")
+    for name in AIRFLOW_SERVICES:
+        env = _env(compose["services"][name])
+        assert {k: env[k] for k in compose_environment()} == compose_environment(), name
+
+
+def test_compose_runs_as_many_workers_as_the_local_cluster_and_they_share_the_home(compose):
+    import inspect
+
+    from woonsignaal.cluster import ClusterConfig
+
+    workers = inspect.signature(ClusterConfig).parameters["workers"].default
+    assert compose["services"]["airflow-worker"]["deploy"]["replicas"] == workers == 2
+    for name in AIRFLOW_SERVICES:  # every task, on whichever worker, reaches the one working warehouse
+        service = compose["services"][name]
+        assert _mounts(service)[_env(service)[settings_module.ENV_HOME]] == "woonsignaal-home", name
+
+
+def test_workers_can_reach_the_execution_api_with_the_schedulers_tokens(compose):
+    """The scheduler signs each task's token and the api-server checks it: without one shared secret every
+    process draws its own and every task fails with "Invalid auth token"."""
+    env = _env(compose["x-airflow-common"])
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"].startswith("${AIRFLOW__API_AUTH__JWT_SECRET:?")
+    assert env["AIRFLOW__API__SECRET_KEY"].startswith("${AIRFLOW__API__SECRET_KEY:?")
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
+    assert compose["services"]["airflow-apiserver"]["command"] == "api-server"
+    example = (REPO_ROOT / ".env.example").read_text()
+    for name in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY"):
+        assert f"\n{name}=" in example
+
+
+def _cluster_config(tmp_path):
+    from woonsignaal.cluster import ClusterConfig
+
+    return ClusterConfig(home=tmp_path / "home", api_port=18080, redis_port=16379, pg_port=15432)
+
+
+def test_local_cluster_fills_the_settings_as_compose_interpolates_them(tmp_path):
+    from woonsignaal.cluster import compose_environment, local_environment
+
+    base = {"WOONSIGNAAL_PSEUDONIEM_SLEUTEL": "sleutel", "WOONSIGNAAL_MIN_GROEPSGROOTTE": "15",
+            "WOONSIGNAAL_PG_BI_PASSWORD": "van-het-team"}
+    env = local_environment(_cluster_config(tmp_path), base)
+    assert set(env) == set(compose_environment())
+    assert env["WOONSIGNAAL_PSEUDONIEM_SLEUTEL"] == "sleutel"
+    assert env["WOONSIGNAAL_MIN_GROEPSGROOTTE"] == "15"  # ${...:-10}: the operator's value
+    assert env["WOONSIGNAAL_DUCKDB_MEMORY_LIMIT"] == settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT  # the default
+    assert env["WOONSIGNAAL_PG_BI_PASSWORD"] == "van-het-team"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:18080/execution/"
+    assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://:@127.0.0.1:16379/0"
+    assert env["WOONSIGNAAL_PG_HOST"] == "127.0.0.1" and env["WOONSIGNAAL_PG_PORT"] == "15432"
+    assert env["WOONSIGNAAL_HOME"] == str(tmp_path / "home")
+    # secrets compose requires from .env are generated once, kept private, and reused on the next start
+    secrets_file = tmp_path / "home" / "cluster" / "secrets.json"
+    assert secrets_file.stat().st_mode & 0o077 == 0
+    again = local_environment(_cluster_config(tmp_path), base)
+    for name in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY", "WOONSIGNAAL_PG_PASSWORD"):
+        assert len(env[name]) >= 32 and again[name] == env[name]
+
+
+def test_local_cluster_refuses_without_a_pseudonymisation_key(tmp_path):
+    from woonsignaal.cluster import local_environment
+
+    with pytest.raises(settings_module.ConfigurationError, match="WOONSIGNAAL_PSEUDONIEM_SLEUTEL"):
+        local_environment(_cluster_config(tmp_path), {})
+    demo = local_environment(_cluster_config(tmp_path), {"WOONSIGNAAL_DEMO": "1"})
+    assert demo["WOONSIGNAAL_PSEUDONIEM_SLEUTEL"] == ""  # settings.py then uses the demo key
+
+
+def test_dotenv_is_read_as_compose_reads_it(tmp_path):
+    from woonsignaal.cluster import read_dotenv
+
+    path = tmp_path / ".env"
+    path.write_text("# comment\n\nWOONSIGNAAL_PSEUDONIEM_SLEUTEL='ab=cd'\nWOONSIGNAAL_ALERT_WEBHOOK=\n"
+                    "WOONSIGNAAL_MIN_GROEPSGROOTTE = 12\n")
+    assert read_dotenv(path) == {"WOONSIGNAAL_PSEUDONIEM_SLEUTEL": "ab=cd", "WOONSIGNAAL_ALERT_WEBHOOK": "",
+                                 "WOONSIGNAAL_MIN_GROEPSGROOTTE": "12"}
+    assert read_dotenv(tmp_path / "absent") == {}

@@ -48,7 +48,7 @@
                 cast({{ maand_start('min(boekdatum)') }} as {{ dbt.type_string() }}) as eerste,
                 cast((select min(maand) from {{ this }}) as {{ dbt.type_string() }}) as model_eerste
             from {{ source('raw', 'boekingen') }}
-            where _verwijderd_op is null and boekdatum <= {{ extractdatum() }}
+            where _verwijderd_op is null and boekdatum <= {{ extractdatum(source('raw', 'leveringen')) }}
             {%- else %}
             select cast(null as {{ dbt.type_string() }}) as eerste, cast(null as {{ dbt.type_string() }}) as model_eerste
             {%- endif %}
@@ -57,7 +57,7 @@
             cast(gebouwd.sinds as {{ dbt.type_string() }}),
             nieuw.leveringen,
             cast(nieuw.laatste as {{ dbt.type_string() }}),
-            cast({{ extractdatum() }} as {{ dbt.type_string() }}),
+            cast({{ extractdatum(source('raw', 'leveringen')) }} as {{ dbt.type_string() }}),
             cast({{ maand_start('gebouwd.sinds') }} as {{ dbt.type_string() }}),
             grootboek.eerste,
             grootboek.model_eerste

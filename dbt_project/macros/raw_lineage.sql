@@ -1,10 +1,9 @@
-{#- The columns every staging model of a raw table ends with (raw_schema.py defines them). -#}
+{#- The columns every staging model of a raw table ends with (raw_schema.py defines them). Which
+    version is current at the extract date is the macro is_actueel() (macros/extractdatum.sql). -#}
 
 {% macro raw_snapshot_columns() -%}
     _geldig_vanaf as geldig_vanaf,
         _geldig_tot as geldig_tot,
-        (_geldig_vanaf <= {{ extractdatum() }}
-            and (_geldig_tot is null or _geldig_tot > {{ extractdatum() }})) as is_actueel,
         _extractdatum as extractdatum,
         _bronbestand as bronbestand
 {%- endmacro %}

@@ -57,9 +57,9 @@ COLUMN_DOCS: dict[str, str] = {
     "geregistreerd_vanaf": "Extract date at which this version was first delivered.",
     "versie_nr": "Number of this version of the key (1 = oldest).",
     "is_laatste_versie": "This is the key's latest known version.",
-    "is_actueel": "This row version is the one valid at the extract date.",
     "extractdatum": "Extract date the figures are measured at (censoring date for open periods).",
     "bronbestand": "Delivered file the row came from.",
+    "regelnummer": "Line of the delivered file where the row begins (header = line 1).",
     "gewijzigd_op": "Last change of the row in the source system.",
     "verwijderd_op": "When the source deleted the row (from verwijderingen); NULL = not deleted.",
     "is_verwijderd": "The source deleted this row; every mart leaves it out.",
@@ -298,6 +298,9 @@ MODEL_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("mart_verhuur_kpi_maand", "toewijzingen_aantal"): "Publicaties let in the month.",
     ("mart_incasso_kpi_maand", "achterstand_euro"): "Sum of arrears at month end, euros.",
     ("mart_incasso_kpi_maand", "jaarhuur_euro"): "Sum of annual rent of the segment's agreements, euros.",
+    ("int_contract_maand_boekingen", "extractdatum"): (
+        "The extract date the row was computed for (incremental builds recompute recent months and changed "
+        "contracts only; the maximum is the date of the last build)."),
     ("int_leegstand_maanden", "leegstand_dagen"): "Vacant days of this vacancy in the month.",
     ("int_leegstand_maanden", "huurderving_euro"): "Rent lost to this vacancy in the month, euros.",
     ("stg_raw__referentiedata", "begindatum"): "Start of the code's validity as delivered.",

@@ -2,7 +2,10 @@
 
 Every model gets its description (the leading ``{#- ... -#}`` comment of its SQL file), every column its
 description (``column_docs.py``) and, for the published marts, its data type with ``contract: enforced``
-and the tests below. Run after changing a model's columns, on a warehouse built by ``dbt build``:
+and the tests below: every staging and intermediate model gets its primary-key tests (``KEYS``: unique and
+not_null on one column; ``COMPOSITE_KEYS``: the project's ``unique_combination`` and not_null on each key
+column), which dbt-project-evaluator's fct_missing_primary_key_tests asks for (woonsignaal.dbt_evaluator).
+Run after changing a model's columns, on a warehouse built by ``dbt build``:
 
     .venv/bin/python dbt_project/scripts/gen_models_yml.py /path/to/woonsignaal.duckdb
 
@@ -52,6 +55,11 @@ KEYS = {
     "fct_betalingsregeling": "regeling_id", "int_leegstand_perioden": "leegstand_id",
     "int_huurovereenkomsten": "overeenkomst_id", "int_aanbiedingen_per_publicatie": "publicatie_id",
     "int_zaak_partners": "zaak_id", "int_zaak_statuspaden": "zaak_id", "int_incassoacties": "actie_id",
+    "int_boekingen": "boeking_id",
+    # staging: event tables hold the current version of each key; leveringen one row per loaded delivery
+    "stg_raw__publicaties": "publicatie_id", "stg_raw__aanbiedingen": "aanbieding_id", "stg_raw__zaken": "zaak_id",
+    "stg_raw__boekingen": "boeking_id", "stg_raw__incassoacties": "actie_id",
+    "stg_raw__betalingsregelingen": "regeling_id", "stg_raw__leveringen": "extractdatum",
 }
 COMPOSITE_KEYS = {
     "mart_verhuur_kpi_maand": ["maand", "dimensie", "segment"],
@@ -59,6 +67,20 @@ COMPOSITE_KEYS = {
     "mart_incasso_kpi_maand": ["maand", "dimensie", "segment"],
     "int_leegstand_maanden": ["leegstand_id", "maand"],
     "int_contract_maand_boekingen": ["overeenkomst_id", "maand"],
+    "int_eenheid_maanden": ["eenheid_id", "maand"],
+    "int_leegstand_statussen": ["eenheid_id", "begindatum"],
+    "int_relaties_historie": ["relatie_id", "geldig_vanaf"],
+    # staging: snapshot tables keep one row per key and version (geldig_vanaf)
+    "stg_raw__complexen": ["complex_id", "geldig_vanaf"],
+    "stg_raw__eenheden": ["eenheid_id", "geldig_vanaf"],
+    "stg_raw__eenheidstatussen": ["eenheid_id", "begindatum", "geldig_vanaf"],
+    "stg_raw__relaties": ["relatie_id", "geldig_vanaf"],
+    "stg_raw__huurovereenkomsten": ["overeenkomst_id", "geldig_vanaf"],
+    "stg_raw__zaakstatussen": ["zaak_id", "zaakstatus_soort", "begindatum"],
+    "stg_raw__zaakbetrokkenen": ["zaak_id", "partner"],
+    # as delivered (code lists keep a delivered duplicate, deletions every one ever delivered): the line
+    "stg_raw__referentiedata": ["extractdatum", "regelnummer"],
+    "stg_raw__verwijderingen": ["bronbestand", "regelnummer"],
 }
 RELATIONSHIPS = {
     ("fct_leegstand", "eenheid_id"): ("dim_eenheid", "eenheid_id"),
@@ -153,7 +175,7 @@ def column_entry(model: str, col: str, typ: str, published: bool, schema_dir: st
     tests: list = []
     if KEYS.get(model) == col:
         tests += ["unique", "not_null"]
-    elif col in NOT_NULL.get(model, []):
+    elif col in NOT_NULL.get(model, []) or (schema_dir != "marts" and col in COMPOSITE_KEYS.get(model, [])):
         tests.append("not_null")
     if (model, col) in RELATIONSHIPS:
         to, field = RELATIONSHIPS[(model, col)]

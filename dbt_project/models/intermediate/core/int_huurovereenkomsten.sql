@@ -4,7 +4,7 @@ with
 
 overeenkomsten as (
     select * from {{ ref('stg_raw__huurovereenkomsten') }}
-    where is_actueel
+    where {{ is_actueel() }}
 ),
 
 final as (

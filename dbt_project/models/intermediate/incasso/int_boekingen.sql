@@ -1,6 +1,6 @@
 {{ config(materialized="view") }}
-{#- The tenant ledger (non-deleted bookings) with each booking's group and months (a view: the ledger is the
-    biggest table, stored once in raw).
+{#- The tenant ledger (non-deleted bookings, all dates: the model that aggregates them cuts at the extract
+    date) with each booking's group and months (a view: the ledger is the biggest table, stored once in raw).
     Groups (by BOEKINGDETAILSOORT): betaling = BAN, BRT, STO (reversal of a payment), TER (refund);
     correctie = CRE, AFB, VOU (credit, write-off, voucher); gefactureerd = everything else (PRO rent charge,
     EVN, FAC, EIN, AAN, BOR, BET, ...). Amounts keep the contract's sign (+ tenant owes more).
@@ -10,7 +10,6 @@ with
 boekingen as (
     select * from {{ ref('stg_raw__boekingen') }}
     where not is_verwijderd
-        and boekdatum <= {{ extractdatum() }}
 )
 
 select

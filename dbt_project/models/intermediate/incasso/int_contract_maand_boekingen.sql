@@ -1,5 +1,6 @@
 {#- Ledger movements per contract per calendar month: by booking month (what was booked) and by due
-    month (what fell due). Both are summed cumulatively in fct_contract_maand.
+    month (what fell due), of the bookings dated up to the extract date. Both are summed cumulatively in
+    fct_contract_maand.
     Incremental (macros/incrementeel.sql): a nightly delta recomputes every contract's months from the
     month of the last build, and all months of the contracts with changed bookings. -#}
 {{ config(
@@ -17,8 +18,9 @@ with
 
 boekingen as (
     select * from {{ ref('int_boekingen') }}
+    where boekdatum <= {{ extractdatum() }}
     {%- if plan %}
-    where boekdatum >= {{ vanaf }} or verval_effectief >= {{ vanaf }} or {{ herberekend }}
+        and (boekdatum >= {{ vanaf }} or verval_effectief >= {{ vanaf }} or {{ herberekend }})
     {%- endif %}
 ),
 

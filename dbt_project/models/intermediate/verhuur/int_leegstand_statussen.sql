@@ -12,7 +12,7 @@ lee as (
         begindatum,
         case when einddatum <= {{ extractdatum() }} then einddatum end as einddatum
     from {{ ref('stg_raw__eenheidstatussen') }}
-    where is_actueel
+    where {{ is_actueel() }}
         and status = 'LEE'
         and begindatum <= {{ extractdatum() }}
 ),

@@ -69,7 +69,7 @@ final as (
         v.geldig_vanaf as geregistreerd_vanaf,
         v.versie_nr,
         (v.versie_nr = v.versies_aantal) as is_laatste_versie,
-        (v.is_actueel) as is_in_extract
+        {{ is_actueel('v.geldig_vanaf', 'v.geldig_tot') }} as is_in_extract
     from versies as v
     left join complexen as c
         on c.complex_id = v.complex_id and c.nieuwste = 1

@@ -15,7 +15,8 @@ renamed as (
         einddatum,
         parent,
         informatiedomein,
-        _extractdatum as extractdatum
+        _extractdatum as extractdatum,
+        _regelnummer as regelnummer
     from source
 )
 

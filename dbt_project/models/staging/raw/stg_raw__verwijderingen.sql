@@ -11,7 +11,8 @@ renamed as (
         sleutel,
         verwijderd_op,
         _extractdatum as extractdatum,
-        _bronbestand as bronbestand
+        _bronbestand as bronbestand,
+        _regelnummer as regelnummer
     from source
 )
 
