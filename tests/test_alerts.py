@@ -35,10 +35,25 @@ def webhook(monkeypatch):
     server.shutdown()
 
 
+def _as_airflow_reports(fault: Exception) -> Exception:
+    """What Airflow hands the callback: run_step's AirflowFailException, raised from the step's fault."""
+    try:
+        try:
+            raise fault
+        except Exception as exc:
+            raise RuntimeError(str(exc)) from exc
+    except RuntimeError as reported:
+        return reported
+
+
 def test_failure_callback_records_and_posts(woonsignaal_home, webhook, caplog):
+    from woonsignaal.faults import Fout
+    from woonsignaal.pipeline import PermanentFailure
+
+    fault = PermanentFailure(Fout("sha256", "eenheden.csv", detail="levering 2026-11-24: eenheden.csv: sha256 klopt niet"))
     context = {
         "task_instance": SimpleNamespace(task_id="laad_raw", dag_id="woonsignaal_nightly", run_id="r1"),
-        "exception": RuntimeError("levering 2026-11-24 geweigerd: eenheden.csv: sha256 klopt niet"),
+        "exception": _as_airflow_reports(fault),
         "dag_run": SimpleNamespace(conf={"extractdatum": "2026-11-24"}),
     }
     alerts.on_task_failure(context)

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from woonsignaal import pipeline, runs
+from woonsignaal.faults import Fout
 from woonsignaal.locking import WarehouseBusy, writer_lock
 from woonsignaal.settings import get_settings
 
@@ -56,7 +57,9 @@ def test_run_history_summarises_latest_run_per_delivery(woonsignaal_home):
     time.sleep(1.1)
     runs.record(settings, "2026-11-23", "laad_raw", "geslaagd", "r2")
     runs.record(settings, "2026-11-23", "publiceer", "geslaagd", "r2")
-    runs.record(settings, "2026-11-24", "laad_raw", "mislukt", "r3", bericht="boekingen.csv: kolom bedrag ontbreekt")
+    fout = Fout("kolom_ontbreekt", "boekingen.csv", 1, "bedrag", "boekingen.csv: kolom bedrag ontbreekt")
+    runs.record(settings, "2026-11-24", "laad_raw", "mislukt", "r3", bericht=fout.detail,
+                details={"fouten": [fout.to_dict()]})
     latest = {r.extractdatum: r for r in runs.latest_runs(settings)}
     assert latest["2026-11-23"].status == "geslaagd" and latest["2026-11-23"].run_id == "r2"
     assert latest["2026-11-24"].status == "mislukt"
@@ -65,11 +68,15 @@ def test_run_history_summarises_latest_run_per_delivery(woonsignaal_home):
 
 def test_failed_step_is_recorded_and_reraised(woonsignaal_home):
     settings = get_settings()
-    with pytest.raises(ValueError):
+    with pytest.raises(pipeline.StepFailed) as exc:
         with pipeline._step(settings, date(2026, 11, 24), "dbt_build", "r9"):
-            raise ValueError("model fct_leegstand faalt")
+            raise ValueError("model fct_leegstand faalt bij NL91ABNA0417164300")
+    # a library's text may quote data: only its type leaves the step, and the chain is cut
+    assert "ValueError" in str(exc.value) and "NL91" not in str(exc.value)
+    assert exc.value.__suppress_context__ and exc.value.__cause__ is None
     (run,) = runs.latest_runs(settings)
-    assert run.status == "mislukt" and "fct_leegstand" in run.fout
+    assert run.status == "mislukt" and "ValueError" in run.fout and "NL91" not in run.fout
+    assert run.samenvatting == "dbt_build: onverwachte fout"
 
 
 def _hold_lock(path, seconds, started):

@@ -270,9 +270,11 @@ def _stopped(extractdatum: date, settings: Settings, signal_name: str, outcome: 
     run_id = outcome.run_id if isinstance(outcome, DagRunOutcome) else (events[-1]["run_id"] if events else "")
     last = events[-1] if events else None
     if last is not None and last["run_id"] == run_id and last["status"] == "gestart":
-        runs.record(settings, extractdatum.isoformat(), last["stap"], "mislukt", run_id,
-                    bericht=f"gestopt door {signal_name} tijdens {last['stap']}; draai `woonsignaal run` "
-                            f"opnieuw om deze levering te verwerken")
+        from woonsignaal.pipeline import RunStopped
+
+        runs.record_failure(settings, extractdatum.isoformat(), last["stap"], RunStopped(
+            f"gestopt door {signal_name} tijdens {last['stap']}; draai `woonsignaal run` opnieuw om deze levering "
+            f"te verwerken"), run_id)
     holder = night_holder(settings.state_dir)
     if holder is not None and (holder.run_id == run_id or holder.is_stale()):
         release_night(settings.state_dir, holder.run_id)

@@ -41,7 +41,7 @@ def send_alert(title: str, body: str, settings: Settings | None = None, timeout:
 def on_task_failure(context: dict[str, Any]) -> None:
     """Airflow task failure callback (after the last retry): record the failure and alert. Never raises."""
     try:
-        from woonsignaal import runs
+        from woonsignaal import faults, runs
 
         settings = get_settings()
         ti = context.get("task_instance") or context.get("ti")
@@ -49,10 +49,10 @@ def on_task_failure(context: dict[str, Any]) -> None:
         dag_id = getattr(ti, "dag_id", "?")
         exception = context.get("exception")
         extractdatum = _extractdatum(context)
-        message = str(exception) if exception else "task failed"
+        # woonsignaal's message only: never the text of a library's exception (it may quote a row)
+        message = faults.melding(exception) if exception else "task failed"
         if exception is not None:
-            runs.record(settings, extractdatum, task_id, "mislukt", run_id=getattr(ti, "run_id", ""),
-                        bericht=message)
+            runs.record_failure(settings, extractdatum, task_id, exception, run_id=getattr(ti, "run_id", ""))
         send_alert(
             f"woonsignaal: {dag_id}.{task_id} mislukt (levering {extractdatum or 'onbekend'})",
             f"{message}\n\nDe vorige publicatie blijft staan. Zie `woonsignaal status` voor details.",

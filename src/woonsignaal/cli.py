@@ -241,7 +241,8 @@ def status_command() -> None:
                               markup=False, highlight=False)
     failed = [r for r in latest if r.status == "mislukt"]
     for run in failed:
-        console.print(f"\n[bold red]{run.extractdatum} mislukt[/]")
+        console.print(f"\n{run.extractdatum} mislukt in {run.samenvatting}", style="bold red", markup=False,
+                      highlight=False, soft_wrap=True)  # one line, however narrow the terminal
         console.print(run.fout, markup=False, highlight=False)
     holder = night_holder(settings.state_dir)
     if holder is not None:

@@ -51,9 +51,11 @@ from typing import Callable, Mapping
 
 from woonsignaal.airflow_runner import dags_folder
 from woonsignaal.settings import (
+    DEFAULT_DELETION_TOLERANCE,
     DEFAULT_DUCKDB_MEMORY_LIMIT,
     DEFAULT_INGEST_MEMORY_LIMIT,
     ENV_DBT_PROJECT,
+    ENV_DELETION_TOLERANCE,
     ENV_DEMO,
     ENV_DUCKDB_MEMORY_LIMIT,
     ENV_EXPECTATIONS,
@@ -178,6 +180,7 @@ def airflow_environment(t: Topology, setting: Setting) -> dict[str, str]:
         ENV_WEBHOOK: setting(ENV_WEBHOOK, ""),
         ENV_DUCKDB_MEMORY_LIMIT: setting(ENV_DUCKDB_MEMORY_LIMIT, DEFAULT_DUCKDB_MEMORY_LIMIT),
         ENV_INGEST_MEMORY_LIMIT: setting(ENV_INGEST_MEMORY_LIMIT, DEFAULT_INGEST_MEMORY_LIMIT),
+        ENV_DELETION_TOLERANCE: setting(ENV_DELETION_TOLERANCE, DEFAULT_DELETION_TOLERANCE),
         # publication to the warehouse PostgreSQL (src/woonsignaal/serving/postgres.py)
         ENV_PG_HOST: t.warehouse_host,
         ENV_PG_PORT: t.warehouse_port,

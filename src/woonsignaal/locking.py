@@ -16,9 +16,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
+from woonsignaal.faults import Foutmelding
 
-class WarehouseBusy(RuntimeError):
+
+class WarehouseBusy(Foutmelding, RuntimeError):
     """Another process holds the writer lock; the message says which and since when."""
+
+    klasse = "warehouse_bezet"
 
 
 @contextmanager
@@ -100,6 +104,8 @@ NIGHT_STALE_AFTER_OTHER_HOST = timedelta(hours=4)
 
 class NightBusy(WarehouseBusy):
     """Another run holds the night (load, build, audit, publish); the message says which and since when."""
+
+    klasse = "nacht_bezet"
 
 
 @dataclass(frozen=True)

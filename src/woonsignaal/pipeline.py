@@ -19,12 +19,13 @@ import errno
 import logging
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
-from woonsignaal import runs
+from woonsignaal import faults, runs
 from woonsignaal.contract import MANIFEST_NAME, SOURCE_TIMEZONE
 from woonsignaal.locking import NightBusy, describe_duckdb_lock, hold_night, release_night, writer_lock
 from woonsignaal.settings import Settings, get_settings
@@ -32,16 +33,24 @@ from woonsignaal.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 
-class PermanentFailure(RuntimeError):
+class PermanentFailure(faults.Foutmelding, RuntimeError):
     """A failure that a retry cannot fix (a rejected delivery, a failed audit, a failing model)."""
+
+
+class StepFailed(faults.Foutmelding, RuntimeError):
+    """A step failed for a reason a retry may fix; the message is built from its faults (see _step)."""
 
 
 class RunStopped(PermanentFailure):
     """The run was asked to stop (``woonsignaal run`` got SIGTERM or SIGINT)."""
 
+    klasse = "gestopt"
+
 
 class DiskFull(PermanentFailure):
     """The disk under ``$WOONSIGNAAL_HOME`` is full; the message says how much is free."""
+
+    klasse = "schijf_vol"
 
 
 #: set in the process that runs a night when it is asked to stop (signal name)
@@ -126,13 +135,19 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
     nothing (its delivery's history stays as the running night writes it). A failure no retry can fix
     releases the night; a full disk and a DuckDB file locked by another process get woonsignaal's own
     message.
+
+    A failure leaves the step only as its faults (``woonsignaal.faults``): the run history, the log,
+    Airflow's task log and the alert get woonsignaal's message, built from class, file, line and
+    column. Any other exception (a library's, whose text may quote a delivered row) is re-raised as
+    :class:`StepFailed` naming its type only, with the chain cut off; its stack, without messages,
+    goes to the log for the engineer.
     """
     night_run = run_id or "handmatig"
     try:
         raise_if_stopped(stap)
     except RunStopped as stopped:  # asked to stop between two steps: this one is recorded as stopped
         runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
-        runs.record(settings, extractdatum.isoformat(), stap, "mislukt", run_id, bericht=str(stopped))
+        runs.record_failure(settings, extractdatum.isoformat(), stap, stopped, run_id)
         release_night(settings.state_dir, night_run)
         raise
     try:
@@ -142,9 +157,10 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
         if stap == FIRST_STEP:
             raise
         runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
-        runs.record(settings, extractdatum.isoformat(), stap, "mislukt", run_id,
-                    bericht="een andere run nam de nacht over; deze run stopt zonder te publiceren")
-        raise PermanentFailure("een andere run nam de nacht over; deze run stopt zonder te publiceren") from None
+        taken = PermanentFailure("een andere run nam de nacht over; deze run stopt zonder te publiceren",
+                                 klasse="nacht_bezet")
+        runs.record_failure(settings, extractdatum.isoformat(), stap, taken, run_id)
+        raise taken from None
     details: dict[str, Any] = {}
     runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
     try:
@@ -152,14 +168,27 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
     except GeneratorExit:
         raise
     except BaseException as exc:
+        from woonsignaal.ingest.errors import DeliveryRejected  # not at import: DAG files import this module
+
+        # woonsignaal's own failure for a full disk, a locked file or Ctrl-C; else the exception itself
         failure = _own_failure(settings, stap, exc)
-        message = str(failure) if failure is not None else str(exc)
-        runs.record(settings, extractdatum.isoformat(), stap, "mislukt", run_id, bericht=message, details=details)
-        if isinstance(failure or exc, PermanentFailure) or not isinstance(exc, Exception):
+        reported = failure if failure is not None else exc
+        fouten = faults.fouten_van(reported)
+        runs.record_failure(settings, extractdatum.isoformat(), stap, reported, run_id, details)
+        if isinstance(reported, DeliveryRejected):  # a retry cannot fix a refused delivery
+            reported = PermanentFailure(fouten)
+        if isinstance(reported, PermanentFailure) or not isinstance(exc, Exception):
             release_night(settings.state_dir, night_run)
-        if failure is not None:
-            raise failure from None
-        raise
+        if reported is not exc:
+            raise reported from None
+        if isinstance(exc, faults.Foutmelding):
+            exc.__cause__, exc.__suppress_context__ = None, True  # nothing but its own text leaves
+            raise exc
+        if not isinstance(exc, Exception):  # SystemExit and the like: not a fault of the step
+            raise
+        log.error("%s failed with %s; stack (messages left out, they may quote data):\n%s",
+                  stap, type(exc).__name__, faults.stack_zonder_tekst(exc))
+        raise StepFailed(fouten) from None
     runs.record(settings, extractdatum.isoformat(), stap, "geslaagd", run_id, details=details)
 
 
@@ -191,19 +220,33 @@ def _lock(settings: Settings):
 # --- steps --------------------------------------------------------------------------------------
 
 
+#: while waiting for a delivery, one log line at the first poke and then at most one per this many seconds
+WAIT_LOG_INTERVAL = 1800.0
+_last_wait_log: dict[date, float] = {}
+
+
 def delivery_is_complete(extractdatum: date, settings: Settings | None = None) -> bool:
-    """Sensor condition: the delivery folder has its manifest (written last, so it is complete)."""
+    """Sensor condition: the delivery folder has its manifest (written last, so it is complete).
+
+    Polled often during a night's wait (hours): says "waiting" once, then every half hour."""
     raise_if_stopped("wacht_op_levering")
     settings = settings or get_settings()
     complete = (delivery_path(settings, extractdatum) / MANIFEST_NAME).is_file()
-    if not complete:
-        log.info("waiting: no complete delivery for %s in %s yet", extractdatum, settings.landing)
-    return complete
+    if complete:
+        _last_wait_log.pop(extractdatum, None)
+        return True
+    now = time.monotonic()
+    last = _last_wait_log.get(extractdatum)
+    if last is None or now - last >= WAIT_LOG_INTERVAL:
+        _last_wait_log[extractdatum] = now
+        log.info("waiting: no complete delivery for %s in %s yet%s", extractdatum, settings.landing,
+                 "" if last is None else " (still)")
+    return False
 
 
 def verify(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Check manifest, files, row counts and sha256 before anything is loaded."""
-    from woonsignaal.ingest import DeliveryRejected, verify_delivery
+    from woonsignaal.ingest import verify_delivery
 
     settings = settings or get_settings()
     settings.ensure_dirs()
@@ -213,25 +256,19 @@ def verify(extractdatum: date, run_id: str | None = None, settings: Settings | N
         # the night is ours: what an earlier killed or failed night left (a stale candidate after a full
         # disk, a half-written version folder) goes now, not only when the next candidate is built
         cleanup_orphans(settings)
-        try:
-            manifest = verify_delivery(delivery_path(settings, extractdatum))
-        except DeliveryRejected as exc:
-            raise PermanentFailure(f"levering {extractdatum} geweigerd: {exc}") from exc
+        manifest = verify_delivery(delivery_path(settings, extractdatum))  # DeliveryRejected: see _step
         details.update(soort=manifest.soort, aangemaakt_op=str(manifest.aangemaakt_op))
         return dict(details)
 
 
 def load_raw(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Parse, pseudonymise, quarantine, validate and merge the delivery into the raw layer."""
-    from woonsignaal.ingest import DeliveryRejected, load_delivery
+    from woonsignaal.ingest import load_delivery
 
     settings = settings or get_settings()
     settings.ensure_dirs()
     with _step(settings, extractdatum, "laad_raw", run_id) as details, _lock(settings):
-        try:
-            result = load_delivery(delivery_path(settings, extractdatum), settings)
-        except DeliveryRejected as exc:
-            raise PermanentFailure(f"levering {extractdatum} geweigerd: {exc}") from exc
+        result = load_delivery(delivery_path(settings, extractdatum), settings)  # DeliveryRejected: see _step
         details.update(result.to_dict())
         for warning in getattr(result, "warnings", []):
             log.warning("%s: %s", extractdatum, warning)
@@ -275,7 +312,17 @@ def build_marts(extractdatum: date, run_id: str | None = None, settings: Setting
         result = run_dbt_build(settings, vars=dbt_vars(settings, extractdatum))
         details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
         if not result.success:
-            raise PermanentFailure(f"dbt build mislukt:\n{result.summary()}")
+            if _stop["signaal"]:  # dbt failed because this run was asked to stop
+                raise PermanentFailure(faults.Fout("gestopt", detail=(
+                    f"gestopt door {_stop['signaal']} tijdens dbt_build; er is niets half gepubliceerd. "
+                    f"Draai `woonsignaal run` opnieuw om deze levering te verwerken")))
+            # dbt's messages may quote data (a database error on a row): the nodes only; the task log
+            # and dbt's own log have the rest
+            failed = [getattr(n, "unique_id", "?") for n in getattr(result, "failed", [])]
+            raise PermanentFailure(faults.Fout("dbt_build", detail=(
+                "dbt build mislukt" + (f": {', '.join(failed[:10])}" if failed else "")
+                + (f" (en {len(failed) - 10} meer)" if len(failed) > 10 else "")
+                + "; de meldingen van dbt staan in de log van de taak dbt_build")))
         stamp_build(settings.warehouse_path, extractdatum, run_id or "handmatig")
         return {"success": True, "nodes": len(getattr(result, "nodes", []) or [])}
 
@@ -291,9 +338,8 @@ def audit(extractdatum: date, run_id: str | None = None, settings: Settings | No
         report = publish.audit_candidate(settings, candidate, extractdatum, run_id or "handmatig")
         details.update(report.to_dict())
         if not report.success:
-            raise PermanentFailure(
-                f"kwaliteitspoort afgekeurd, er is niets gepubliceerd:\n{report.summary()}"
-            )
+            raise PermanentFailure(faults.Fout("kwaliteitspoort", detail=(
+                f"kwaliteitspoort afgekeurd, er is niets gepubliceerd:\n{report.summary()}")))
         return {"candidate": str(candidate), **details}
 
 

@@ -307,15 +307,53 @@ def audit_candidate(settings: Settings, candidate: Path, extractdatum: date, run
                 f"marts.{table} heeft geen Great Expectations-suite in expectations/marts/ "
                 f"(genereer ze met `python -m woonsignaal.quality.mart_suites`)"
             )
-        for table, cols in by_table.items():
-            report.checks += 1
-            bad = sorted(set(cols) & FORBIDDEN_COLUMNS)
-            if bad:
-                report.failures.append(f"marts.{table} bevat persoonsgegevens-kolommen {bad}")
+        _personal_data_rule(con, by_table, report)
     finally:
         con.close()
     _run_gx_suites(settings, candidate, extractdatum, report)
     return report
+
+
+#: What personal data looks like in a text value (the marts and the run history hold none): the
+#: name of each pattern (for the refusal, which never shows the value) and its regular expression.
+PERSONAL_DATA_PATTERNS: dict[str, str] = {
+    "e-mailadres": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    "IBAN": r"\b[A-Z]{2}[0-9]{2} ?[A-Z]{4} ?[0-9]{4} ?[0-9]{4} ?[0-9]{2}",
+}
+#: Phone numbers only in free text (the run history): in a mart a 10-digit id could look like one.
+PHONE_PATTERN = r"(\+31|0031|\b0)[ -]?[1-9]([ -]?[0-9]){8}\b"
+FREE_TEXT_TABLES = frozenset({"pipeline_runs"})
+
+
+def _personal_data_rule(con: duckdb.DuckDBPyConnection, by_table: dict[str, dict[str, str]],
+                        report: "AuditReport") -> None:
+    """No personal data in the candidate: no column named as one (contract section 5), and no text
+    value that looks like one (an e-mail address or IBAN anywhere, a phone number in the run history),
+    whatever the column is called; the refusal names table, column and kind, never the value."""
+    for table, cols in by_table.items():
+        report.checks += 1
+        bad = sorted(set(cols) & FORBIDDEN_COLUMNS)
+        if bad:
+            report.failures.append(f"marts.{table} bevat persoonsgegevens-kolommen {bad}")
+        text = [c for c, type_ in cols.items() if type_.upper().startswith("VARCHAR")]
+        if not text:
+            continue
+        patterns = dict(PERSONAL_DATA_PATTERNS)
+        if table in FREE_TEXT_TABLES:
+            patterns["telefoonnummer"] = PHONE_PATTERN
+        tests = [(c, kind, f"count(*) filter (where regexp_matches(\"{c}\", ?))", pattern)
+                 for c in text for kind, pattern in patterns.items()]
+        report.checks += 1
+        counts = con.execute(
+            f"select {', '.join(sql for _, _, sql, _ in tests)} from {MARTS_SCHEMA}.\"{table}\"",
+            [pattern for *_, pattern in tests],
+        ).fetchone()
+        for (column, kind, _, _), n in zip(tests, counts):
+            if n:
+                report.failures.append(
+                    f"marts.{table}.{column}: {n} waarde(n) die op persoonsgegevens lijken ({kind}); "
+                    f"de waarden worden niet getoond"
+                )
 
 
 def _run_gx_suites(settings: Settings, candidate: Path, extractdatum: date, report: AuditReport) -> None:

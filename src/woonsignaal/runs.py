@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from woonsignaal.faults import Fout, samenvatting
 from woonsignaal.settings import Settings
 
 def _now() -> str:
@@ -26,7 +27,10 @@ def history_path(settings: Settings) -> Path:
 
 def record(settings: Settings, extractdatum: str, stap: str, status: str, run_id: str | None = None,
            bericht: str = "", details: dict[str, Any] | None = None) -> None:
-    """Append one event (status ``gestart``, ``geslaagd``, ``mislukt`` or ``overgeslagen``)."""
+    """Append one event (status ``gestart``, ``geslaagd``, ``mislukt`` or ``overgeslagen``).
+
+    A ``mislukt`` event carries its faults in ``details["fouten"]`` (``Fout.to_dict()``): the run's
+    ``fout`` and its one-line summary are built from those only (see :func:`_summarise`)."""
     path = history_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(
@@ -44,6 +48,17 @@ def record(settings: Settings, extractdatum: str, stap: str, status: str, run_id
     )
     with path.open("a", encoding="utf-8") as fh:
         fh.write(line + "\n")
+
+
+def record_failure(settings: Settings, extractdatum: str, stap: str, failure: BaseException, run_id: str | None = None,
+                   details: dict[str, Any] | None = None) -> None:
+    """Record a ``mislukt`` event for ``failure``: its faults (``woonsignaal.faults.fouten_van``) and the
+    message built from them, never the text of a library's exception."""
+    from woonsignaal import faults
+
+    details = dict(details or {})
+    details["fouten"] = [f.to_dict() for f in faults.fouten_van(failure)]
+    record(settings, extractdatum, stap, "mislukt", run_id, bericht=faults.melding(failure), details=details)
 
 
 def read_events(settings: Settings) -> list[dict[str, Any]]:
@@ -71,8 +86,17 @@ class DeliveryRun:
     beeindigd: str | None
     status: str  # geslaagd | mislukt | bezig
     stappen: dict[str, str] = field(default_factory=dict)
-    fout: str = ""
+    fout: str = ""  # the failed step and its faults' messages
     details: dict[str, Any] = field(default_factory=dict)
+    fouten: list[Fout] = field(default_factory=list)
+    mislukte_stap: str = ""
+
+    @property
+    def samenvatting(self) -> str:
+        """One line in Dutch: the failed step, the fault class and where (bestand, regel, kolom)."""
+        if self.status != "mislukt":
+            return ""
+        return f"{self.mislukte_stap}: {samenvatting(self.fouten) or 'mislukt'}"
 
 
 def latest_runs(settings: Settings) -> list[DeliveryRun]:
@@ -91,11 +115,16 @@ def latest_runs(settings: Settings) -> list[DeliveryRun]:
 def _summarise(extractdatum: str, run_id: str, events: list[dict[str, Any]]) -> DeliveryRun:
     stappen: dict[str, str] = {}
     details: dict[str, Any] = {}
-    fout = ""
+    fout, fouten, stap = "", [], ""
     for ev in events:
         stappen[ev["stap"]] = ev["status"]
-        if ev["status"] == "mislukt":
-            fout = f"{ev['stap']}: {ev['bericht']}"
+        # the message of a failure is rebuilt from its faults, never taken from the event's text: a line
+        # written before faults were values may hold a library's text (and the data it quoted)
+        recorded = (ev.get("details") or {}).get("fouten") if ev["status"] == "mislukt" else None
+        if ev["status"] == "mislukt" and (recorded or not fouten):
+            fouten = [Fout.from_dict(f) for f in recorded or [{"klasse": "onverwacht"}]]
+            stap = ev["stap"]
+            fout = f"{stap}: " + "\n".join(f.melding() for f in fouten)
         if ev.get("details"):
             details[ev["stap"]] = ev["details"]
     if any(s == "mislukt" for s in stappen.values()):
@@ -105,4 +134,4 @@ def _summarise(extractdatum: str, run_id: str, events: list[dict[str, Any]]) -> 
     else:
         status = "bezig"
     ended = events[-1]["tijd"] if status != "bezig" else None
-    return DeliveryRun(extractdatum, run_id, events[0]["tijd"], ended, status, stappen, fout, details)
+    return DeliveryRun(extractdatum, run_id, events[0]["tijd"], ended, status, stappen, fout, details, fouten, stap)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE
+from woonsignaal.faults import Foutmelding
 
 #: The key used for pseudonymisation in the demo only; real runs must configure their own.
 DEMO_PSEUDONYMISATION_KEY = "woonsignaal-demo-sleutel-niet-voor-productie"
@@ -40,6 +41,9 @@ ENV_ROW_TOLERANCE = "WOONSIGNAAL_RIJEN_TOLERANTIE"
 #: how much a snapshot file's row count may differ from the previous delivery's (fraction; raw suites)
 ENV_DELIVERY_ROW_TOLERANCE = "WOONSIGNAAL_LEVERING_TOLERANTIE"
 DEFAULT_DELIVERY_ROW_TOLERANCE = "0.2"
+#: the share of an event table's current rows a volledig delivery may mark deleted (by lacking them)
+ENV_DELETION_TOLERANCE = "WOONSIGNAAL_VERWIJDER_TOLERANTIE"
+DEFAULT_DELETION_TOLERANCE = "0.10"
 #: DuckDB's memory limit for the dbt build (profiles.yml reads the same variable, same default)
 ENV_DUCKDB_MEMORY_LIMIT = "WOONSIGNAAL_DUCKDB_MEMORY_LIMIT"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
@@ -50,8 +54,10 @@ DEFAULT_INGEST_MEMORY_LIMIT = "3GB"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-class ConfigurationError(RuntimeError):
+class ConfigurationError(Foutmelding, RuntimeError):
     """A setting is missing or wrong; the message says which and how to set it."""
+
+    klasse = "configuratie"
 
 
 def _truthy(value: str | None) -> bool:
@@ -71,6 +77,8 @@ class Settings:
     row_count_tolerance: float = 0.5
     #: a snapshot file's row count may differ this much (fraction, + 5 rows) from the previous delivery
     delivery_row_tolerance: float = 0.2
+    #: a volledig delivery may mark at most this share (fraction) of an event table's rows deleted
+    deletion_tolerance: float = 0.10
 
     # --- paths ---------------------------------------------------------------------------------
     @property
@@ -195,6 +203,9 @@ def get_settings() -> Settings:
         row_count_tolerance=_fraction(ENV_ROW_TOLERANCE, os.environ.get(ENV_ROW_TOLERANCE, "0.5")),
         delivery_row_tolerance=_fraction(
             ENV_DELIVERY_ROW_TOLERANCE, os.environ.get(ENV_DELIVERY_ROW_TOLERANCE, DEFAULT_DELIVERY_ROW_TOLERANCE)
+        ),
+        deletion_tolerance=_fraction(
+            ENV_DELETION_TOLERANCE, os.environ.get(ENV_DELETION_TOLERANCE, DEFAULT_DELETION_TOLERANCE)
         ),
     )
 

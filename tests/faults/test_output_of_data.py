@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from woonsignaal.faults import Fout
 from woonsignaal import runs
 from woonsignaal.settings import get_settings
 from woonsignaal.werklijsten import export_csv
@@ -93,10 +94,12 @@ def test_status_never_crashes_on_markup_in_the_run_history(woonsignaal_home):
 
     settings = get_settings()
     runs.record(settings, "2026-11-24", "laad_raw", "gestart", "r1")
-    runs.record(settings, "2026-11-24", "laad_raw", "mislukt", "r1",
-                bericht="eenheden.csv regel 3 kolom wijk: waarde [/] of [bold] is geen code",
-                details={"files": {"[/]eenheden.csv": {"quarantaine": 2}}})
+    # a failure is shown from its recorded faults (woonsignaal.faults), markup and all, as text
+    fout = Fout("rijfouten", "[/]eenheden.csv", 3, "wijk", "eenheden.csv regel 3 kolom wijk: waarde [/] of [bold] is geen code")
+    runs.record(settings, "2026-11-24", "laad_raw", "mislukt", "r1", bericht=fout.detail,
+                details={"files": {"[/]eenheden.csv": {"quarantaine": 2}}, "fouten": [fout.to_dict()]})
     res = CliRunner().invoke(app, ["status"], terminal_width=300)
     assert res.exit_code == 0, res.output + repr(res.exception)
     assert "[/] of [bold]" in res.output
     assert "[/]eenheden.csv: 2 rijen in quarantaine" in res.output
+    assert "mislukt in laad_raw: te veel rijen met fouten ([/]eenheden.csv, regel 3, kolom 'wijk')" in res.output

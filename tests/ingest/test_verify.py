@@ -60,10 +60,13 @@ def test_truncated_file(loaded, day2_rows):
     p = folder / "eenheden.csv"
     data = p.read_bytes()
     p.write_bytes(data[: data.rfind(b"\n", 0, len(data) - 1) + 1])  # last record cut off
-    msg = _refused(loaded, folder, "eenheden.csv: sha256 in manifest is")
+    cut = "eenheden.csv: sha256 verschilt van het manifest; het bestand lijkt afgebroken na regel 6"
+    msg = _refused(loaded, folder, cut)
     with pytest.raises(DeliveryRejected) as exc:
         verify_delivery(folder)
-    assert "eenheden.csv: manifest says 6 rows, file has 5" in str(exc.value)
+    # refused as what it is, and not parsed: no row count of the damaged bytes
+    assert cut in str(exc.value) and "rows, file has" not in str(exc.value)
+    assert [f.klasse for f in exc.value.fouten] == ["afgebroken"] and exc.value.fouten[0].regel == 6
     assert "eenheden.csv" in msg
 
 
@@ -74,7 +77,7 @@ def test_file_cut_mid_record_is_reported_by_its_sha256_first(loaded, day2_rows):
     p = folder / "eenheden.csv"
     data = p.read_bytes()
     p.write_bytes(data[: data.rfind(b";", 0, len(data) - 1)])  # last record cut inside its fields
-    msg = _refused(loaded, folder, "eenheden.csv: sha256 in manifest is")
+    msg = _refused(loaded, folder, "eenheden.csv: sha256 verschilt van het manifest; het bestand lijkt afgebroken")
     assert "CSV structure" not in msg and "rows, file has" not in msg
 
 

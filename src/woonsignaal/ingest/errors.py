@@ -4,25 +4,32 @@ from __future__ import annotations
 
 from datetime import date
 
+from woonsignaal.faults import Fout, Foutmelding
 
-class DeliveryRejected(Exception):
+
+class DeliveryRejected(Foutmelding):
     """The whole delivery is refused; the warehouse is unchanged.
 
-    ``problems`` lists every reason, each naming the file (and where it applies the column, row
-    and what differs). Messages never contain values of personal-data columns.
+    ``fouten`` holds every reason as a :class:`~woonsignaal.faults.Fout` (class, file, line, column);
+    ``problems`` their messages, each naming the file (and where it applies the column, row and what
+    differs). Messages never contain values of personal-data columns, nor a library's error text.
     """
 
-    def __init__(self, problems: list[str] | str, extractdatum: date | None = None):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
+    klasse = "levering"
+
+    def __init__(self, problems: list[str | Fout] | str | Fout, extractdatum: date | None = None):
         self.extractdatum = extractdatum
-        where = f"Delivery {extractdatum.isoformat()}" if extractdatum else "Delivery"
-        if len(self.problems) == 1:
-            text = f"{where} refused: {self.problems[0]}"
-        else:
-            text = f"{where} refused ({len(self.problems)} problems):\n" + "\n".join(
-                f"- {p}" for p in self.problems
-            )
-        super().__init__(text)
+        super().__init__(problems)
+        self.problems = [f.melding() for f in self.fouten]
+        # the message is rebuilt below with the delivery's date; Exception.args follow it
+        self.args = (self.tekst(),)
+
+    def tekst(self) -> str:
+        problems = [f.melding() for f in self.fouten]
+        where = f"Delivery {self.extractdatum.isoformat()}" if getattr(self, "extractdatum", None) else "Delivery"
+        if len(problems) == 1:
+            return f"{where} refused: {problems[0]}"
+        return f"{where} refused ({len(problems)} problems):\n" + "\n".join(f"- {p}" for p in problems)
 
 
 class DeliveryIncomplete(DeliveryRejected):

@@ -9,12 +9,19 @@ the warehouse: never loaded, or re-sent (same extractdatum, newer ``aangemaakt_o
 from __future__ import annotations
 
 import json
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from woonsignaal.contract import MANIFEST_NAME, SOURCE_TIMEZONE
+
+log = logging.getLogger(__name__)
+
+#: A delivery folder's name: the extract date as jjjj-mm-dd, nothing else (not 2026-W48-1, 20261123).
+DELIVERY_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class LandingScan:
     landing: Path
     deliveries: list[LandedDelivery] = field(default_factory=list)  # complete, extractdatum order
     incomplete: list[Path] = field(default_factory=list)  # folders without manifest: waiting
-    ignored: list[Path] = field(default_factory=list)  # not a YYYY-MM-DD folder
+    ignored: list[Path] = field(default_factory=list)  # not a YYYY-MM-DD folder (or not a folder)
     gaps: list[date] = field(default_factory=list)  # nights without any delivery folder
     last_loaded: date | None = None
 
@@ -65,6 +72,21 @@ class LandingScan:
         for p in self.ignored:
             lines.append(f"ignored: {p.name} (not a YYYY-MM-DD delivery folder)")
         return "\n".join(lines)
+
+
+def today_in_source_timezone() -> date:
+    """Today in Europe/Amsterdam, the contract's time zone."""
+    return datetime.now(ZoneInfo(SOURCE_TIMEZONE)).date()
+
+
+def delivery_date(name: str) -> date | None:
+    """The extract date a folder name stands for: a valid ``jjjj-mm-dd`` date, else None."""
+    if not DELIVERY_FOLDER.fullmatch(name):
+        return None
+    try:
+        return date.fromisoformat(name)
+    except ValueError:
+        return None
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -125,14 +147,8 @@ def scan_landing(landing: Path, warehouse_path: Path | None = None) -> LandingSc
         return scan
     present: set[date] = set()
     for entry in sorted(landing.iterdir()):
-        if not entry.is_dir():
-            scan.ignored.append(entry)
-            continue
-        try:
-            d = date.fromisoformat(entry.name)
-            if len(entry.name) != 10:
-                raise ValueError
-        except ValueError:
+        d = delivery_date(entry.name) if entry.is_dir() else None
+        if d is None:
             scan.ignored.append(entry)
             continue
         present.add(d)
@@ -160,8 +176,12 @@ def scan_landing(landing: Path, warehouse_path: Path | None = None) -> LandingSc
         )
     scan.deliveries.sort(key=lambda x: x.extractdatum)
     scan.incomplete.sort(key=lambda p: p.name)
-    # gaps: nights with no folder at all, between consecutive folders and the last loaded delivery
-    known = sorted(present | ({scan.last_loaded} if scan.last_loaded else set()))
+    for p in scan.ignored:
+        log.warning("ignored in the landing folder: %s (not a jjjj-mm-dd delivery folder)", p.name)
+    # gaps: nights with no folder at all, between consecutive folders and the last loaded delivery;
+    # a folder dated after today is no night (the load refuses it) and opens no gap up to it
+    today = today_in_source_timezone()
+    known = sorted(d for d in present | ({scan.last_loaded} if scan.last_loaded else set()) if d <= today)
     gaps: list[date] = []
     for a, b in zip(known, known[1:]):
         gaps.extend(_daterange(a, b))

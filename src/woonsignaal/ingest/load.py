@@ -29,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from woonsignaal.contract import FILES, SOORT_DELTA, SOORT_VOLLEDIG, ColumnType, ContractFile, FileKind
+from woonsignaal.faults import Fout
 from woonsignaal.ingest.errors import DeliveryRejected
 from woonsignaal.ingest.landing import _as_naive_utc
 from woonsignaal.ingest.parse import ParsedFile, code_lists, lit, parse_delivery, q
@@ -43,7 +44,7 @@ from woonsignaal.quality.raw_suites import (
     rows_parameter,
 )
 from woonsignaal.raw_schema import RAW_SCHEMA, create_raw_tables, raw_columns, stored_column_name
-from woonsignaal.settings import ENV_DELIVERY_ROW_TOLERANCE
+from woonsignaal.settings import ENV_DELETION_TOLERANCE, ENV_DELIVERY_ROW_TOLERANCE
 
 log = logging.getLogger(__name__)
 
@@ -160,19 +161,19 @@ def _check_order(manifest: Manifest, state: _State) -> str | None:
         if new == old:
             return "al geladen"
         if new < old:
-            raise DeliveryRejected(
+            raise DeliveryRejected(Fout("volgorde", detail=
                 f"{d.isoformat()} was already loaded from a newer delivery (aangemaakt_op {old.isoformat()} UTC); "
-                f"this one was made at {new.isoformat()} UTC and is ignored",
+                f"this one was made at {new.isoformat()} UTC and is ignored"),
                 d,
             )
     latest = max(state.loaded) if state.loaded else None
     if latest is not None and d < latest:
         kind = "a re-sent delivery" if d in state.loaded else "a delivery"
-        raise DeliveryRejected(
+        raise DeliveryRejected(Fout("volgorde", detail=
             f"{kind} for {d.isoformat()} arrived after {latest.isoformat()} was loaded; deliveries load in "
             f"extractdatum order, so it cannot be merged into the history. Rebuild the raw layer from "
             f"{d.isoformat()}: move the warehouse aside and load the landing folders again (the last "
-            f"volledig delivery on or before {d.isoformat()} and every later one)",
+            f"volledig delivery on or before {d.isoformat()} and every later one)"),
             d,
         )
     return "vervangen" if d in state.loaded else None
@@ -260,15 +261,17 @@ def _merge_snapshot(con, f: ContractFile, d: date) -> None:
     )
 
 
-def _absent_from_volledig(con, f: ContractFile, d: date) -> int:
+def _absent_from_volledig(con, f: ContractFile, d: date) -> tuple[int, int]:
     """A volledig delivery holds every row: a current event row it lacks was deleted in the source.
 
     Marked ``_verwijderd_op`` = the extract date (end of day is unknown: midnight), like a deletion;
-    keys whose delivered row is in quarantine keep their version. Returns the number marked.
+    keys whose delivered row is in quarantine keep their version. Returns (the number marked, the
+    table's current rows before).
     """
     D = f"DATE {lit(d.isoformat())}"
     t, s, v = f"{RAW_SCHEMA}.{f.name}", f"{SCRATCH}.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
     keys = _keys(f)
+    current = con.execute(f"select count(*) from {t} where _verwijderd_op is null").fetchone()[0]
     absent = (
         f"{t}._verwijderd_op is null and {t}._extractdatum <> {D} "
         f"and not exists (select 1 from {s} n where {_on('n', t, keys)}) "
@@ -276,7 +279,7 @@ def _absent_from_volledig(con, f: ContractFile, d: date) -> int:
     )
     rcols = ", ".join(q(c) for c in raw_columns(f))
     con.execute(f"insert into {v} select {rcols}, {D} from {t} where {absent}")
-    return con.execute(f"update {t} set _verwijderd_op = {D}::timestamp where {absent}").fetchone()[0]
+    return con.execute(f"update {t} set _verwijderd_op = {D}::timestamp where {absent}").fetchone()[0], current
 
 
 def _merge_event(con, f: ContractFile, d: date) -> int:
@@ -364,10 +367,16 @@ def _apply_deletions(con, d: date) -> list[str]:
     return warnings
 
 
-def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str | None) -> list[str]:
+def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str | None,
+           deletion_tolerance: float = 0.10) -> list[str]:
+    """Merge the scratch into the warehouse (in the caller's transaction); the warnings. A volledig
+    delivery that would mark more than ``deletion_tolerance`` of an event table's rows deleted is
+    refused (:class:`DeliveryRejected`, with the counts of every such table): a delta labelled
+    ``volledig`` is an export fault, and the caller's rollback keeps the warehouse as it was."""
     d = manifest.extractdatum
     D = f"DATE {lit(d.isoformat())}"
     warnings: list[str] = []
+    too_many: list[Fout] = []
     if status == "vervangen":
         _undo(con, d)
     else:
@@ -393,12 +402,20 @@ def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str |
                     f"{f.filename}: {stale} row(s) older than (or equal to) the version already loaded; kept the loaded one"
                 )
             if manifest.soort == SOORT_VOLLEDIG and had_rows:  # nothing to compare on a first load
-                gone = _absent_from_volledig(con, f, d)
-                if gone:
+                gone, current = _absent_from_volledig(con, f, d)
+                if gone > deletion_tolerance * current:
+                    too_many.append(Fout("verwijderingen", f.filename, detail=(
+                        f"{f.filename}: deze volledige levering mist {gone} van de {current} huidige rijen van "
+                        f"{f.name} ({gone / current:.0%}, meer dan {deletion_tolerance:.0%}); ze zouden als "
+                        f"verwijderd gemarkeerd worden. Is het een delta met soort 'volledig' in het manifest? "
+                        f"Klopt het toch, laad de levering dan eenmalig met {ENV_DELETION_TOLERANCE} hoger")))
+                elif gone:
                     warnings.append(
                         f"{f.filename}: {gone} row(s) loaded earlier are absent from this volledig delivery; "
                         f"marked deleted (_verwijderd_op = {d.isoformat()})"
                     )
+    if too_many:
+        raise DeliveryRejected(too_many, d)
     warnings += _apply_deletions(con, d)
     con.execute(
         f"insert into {RAW_SCHEMA}.quarantaine (extractdatum, bestand, regelnummer, kolom, reden, fataal, geregistreerd_op) "
@@ -424,7 +441,7 @@ def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str |
 
 
 def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) -> list[str]:
-    problems = []
+    problems: list[Fout] = []
     for name, pf in parsed.items():
         if name == "referentiedata" or not pf.geleverd:
             continue
@@ -434,10 +451,10 @@ def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) ->
                 f"order by regelnummer limit {_LISTED}"
             ).fetchall()
             listed = "; ".join(f"line {r}, {k}: {why}" for r, k, why in first)
-            problems.append(
+            problems.append(Fout("rijfouten", manifest.bestanden[name].naam, first[0][0], first[0][1], (
                 f"{manifest.bestanden[name].naam}: {pf.quarantaine} of {pf.geleverd} rows have faults "
                 f"(more than {QUARANTINE_FATAL_FRACTION:.0%}): {listed}"
-            )
+            )))
     return problems
 
 
@@ -507,13 +524,17 @@ class _RawSuites:
             twice = sorted({f.table for f in report.failures if f.description == KEY_DESCRIPTION})
             if twice and not duplicates_searched:
                 raise _DuplicateKeys(twice)
-            problems = [f"Great Expectations raw suites failed: {x}" for x in report.failure_lines()]
+            problems = [
+                Fout("raw_suite", f"{f.table}.csv", kolom=f.column or None,
+                     detail=f"Great Expectations raw suites failed: {line}")
+                for f, line in zip(report.failures, report.failure_lines())
+            ]
             if any(f.description == ROW_COUNT_DESCRIPTION for f in report.failures):
-                problems.append(
+                problems.append(Fout("raw_suite", detail=
                     f"a snapshot file's row count differs more than {self._tolerance:.0%} (+ {ROW_COUNT_SLACK} rows) "
                     f"from the previous delivery's; when that is real (an acquisition, a sale of complexes), load "
                     f"this delivery once with {ENV_DELIVERY_ROW_TOLERANCE} set higher (e.g. 0.5)"
-                )
+                ))
             raise DeliveryRejected(problems, self._extractdatum)
         return report.summary()
 
@@ -656,7 +677,7 @@ def _load(manifest: Manifest, settings, key: bytes, state: _State, status: str |
                 try:
                     create_raw_tables(con)
                     _ensure_ingest_tables(con)
-                    warnings += _merge(con, manifest, parsed, status)
+                    warnings += _merge(con, manifest, parsed, status, settings.deletion_tolerance)
                     timings["merge"] = time.perf_counter() - t0
                     log.info("merged into %s in %.1f s%s", warehouse.name, timings["merge"],
                              "; waiting for the raw suites" if suites else "")

@@ -50,7 +50,9 @@ from woonsignaal.contract import (
     FileKind,
     Pii,
 )
+from woonsignaal.faults import Fout
 from woonsignaal.ingest.pseudonymise import pseudonymise_sql
+from woonsignaal.quality.raw_suites import SEGMENT_SEPARATORS, SEGMENT_SOURCE_COLUMNS
 from woonsignaal.raw_schema import SNAPSHOT_HISTORY_COLUMNS, raw_columns, stored_column_name
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ ROW_DATE_COLUMN: dict[str, str] = {
 }
 
 _MAX_LISTED = 5  # lines named per summary message
+
 
 
 def q(name: str) -> str:
@@ -113,7 +116,7 @@ class ParsedFile:
     geladen: int = 0  # rows in the scratch table (to be merged)
     quarantaine: int = 0  # rows with at least one fault
     warnings: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # fatal for the delivery
+    problems: list[Fout] = field(default_factory=list)  # fatal for the delivery
     extra_columns: list[str] = field(default_factory=list)
 
 
@@ -253,6 +256,11 @@ def fault_checks(
             cond = f"{v} is not null and not list_contains([{listed}]::varchar[], {v})"
             reason = f"'code' || {_shown(col, v)} || {lit(' not in referentiedata ' + col.codelist)}"
             checks.append((col.name, cond, reason))
+        if col.name in SEGMENT_SOURCE_COLUMNS.get(file.name, ()):
+            cond = f"{v} is not null and ({' or '.join(f'contains({v}, {lit(c)})' for c in SEGMENT_SEPARATORS)})"
+            reason = (f"'value' || {_shown(col, v)} || "
+                      f"{lit(' holds ; or =, which separate the parts of a signal segment (dim=val;dim=val)')}")
+            checks.append((col.name, cond, reason))
     return checks
 
 
@@ -325,7 +333,7 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
     """
     import duckdb
 
-    from woonsignaal.ingest.verify import line_break_problem, utf8_problem
+    from woonsignaal.ingest.verify import check_file_bytes, csv_read_fout
 
     rej = f"_rej_{file.name}"
     raw_names = [RAW_PREFIX + n for n in names]
@@ -336,17 +344,13 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
         )
     except duckdb.Error as exc:
         # DuckDB's CSV errors quote the offending line ("Original Line: ..."): never pass that on,
-        # it may hold personal data. The first line names the problem and the line number.
-        pf.problems.append(
-            (utf8_problem(path) if check is None else None)
-            or line_break_problem(path)
-            or f"{file.filename} cannot be read as CSV: {str(exc).splitlines()[0][:200]}"
-        )
+        # it may hold personal data. The fault is built from the file and the line DuckDB names.
+        pf.problems.append(csv_read_fout(path, exc, check))
         return False
     try:
         n_rej = con.execute(f"select count(*) from {rej}").fetchone()[0]
         if n_rej:
-            encoding = utf8_problem(path) if check is None else None
+            encoding = check_file_bytes(path).utf8_fout(file.filename) if check is None else None
             if encoding:
                 pf.problems.append(encoding)
                 con.execute(f"drop table {target}")
@@ -357,10 +361,10 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
                 f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED}"
             ).fetchall()
             listed = "; ".join(f"line {ln}: {et.lower()} ({msg})" for ln, et, msg in rejects)
-            pf.problems.append(
+            pf.problems.append(Fout("csv_structuur", file.filename, rejects[0][0], None, (
                 f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
                 f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
-            )
+            )))
             con.execute(f"drop table {target}")
             return False
         return True
@@ -376,20 +380,30 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     pf = ParsedFile(file.name)
     path = m.path / file.filename
     check = ctx.file_check(file.name)
+    mf = m.bestanden.get(file.name)
+    if check is not None and mf is not None and check.sha256 != mf.sha256:
+        # the verification refuses it (cut off, or altered): nothing of it is read
+        from woonsignaal.ingest.verify import sha256_problem
+
+        pf.problems.append(sha256_problem(mf, check))
+        return pf
     if check is not None and check.utf8_error:  # the verification reports it; nothing to read
-        pf.problems.append(check.utf8_error)
+        pf.problems.append(check.utf8_fout(file.filename))
         return pf
     header = read_header(path)
     if not header:
-        pf.problems.append(f"{file.filename} is empty: the contract requires a header line")
+        pf.problems.append(Fout("leeg", file.filename, detail=(
+            f"{file.filename} is empty: the contract requires a header line")))
         return pf
     if any("\x00" in h for h in header):
-        pf.problems.append(f"{file.filename}: the header holds NUL bytes (it looks like UTF-16): re-export as UTF-8")
+        pf.problems.append(Fout("codering", file.filename, 1, detail=(
+            f"{file.filename}: the header holds NUL bytes (it looks like UTF-16): re-export as UTF-8")))
         return pf
     names, missing_req, missing_opt, extra = match_header(file, header)
     if missing_req:
         for c in missing_req:
-            pf.problems.append(f"{file.filename}: required column {c!r} is missing from the header")
+            pf.problems.append(Fout("kolom_ontbreekt", file.filename, 1, c, (
+                f"{file.filename}: required column {c!r} is missing from the header")))
         return pf
     if extra:
         pf.extra_columns = extra
@@ -398,7 +412,6 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
         pf.warnings.append(f"{file.filename}: optional column(s) {', '.join(missing_opt)} absent; loaded as empty")
     present = set(names)
     src = {c.name: (_raw(c.name) if c.name in present else "NULL::varchar") for c in file.columns}
-    mf = m.bestanden.get(file.name)
     simple = _simple_lines(check, mf.rijen if mf else None)
     trim = check is None or check.padded  # without edge spaces trim changes no value of the file
     newline_sql = " + ".join(

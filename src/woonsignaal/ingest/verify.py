@@ -9,9 +9,11 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +28,9 @@ from woonsignaal.contract import (
     SOORT_DELTA,
     SOORT_VOLLEDIG,
 )
+from woonsignaal.faults import Fout
 from woonsignaal.ingest.errors import DeliveryIncomplete, DeliveryRejected
-from woonsignaal.ingest.landing import parse_timestamp, read_manifest_json
+from woonsignaal.ingest.landing import parse_timestamp, read_manifest_json, today_in_source_timezone
 
 _CHUNK = 4 * 1024 * 1024
 SUPPORTED_MAJOR = CONTRACT_VERSION.split(".")[0]
@@ -51,6 +54,12 @@ class FileCheck:
     utf8_error: str | None  # the message when the file is not valid UTF-8 (naming the line), else None
     has_quote: bool = True  # a '"' occurs: records may span lines
     padded: bool = True  # a field may start or end with a space that trim removes (see EdgeSpaces)
+    utf8_where: tuple[int | None, str | None] = (None, None)  # line and column of the bad byte
+
+    def utf8_fout(self, filename: str) -> Fout | None:
+        if not self.utf8_error:
+            return None
+        return Fout("codering", filename, self.utf8_where[0], self.utf8_where[1], self.utf8_error)
 
     @property
     def records_if_unquoted(self) -> int | None:
@@ -123,13 +132,16 @@ def _locate(path: Path, offset: int) -> tuple[int, str | None]:
     return line, (names[index].strip() or None) if index < len(names) else None
 
 
-def not_utf8_message(path: Path, byte: int, offset: int, head: bytes) -> str:
-    """"<file> is not UTF-8: byte 0xE9 on line 5, column 'naam' (offset 235; it looks like ...)"."""
+def not_utf8_message(path: Path, byte: int, offset: int, head: bytes) -> tuple[str, int, str | None]:
+    """"<file> is not UTF-8: byte 0xE9 on line 5, column 'naam' (offset 235; it looks like ...)", with
+    the line and column."""
     line, column = _locate(path, offset)
     where = f"line {line}" + (f", column {column!r}" if column else "")
     return (
         f"{path.name} is not UTF-8: byte 0x{byte:02X} on {where} (offset {offset}; "
-        f"{_describe_bad_bytes(head, offset)}): re-export as UTF-8"
+        f"{_describe_bad_bytes(head, offset)}): re-export as UTF-8",
+        line,
+        column,
     )
 
 
@@ -210,6 +222,7 @@ def check_file_bytes(path: Path) -> FileCheck:
     size = 0
     last = b""
     error: str | None = None
+    where: tuple[int | None, str | None] = (None, None)
     head = b""
     has_quote = False
     with open(path, "rb") as fh:
@@ -229,7 +242,8 @@ def check_file_bytes(path: Path) -> FileCheck:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
                     bad = size - len(pending) + exc.start
-                    error = not_utf8_message(path, (pending + chunk)[exc.start], bad, head)
+                    error, *located = not_utf8_message(path, (pending + chunk)[exc.start], bad, head)
+                    where = (located[0], located[1])
             size += len(chunk)
             last = chunk[-1:]
         if error is None:
@@ -237,15 +251,10 @@ def check_file_bytes(path: Path) -> FileCheck:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 error = f"{path.name} is not UTF-8: truncated UTF-8 sequence at the end of the file (offset {size})"
-    return FileCheck(sha.hexdigest(), size, edges.newlines, last == b"\n", error, has_quote, edges.finish())
+    return FileCheck(sha.hexdigest(), size, edges.newlines, last == b"\n", error, has_quote, edges.finish(), where)
 
 
-def utf8_problem(path: Path) -> str | None:
-    """The message for a file that is not valid UTF-8, or None."""
-    return check_file_bytes(Path(path)).utf8_error
-
-
-def line_break_problem(path: Path) -> str | None:
+def line_break_problem(path: Path) -> Fout | None:
     """The message for a file with a carriage return that ends no line (not followed by a line feed),
     naming its line (and column, as :func:`_locate` tells it); None when there is none. Asked only
     once the CSV reader has failed; the file is read in chunks."""
@@ -255,10 +264,33 @@ def line_break_problem(path: Path) -> str | None:
         return None
     line, column = _locate(path, at)
     where = f"line {line}" + (f", column {column!r}," if column else "")
-    return (
+    return Fout("regeleinde", path.name, line, column, (
         f"{path.name} cannot be read as CSV: {where} holds a carriage return (CR) that is not part of a "
         f"CRLF line end; the contract's lines end with CRLF or LF, and a field with a line break is quoted"
-    )
+    ))
+
+
+def csv_read_fout(path: Path, exc: BaseException, check: FileCheck | None = None) -> Fout:
+    """The fault of a file DuckDB could not read as CSV, built from the file and the line DuckDB
+    names: never DuckDB's text, which quotes the offending record ("Original Line: ..."). Asked only
+    once the reader has failed: the encoding (when no byte check was made) and a bare CR first."""
+    path = Path(path)
+    if check is None:
+        bad = check_file_bytes(path).utf8_fout(path.name)
+        if bad is not None:
+            return bad
+    lone = line_break_problem(path)
+    if lone is not None:
+        return lone
+    text = str(exc)
+    found = re.search(r"CSV Error on Line: (\d+)", text)
+    line = int(found.group(1)) if found else None
+    what = "a record longer than the reader's maximum line size" if "Maximum line size" in text else (
+        "a record the reader cannot split into the header's fields")
+    return Fout("csv_structuur", path.name, line, None, (
+        f"{path.name} cannot be read as CSV: {what}" + (f" (record on line {line})" if line else "")
+        + "; check quoting of ';', '\"' and line breaks"
+    ))
 
 
 def _lone_carriage_return(path: Path) -> int | None:
@@ -288,57 +320,63 @@ def read_manifest(path: Path) -> Manifest:
         raise DeliveryIncomplete(
             f"{path.name}: no {MANIFEST_NAME} yet; the delivery is incomplete (waiting)"
         )
+    outside = files_outside_folder(path)
+    if outside:
+        raise DeliveryRejected(outside)
     try:
         data = read_manifest_json(mpath)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DeliveryRejected(f"{MANIFEST_NAME} is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=f"{MANIFEST_NAME} is not UTF-8")) from None
+    except json.JSONDecodeError as exc:  # its position only: the text around it is the supplier's
+        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, exc.lineno, detail=(
+            f"{MANIFEST_NAME} is not valid JSON (line {exc.lineno}, column {exc.colno})"))) from None
     if not isinstance(data, dict):
-        raise DeliveryRejected(f"{MANIFEST_NAME} is not a JSON object")
-    problems: list[str] = []
+        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=f"{MANIFEST_NAME} is not a JSON object"))
+    problems: list[Fout] = []
+
+    def fault(detail: str, klasse: str = "manifest") -> None:
+        problems.append(Fout(klasse, MANIFEST_NAME, detail=detail))
+
     for key in ("contract_versie", "extractdatum", "aangemaakt_op", "soort", "bestanden"):
         if key not in data:
-            problems.append(f"{MANIFEST_NAME} lacks {key!r}")
+            fault(f"{MANIFEST_NAME} lacks {key!r}")
     if problems:
         raise DeliveryRejected(problems)
 
     versie = str(data["contract_versie"])
     if versie.split(".")[0] != SUPPORTED_MAJOR:
-        problems.append(
-            f"{MANIFEST_NAME}: contract_versie {versie} not supported "
-            f"(expected {SUPPORTED_MAJOR}.x)"
-        )
+        fault(f"{MANIFEST_NAME}: contract_versie {versie} not supported (expected {SUPPORTED_MAJOR}.x)")
     try:
-        extractdatum = date.fromisoformat(str(data["extractdatum"]))
+        extractdatum = _iso_date(str(data["extractdatum"]))
     except ValueError:
-        raise DeliveryRejected(
-            f"{MANIFEST_NAME}: extractdatum {data['extractdatum']!r} is not a YYYY-MM-DD date"
-        ) from None
+        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=(
+            f"{MANIFEST_NAME}: extractdatum {str(data['extractdatum'])[:40]!r} is not a YYYY-MM-DD date"))) from None
     if path.name != extractdatum.isoformat():
-        problems.append(
-            f"{MANIFEST_NAME}: extractdatum {extractdatum.isoformat()} does not match "
-            f"the folder name {path.name}"
-        )
+        fault(f"{MANIFEST_NAME}: extractdatum {extractdatum.isoformat()} does not match the folder name {path.name}")
     try:
         aangemaakt = parse_timestamp(str(data["aangemaakt_op"]))
     except ValueError:
-        problems.append(f"{MANIFEST_NAME}: aangemaakt_op {data['aangemaakt_op']!r} is not an ISO timestamp")
+        fault(f"{MANIFEST_NAME}: aangemaakt_op {str(data['aangemaakt_op'])[:40]!r} is not an ISO timestamp")
         aangemaakt = datetime.min
+    else:
+        problems += date_problems(path, extractdatum, aangemaakt)
     soort = str(data["soort"])
     if soort not in (SOORT_VOLLEDIG, SOORT_DELTA):
-        problems.append(f"{MANIFEST_NAME}: soort {soort!r} must be {SOORT_VOLLEDIG!r} or {SOORT_DELTA!r}")
+        fault(f"{MANIFEST_NAME}: soort {soort[:40]!r} must be {SOORT_VOLLEDIG!r} or {SOORT_DELTA!r}")
 
     bestanden: dict[str, ManifestFile] = {}
     warnings: list[str] = []
     entries = data["bestanden"]
     if not isinstance(entries, list):
-        raise DeliveryRejected(problems + [f"{MANIFEST_NAME}: 'bestanden' is not a list"], extractdatum)
-    for entry in entries:
+        fault(f"{MANIFEST_NAME}: 'bestanden' is not a list")
+        raise DeliveryRejected(problems, extractdatum)
+    for i, entry in enumerate(entries, 1):
         try:
             naam = str(entry["naam"])
             rijen = int(entry["rijen"])
             sha = str(entry["sha256"]).lower()
         except (KeyError, TypeError, ValueError):
-            problems.append(f"{MANIFEST_NAME}: entry {entry!r} needs naam, rijen (a number) and sha256")
+            fault(f"{MANIFEST_NAME}: entry {i} of 'bestanden' needs naam, rijen (a number) and sha256")
             continue
         name = naam.removesuffix(".csv")
         if name not in FILES_BY_NAME or not naam.endswith(".csv"):
@@ -347,7 +385,8 @@ def read_manifest(path: Path) -> Manifest:
         bestanden[name] = ManifestFile(naam, rijen, sha)
     for f in FILES:
         if f.name not in bestanden:
-            problems.append(f"{f.filename}: not listed in {MANIFEST_NAME} (every delivery has all files)")
+            problems.append(Fout("bestand_ontbreekt", f.filename,
+                                 detail=f"{f.filename}: not listed in {MANIFEST_NAME} (every delivery has all files)"))
     if problems:
         raise DeliveryRejected(problems, extractdatum)
     return Manifest(
@@ -363,8 +402,67 @@ def read_manifest(path: Path) -> Manifest:
     )
 
 
+def _iso_date(text: str) -> date:
+    """A ``jjjj-mm-dd`` date, nothing else (``date.fromisoformat`` also reads ``2026-W48-1``)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+#: how far the supplier's clock may run ahead of ours before an aangemaakt_op counts as "in the future"
+CLOCK_SKEW = timedelta(hours=1)
+
+
+def date_problems(path: Path, extractdatum: date, aangemaakt: datetime, today: date | None = None) -> list[Fout]:
+    """An extract date after the manifest's ``aangemaakt_op`` or after today, or an ``aangemaakt_op``
+    more than :data:`CLOCK_SKEW` in the future (all in Europe/Amsterdam): a typo year would load, and
+    then refuse every real delivery after it (deliveries load in extractdatum order). ``today`` is for
+    tests; the checks against the clock use the real one."""
+    from zoneinfo import ZoneInfo
+
+    from woonsignaal.contract import SOURCE_TIMEZONE
+
+    where = f"{path.name}/{MANIFEST_NAME}"
+    now = datetime.now(ZoneInfo(SOURCE_TIMEZONE))
+    today = today or today_in_source_timezone()
+    made = aangemaakt.astimezone(ZoneInfo(SOURCE_TIMEZONE))
+    out = []
+    if made > now + CLOCK_SKEW:
+        out.append(Fout("extractdatum", where, detail=(
+            f"{where}: aangemaakt_op {made.isoformat(timespec='seconds')} ligt in de toekomst "
+            f"(nu is het {now.isoformat(timespec='seconds')}, Europe/Amsterdam); controleer de klok of het "
+            f"jaartal van de export")))
+    if extractdatum > today:
+        out.append(Fout("extractdatum", where, detail=(
+            f"{where}: extractdatum {extractdatum.isoformat()} ligt na vandaag ({today.isoformat()}, "
+            f"Europe/Amsterdam); een levering beschrijft een dag die voorbij is")))
+    elif extractdatum > made.date():
+        out.append(Fout("extractdatum", where, detail=(
+            f"{where}: extractdatum {extractdatum.isoformat()} ligt na aangemaakt_op "
+            f"{made.isoformat(timespec='seconds')}; een export kan geen dag beschrijven die nog moet komen")))
+    return out
+
+
+def files_outside_folder(path: Path) -> list[Fout]:
+    """Entries of the delivery folder that are symbolic links or resolve outside it (and the folder
+    itself when it is a link): a delivery is the files in its folder, nothing a link points to."""
+    path = Path(path)
+    if path.is_symlink():
+        return [Fout("buiten_levering", path.name, detail=(
+            f"{path.name}: the delivery folder is a symbolic link; copy the delivery into the landing folder"))]
+    root = path.resolve()
+    out = []
+    for entry in sorted(path.iterdir()):
+        if entry.is_symlink() or entry.resolve().parent != root:
+            out.append(Fout("buiten_levering", entry.name, detail=(
+                f"{entry.name}: a symbolic link (or a name resolving outside the delivery folder); "
+                f"only plain files in the folder are read")))
+    return out
+
+
 def count_rows(path: Path) -> int:
-    """Data rows of a contract CSV as the loader parses it (header excluded)."""
+    """Data rows of a contract CSV as the loader parses it (header excluded); a file DuckDB cannot
+    read raises :class:`DeliveryRejected` built by :func:`csv_read_fout`, never DuckDB's text."""
     import duckdb
 
     from woonsignaal.ingest.parse import read_csv_sql
@@ -372,12 +470,27 @@ def count_rows(path: Path) -> int:
     con = duckdb.connect()
     try:
         return con.execute(f"select count(*) from {read_csv_sql(path)}").fetchone()[0]
+    except duckdb.Error as exc:
+        raise DeliveryRejected(csv_read_fout(path, exc)) from None
     finally:
         con.close()
 
 
-def row_count_problem(naam: str, expected: int, actual: int) -> str:
-    return f"{naam}: manifest says {expected} rows, file has {actual}"
+def row_count_problem(naam: str, expected: int, actual: int) -> Fout:
+    return Fout("rijen", naam, detail=f"{naam}: manifest says {expected} rows, file has {actual}")
+
+
+def sha256_problem(mf: ManifestFile, chk: FileCheck) -> Fout:
+    """The file differs from the manifest. When it has fewer complete lines than the manifest's rows
+    need, or its last line has no line break, it looks cut off (a transfer stopped early): said so,
+    with the last complete line, and the file is not parsed."""
+    complete = chk.newlines  # lines 1..newlines end with a line break
+    if chk.size and (not chk.ends_with_newline or complete < mf.rijen + 1):
+        return Fout("afgebroken", mf.naam, complete, detail=(
+            f"{mf.naam}: sha256 verschilt van het manifest; het bestand lijkt afgebroken na regel {complete} "
+            f"(het manifest noemt {mf.rijen} rijen): laat de levering opnieuw sturen"))
+    return Fout("sha256", mf.naam, detail=(
+        f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}"))
 
 
 class FileChecks:
@@ -415,19 +528,24 @@ class FileChecks:
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
         manifest = self.manifest
-        problems: list[str] = []
+        problems: list[Fout] = []
+        differs = set()
         for name in manifest.bestanden:
             if name not in results:
                 continue
             mf, chk = manifest.bestanden[name], results[name]
             manifest.checks[name] = chk
+            cut = False
             if chk.sha256 != mf.sha256:
-                problems.append(f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}")
-            if chk.utf8_error:
-                problems.append(chk.utf8_error)
+                differs.add(name)
+                problems.append(sha256_problem(mf, chk))
+                cut = problems[-1].klasse == "afgebroken"
+            if chk.utf8_error and not cut:  # a file cut off mid-character: the cut is the fault
+                problems.append(chk.utf8_fout(mf.naam))
         if rows:
             for name, mf in manifest.bestanden.items():
-                if name not in results or results[name].utf8_error:
+                # a file that differs from the manifest is not parsed: the difference is the fault
+                if name not in results or results[name].utf8_error or name in differs:
                     continue
                 # without quotes a record is a line: no parse needed when the count already matches
                 quick = results[name].records_if_unquoted
@@ -444,12 +562,12 @@ def start_file_checks(manifest: Manifest, *, threads: int = 2) -> FileChecks:
 
     Files in the folder but not in the manifest are reported in ``manifest.warnings``.
     """
-    problems: list[str] = []
+    problems: list[Fout] = []
     present = {}
     for name, mf in manifest.bestanden.items():
         p = manifest.path / mf.naam
         if not p.is_file():
-            problems.append(f"{mf.naam} listed in manifest but missing")
+            problems.append(Fout("bestand_ontbreekt", mf.naam, detail=f"{mf.naam} listed in manifest but missing"))
         else:
             present[name] = p
     if problems:

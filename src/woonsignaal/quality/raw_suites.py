@@ -9,7 +9,8 @@ of a delivery before it is merged into the warehouse (``main.<file>``, with ``re
 What they check, per file: exactly the stored columns (no personal data that must be dropped), key
 unique, required fields not null, codes present in the delivery's referentiedata (a value set passed
 as the suite parameter ``codes_<soort>``: :func:`code_parameters`), person keys and hashed columns
-look like keyed hashes, plausible ranges (``mostly`` 0.99: a few odd rows are reported in the
+look like keyed hashes, no ``;`` or ``=`` in a value that becomes part of a signal segment
+(:data:`SEGMENT_SOURCE_COLUMNS`), plausible ranges (``mostly`` 0.99: a few odd rows are reported in the
 quarantine/warnings, a systematic fault stops the load), and for snapshot files the row count
 against the previous delivery (within the bounds the loader writes to ``_vorige_levering``: by default
 20 % + 5 rows, ``WOONSIGNAAL_LEVERING_TOLERANTIE``).
@@ -50,6 +51,21 @@ RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("betalingsregelingen", "termijnen_aantal"): (1, 360),
 }
 RANGE_MOSTLY = 0.99
+
+#: Delivered columns whose values become part of a signal's segment, written ``dim=val;dim=val``
+#: (``woonsignaal.signals.segments``): a ``;`` or ``=`` in such a value cannot be written there, so
+#: the parse quarantines the row (file, line, column) instead of the signal engine failing the night
+#: when a signal falls on it, and the raw suite checks that none is left. The other dimensions are
+#: booleans, numbers or classes.
+SEGMENT_SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "complexen": ("complex_id", "wijk"),
+    "eenheden": ("complex_id", "detailsoort", "huurklasse", "energielabel"),
+    "relaties": ("huishoudsamenstelling",),
+    "huurovereenkomsten": ("betaalwijze",),
+    "zaken": ("zaaktype_detailsoort",),
+    "zaakbetrokkenen": ("partner",),
+}
+SEGMENT_SEPARATORS = (";", "=")
 #: (file, end column, start column): periods do not end before they start.
 PERIODS: list[tuple[str, str, str]] = [
     ("eenheidstatussen", "einddatum", "begindatum"),
@@ -164,6 +180,15 @@ def suite_for(f: ContractFile) -> dict:
                     ),
                 )
             )
+    for col in SEGMENT_SOURCE_COLUMNS.get(f.name, ()):
+        found = " or ".join(f"contains(\"{col}\", {_lit(c)})" for c in SEGMENT_SEPARATORS)
+        exps.append(
+            _e(
+                "unexpected_rows_expectation",
+                f"{col}: no ; or = (they separate the parts of a signal segment)",
+                unexpected_rows_query=f"select 1 from {{batch}} where {found}",
+            )
+        )
     for (fname, col), (lo, hi) in RANGES.items():
         if fname == f.name:
             kw = {"column": col, "mostly": RANGE_MOSTLY}
