@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -110,10 +111,11 @@ def test_a_locked_working_warehouse_names_the_process_not_the_library_text(woons
     settings = get_settings()
     settings.ensure_dirs()
     duckdb.connect(str(settings.warehouse_path)).close()
-    with held_read_write(settings.warehouse_path) as holder, pytest.raises(FileLocked) as locked:
-        pipeline.audit(NIGHT, run_id="A", settings=settings)
+    with held_read_write(settings.warehouse_path) as holder:
+        comm = Path(f"/proc/{holder.pid}/comm").read_text().strip()  # the holder's name, as /proc gives it
+        with pytest.raises(FileLocked) as locked:
+            pipeline.audit(NIGHT, run_id="A", settings=settings)
     message = str(locked.value)
-    comm = open(f"/proc/{os.getpid()}/comm").read().strip()  # the holder runs the same python
     assert f"vergrendeld door proces {holder.pid} ({comm})" in message and "alleen-lezen" in message
     (run,) = runs.latest_runs(settings)
     assert f"proces {holder.pid}" in run.fout
