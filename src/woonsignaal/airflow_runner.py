@@ -22,8 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 
-import psutil
-
+from woonsignaal.processes import end_processes, process_tree
 from woonsignaal.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -191,7 +190,7 @@ def run_nightly(extractdatum: date, settings: Settings, log_file: Path | None = 
         child.start()
         send.close()
         forwarded = False
-        descendants: dict[int, psutil.Process] = {}
+        descendants: dict[int, Any] = {}
         while child.is_alive():
             child.join(0.2)
             if stop.signal_name and not forwarded and child.pid is not None:
@@ -199,12 +198,13 @@ def run_nightly(extractdatum: date, settings: Settings, log_file: Path | None = 
                 os.kill(child.pid, signal.SIGUSR1)
                 forwarded = True
             if forwarded:  # the processes the child started (Airflow's task runner): they end with it
-                descendants.update((p.pid, p) for p in _descendants(child.pid))
+                descendants.update((p.pid, p) for p in process_tree(child.pid)[1:])
             if stop.requested_at is not None and time.monotonic() - stop.requested_at > STOP_GRACE_SECONDS:
                 child.kill()
                 child.join()
         if forwarded:
-            _end_processes(list(descendants.values()), STOP_GRACE_SECONDS - (time.monotonic() - stop.requested_at))
+            # when `woonsignaal run` returns, nothing of the stopped night may still be writing
+            end_processes(list(descendants.values()), STOP_GRACE_SECONDS - (time.monotonic() - stop.requested_at))
     outcome = receive.recv() if receive.poll() else None
     receive.close()
     if stop.signal_name:
@@ -214,25 +214,6 @@ def run_nightly(extractdatum: date, settings: Settings, log_file: Path | None = 
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
-
-
-def _descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-
-
-def _end_processes(processes: list[psutil.Process], grace_seconds: float) -> None:
-    """Wait for a stopped night's processes to end, then kill what is left: when ``woonsignaal run`` returns,
-    nothing of the night may still be writing."""
-    _, alive = psutil.wait_procs(processes, timeout=max(grace_seconds, 1.0))
-    for process in alive:
-        try:
-            process.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(alive, timeout=10)
 
 
 def _nightly_child(extractdatum: date, settings: Settings, log_file: Path | None, send, stop_signal) -> None:

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from woonsignaal.airflow_runner import dags_folder
+from woonsignaal.processes import kill_processes, process_tree
 from woonsignaal.settings import (
     DEFAULT_DELETION_TOLERANCE,
     DEFAULT_DUCKDB_MEMORY_LIMIT,
@@ -604,30 +605,6 @@ class LocalCluster:
             self.pg_started = False
         self.config.state_file.unlink(missing_ok=True)
 
-
-
-def process_tree(pid: int) -> list:
-    """The process and all its descendants (``psutil.Process``; empty when it is gone). Task processes run
-    in process groups of their own, so a group signal would miss them."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
-def kill_processes(procs: list) -> None:
-    """SIGKILL all of them at once, then wait for them (what a crashed node or ``docker kill`` does)."""
-    import psutil
-
-    for proc in procs:
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(procs, timeout=10)
 
 
 def log_tail(path: Path, size: int = 65536) -> str:

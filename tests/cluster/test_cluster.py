@@ -24,7 +24,7 @@ import psycopg2
 import pytest
 
 from woonsignaal.airflow_support import MONTHLY_DAG_ID, NIGHTLY_DAG_ID
-from woonsignaal.cluster import kill_processes, process_tree
+from woonsignaal.processes import kill_processes, process_tree
 from woonsignaal.pipeline import extractdatum_to_logical_date
 
 from .conftest import KEY, clean_environment, woonsignaal_cli
