@@ -89,14 +89,8 @@ bereiken as (
         p.signaal_id,
         p.proces,
         p.dimensie,
-        case
-            when p.dimensie = 'kamers_aantal' then cast(p.ondergrens as {{ dbt.type_numeric() }})
-            else vo.rang
-        end as onder_rang,
-        case
-            when p.dimensie = 'kamers_aantal' then cast(p.bovengrens as {{ dbt.type_numeric() }})
-            else vb.rang
-        end as boven_rang,
+        {{ segment_rang('p.dimensie', 'p.ondergrens', 'vo.rang') }} as onder_rang,
+        {{ segment_rang('p.dimensie', 'p.bovengrens', 'vb.rang') }} as boven_rang,
         p.ondergrens,
         p.bovengrens
     from paren as p
@@ -112,10 +106,7 @@ dimensies as (
         d.object_id,
         d.dimensie,
         d.waarde,
-        case
-            when d.dimensie = 'kamers_aantal' then cast(d.waarde as {{ dbt.type_numeric() }})
-            else v.rang
-        end as rang
+        {{ segment_rang('d.dimensie', 'd.waarde', 'v.rang') }} as rang
     from {{ ref('int_werklijst_object_dimensies') }} as d
     left join volgorde as v on v.dimensie = d.dimensie and v.waarde = d.waarde
 ),
