@@ -37,3 +37,13 @@
 {% macro minimaal(figuur, n) -%}
     case when {{ n }} >= {{ var('minimum_group_size') }} then {{ figuur }} end
 {%- endmacro %}
+
+{#- The position of a value in the order of its ordered dimension (range segments, docs/signals.md):
+    `volgorde_rang` (the rang from seed segment_volgorde, joined by the caller), for kamers_aantal the
+    number itself. NULL for a value the order does not know. -#}
+{% macro segment_rang(dimensie, waarde, volgorde_rang) -%}
+    case
+        when {{ dimensie }} = 'kamers_aantal' then cast({{ waarde }} as {{ dbt.type_numeric() }})
+        else {{ volgorde_rang }}
+    end
+{%- endmacro %}

@@ -1,5 +1,11 @@
-"""Regenerate ``seeds/referentiedata_codes.csv`` (a development tool, never run by the pipeline).
+"""Regenerate the generated seeds (a development tool, never run by the pipeline).
 
+``seeds/segment_volgorde.csv``: the order of the ordered segment dimensions, one row per (dimensie,
+waarde) with its rang, from ``woonsignaal.signals.ranges.ORDERED_DIMENSIONS`` (the one definition);
+the werklijsten match range segments (``energielabel>=F``) with it. ``kamers_aantal`` is ordered by its
+number and has no rows.
+
+``seeds/referentiedata_codes.csv``:
 Transcribes the VERA code lists the contract uses (``woonsignaal.contract.VERA_CODELISTS``) from the
 public VERA file and adds the corporation's own lists (``woonsignaal.contract.EIGEN_LIJSTEN``).
 Dates are normalised to ISO; a date VERA itself gets wrong (e.g. ``14-02-205``) is left empty, and
@@ -16,9 +22,28 @@ from datetime import datetime
 from pathlib import Path
 
 from woonsignaal.contract import EIGEN_LIJSTEN, VERA_CODELISTS
+from woonsignaal.signals.ranges import ORDERED_DIMENSIONS
 
-SEED = Path(__file__).resolve().parents[1] / "seeds" / "referentiedata_codes.csv"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+SEED = SEEDS / "referentiedata_codes.csv"
 HEADER = ["soort", "code", "naam", "begindatum", "einddatum", "parent_soort", "parent_code", "bron"]
+VOLGORDE_SEED = SEEDS / "segment_volgorde.csv"
+VOLGORDE_HEADER = ["dimensie", "waarde", "rang"]
+
+
+def volgorde_rows() -> list[list[str]]:
+    """(dimensie, waarde, rang) of every value of an ordered dimension with a listed order, rang 0 first."""
+    return [[dim, value, str(rang)] for dim, order in sorted(ORDERED_DIMENSIONS.items()) if order is not None
+            for rang, value in enumerate(order)]
+
+
+def write_volgorde_seed() -> None:
+    rows = volgorde_rows()
+    with VOLGORDE_SEED.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(VOLGORDE_HEADER)
+        w.writerows(rows)
+    print(f"{len(rows)} rows -> {VOLGORDE_SEED}")
 
 
 def iso_date(value: str) -> str:
@@ -58,6 +83,7 @@ def main(vera_path: str) -> None:
         w.writerow(HEADER)
         w.writerows(rows)
     print(f"{len(rows)} rows -> {SEED}")
+    write_volgorde_seed()
 
 
 if __name__ == "__main__":

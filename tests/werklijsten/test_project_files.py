@@ -59,3 +59,26 @@ def test_catalogue_is_small_documented_and_used_by_the_rules():
         assert r["actie"] in docs, r["actie"]
         assert f"'{r['actie_code']}'" in rules, r["actie_code"]
     assert set(re.findall(r"'((?:VH|OL|IN)_[A-Z_]+)'", rules)) == set(codes)
+
+
+def test_order_seed_is_generated_from_the_ordered_dimensions():
+    """seed segment_volgorde is the order of ranges.ORDERED_DIMENSIONS (one definition), as written by
+    dbt_project/scripts/build_seeds.py; kamers_aantal (ordered by its number) has no rows."""
+    from woonsignaal.signals.ranges import ORDERED_DIMENSIONS
+
+    with (PROJECT / "seeds" / "segment_volgorde.csv").open(encoding="utf-8", newline="") as fh:
+        seed = list(csv.DictReader(fh))
+    expected = {(dim, value, str(rang)) for dim, order in ORDERED_DIMENSIONS.items() if order
+                for rang, value in enumerate(order)}
+    assert {(r["dimensie"], r["waarde"], r["rang"]) for r in seed} == expected
+    assert len(seed) == len(expected)
+    assert "kamers_aantal" not in {r["dimensie"] for r in seed}
+    # the file is exactly what the builder writes (regenerate: .venv/bin/python dbt_project/scripts/build_seeds.py)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_seeds", PROJECT / "scripts" / "build_seeds.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    with (PROJECT / "seeds" / "segment_volgorde.csv").open(encoding="utf-8", newline="") as fh:
+        assert list(csv.reader(fh)) == [builder.VOLGORDE_HEADER, *builder.volgorde_rows()]
+    assert "ref('segment_volgorde')" in (MODELS / "werklijst.sql").read_text(encoding="utf-8")

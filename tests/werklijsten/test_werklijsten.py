@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from woonsignaal.contract import FILES, Pii
 from woonsignaal.publish import FORBIDDEN_COLUMNS, published_marts
+from woonsignaal.signals.ranges import values_in_range
 from woonsignaal.signals.segments import normalise_value, parse_segment
 from woonsignaal.werklijsten import CSV_COLUMNS, export_csv, publish_werklijsten, read_werklijst
 
@@ -89,6 +90,20 @@ def _candidates(built) -> dict[str, pd.DataFrame]:
     return {"verhuur": units, "overlast": zaken, "incasso": last}
 
 
+def _kamers_range(segment: str, present) -> frozenset[str]:
+    """The kamers_aantal values among ``present`` that the segment's kamers_aantal range covers
+    (``parse_segment`` lists whole numbers 0-20 only; the order is numeric and open-ended)."""
+    (part,) = [p for p in segment.split(";") if p.startswith("kamers_aantal")]
+    rest = part.removeprefix("kamers_aantal")
+    if rest.startswith(">="):
+        lo, hi = rest[2:], None
+    elif rest.startswith("<="):
+        lo, hi = None, rest[2:]
+    else:  # =[a..b]
+        lo, hi = rest.removeprefix("=[").removesuffix("]").split("..")
+    return values_in_range("kamers_aantal", lo, hi, present)
+
+
 def _expected(signal: pd.Series, cand: dict[str, pd.DataFrame]) -> dict[str, str]:
     """object_id -> actie_code of the objects the signal's rule selects."""
     seg = parse_segment(signal["segment"])
@@ -96,10 +111,14 @@ def _expected(signal: pd.Series, cand: dict[str, pd.DataFrame]) -> dict[str, str
     f = cand[signal["proces"]]
     mask = pd.Series(True, index=f.index)
     for dim, val in seg.items():
+        # a range part (energielabel>=F) gives the set of its values: the object's value is one of them
+        values = val if isinstance(val, frozenset) else frozenset({val})
         if dim == "partner":
-            mask &= f["partners"].apply(lambda s, v=val: v in s)
+            mask &= f["partners"].apply(lambda s, v=values: bool(v & s))
+        elif dim == "kamers_aantal" and isinstance(val, frozenset):
+            mask &= f[dim].isin(_kamers_range(signal["segment"], f[dim].dropna().unique()))
         else:
-            mask &= f[dim] == val
+            mask &= f[dim].isin(values)
     f = f[mask]
     out: dict[str, str] = {}
     for _, r in f.iterrows():

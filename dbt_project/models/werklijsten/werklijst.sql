@@ -2,8 +2,14 @@
     midden) the current objects of its segment that its rule says to look at now, one row per
     signal x object, with the source system's key, why the row is on the list and the suggested action
     from the catalogue (seed werklijst_acties). Rules per indicator: docs/werklijsten.md.
-    Matching: a signal's segment (dimensie=waarde pairs joined by ';') is split into pairs
-    (dbt.split_part, portable) and an object matches when every pair matches one of its dimension rows. -#}
+    Matching: a signal's segment (parts joined by ';') is split into parts (dbt.split_part, portable)
+    and an object matches when every part matches one of its dimension rows. A part is dim=v (the row's
+    value equals v) or, on an ordered dimension, a range (docs/signals.md, "Segment notation for
+    ranges"): dim>=v, dim<=v or dim=[a..b]; then the row matches when its rang lies within the bounds.
+    The rang is the value's position in seed segment_volgorde (generated from
+    woonsignaal.signals.ranges.ORDERED_DIMENSIONS), for kamers_aantal the number itself. A part splits
+    on '=' into a head (ending in '>' or '<' for >= and <=) and a value: values never contain '=' or ';'
+    (the ingest quarantines them), so bouwjaar_klasse<=<1945 gives head 'bouwjaar_klasse<', value '<1945'. -#}
 {%- set max_paren = 4 -%}
 with
 
@@ -23,12 +29,12 @@ signalen as (
         and s.ernst in ('hoog', 'midden')
 ),
 
-paren as (
+delen as (
     {%- for i in range(1, max_paren + 1) %}
     select
         signaal_id,
         proces,
-        {{ dbt.split_part(dbt.split_part('segment', "';'", i), "'='", 1) }} as dimensie,
+        {{ dbt.split_part(dbt.split_part('segment', "';'", i), "'='", 1) }} as kop,
         {{ dbt.split_part(dbt.split_part('segment', "';'", i), "'='", 2) }} as waarde
     from signalen
     where paren_aantal >= {{ i }}
@@ -38,21 +44,100 @@ paren as (
     {%- endfor %}
 ),
 
+delen_met_soort as (
+    select
+        signaal_id,
+        proces,
+        replace(replace(kop, '>', ''), '<', '') as dimensie,
+        waarde,
+        case
+            when {{ dbt.right('kop', '1') }} = '>' then 'vanaf'
+            when {{ dbt.right('kop', '1') }} = '<' then 'tot_en_met'
+            when {{ dbt.position("'['", 'waarde') }} = 1 and {{ dbt.right('waarde', '1') }} = ']'
+                    and {{ dbt.position("'..'", 'waarde') }} > 0
+                then 'tussen'
+            else 'gelijk'
+        end as soort
+    from delen
+),
+
+paren as (
+    select
+        signaal_id,
+        proces,
+        dimensie,
+        waarde,
+        soort,
+        case
+            when soort = 'vanaf' then waarde
+            when soort = 'tussen' then {{ dbt.split_part("replace(replace(waarde, '[', ''), ']', '')", "'..'", 1) }}
+        end as ondergrens,
+        case
+            when soort = 'tot_en_met' then waarde
+            when soort = 'tussen' then {{ dbt.split_part("replace(replace(waarde, '[', ''), ']', '')", "'..'", 2) }}
+        end as bovengrens
+    from delen_met_soort
+),
+
+volgorde as (
+    select dimensie, waarde, cast(rang as {{ dbt.type_numeric() }}) as rang
+    from {{ ref('segment_volgorde') }}
+),
+
+bereiken as (
+    select
+        p.signaal_id,
+        p.proces,
+        p.dimensie,
+        {{ segment_rang('p.dimensie', 'p.ondergrens', 'vo.rang') }} as onder_rang,
+        {{ segment_rang('p.dimensie', 'p.bovengrens', 'vb.rang') }} as boven_rang,
+        p.ondergrens,
+        p.bovengrens
+    from paren as p
+    left join volgorde as vo on vo.dimensie = p.dimensie and vo.waarde = p.ondergrens
+    left join volgorde as vb on vb.dimensie = p.dimensie and vb.waarde = p.bovengrens
+    where p.soort <> 'gelijk'
+),
+
 dimensies as (
-    select * from {{ ref('int_werklijst_object_dimensies') }}
+    select
+        d.proces,
+        d.object_soort,
+        d.object_id,
+        d.dimensie,
+        d.waarde,
+        {{ segment_rang('d.dimensie', 'd.waarde', 'v.rang') }} as rang
+    from {{ ref('int_werklijst_object_dimensies') }} as d
+    left join volgorde as v on v.dimensie = d.dimensie and v.waarde = d.waarde
+),
+
+-- per part the objects with a dimension row that matches it: equal, or (a range) its rang within the
+-- bounds; a bound the order does not know matches nothing
+part_treffers as (
+    select p.signaal_id, p.dimensie, d.object_soort, d.object_id
+    from paren as p
+    inner join dimensies as d
+        on d.proces = p.proces and d.dimensie = p.dimensie and d.waarde = p.waarde
+    where p.soort = 'gelijk'
+    union all
+    select b.signaal_id, b.dimensie, d.object_soort, d.object_id
+    from bereiken as b
+    inner join dimensies as d
+        on d.proces = b.proces and d.dimensie = b.dimensie
+    where d.rang is not null
+        and (b.ondergrens is null or d.rang >= b.onder_rang)
+        and (b.bovengrens is null or d.rang <= b.boven_rang)
 ),
 
 treffers as (
     select
-        p.signaal_id,
-        d.object_soort,
-        d.object_id
-    from paren as p
-    inner join signalen as s on s.signaal_id = p.signaal_id
-    inner join dimensies as d
-        on d.proces = p.proces and d.dimensie = p.dimensie and d.waarde = p.waarde
-    group by p.signaal_id, s.paren_aantal, d.object_soort, d.object_id
-    having count(distinct p.dimensie) = s.paren_aantal
+        pt.signaal_id,
+        pt.object_soort,
+        pt.object_id
+    from part_treffers as pt
+    inner join signalen as s on s.signaal_id = pt.signaal_id
+    group by pt.signaal_id, s.paren_aantal, pt.object_soort, pt.object_id
+    having count(distinct pt.dimensie) = s.paren_aantal
 ),
 
 objecten as (
@@ -60,7 +145,7 @@ objecten as (
 ),
 
 partner_van_signaal as (
-    select signaal_id, waarde as partner from paren where dimensie = 'partner'
+    select signaal_id, waarde as partner from paren where dimensie = 'partner' and soort = 'gelijk'
 ),
 
 regels as (
