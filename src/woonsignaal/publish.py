@@ -63,7 +63,7 @@ def _version(extractdatum: date) -> str:
 
 
 def published_marts(settings: Settings) -> list[str]:
-    """The marts whose dbt model is marked ``publiceren: true``: the only ones consumers ever see.
+    """The marts whose dbt model has access ``public``: the only ones consumers ever see.
 
     Facts with one row per tenant contract or per case stay internal (they feed the signals and
     werklijsten); BI tools and the report read aggregates and unit-level marts.
