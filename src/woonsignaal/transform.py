@@ -362,8 +362,12 @@ def _build_with_signal_step(settings: Settings, select: str | None, vars: dict |
             info = compute_signals_in_postgres(settings, vars=vars, target=target or settings.dbt_target)
             log.info("signaalstap: %s signalen (%s s)", info["signalen"], info["seconden_totaal"])
         except Exception as exc:  # noqa: BLE001 - reported as the build's error
-            log.exception("signaalstap mislukt")
-            error = f"signaalstap: {type(exc).__name__}: {exc}"
+            from woonsignaal.faults import stack_zonder_tekst
+
+            # the exception's text may quote data: its type and stack only (woonsignaal.faults)
+            log.error("signaalstap mislukt met %s; stack zonder meldingen:\n%s", type(exc).__name__,
+                      stack_zonder_tekst(exc))
+            error = f"signaalstap: {type(exc).__name__}"
         else:
             # buildable: also the tests with a parent built in the first invocation (a relationship
             # from a werklijst to a fact mart), which the first one left out (cautious)

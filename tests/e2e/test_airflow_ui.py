@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from woonsignaal.cluster import free_port
+
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _group_members(pgid: int) -> list[int]:
@@ -36,7 +31,7 @@ def _group_members(pgid: int) -> list[int]:
 
 
 def test_airflow_ui_starts_on_loopback_and_stops_its_whole_group(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WOONSIGNAAL_"))}
     env["WOONSIGNAAL_HOME"] = str(tmp_path / "home")
     cli = subprocess.Popen(

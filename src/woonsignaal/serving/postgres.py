@@ -441,8 +441,8 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
             if isinstance(exc, PostgresPublishError):
                 raise
             raise PostgresPublishError(
-                f"loading {target_schema} into {pg.describe(database)} failed, the previous publication "
-                f"stays: {exc}"
+                f"loading {target_schema} into {pg.describe(database)} failed ({type(exc).__name__}), the "
+                f"previous publication stays"
             ) from exc
         loaded = time.perf_counter()
 
@@ -457,13 +457,13 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
                 con.rollback()
                 last_error = exc
                 log.warning("swap of %s attempt %d: BI queries hold the old tables (%s)", target_schema, attempt,
-                            str(exc).strip().splitlines()[0])
+                            type(exc).__name__)
                 if attempt >= pg.swap_attempts:
                     cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(new_schema)))
                     con.commit()
                     raise PostgresPublishError(
                         f"could not swap in the new {target_schema} on {pg.describe(database)} after {attempt} "
-                        f"attempts: queries kept the old tables locked ({last_error}); the previous publication stays"
+                        f"attempts: queries kept the old tables locked ({type(last_error).__name__}); the previous publication stays"
                     ) from exc
                 time.sleep(1.0)
             except Exception as exc:
@@ -471,8 +471,8 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
                 cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(new_schema)))
                 con.commit()
                 raise PostgresPublishError(
-                    f"swapping in {target_schema} on {pg.describe(database)} failed, the previous publication "
-                    f"stays: {exc}"
+                    f"swapping in {target_schema} on {pg.describe(database)} failed ({type(exc).__name__}), the "
+                    f"previous publication stays"
                 ) from exc
     finally:
         con.close()  # also releases the advisory lock
