@@ -95,8 +95,12 @@ def install() -> None:
     _gx_validate_wrapper(quality)
     _wrap(transform, "run_dbt_build", "dbt.run_dbt_build")
     if hasattr(transform, "invoke"):  # each dbt invocation (build, docs generate) apart
-        _wrap(transform, "invoke", "dbt.invoke",
-              extra=lambda a, k: {"dbt_command": str((a[0] if a else k.get("args", ["?"]))[0])})
+        _wrap(
+            transform,
+            "invoke",
+            "dbt.invoke",
+            extra=lambda a, k: {"dbt_command": str((a[0] if a else k.get("args", ["?"]))[0])},
+        )
     for fn in ("build_candidate", "audit_candidate", "publish_candidate"):
         _wrap(publish, fn, f"publish.{fn}")
     for fn in ("run_nightly", "ensure_metadata_db", "load_dag"):
@@ -108,8 +112,9 @@ def install() -> None:
     except Exception:  # noqa: BLE001
         created = _T0
     _emit({"name": "process.start_to_hooks", "start": created, "seconds": time.time() - created, "ok": True})
-    atexit.register(lambda: _emit({"name": "process.exit", "start": time.time(), "seconds": time.time() - created,
-                                   "ok": True}))
+    atexit.register(
+        lambda: _emit({"name": "process.exit", "start": time.time(), "seconds": time.time() - created, "ok": True})
+    )
 
 
 def main() -> None:

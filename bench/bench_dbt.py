@@ -51,8 +51,13 @@ def main() -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-dbt-"))
     root.mkdir(parents=True, exist_ok=True)
     home, landing = root / "home", root / "landing"
-    env = dict(os.environ, WOONSIGNAAL_HOME=str(home), WOONSIGNAAL_DEMO="1", WOONSIGNAAL_LANDING=str(landing),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env = dict(
+        os.environ,
+        WOONSIGNAAL_HOME=str(home),
+        WOONSIGNAAL_DEMO="1",
+        WOONSIGNAAL_LANDING=str(landing),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
     os.environ.update(env)
 
     from woonsignaal.ingest import load_delivery
@@ -74,30 +79,42 @@ def main() -> None:
     import duckdb
 
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    report["raw_rows"] = {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                          for t in ("eenheden", "huurovereenkomsten", "eenheidstatussen", "boekingen", "zaken",
-                                    "publicaties", "aanbiedingen")}
+    report["raw_rows"] = {
+        t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
+        for t in (
+            "eenheden",
+            "huurovereenkomsten",
+            "eenheidstatussen",
+            "boekingen",
+            "zaken",
+            "publicaties",
+            "aanbiedingen",
+        )
+    }
     con.close()
 
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, args.select, extractdatum], env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, args.select, extractdatum], env=env, capture_output=True, text=True
+    )
     wall = time.perf_counter() - t
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
         print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
         raise SystemExit("dbt child failed")
-    child = json.loads(line[len("RESULT "):])
-    report.update({
-        "dbt_build_seconds": round(child["seconds"], 1),
-        "dbt_process_wall_seconds": round(wall, 1),
-        "dbt_peak_rss_mb": round(peak_kb / 1024),
-        "success": child["success"],
-        "nodes": child["nodes"],
-        "slowest_nodes": [[round(s, 1), u] for s, u in child["slowest"]],
-        "warehouse_mb": round(settings.warehouse_path.stat().st_size / 1e6),
-    })
+    child = json.loads(line[len("RESULT ") :])
+    report.update(
+        {
+            "dbt_build_seconds": round(child["seconds"], 1),
+            "dbt_process_wall_seconds": round(wall, 1),
+            "dbt_peak_rss_mb": round(peak_kb / 1024),
+            "success": child["success"],
+            "nodes": child["nodes"],
+            "slowest_nodes": [[round(s, 1), u] for s, u in child["slowest"]],
+            "warehouse_mb": round(settings.warehouse_path.stat().st_size / 1e6),
+        }
+    )
     if not child["success"]:
         report["summary"] = child.get("summary")
     print(json.dumps(report))

@@ -58,8 +58,12 @@ def main() -> int:
     ap.add_argument("--landing", type=Path, default=None)
     ap.add_argument("--work", type=Path, default=None, help="work folder (default: a temp folder)")
     ap.add_argument("--no-gx", action="store_true", help="leave the GX suites out of the load")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="measure both contenders this many times; report the run with the median ratio")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure both contenders this many times; report the run with the median ratio",
+    )
     args = ap.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -127,8 +131,10 @@ def main() -> int:
         "read_csv_s": round(base, 2),
         "load_delivery_s": round(load, 2),
         "ratio": round(load / base, 2),
-        "runs": [{"read_csv_s": round(b, 2), "load_delivery_s": round(lo, 2), "ratio": round(lo / b, 2)}
-                 for b, lo, *_ in runs],
+        "runs": [
+            {"read_csv_s": round(b, 2), "load_delivery_s": round(lo, 2), "ratio": round(lo / b, 2)}
+            for b, lo, *_ in runs
+        ],
         # CPU seconds (all threads): with every core busy, wall time cannot drop below CPU / cores
         "read_csv_cpu_s": round(base_cpu, 1),
         "load_delivery_cpu_s": round(load_cpu, 1),

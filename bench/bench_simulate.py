@@ -43,27 +43,43 @@ def run(size: str) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-sim-{size}-"))
     try:
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp / "landing"), str(units), str(years)],
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, str(tmp / "landing"), str(units), str(years)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         total = time.perf_counter() - t
         res = json.loads(proc.stdout.strip().splitlines()[-1])
         size_mb = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file()) / 1e6
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"size": size, "units": units, "years": years, "limit_s": limit, "process_s": total, "disk_mb": size_mb, **res}
+    return {
+        "size": size,
+        "units": units,
+        "years": years,
+        "limit_s": limit,
+        "process_s": total,
+        "disk_mb": size_mb,
+        **res,
+    }
 
 
 def main(argv: list[str]) -> int:
     sizes = [a.upper() for a in argv] or ["S", "M"]
-    print(f"{'size':4} {'units':>7} {'years':>5} {'sim s':>7} {'proc s':>7} {'limit s':>7} {'peak MB':>8} "
-          f"{'rows (volledig)':>16} {'boekingen':>10} {'disk MB':>8}  ok")
+    print(
+        f"{'size':4} {'units':>7} {'years':>5} {'sim s':>7} {'proc s':>7} {'limit s':>7} {'peak MB':>8} "
+        f"{'rows (volledig)':>16} {'boekingen':>10} {'disk MB':>8}  ok"
+    )
     ok_all = True
     for s in sizes:
         r = run(s)
         ok = r["wall"] <= r["limit_s"] and r["rss_mb"] <= MEMORY_LIMIT_MB
         ok_all &= ok
-        print(f"{s:4} {r['units']:>7} {r['years']:>5} {r['wall']:>7.1f} {r['process_s']:>7.1f} {r['limit_s']:>7.0f} "
-              f"{r['rss_mb']:>8.0f} {r['rows']:>16,} {r['boekingen']:>10,} {r['disk_mb']:>8.0f}  {'ja' if ok else 'NEE'}")
+        print(
+            f"{s:4} {r['units']:>7} {r['years']:>5} {r['wall']:>7.1f} {r['process_s']:>7.1f} {r['limit_s']:>7.0f} "
+            f"{r['rss_mb']:>8.0f} {r['rows']:>16,} {r['boekingen']:>10,} {r['disk_mb']:>8.0f}  {'ja' if ok else 'NEE'}"
+        )
         sys.stdout.flush()
     return 0 if ok_all else 1
 

@@ -25,8 +25,10 @@ def main(argv: list[str]) -> int:
     import duckdb
 
     con = duckdb.connect(str(target), read_only=True)
-    rows = sum(con.execute(f'select count(*) from "{t}"').fetchone()[0]
-               for (t,) in con.execute("select table_name from information_schema.tables").fetchall())
+    rows = sum(
+        con.execute(f'select count(*) from "{t}"').fetchone()[0]
+        for (t,) in con.execute("select table_name from information_schema.tables").fetchall()
+    )
     con.close()
     target.unlink(missing_ok=True)
     print("RESULT " + json.dumps({"read_csv_s": round(seconds, 3), "rows": rows}))

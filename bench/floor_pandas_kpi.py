@@ -30,8 +30,9 @@ def median_leegstandsduur(folder: Path) -> tuple[object, dict[str, float]]:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     extractdatum = pd.Timestamp(manifest["extractdatum"])
     opts = dict(sep=";", quotechar='"', doublequote=True, encoding="utf-8", dtype=str, keep_default_na=False)
-    statussen = pd.read_csv(folder / "eenheidstatussen.csv",
-                            usecols=["eenheid_id", "status", "begindatum", "einddatum"], **opts)
+    statussen = pd.read_csv(
+        folder / "eenheidstatussen.csv", usecols=["eenheid_id", "status", "begindatum", "einddatum"], **opts
+    )
     eenheden = pd.read_csv(folder / "eenheden.csv", usecols=["eenheid_id", "detailsoort"], **opts)
     timings["read_s"] = time.perf_counter() - t
 
@@ -56,10 +57,12 @@ def median_leegstandsduur(folder: Path) -> tuple[object, dict[str, float]]:
     vac["dagen"] = (vac["eind"] - vac["begin"]).dt.days
     vac = vac.merge(eenheden, on="eenheid_id", how="left")
     vac["detailsoort"] = vac["detailsoort"].replace("", "(onbekend)").fillna("(onbekend)")
-    kpi = (vac.groupby("detailsoort")["dagen"]
-           .agg(mediaan_leegstandsdagen="median", leegstanden="count")
-           .reset_index()
-           .sort_values("detailsoort"))
+    kpi = (
+        vac.groupby("detailsoort")["dagen"]
+        .agg(mediaan_leegstandsdagen="median", leegstanden="count")
+        .reset_index()
+        .sort_values("detailsoort")
+    )
     timings["compute_s"] = time.perf_counter() - t
     return kpi, timings
 
@@ -73,8 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     kpi, timings = median_leegstandsduur(args.delivery)
     total = time.perf_counter() - t
     if args.json:
-        print(json.dumps({"seconds": round(total, 3), **{k: round(v, 3) for k, v in timings.items()},
-                          "groepen": len(kpi), "kpi": kpi.to_dict(orient="records")}, default=str))
+        print(
+            json.dumps(
+                {
+                    "seconds": round(total, 3),
+                    **{k: round(v, 3) for k, v in timings.items()},
+                    "groepen": len(kpi),
+                    "kpi": kpi.to_dict(orient="records"),
+                },
+                default=str,
+            )
+        )
     else:
         print(kpi.to_string(index=False))
         print(f"\n{total:.2f} s (lezen {timings['read_s']:.2f} s, rekenen {timings['compute_s']:.2f} s)")

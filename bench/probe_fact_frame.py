@@ -17,6 +17,8 @@ con = duckdb.connect(sys.argv[1], read_only=True)
 where = sys.argv[2] if len(sys.argv) > 2 else ""
 t = time.perf_counter()
 df = con.sql(f"select * from marts.fct_contract_maand {where}").df()
-print(f"{len(df):,} rows x {len(df.columns)} columns {where or '(all months)'}: {time.perf_counter() - t:.1f} s, "
-      f"frame {df.memory_usage(deep=True).sum() / 2**20:,.0f} MB, "
-      f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+print(
+    f"{len(df):,} rows x {len(df.columns)} columns {where or '(all months)'}: {time.perf_counter() - t:.1f} s, "
+    f"frame {df.memory_usage(deep=True).sum() / 2**20:,.0f} MB, "
+    f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
+)

@@ -57,7 +57,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -66,8 +66,14 @@ sys.path.insert(0, str(BENCH))
 
 SIZES = {"S": (2_000, 3), "M": (20_000, 5), "L": (80_000, 10)}
 STEPS = ("verifieer_levering", "laad_raw", "dbt_build", "kwaliteitspoort", "publiceer")
-HOOK_STEP = {"verify": "verifieer_levering", "load_raw": "laad_raw", "build_marts": "dbt_build",
-             "audit": "kwaliteitspoort", "publish_marts": "publiceer", "delivery_is_complete": "wacht_op_levering"}
+HOOK_STEP = {
+    "verify": "verifieer_levering",
+    "load_raw": "laad_raw",
+    "build_marts": "dbt_build",
+    "audit": "kwaliteitspoort",
+    "publish_marts": "publiceer",
+    "delivery_is_complete": "wacht_op_levering",
+}
 TARGETS = {
     "full_load_s": 600.0,  # L full load <= 10 min
     "full_vs_floor": 4.0,  # L full load <= 4x the DuckDB floor
@@ -153,9 +159,12 @@ def measure(name: str, cmd: list[str], env: dict[str, str], log_dir: Path) -> di
         "log": str(out_path),
         "_samples": sampler.samples,
     }
-    print(f"    {wall:8.1f} s wall, {result['cpu_s']:8.1f} s CPU, {result['peak_rss_tree_mb']:7.0f} MB peak RSS "
-          f"(tree), load {result['load_start']:.1f}->{result['load_end']:.1f}"
-          + ("" if proc.returncode == 0 else f"  EXIT {proc.returncode} (see {out_path})"), flush=True)
+    print(
+        f"    {wall:8.1f} s wall, {result['cpu_s']:8.1f} s CPU, {result['peak_rss_tree_mb']:7.0f} MB peak RSS "
+        f"(tree), load {result['load_start']:.1f}->{result['load_end']:.1f}"
+        + ("" if proc.returncode == 0 else f"  EXIT {proc.returncode} (see {out_path})"),
+        flush=True,
+    )
     return result
 
 
@@ -198,8 +207,11 @@ def history_steps(home: Path, extractdatum: str) -> dict:
 
 def peak_by_step(samples: list[tuple[float, int]], hooks: list[dict]) -> dict:
     """Peak tree RSS (MB) while each pipeline step (hook ``step.*``) ran, and outside the steps."""
-    spans = [(HOOK_STEP.get(h["name"].split(".", 1)[1], h["name"]), h["start"], h["start"] + h["seconds"])
-             for h in hooks if h["name"].startswith("step.")]
+    spans = [
+        (HOOK_STEP.get(h["name"].split(".", 1)[1], h["name"]), h["start"], h["start"] + h["seconds"])
+        for h in hooks
+        if h["name"].startswith("step.")
+    ]
     peaks: dict[str, float] = {}
     for t, rss in samples:
         name = next((n for n, a, b in spans if a <= t <= b), "outside steps")
@@ -233,7 +245,9 @@ def split_run(phase: dict, hooks: list[dict], history: dict) -> dict:
         "loading_s": steps.get("verifieer_levering", 0) + steps.get("laad_raw", 0) - gx_raw - gx_import_in_load,
         "dbt_s": steps.get("dbt_build", 0),
         "gx_s": gx_raw + gx_audit + gx_import,
-        "audit_publish_other_s": steps.get("kwaliteitspoort", 0) - gx_audit - (gx_import - gx_import_in_load)
+        "audit_publish_other_s": steps.get("kwaliteitspoort", 0)
+        - gx_audit
+        - (gx_import - gx_import_in_load)
         + steps.get("publiceer", 0),
         "airflow_in_dag_run_s": dag_run - step_sum,
         "airflow_setup_s": airflow_setup,
@@ -256,8 +270,7 @@ def split_run(phase: dict, hooks: list[dict], history: dict) -> dict:
         **dbt_stats(history),
         "dbt_slowest_nodes": slowest_dbt_nodes(history),
     }
-    return {"split": {k: round(v, 2) for k, v in split.items()},
-            "detail": json.loads(json.dumps(detail, default=str))}
+    return {"split": {k: round(v, 2) for k, v in split.items()}, "detail": json.loads(json.dumps(detail, default=str))}
 
 
 def dbt_stats(history: dict) -> dict:
@@ -266,9 +279,13 @@ def dbt_stats(history: dict) -> dict:
     by_type: dict[str, float] = {}
     for n in nodes:
         by_type[n.get("resource_type", "?")] = by_type.get(n.get("resource_type", "?"), 0.0) + float(
-            n.get("execution_time") or 0)
-    return {"dbt_nodes": len(nodes), "dbt_node_seconds_by_type": {k: round(v, 2) for k, v in by_type.items()},
-            "dbt_elapsed_s": d.get("elapsed_seconds") if isinstance(d, dict) else None}
+            n.get("execution_time") or 0
+        )
+    return {
+        "dbt_nodes": len(nodes),
+        "dbt_node_seconds_by_type": {k: round(v, 2) for k, v in by_type.items()},
+        "dbt_elapsed_s": d.get("elapsed_seconds") if isinstance(d, dict) else None,
+    }
 
 
 def slowest_dbt_nodes(history: dict, n: int = 8) -> list:
@@ -312,14 +329,17 @@ def complete_month(extractdatum: str) -> str:
 def delivery_stats(folder: Path) -> dict:
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     files = {b["naam"]: b["rijen"] for b in m["bestanden"]}
-    return {"rows": sum(files.values()), "csv_mb": round(sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6, 1),
-            "rows_per_file": files}
+    return {
+        "rows": sum(files.values()),
+        "csv_mb": round(sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6, 1),
+        "rows_per_file": files,
+    }
 
 
 def child_result(log: str) -> dict:
     for line in Path(log).read_text(encoding="utf-8", errors="replace").splitlines()[::-1]:
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
         if line.startswith("{"):
             try:
                 return json.loads(line)
@@ -337,11 +357,13 @@ def prepare_source(source: str) -> tuple[Path, str]:
     """
     if source == "worktree":
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
         return REPO, f"working tree at {sha[:12]}" + (" with uncommitted changes" if dirty else "")
-    sha = subprocess.run(["git", "rev-parse", "--verify", f"{source}^{{commit}}"], cwd=REPO, capture_output=True,
-                         text=True, check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{source}^{{commit}}"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
     target = Path("/tmp/bench-src") / sha[:12]
     if not (target / "src" / "woonsignaal").is_dir():
         tmp = target.with_name(target.name + ".part")
@@ -377,10 +399,15 @@ def run_size(size: str, args) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     hooks_file = root / "hooks.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WOONSIGNAAL_"))}
-    env.update(WOONSIGNAAL_DEMO="1", WOONSIGNAAL_HOME=str(home), WOONSIGNAAL_LANDING=str(landing),
-               WOONSIGNAAL_BENCH_TIMINGS=str(hooks_file), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-               GX_ANALYTICS_ENABLED="false",
-               PYTHONPATH=os.pathsep.join(p for p in (str(args.source_dir / "src"), str(BENCH)) if p))
+    env.update(
+        WOONSIGNAAL_DEMO="1",
+        WOONSIGNAAL_HOME=str(home),
+        WOONSIGNAAL_LANDING=str(landing),
+        WOONSIGNAAL_BENCH_TIMINGS=str(hooks_file),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        GX_ANALYTICS_ENABLED="false",
+        PYTHONPATH=os.pathsep.join(p for p in (str(args.source_dir / "src"), str(BENCH)) if p),
+    )
     env["BENCH_CWD"] = str(args.source_dir)
     py = sys.executable
     cli = [str(Path(py).parent / "woonsignaal")] if args.plain else [py, str(BENCH / "_cli_hooks.py")]
@@ -389,7 +416,7 @@ def run_size(size: str, args) -> dict:
     if set(wanted) != set(PHASES) and previous_file.exists():  # a partial run adds to the earlier results
         result = json.loads(previous_file.read_text(encoding="utf-8"))
         result.pop("failures", None)
-    result.update(started=datetime.now(timezone.utc).isoformat(timespec="seconds"), finished=None)
+    result.update(started=datetime.now(UTC).isoformat(timespec="seconds"), finished=None)
     result.setdefault("source", {})
     print(f"\n== {size}: {units:,} units x {years} years in {root} (phases: {', '.join(wanted)})", flush=True)
     phases = result["phases"]
@@ -398,7 +425,7 @@ def run_size(size: str, args) -> dict:
     def phase(name: str, cmd: list[str]) -> dict:
         if hooks_file.exists():
             hooks_file.unlink()
-        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        at = datetime.now(UTC).isoformat(timespec="seconds")
         r = measure(name, cmd, env, logs)
         r.update(at=at, harness_command=harness, source=args.source_label, hooks=read_jsonl(hooks_file))
         r["peak_rss_by_step_mb"] = peak_by_step(r.pop("_samples"), r["hooks"])
@@ -411,16 +438,38 @@ def run_size(size: str, args) -> dict:
         return r
 
     if "simulate" in wanted:
-        phase("simulate", cli + ["simulate", "--out", str(landing), "--eenheden", str(units), "--jaren", str(years),
-                                 "--delta-dagen", "1", "--seed", "1", "--geen-kalibratie"])
+        phase(
+            "simulate",
+            cli
+            + [
+                "simulate",
+                "--out",
+                str(landing),
+                "--eenheden",
+                str(units),
+                "--jaren",
+                str(years),
+                "--delta-dagen",
+                "1",
+                "--seed",
+                "1",
+                "--geen-kalibratie",
+            ],
+        )
     volledig, delta = deliveries(landing)
-    result.update(volledig=volledig, delta=delta, report_month=complete_month(delta),
-                  volledig_delivery=delivery_stats(landing / volledig), delta_delivery=delivery_stats(landing / delta))
+    result.update(
+        volledig=volledig,
+        delta=delta,
+        report_month=complete_month(delta),
+        volledig_delivery=delivery_stats(landing / volledig),
+        delta_delivery=delivery_stats(landing / delta),
+    )
 
     # floors on the same volledig delivery (page cache warm: it was just written or read)
     if "floor_duckdb" in wanted:
-        r = phase("floor_duckdb", [py, str(BENCH / "floor_duckdb.py"), str(landing / volledig),
-                                   str(root / "floor.duckdb")])
+        r = phase(
+            "floor_duckdb", [py, str(BENCH / "floor_duckdb.py"), str(landing / volledig), str(root / "floor.duckdb")]
+        )
         r.update(child_result(r["log"]))
     if "floor_pandas" in wanted:
         r = phase("floor_pandas", [py, str(BENCH / "floor_pandas_kpi.py"), str(landing / volledig), "--json"])
@@ -437,7 +486,7 @@ def run_size(size: str, args) -> dict:
     wh = home / "warehouse" / "woonsignaal.duckdb"
     if wh.exists():
         result["warehouse_mb"] = round(wh.stat().st_size / 1e6, 1)
-    result["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     save(result, args)
     print_table([result])
     return result
@@ -463,8 +512,10 @@ def print_table(results: list[dict]) -> None:
             ph = r["phases"].get(p)
             if not ph or "wall_s" not in ph:
                 continue
-            print(f"{r['size']:4} {p:13} {ph['wall_s']:8.1f} {ph['cpu_s']:8.1f} {ph['peak_rss_tree_mb']:11.0f} "
-                  f"{ph['ru_maxrss_mb']:9.0f} {ph['load_start']:4.1f}-{ph['load_end']:<4.1f}")
+            print(
+                f"{r['size']:4} {p:13} {ph['wall_s']:8.1f} {ph['cpu_s']:8.1f} {ph['peak_rss_tree_mb']:11.0f} "
+                f"{ph['ru_maxrss_mb']:9.0f} {ph['load_start']:4.1f}-{ph['load_end']:<4.1f}"
+            )
         for p in ("full_load", "delta"):
             s = r["phases"].get(p, {}).get("split")
             if s:
@@ -480,24 +531,52 @@ def evaluate_targets(by_size: dict[str, dict]) -> list[tuple[str, str, str, str]
         return (r or {}).get("phases", {}).get(p, {}).get(k)
 
     full = ph(L, "full_load")
-    rows.append(("L full load <= 10 min", f"{full:.0f} s" if full is not None else "not run",
-                 verdict(full is not None and full <= TARGETS["full_load_s"], full), ""))
-    floor = (ph(L, "floor_duckdb", "read_csv_s"))
+    rows.append(
+        (
+            "L full load <= 10 min",
+            f"{full:.0f} s" if full is not None else "not run",
+            verdict(full is not None and full <= TARGETS["full_load_s"], full),
+            "",
+        )
+    )
+    floor = ph(L, "floor_duckdb", "read_csv_s")
     if full is not None and floor:
         ratio = full / floor
-        rows.append(("L full load <= 4x DuckDB floor", f"{ratio:.1f}x ({full:.0f} s / {floor:.1f} s)",
-                     verdict(ratio <= TARGETS["full_vs_floor"], ratio), ""))
+        rows.append(
+            (
+                "L full load <= 4x DuckDB floor",
+                f"{ratio:.1f}x ({full:.0f} s / {floor:.1f} s)",
+                verdict(ratio <= TARGETS["full_vs_floor"], ratio),
+                "",
+            )
+        )
     else:
         rows.append(("L full load <= 4x DuckDB floor", "not run", "-", ""))
     d = ph(L, "delta")
-    rows.append(("L nightly delta <= 90 s", f"{d:.0f} s" if d is not None else "not run",
-                 verdict(d is not None and d <= TARGETS["delta_s"], d), ""))
-    peaks = [(s, p, r["phases"][p]["peak_rss_tree_mb"]) for s, r in by_size.items() for p in PHASES
-             if "peak_rss_tree_mb" in r["phases"].get(p, {}) and not p.startswith("floor")]
+    rows.append(
+        (
+            "L nightly delta <= 90 s",
+            f"{d:.0f} s" if d is not None else "not run",
+            verdict(d is not None and d <= TARGETS["delta_s"], d),
+            "",
+        )
+    )
+    peaks = [
+        (s, p, r["phases"][p]["peak_rss_tree_mb"])
+        for s, r in by_size.items()
+        for p in PHASES
+        if "peak_rss_tree_mb" in r["phases"].get(p, {}) and not p.startswith("floor")
+    ]
     if peaks:
         s, p, mb = max(peaks, key=lambda x: x[2])
-        rows.append(("peak RSS <= 4 GB (process tree, every phase)", f"{mb:.0f} MB ({s} {p})",
-                     verdict(mb <= TARGETS["rss_mb"], mb), ""))
+        rows.append(
+            (
+                "peak RSS <= 4 GB (process tree, every phase)",
+                f"{mb:.0f} MB ({s} {p})",
+                verdict(mb <= TARGETS["rss_mb"], mb),
+                "",
+            )
+        )
     if L and M:
         rows_ratio = L["volledig_delivery"]["rows"] / M["volledig_delivery"]["rows"]
         for p in ("full_load", "delta", "simulate", "report"):
@@ -507,9 +586,14 @@ def evaluate_targets(by_size: dict[str, dict]) -> list[tuple[str, str, str, str]
             t_ratio = lt / mt
             lc, mc = ph(L, p, "cpu_s"), ph(M, p, "cpu_s")
             cpu = f"; CPU {lc / mc:.1f}x" if lc and mc else ""
-            rows.append((f"L/M {p} time <= 1.2 x size ratio ({rows_ratio:.1f}x rows)",
-                         f"{t_ratio:.1f}x wall (limit {TARGETS['scaling'] * rows_ratio:.1f}x{cpu})",
-                         verdict(t_ratio <= TARGETS["scaling"] * rows_ratio, t_ratio), ""))
+            rows.append(
+                (
+                    f"L/M {p} time <= 1.2 x size ratio ({rows_ratio:.1f}x rows)",
+                    f"{t_ratio:.1f}x wall (limit {TARGETS['scaling'] * rows_ratio:.1f}x{cpu})",
+                    verdict(t_ratio <= TARGETS["scaling"] * rows_ratio, t_ratio),
+                    "",
+                )
+            )
     else:
         rows.append(("L/M time <= 1.2 x size ratio", "needs M and L", "-", ""))
     return rows
@@ -566,8 +650,12 @@ def write_md(path: Path, out: Path) -> None:
         f"- CPU: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} logical CPUs "
         f"({m.get('Core(s) per socket', '?')} core(s) per socket, {m.get('Thread(s) per core', '?')} thread(s) per core)",
         f"- RAM: {m.get('RAM', '?')}; kernel {m.get('kernel')}; Python {m.get('python')}",
-        "- " + ", ".join(f"{k} {m[k]}" for k in ("apache-airflow", "dbt-core", "dbt-duckdb", "duckdb",
-                                                   "great-expectations", "pandas") if k in m),
+        "- "
+        + ", ".join(
+            f"{k} {m[k]}"
+            for k in ("apache-airflow", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations", "pandas")
+            if k in m
+        ),
         "- The machine is shared: the 1-minute load average is given beside every figure (start -> end of",
         "  the phase, and its mean while the phase ran). With 2 CPUs, a load well above 2 means the phase",
         "  got only part of the machine and its wall time is inflated accordingly (CPU time much less so).",
@@ -580,57 +668,90 @@ def write_md(path: Path, out: Path) -> None:
         for p in PHASES:
             ph = r["phases"].get(p)
             if ph and "harness_command" in ph:
-                cmds.setdefault(f"{ph['harness_command']}` on {ph.get('source', '?')}", []).append(
-                    f"{p} at {ph['at']}")
+                cmds.setdefault(f"{ph['harness_command']}` on {ph.get('source', '?')}", []).append(f"{p} at {ph['at']}")
         for cmd, which in cmds.items():
             lines.append(f"- {s} ({r['units']:,} units x {r['years']} years): `{cmd}: {'; '.join(which)} (UTC)")
         for f in r.get("failures", []):
             lines.append(f"  - **failed**: {f}")
-    lines += ["", "Each phase runs as its own subprocess; its command line is in `bench/out/results-<size>.json`",
-              "(`phases.<phase>.command`), its output in `bench/out/logs-<size>/<phase>.log`."]
+    lines += [
+        "",
+        "Each phase runs as its own subprocess; its command line is in `bench/out/results-<size>.json`",
+        "(`phases.<phase>.command`), its output in `bench/out/logs-<size>/<phase>.log`.",
+    ]
     lines += ["", "## Targets (issue 10)", "", "| target | measured | verdict |", "|---|---|---|"]
     for t, meas, v, _ in evaluate_targets(by_size):
         lines.append(f"| {t} | {meas} | {v} |")
-    lines += ["", "## Figures per phase", "",
-              "Wall and CPU time (user + sys) of the whole process tree; peak RSS summed over the tree (sampled",
-              "every 0.2 s) and `ru_maxrss` (largest single process).", "",
-              "| size | phase | wall s | CPU s | peak RSS tree MB | max RSS one process MB | load start -> end (mean) | "
-              "run at (UTC) | exit |",
-              "|---|---|---:|---:|---:|---:|---|---|---:|"]
+    lines += [
+        "",
+        "## Figures per phase",
+        "",
+        "Wall and CPU time (user + sys) of the whole process tree; peak RSS summed over the tree (sampled",
+        "every 0.2 s) and `ru_maxrss` (largest single process).",
+        "",
+        "| size | phase | wall s | CPU s | peak RSS tree MB | max RSS one process MB | load start -> end (mean) | "
+        "run at (UTC) | exit |",
+        "|---|---|---:|---:|---:|---:|---|---|---:|",
+    ]
     for s, r in by_size.items():
         for p in PHASES:
             ph = r["phases"].get(p)
             if not ph or "wall_s" not in ph:
                 continue
-            lines.append(f"| {s} | {p} | {fmt(ph['wall_s'])} | {fmt(ph['cpu_s'])} | {fmt(ph['peak_rss_tree_mb'], 0)} | "
-                         f"{fmt(ph['ru_maxrss_mb'], 0)} | {ph['load_start']:.1f} -> {ph['load_end']:.1f} "
-                         f"({ph['load_mean']:.1f}) | {ph.get('at', '')[:19]} | {ph.get('returncode')} |")
-    lines += ["", "## Deliveries", "", "| size | volledig | rows | CSV MB | delta | rows | CSV MB | warehouse MB |",
-              "|---|---|---:|---:|---|---:|---:|---:|"]
+            lines.append(
+                f"| {s} | {p} | {fmt(ph['wall_s'])} | {fmt(ph['cpu_s'])} | {fmt(ph['peak_rss_tree_mb'], 0)} | "
+                f"{fmt(ph['ru_maxrss_mb'], 0)} | {ph['load_start']:.1f} -> {ph['load_end']:.1f} "
+                f"({ph['load_mean']:.1f}) | {ph.get('at', '')[:19]} | {ph.get('returncode')} |"
+            )
+    lines += [
+        "",
+        "## Deliveries",
+        "",
+        "| size | volledig | rows | CSV MB | delta | rows | CSV MB | warehouse MB |",
+        "|---|---|---:|---:|---|---:|---:|---:|",
+    ]
     for s, r in by_size.items():
         v, d = r.get("volledig_delivery", {}), r.get("delta_delivery", {})
-        lines.append(f"| {s} | {r.get('volledig')} | {v.get('rows', 0):,} | {fmt(v.get('csv_mb'))} | {r.get('delta')} | "
-                     f"{d.get('rows', 0):,} | {fmt(d.get('csv_mb'))} | {fmt(r.get('warehouse_mb'))} |")
-    lines += ["", "## Floors", "",
-              "- DuckDB: `read_csv` of all 14 CSV files of the volledig delivery into tables of a fresh DuckDB file",
-              "  (contract dialect, types auto-detected; `bench_ingest.baseline_read_csv`). `read_csv s` is the",
-              "  reading itself; the process wall time adds Python and DuckDB start-up.",
-              "- pandas: `bench/floor_pandas_kpi.py`, the median leegstandsduur per eenheid detailsoort from",
-              "  `eenheidstatussen.csv` + `eenheden.csv` (what a lone analyst would do).", "",
-              "| size | DuckDB read_csv s | DuckDB process wall s | pandas KPI s (in script) | pandas process wall s | "
-              "full load / DuckDB read_csv |", "|---|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {s} | {r.get('volledig')} | {v.get('rows', 0):,} | {fmt(v.get('csv_mb'))} | {r.get('delta')} | "
+            f"{d.get('rows', 0):,} | {fmt(d.get('csv_mb'))} | {fmt(r.get('warehouse_mb'))} |"
+        )
+    lines += [
+        "",
+        "## Floors",
+        "",
+        "- DuckDB: `read_csv` of all 14 CSV files of the volledig delivery into tables of a fresh DuckDB file",
+        "  (contract dialect, types auto-detected; `bench_ingest.baseline_read_csv`). `read_csv s` is the",
+        "  reading itself; the process wall time adds Python and DuckDB start-up.",
+        "- pandas: `bench/floor_pandas_kpi.py`, the median leegstandsduur per eenheid detailsoort from",
+        "  `eenheidstatussen.csv` + `eenheden.csv` (what a lone analyst would do).",
+        "",
+        "| size | DuckDB read_csv s | DuckDB process wall s | pandas KPI s (in script) | pandas process wall s | "
+        "full load / DuckDB read_csv |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for s, r in by_size.items():
-        fd, fp, fl = r["phases"].get("floor_duckdb", {}), r["phases"].get("floor_pandas", {}), r["phases"].get("full_load", {})
+        fd, fp, fl = (
+            r["phases"].get("floor_duckdb", {}),
+            r["phases"].get("floor_pandas", {}),
+            r["phases"].get("full_load", {}),
+        )
         ratio = fl["wall_s"] / fd["read_csv_s"] if fl.get("wall_s") and fd.get("read_csv_s") else None
-        lines.append(f"| {s} | {fmt(fd.get('read_csv_s'), 2)} | {fmt(fd.get('wall_s'))} | {fmt(fp.get('seconds'), 2)} | "
-                     f"{fmt(fp.get('wall_s'))} | {fmt(ratio) + 'x' if ratio else '-'} |")
-    lines += ["", "## Where the time goes (DAG runs)", "",
-              "Seconds of the `woonsignaal run` process's wall time (the columns add up to it). loading = verify +",
-              "laad_raw without its GX validation; GX = raw suites + mart suites + the one-off GX import;",
-              "audit/publish = candidate copy, built-in rules and the atomic publish; Airflow = the DAG run outside",
-              "the step bodies plus Airflow's import, metadata DB and DAG parse; start = Python and CLI imports.", "",
-              "| size | run | wall s | loading | dbt | GX | audit/publish | Airflow (in run + setup) | start |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {s} | {fmt(fd.get('read_csv_s'), 2)} | {fmt(fd.get('wall_s'))} | {fmt(fp.get('seconds'), 2)} | "
+            f"{fmt(fp.get('wall_s'))} | {fmt(ratio) + 'x' if ratio else '-'} |"
+        )
+    lines += [
+        "",
+        "## Where the time goes (DAG runs)",
+        "",
+        "Seconds of the `woonsignaal run` process's wall time (the columns add up to it). loading = verify +",
+        "laad_raw without its GX validation; GX = raw suites + mart suites + the one-off GX import;",
+        "audit/publish = candidate copy, built-in rules and the atomic publish; Airflow = the DAG run outside",
+        "the step bodies plus Airflow's import, metadata DB and DAG parse; start = Python and CLI imports.",
+        "",
+        "| size | run | wall s | loading | dbt | GX | audit/publish | Airflow (in run + setup) | start |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for s, r in by_size.items():
         for p in ("full_load", "delta"):
             ph = r["phases"].get(p, {})
@@ -642,10 +763,12 @@ def write_md(path: Path, out: Path) -> None:
             def c(v):
                 return f"{v:.1f} ({100 * v / w:.0f}%)"
 
-            lines.append(f"| {s} | {p} | {w:.1f} | {c(sp['loading_s'])} | {c(sp['dbt_s'])} | {c(sp['gx_s'])} | "
-                         f"{c(sp['audit_publish_other_s'])} | {c(sp['airflow_overhead_s'])} "
-                         f"({sp['airflow_in_dag_run_s']:.1f} + {sp['airflow_setup_s']:.1f}) | "
-                         f"{c(sp['process_start_s'])} |")
+            lines.append(
+                f"| {s} | {p} | {w:.1f} | {c(sp['loading_s'])} | {c(sp['dbt_s'])} | {c(sp['gx_s'])} | "
+                f"{c(sp['audit_publish_other_s'])} | {c(sp['airflow_overhead_s'])} "
+                f"({sp['airflow_in_dag_run_s']:.1f} + {sp['airflow_setup_s']:.1f}) | "
+                f"{c(sp['process_start_s'])} |"
+            )
     lines += ["", "Details (ingest phases from the run history, GX calls, slowest dbt nodes):", ""]
     for s, r in by_size.items():
         for p in ("full_load", "delta"):
@@ -653,25 +776,39 @@ def write_md(path: Path, out: Path) -> None:
             if not det:
                 continue
             it = ", ".join(f"{k} {v:.1f}" for k, v in det.get("ingest_timings_s", {}).items())
-            lines.append(f"- {s} {p}: steps " + ", ".join(f"{k} {v:.1f}" for k, v in det["steps_s"].items())
-                         + f" s (runs.jsonl, whole seconds: "
-                         + ", ".join(f"{k} {v:.0f}" for k, v in det.get("steps_runs_jsonl_s", {}).items())
-                         + f"); ingest {it}; GX import {det['gx_import_s']:.1f}, raw suites {det['gx_raw_validate_s']:.1f}, "
-                         f"mart suites {det['gx_audit_validate_s']:.1f} s; publish calls "
-                         + ", ".join(f"{k} {v:.1f}" for k, v in det.get("publish_calls_s", {}).items()) + " s"
-                         + (("; peak RSS MB by step " + ", ".join(f"{k} {v}" for k, v in
-                                                                   r["phases"][p]["peak_rss_by_step_mb"].items()))
-                            if r["phases"][p].get("peak_rss_by_step_mb") else "")
-                         + "; dbt invocations " + ", ".join(f"{k} {v:.1f}" for k, v in det.get("dbt_invocations_s", {}).items())
-                         + f" s, {det.get('dbt_nodes', 0)} nodes, node time by type "
-                         + ", ".join(f"{k} {v:.1f}" for k, v in det.get("dbt_node_seconds_by_type", {}).items()) + " s"
-                         + (("; slowest dbt nodes " + ", ".join(f"{n[1]} {n[0]}" for n in det["dbt_slowest_nodes"][:5]))
-                            if det.get("dbt_slowest_nodes") else ""))
+            lines.append(
+                f"- {s} {p}: steps "
+                + ", ".join(f"{k} {v:.1f}" for k, v in det["steps_s"].items())
+                + " s (runs.jsonl, whole seconds: "
+                + ", ".join(f"{k} {v:.0f}" for k, v in det.get("steps_runs_jsonl_s", {}).items())
+                + f"); ingest {it}; GX import {det['gx_import_s']:.1f}, raw suites {det['gx_raw_validate_s']:.1f}, "
+                f"mart suites {det['gx_audit_validate_s']:.1f} s; publish calls "
+                + ", ".join(f"{k} {v:.1f}" for k, v in det.get("publish_calls_s", {}).items())
+                + " s"
+                + (
+                    (
+                        "; peak RSS MB by step "
+                        + ", ".join(f"{k} {v}" for k, v in r["phases"][p]["peak_rss_by_step_mb"].items())
+                    )
+                    if r["phases"][p].get("peak_rss_by_step_mb")
+                    else ""
+                )
+                + "; dbt invocations "
+                + ", ".join(f"{k} {v:.1f}" for k, v in det.get("dbt_invocations_s", {}).items())
+                + f" s, {det.get('dbt_nodes', 0)} nodes, node time by type "
+                + ", ".join(f"{k} {v:.1f}" for k, v in det.get("dbt_node_seconds_by_type", {}).items())
+                + " s"
+                + (
+                    ("; slowest dbt nodes " + ", ".join(f"{n[1]} {n[0]}" for n in det["dbt_slowest_nodes"][:5]))
+                    if det.get("dbt_slowest_nodes")
+                    else ""
+                )
+            )
     for notes in (BENCH / "FINDINGS.md", out / "NOTES.md"):  # hand-written analysis of the runs above
         if notes.exists():
             lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     # the section written by bench/signal_quality.py (other runs, other figures) is kept as it is
-    from signal_quality import SECTION, read_section
+    from signal_quality import read_section
 
     kept = read_section(path) if path.exists() else None
     if kept:
@@ -686,15 +823,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(BENCH / "out"), help="results folder (gitignored)")
     ap.add_argument("--write-md", type=Path, default=None, help="write this Markdown note (e.g. BENCHMARKS.md)")
     ap.add_argument("--work-root", default="/tmp/bench-<size>", help="per-size work folder, outside the repository")
-    ap.add_argument("--phases", default=",".join(PHASES),
-                    help="comma-separated subset of " + ",".join(PHASES) + " (default: all). Without simulate, the "
-                    "landing folder of an earlier run is used and the earlier results of the size are kept for "
-                    "the phases not run; full_load starts from an empty WOONSIGNAAL_HOME, delta and report "
-                    "need the full load's home")
-    ap.add_argument("--keep-going", action="store_true", help="go on with the next phases when one fails "
-                    "(its figures are then marked as failed)")
-    ap.add_argument("--source", default="HEAD", help="what to benchmark: a commit (default HEAD, exported with "
-                    "git archive to /tmp/bench-src/<sha>) or 'worktree' (the shared working tree as it is)")
+    ap.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help="comma-separated subset of " + ",".join(PHASES) + " (default: all). Without simulate, the "
+        "landing folder of an earlier run is used and the earlier results of the size are kept for "
+        "the phases not run; full_load starts from an empty WOONSIGNAAL_HOME, delta and report "
+        "need the full load's home",
+    )
+    ap.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="go on with the next phases when one fails (its figures are then marked as failed)",
+    )
+    ap.add_argument(
+        "--source",
+        default="HEAD",
+        help="what to benchmark: a commit (default HEAD, exported with "
+        "git archive to /tmp/bench-src/<sha>) or 'worktree' (the shared working tree as it is)",
+    )
     ap.add_argument("--plain", action="store_true", help="run the console script without timing hooks")
     args = ap.parse_args(argv)
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]

@@ -47,7 +47,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -118,15 +118,23 @@ def run_case(case: Case, home: Path) -> dict:
         scenario = scaled_scenario(case.scenario, case.factor, home / "scenario.json")
     timings = {}
     t = time.perf_counter()
-    sim = simulate(settings.landing, eenheden=case.units, jaren=case.years, delta_dagen=0, scenario=scenario,
-                   seed=case.seed, ground_truth=gt_path)
+    sim = simulate(
+        settings.landing,
+        eenheden=case.units,
+        jaren=case.years,
+        delta_dagen=0,
+        scenario=scenario,
+        seed=case.seed,
+        ground_truth=gt_path,
+    )
     timings["simulate_s"] = time.perf_counter() - t
     t = time.perf_counter()
     load_delivery(sim.deliveries[-1], settings, gx=False)
     timings["load_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    build = run_dbt_build(settings, select="+signalen", vars={"extractdatum": sim.deliveries[-1].name},
-                          generate_docs=False)
+    build = run_dbt_build(
+        settings, select="+signalen", vars={"extractdatum": sim.deliveries[-1].name}, generate_docs=False
+    )
     timings["dbt_build_s"] = time.perf_counter() - t
     if not build.success:
         raise RuntimeError("dbt build failed:\n" + build.summary())
@@ -140,11 +148,20 @@ def run_case(case: Case, home: Path) -> dict:
         "timings": {k: round(v, 1) for k, v in timings.items()},
         "signals_all": len(signals),
         "strict": strict.to_dict(),
-        "lenient": {"found": sum(e.found for e in lenient.effects), "planted": len(lenient.effects),
-                    "false_alarms_any_ernst": len(lenient.false_alarms)},
+        "lenient": {
+            "found": sum(e.found for e in lenient.effects),
+            "planted": len(lenient.effects),
+            "false_alarms_any_ernst": len(lenient.false_alarms),
+        },
         "planted": [
-            {"proces": e["proces"], "segment": e["segment"], "indicator": e["indicator"], "factor": e["factor"],
-             "groep": e.get("groep"), "segment_waarden": e.get("segment_waarden")}
+            {
+                "proces": e["proces"],
+                "segment": e["segment"],
+                "indicator": e["indicator"],
+                "factor": e["factor"],
+                "groep": e.get("groep"),
+                "segment_waarden": e.get("segment_waarden"),
+            }
             for e in sim.ground_truth["effects"]
         ],
     }
@@ -189,12 +206,28 @@ def execute(case: Case, args, env: dict[str, str], logs: Path) -> dict:
     spec = json.dumps({k: v for k, v in asdict(case).items()})
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as fh:
-        proc = subprocess.run([sys.executable, str(args.source_dir / "bench" / "signal_quality.py"), "--case", spec,
-                               "--case-result", str(result_file)],
-                              cwd=str(args.source_dir), env=case_env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(args.source_dir / "bench" / "signal_quality.py"),
+                "--case",
+                spec,
+                "--case-result",
+                str(result_file),
+            ],
+            cwd=str(args.source_dir),
+            env=case_env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     wall = time.perf_counter() - started
     if proc.returncode != 0 or not result_file.exists():
-        out = {"case": asdict(case), "name": case.name, "failed": f"exit {proc.returncode}, log {log}", "wall_s": round(wall, 1)}
+        out = {
+            "case": asdict(case),
+            "name": case.name,
+            "failed": f"exit {proc.returncode}, log {log}",
+            "wall_s": round(wall, 1),
+        }
     else:
         out = json.loads(result_file.read_text(encoding="utf-8"))
         out["wall_s"] = round(wall, 1)
@@ -209,8 +242,11 @@ def progress_line(done: int, total: int, r: dict) -> str:
     if "failed" in r:
         return head + f"FAILED ({r['failed']})"
     s = r["strict"]
-    what = (f"found {s['found']}/{s['planted']}, hoog+midden {s['signals_hoog_midden']}, "
-            f"false alarms {s['false_alarms']}" if s["planted"] else f"hoog {s['hoog']}, midden {s['midden']}")
+    what = (
+        f"found {s['found']}/{s['planted']}, hoog+midden {s['signals_hoog_midden']}, false alarms {s['false_alarms']}"
+        if s["planted"]
+        else f"hoog {s['hoog']}, midden {s['midden']}"
+    )
     return head + what + f" ({r['wall_s']:.0f} s)"
 
 
@@ -232,9 +268,18 @@ def summarise(results: list[dict]) -> list[dict]:
             per_effect: dict[int, dict] = {}
             for r in std:
                 for i, (e, p) in enumerate(zip(r["strict"]["effects"], r["planted"], strict=True)):
-                    d = per_effect.setdefault(i, {"proces": e["proces"], "indicator": e["indicator"],
-                                                  "kind": _segment_kind(p), "found": 0, "seeds": 0,
-                                                  "group_n": [], "segments": []})
+                    d = per_effect.setdefault(
+                        i,
+                        {
+                            "proces": e["proces"],
+                            "indicator": e["indicator"],
+                            "kind": _segment_kind(p),
+                            "found": 0,
+                            "seeds": 0,
+                            "group_n": [],
+                            "segments": [],
+                        },
+                    )
                     d["found"] += e["found"]
                     d["seeds"] += 1
                     if p.get("groep"):
@@ -244,9 +289,12 @@ def summarise(results: list[dict]) -> list[dict]:
             row["standaard"] = {
                 "seeds": [r["case"]["seed"] for r in std],
                 "planted_per_seed": std[0]["strict"]["planted"],
-                "found": found, "planted": planted, "recall": found / planted if planted else None,
+                "found": found,
+                "planted": planted,
+                "recall": found / planted if planted else None,
                 "found_per_seed": [r["strict"]["found"] for r in std],
-                "hoog_midden": hm, "false_alarms": fa,
+                "hoog_midden": hm,
+                "false_alarms": fa,
                 "precision": (hm - fa) / hm if hm else None,
                 "false_alarms_per_seed": [r["strict"]["false_alarms"] for r in std],
                 "per_effect": list(per_effect.values()),
@@ -262,8 +310,10 @@ def summarise(results: list[dict]) -> list[dict]:
                 "hoog_per_seed": [r["strict"]["hoog"] for r in nul],
                 "midden_per_seed": [r["strict"]["midden"] for r in nul],
                 "signals": [s for r in nul for s in r["strict"]["false_alarm_signals"]],
-                "meets_target": all(r["strict"]["hoog"] <= NUL_TARGET["hoog"] and r["strict"]["midden"] <= NUL_TARGET["midden"]
-                                    for r in nul),
+                "meets_target": all(
+                    r["strict"]["hoog"] <= NUL_TARGET["hoog"] and r["strict"]["midden"] <= NUL_TARGET["midden"]
+                    for r in nul
+                ),
             }
         mde = [r for r in ok if r["case"]["factor"] is not None]
         if mde:
@@ -287,8 +337,17 @@ def minimum_detectable(mde_cases: list[dict]) -> list[dict]:
     for r in mde_cases:
         f = r["case"]["factor"]
         for i, (e, p) in enumerate(zip(r["strict"]["effects"], r["planted"], strict=True)):
-            d = by_effect.setdefault(i, {"proces": e["proces"], "indicator": e["indicator"], "kind": _segment_kind(p),
-                                         "by_factor": {}, "group_n": [], "segments": []})
+            d = by_effect.setdefault(
+                i,
+                {
+                    "proces": e["proces"],
+                    "indicator": e["indicator"],
+                    "kind": _segment_kind(p),
+                    "by_factor": {},
+                    "group_n": [],
+                    "segments": [],
+                },
+            )
             if e["segment"] not in d["segments"]:
                 d["segments"].append(e["segment"])
             cell = d["by_factor"].setdefault(f"{f:g}", [0, 0])
@@ -321,16 +380,24 @@ def markdown(summary: list[dict], meta: dict) -> str:
     lines = [
         SECTION,
         "",
-        "Written by `bench/signal_quality.py` (see `bench/README.md`; measures in docs/signals.md, \"Evaluation",
-        "against the simulator\"). Strict: a planted effect counts as found only with a hoog/midden signal of its",
+        'Written by `bench/signal_quality.py` (see `bench/README.md`; measures in docs/signals.md, "Evaluation',
+        'against the simulator"). Strict: a planted effect counts as found only with a hoog/midden signal of its',
         "proces on the planted segment or a range containing it; precision and false alarms count hoog/midden",
         "signals only.",
         "",
-        *([f"- command: `{r['command']}`: {r['source']}; run {r['started']} -> {r['finished']} (UTC), load average "
-           f"{r['load_start']:.1f} -> {r['load_end']:.1f}" for r in meta["runs"]]
-          + ["- combined with `bench/signal_quality.py --combine <the runs' signal_quality.json>`"]
-          if meta.get("runs") else
-          [f"- command: `{meta['command']}`", f"- source: {meta['source']}; run {meta['started']} -> {meta['finished']} (UTC)"]),
+        *(
+            [
+                f"- command: `{r['command']}`: {r['source']}; run {r['started']} -> {r['finished']} (UTC), load average "
+                f"{r['load_start']:.1f} -> {r['load_end']:.1f}"
+                for r in meta["runs"]
+            ]
+            + ["- combined with `bench/signal_quality.py --combine <the runs' signal_quality.json>`"]
+            if meta.get("runs")
+            else [
+                f"- command: `{meta['command']}`",
+                f"- source: {meta['source']}; run {meta['started']} -> {meta['finished']} (UTC)",
+            ]
+        ),
         f"- machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} logical CPUs, RAM {m.get('RAM', '?')}; "
         f"shared (load average {meta['load_start']:.1f} at start, {meta['load_end']:.1f} at the end); "
         f"{meta['jobs']} case(s) at a time",
@@ -346,9 +413,12 @@ def markdown(summary: list[dict], meta: dict) -> str:
         seeds = len(std["seeds"]) if std else len(nul["seeds"]) if nul else 0
         cells = [f"{row['units']:,} x {row['years']}", str(seeds)]
         if std:
-            cells += [_ratio(std["found"], std["planted"]), str(std["hoog_midden"]),
-                      f"{std['false_alarms']} ({', '.join(map(str, std['false_alarms_per_seed']))})",
-                      fmt(std["precision"], 2)]
+            cells += [
+                _ratio(std["found"], std["planted"]),
+                str(std["hoog_midden"]),
+                f"{std['false_alarms']} ({', '.join(map(str, std['false_alarms_per_seed']))})",
+                fmt(std["precision"], 2),
+            ]
         else:
             cells += ["-"] * 4
         if nul:
@@ -359,36 +429,64 @@ def markdown(summary: list[dict], meta: dict) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     targets = [row for row in summary if row.get("standaard", {}).get("target")]
     if targets:
-        lines += ["", "Targets (issue 19): " + "; ".join(
-            f"{r['units']:,} x {r['years']}: recall {r['standaard']['recall']:.2f} (target >= "
-            f"{r['standaard']['target']['recall']:.2f}), precision {fmt(r['standaard']['precision'], 2)} "
-            f"(target >= {r['standaard']['target']['precision']:.2f})" for r in targets)
+        lines += [
+            "",
+            "Targets (issue 19): "
+            + "; ".join(
+                f"{r['units']:,} x {r['years']}: recall {r['standaard']['recall']:.2f} (target >= "
+                f"{r['standaard']['target']['recall']:.2f}), precision {fmt(r['standaard']['precision'], 2)} "
+                f"(target >= {r['standaard']['target']['precision']:.2f})"
+                for r in targets
+            )
             + "; nul: 0 hoog and at most 2 midden in every seed: "
-            + ", ".join(f"{r['units']:,} x {r['years']} {'met' if r['nul']['meets_target'] else 'NOT met'}"
-                        for r in summary if r.get("nul")) + "."]
-    lines += ["", "Per planted effect (standaard): seeds in which it was found, and its group size (clusters the",
-              "indicator counts: lets, cases or tenancies; ground truth `groep.n`, range over the seeds).", "",
-              "| units x years | proces | indicator | segment (kind) | found in seeds | group size |", "|---|---|---|---|---|---|"]
+            + ", ".join(
+                f"{r['units']:,} x {r['years']} {'met' if r['nul']['meets_target'] else 'NOT met'}"
+                for r in summary
+                if r.get("nul")
+            )
+            + ".",
+        ]
+    lines += [
+        "",
+        "Per planted effect (standaard): seeds in which it was found, and its group size (clusters the",
+        "indicator counts: lets, cases or tenancies; ground truth `groep.n`, range over the seeds).",
+        "",
+        "| units x years | proces | indicator | segment (kind) | found in seeds | group size |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in summary:
         for e in (row.get("standaard") or {}).get("per_effect", []):
             g = e["group_n"]
-            lines.append(f"| {row['units']:,} x {row['years']} | {e['proces']} | {e['indicator']} | {_segments(e)} | "
-                         f"{e['found']}/{e['seeds']} | {f'{min(g)}-{max(g)}' if g else '-'} |")
+            lines.append(
+                f"| {row['units']:,} x {row['years']} | {e['proces']} | {e['indicator']} | {_segments(e)} | "
+                f"{e['found']}/{e['seeds']} | {f'{min(g)}-{max(g)}' if g else '-'} |"
+            )
     if any(row.get("mde") for row in summary):
-        lines += ["", f"Minimum detectable effect: the standaard scenario with every factor set to f (1/f for an effect",
-                  f"that lowers its indicator); MDE = the smallest f found (strict) in >= {MDE_SHARE:.0%} of the seeds",
-                  "at it and every larger f ('>' the largest tried: not reached). Cells: seeds found / seeds.", ""]
+        lines += [
+            "",
+            "Minimum detectable effect: the standaard scenario with every factor set to f (1/f for an effect",
+            f"that lowers its indicator); MDE = the smallest f found (strict) in >= {MDE_SHARE:.0%} of the seeds",
+            "at it and every larger f ('>' the largest tried: not reached). Cells: seeds found / seeds.",
+            "",
+        ]
         factors = sorted({f for row in summary for e in row.get("mde", []) for f in e["by_factor"]}, key=float)
-        lines.append("| units x years | proces | indicator | segment (kind) | group size | "
-                     + " | ".join(f"f={f}" for f in factors) + " | MDE |")
+        lines.append(
+            "| units x years | proces | indicator | segment (kind) | group size | "
+            + " | ".join(f"f={f}" for f in factors)
+            + " | MDE |"
+        )
         lines.append("|---|---|---|---|---|" + "---|" * len(factors) + "---|")
         for row in summary:
             for e in row.get("mde", []):
                 g = e["group_n"]
-                cells = [f"{e['by_factor'][f][0]}/{e['by_factor'][f][1]}" if f in e["by_factor"] else "-" for f in factors]
+                cells = [
+                    f"{e['by_factor'][f][0]}/{e['by_factor'][f][1]}" if f in e["by_factor"] else "-" for f in factors
+                ]
                 mde = f"{e['mde']:g}" if e["mde"] is not None else f"> {factors[-1]}"
-                lines.append(f"| {row['units']:,} x {row['years']} | {e['proces']} | {e['indicator']} | {_segments(e)} | "
-                             f"{f'{min(g)}-{max(g)}' if g else '-'} | " + " | ".join(cells) + f" | {mde} |")
+                lines.append(
+                    f"| {row['units']:,} x {row['years']} | {e['proces']} | {e['indicator']} | {_segments(e)} | "
+                    f"{f'{min(g)}-{max(g)}' if g else '-'} | " + " | ".join(cells) + f" | {mde} |"
+                )
     failed = [n for row in summary for n in row["failed"]]
     if failed:
         lines += ["", "**Failed cases** (logs under `<out>/logs/`): " + ", ".join(failed)]
@@ -416,7 +514,7 @@ def read_section(path: Path) -> str | None:
     """The ``## Signal quality`` section of ``path`` (None if it has none)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     bounds = _section_bounds(lines)
-    return "\n".join(lines[bounds[0]:bounds[1]]).rstrip("\n") + "\n" if bounds else None
+    return "\n".join(lines[bounds[0] : bounds[1]]).rstrip("\n") + "\n" if bounds else None
 
 
 def replace_section(path: Path, text: str) -> None:
@@ -434,7 +532,9 @@ def replace_section(path: Path, text: str) -> None:
 
 
 def _git_commit() -> str:
-    return subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -442,26 +542,50 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="units per corporation, comma-separated")
     ap.add_argument("--years", type=int, default=3, help="years of history (default 3)")
     ap.add_argument("--long", action="store_true", help="add 20,000 units x 5 years")
-    ap.add_argument("--seeds", type=int, default=5, help=f"seeds per scenario at sizes up to {SMALL_MAX:,} units (default 5)")
+    ap.add_argument(
+        "--seeds", type=int, default=5, help=f"seeds per scenario at sizes up to {SMALL_MAX:,} units (default 5)"
+    )
     ap.add_argument("--seeds-large", type=int, default=2, help="seeds per scenario at larger sizes (default 2)")
     ap.add_argument("--scenario", default="standaard,nul", help="scenarios, comma-separated (default standaard,nul)")
-    ap.add_argument("--mde-factors", default=",".join(f"{f:g}" for f in MDE_FACTORS),
-                    help="factors of the minimum-detectable-effect runs (default 1.5,2,2.5,3,4)")
+    ap.add_argument(
+        "--mde-factors",
+        default=",".join(f"{f:g}" for f in MDE_FACTORS),
+        help="factors of the minimum-detectable-effect runs (default 1.5,2,2.5,3,4)",
+    )
     ap.add_argument("--no-mde", action="store_true", help="skip the minimum-detectable-effect runs")
-    ap.add_argument("--mde-only", action="store_true", help="only the minimum-detectable-effect runs (to --combine "
-                    "with a run of the scenarios)")
+    ap.add_argument(
+        "--mde-only",
+        action="store_true",
+        help="only the minimum-detectable-effect runs (to --combine with a run of the scenarios)",
+    )
     ap.add_argument("--jobs", type=int, default=1, help="cases run in parallel (default 1: the machine is shared)")
     ap.add_argument("--out", default=str(BENCH / "out"), help="folder for signal_quality.json/.md and logs/")
     ap.add_argument("--write-md", type=Path, default=None, help="replace the '## Signal quality' section of this file")
-    ap.add_argument("--work-root", default=None, help="work folder, outside the repository (default: a new "
-                    "folder under the system temp dir, prefix signal-quality-)")
-    ap.add_argument("--source", default="worktree", help="'worktree' (default) or a commit to benchmark "
-                    "(exported with git archive, as bench/run_benchmarks.py does)")
+    ap.add_argument(
+        "--work-root",
+        default=None,
+        help="work folder, outside the repository (default: a new "
+        "folder under the system temp dir, prefix signal-quality-)",
+    )
+    ap.add_argument(
+        "--source",
+        default="worktree",
+        help="'worktree' (default) or a commit to benchmark "
+        "(exported with git archive, as bench/run_benchmarks.py does)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep each case's home (warehouse, landing)")
-    ap.add_argument("--quick", action="store_true", help="smoke run: 1,000 units x 2 years, 1 seed, both scenarios, no MDE")
-    ap.add_argument("--combine", nargs="+", type=Path, default=None, metavar="JSON",
-                    help="run nothing: summarise the cases of earlier signal_quality.json files together "
-                    "(e.g. sizes run separately) and write --out / --write-md from them")
+    ap.add_argument(
+        "--quick", action="store_true", help="smoke run: 1,000 units x 2 years, 1 seed, both scenarios, no MDE"
+    )
+    ap.add_argument(
+        "--combine",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="run nothing: summarise the cases of earlier signal_quality.json files together "
+        "(e.g. sizes run separately) and write --out / --write-md from them",
+    )
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -493,16 +617,27 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WOONSIGNAAL_"))}
-    env.update(WOONSIGNAAL_DEMO="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", GX_ANALYTICS_ENABLED="false",
-               PYTHONPATH=os.pathsep.join((str(args.source_dir / "src"), str(args.source_dir / "bench"))))
+    env.update(
+        WOONSIGNAAL_DEMO="1",
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        GX_ANALYTICS_ENABLED="false",
+        PYTHONPATH=os.pathsep.join((str(args.source_dir / "src"), str(args.source_dir / "bench"))),
+    )
     cases = plan(args)
     command = shlex.join([".venv/bin/python", "bench/signal_quality.py", *(argv if argv is not None else sys.argv[1:])])
-    meta = {"command": command, "source": f"{source_label} (commit {_git_commit()})"
-            if args.source == "worktree" else source_label,
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "jobs": args.jobs,
-            "machine": machine(), "load_start": os.getloadavg()[0], "cases": len(cases)}
-    print(f"signal quality: {len(cases)} case(s), {args.jobs} at a time, source {meta['source']}, work root {root}",
-          flush=True)
+    meta = {
+        "command": command,
+        "source": f"{source_label} (commit {_git_commit()})" if args.source == "worktree" else source_label,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "jobs": args.jobs,
+        "machine": machine(),
+        "load_start": os.getloadavg()[0],
+        "cases": len(cases),
+    }
+    print(
+        f"signal quality: {len(cases)} case(s), {args.jobs} at a time, source {meta['source']}, work root {root}",
+        flush=True,
+    )
     results: list[dict] = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(execute, c, args, env, logs) for c in cases]
@@ -512,20 +647,30 @@ def main(argv: list[str] | None = None) -> int:
             print(progress_line(len(results), len(cases), r), flush=True)
     if created_root:
         shutil.rmtree(root, ignore_errors=True)
-    meta.update(finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), load_end=os.getloadavg()[0])
+    meta.update(finished=datetime.now(UTC).isoformat(timespec="seconds"), load_end=os.getloadavg()[0])
     write(results, meta, out, args.write_md)
     return 1 if any("failed" in r for r in results) else 0
 
 
 def write(results: list[dict], meta: dict, out: Path, write_md: Path | None) -> None:
     """Summary, JSON and markdown of ``results``; the section of ``write_md`` if given."""
-    results = sorted(results, key=lambda r: (r["case"]["units"], r["case"]["years"], r["case"]["scenario"],
-                                             r["case"]["factor"] or 0, r["case"]["seed"]))
+    results = sorted(
+        results,
+        key=lambda r: (
+            r["case"]["units"],
+            r["case"]["years"],
+            r["case"]["scenario"],
+            r["case"]["factor"] or 0,
+            r["case"]["seed"],
+        ),
+    )
     summary = summarise(results)
     text = markdown(summary, meta)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "signal_quality.json").write_text(json.dumps({"meta": meta, "summary": summary, "cases": results},
-                                                        ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    (out / "signal_quality.json").write_text(
+        json.dumps({"meta": meta, "summary": summary, "cases": results}, ensure_ascii=False, indent=1, default=str),
+        encoding="utf-8",
+    )
     (out / "signal_quality.md").write_text(text, encoding="utf-8")
     print("\n" + text)
     print(f"wrote {out / 'signal_quality.json'} and {out / 'signal_quality.md'}")
@@ -542,8 +687,10 @@ def combine(files: list[Path], out: Path, write_md: Path | None) -> int:
     meta.update(
         runs=[{k: m[k] for k in ("command", "source", "started", "finished", "load_start", "load_end")} for m in metas],
         source=", ".join(dict.fromkeys(m["source"] for m in metas)),
-        started=min(m["started"] for m in metas), finished=max(m["finished"] for m in metas),
-        load_start=min(m["load_start"] for m in metas), load_end=max(m["load_end"] for m in metas),
+        started=min(m["started"] for m in metas),
+        finished=max(m["finished"] for m in metas),
+        load_start=min(m["load_start"] for m in metas),
+        load_end=max(m["load_end"] for m in metas),
         jobs=max(m["jobs"] for m in metas),
     )
     write([c for r in runs for c in r["cases"]], meta, out, write_md)

@@ -30,8 +30,14 @@ from woonsignaal.alerts import on_dag_failure
     max_active_runs=1,
     default_args=default_args(),
     on_failure_callback=on_dag_failure,
-    params={"maand": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
-                           description="render this month (jjjj-mm) instead of the one just completed")},
+    params={
+        "maand": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}$",
+            description="render this month (jjjj-mm) instead of the one just completed",
+        )
+    },
     tags=["woonsignaal", "monthly", "rapportage"],
     doc_md=__doc__,
 )

@@ -51,8 +51,11 @@ from woonsignaal.alerts import on_dag_failure
     max_active_runs=1,  # one night at a time (the night lock also holds against runs from elsewhere)
     default_args=default_args(),
     on_failure_callback=[on_dag_failure, pipeline.release_night_after_failure],
-    params={"extractdatum": Param(None, type=["null", "string"], format="date",
-                                  description="process this delivery instead of yesterday's")},
+    params={
+        "extractdatum": Param(
+            None, type=["null", "string"], format="date", description="process this delivery instead of yesterday's"
+        )
+    },
     tags=["woonsignaal", "nightly", "verhuur", "overlast", "incasso"],
     doc_md=__doc__,
 )

@@ -50,7 +50,9 @@ def test_failure_callback_records_and_posts(woonsignaal_home, webhook, caplog):
     from woonsignaal.faults import Fout
     from woonsignaal.pipeline import PermanentFailure
 
-    fault = PermanentFailure(Fout("sha256", "eenheden.csv", detail="levering 2026-11-24: eenheden.csv: sha256 klopt niet"))
+    fault = PermanentFailure(
+        Fout("sha256", "eenheden.csv", detail="levering 2026-11-24: eenheden.csv: sha256 klopt niet")
+    )
     context = {
         "task_instance": SimpleNamespace(task_id="laad_raw", dag_id="woonsignaal_nightly", run_id="r1"),
         "exception": _as_airflow_reports(fault),

@@ -79,11 +79,15 @@ def test_api_server_listens_on_loopback_only(compose):
 def test_woonsignaal_settings_match_the_code(compose):
     env = _env(compose["services"]["airflow-scheduler"])
     woonsignaal_env = {k for k in env if k.startswith("WOONSIGNAAL_")}
-    known = {v for module in (settings_module, serving_module)
-             for k, v in vars(module).items() if k.startswith("ENV_")}
+    known = {v for module in (settings_module, serving_module) for k, v in vars(module).items() if k.startswith("ENV_")}
     assert woonsignaal_env <= known, f"compose sets settings the code does not read: {woonsignaal_env - known}"
-    for required in (settings_module.ENV_HOME, settings_module.ENV_LANDING, settings_module.ENV_KEY,
-                     settings_module.ENV_DBT_PROJECT, settings_module.ENV_EXPECTATIONS):
+    for required in (
+        settings_module.ENV_HOME,
+        settings_module.ENV_LANDING,
+        settings_module.ENV_KEY,
+        settings_module.ENV_DBT_PROJECT,
+        settings_module.ENV_EXPECTATIONS,
+    ):
         assert required in env
     # the key must come from the operator's .env, never from the compose file itself
     assert env[settings_module.ENV_KEY].startswith("${WOONSIGNAAL_PSEUDONIEM_SLEUTEL:?")
@@ -113,8 +117,12 @@ def test_dockerfile_installs_the_lock_and_matches_compose(compose):
     assert "pip install --no-cache-dir -r requirements.lock" in dockerfile
     assert re.search(r"^apache-airflow-providers-celery==", lock, re.M), "CeleryExecutor needs the celery provider"
     env = _env(compose["services"]["airflow-scheduler"])
-    for name in (settings_module.ENV_DBT_PROJECT, settings_module.ENV_EXPECTATIONS, settings_module.ENV_HOME,
-                 settings_module.ENV_LANDING):
+    for name in (
+        settings_module.ENV_DBT_PROJECT,
+        settings_module.ENV_EXPECTATIONS,
+        settings_module.ENV_HOME,
+        settings_module.ENV_LANDING,
+    ):
         assert f"{name}={env[name]}" in dockerfile
     for path in ("requirements.lock", "pyproject.toml", "README.md", "src", "dags", "dbt_project", "expectations"):
         assert (REPO_ROOT / path).exists(), f"the Dockerfile copies {path}, which is missing"
@@ -163,8 +171,12 @@ def test_metabase_is_optional_and_preconfigured_with_the_read_only_role(compose)
     assert {metabase_module.ENV_METABASE_ADMIN_EMAIL, metabase_module.ENV_METABASE_ADMIN_PASSWORD} <= set(env)
     # Metabase connects as the read-only role, never as the publishing owner
     worker = _env(compose["services"]["airflow-worker"])
-    for name in (serving_module.ENV_PG_HOST, serving_module.ENV_PG_DATABASE, serving_module.ENV_PG_BI_ROLE,
-                 serving_module.ENV_PG_BI_PASSWORD):
+    for name in (
+        serving_module.ENV_PG_HOST,
+        serving_module.ENV_PG_DATABASE,
+        serving_module.ENV_PG_BI_ROLE,
+        serving_module.ENV_PG_BI_PASSWORD,
+    ):
         assert env[name] == worker[name]
     assert serving_module.ENV_PG_USER not in env and serving_module.ENV_PG_PASSWORD not in env
     known = {v for module in (serving_module, metabase_module) for k, v in vars(module).items() if k.startswith("ENV_")}
@@ -194,11 +206,14 @@ def test_duckdb_memory_limits_are_the_same_settings_for_ingest_dbt_and_compose(c
 
     profile = yaml.safe_load((REPO_ROOT / "dbt_project" / "profiles.yml").read_text())
     limit = profile["woonsignaal"]["outputs"]["duckdb"]["settings"]["memory_limit"]
-    assert limit == (f"{{{{ env_var('{settings_module.ENV_DUCKDB_MEMORY_LIMIT}', "
-                     f"'{settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT}') }}}}")
+    assert limit == (
+        f"{{{{ env_var('{settings_module.ENV_DUCKDB_MEMORY_LIMIT}', "
+        f"'{settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT}') }}}}"
+    )
     env = _env(compose["services"]["airflow-worker"])
     assert env[settings_module.ENV_DUCKDB_MEMORY_LIMIT] == (
-        f"${{{settings_module.ENV_DUCKDB_MEMORY_LIMIT}:-{settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT}}}")
+        f"${{{settings_module.ENV_DUCKDB_MEMORY_LIMIT}:-{settings_module.DEFAULT_DUCKDB_MEMORY_LIMIT}}}"
+    )
 
 
 # --- one source for the compose stack and the local cluster (woonsignaal.cluster, `make cluster`) ---------
@@ -209,7 +224,8 @@ def test_compose_environment_is_generated_from_the_local_clusters_source(compose
 
     assert _env(compose["x-airflow-common"]) == compose_environment(), (
         "docker-compose.yml's x-airflow-common environment differs from woonsignaal.cluster.airflow_environment; "
-        "regenerate it with `.venv/bin/python -m woonsignaal.cluster compose-env`")
+        "regenerate it with `.venv/bin/python -m woonsignaal.cluster compose-env`"
+    )
     for name in AIRFLOW_SERVICES:
         env = _env(compose["services"][name])
         assert {k: env[k] for k in compose_environment()} == compose_environment(), name
@@ -249,8 +265,11 @@ def _cluster_config(tmp_path):
 def test_local_cluster_fills_the_settings_as_compose_interpolates_them(tmp_path):
     from woonsignaal.cluster import compose_environment, local_environment
 
-    base = {"WOONSIGNAAL_PSEUDONIEM_SLEUTEL": "sleutel", "WOONSIGNAAL_MIN_GROEPSGROOTTE": "15",
-            "WOONSIGNAAL_PG_BI_PASSWORD": "van-het-team"}
+    base = {
+        "WOONSIGNAAL_PSEUDONIEM_SLEUTEL": "sleutel",
+        "WOONSIGNAAL_MIN_GROEPSGROOTTE": "15",
+        "WOONSIGNAAL_PG_BI_PASSWORD": "van-het-team",
+    }
     env = local_environment(_cluster_config(tmp_path), base)
     assert set(env) == set(compose_environment())
     assert env["WOONSIGNAAL_PSEUDONIEM_SLEUTEL"] == "sleutel"
@@ -282,8 +301,13 @@ def test_dotenv_is_read_as_compose_reads_it(tmp_path):
     from woonsignaal.cluster import read_dotenv
 
     path = tmp_path / ".env"
-    path.write_text("# comment\n\nWOONSIGNAAL_PSEUDONIEM_SLEUTEL='ab=cd'\nWOONSIGNAAL_ALERT_WEBHOOK=\n"
-                    "WOONSIGNAAL_MIN_GROEPSGROOTTE = 12\n")
-    assert read_dotenv(path) == {"WOONSIGNAAL_PSEUDONIEM_SLEUTEL": "ab=cd", "WOONSIGNAAL_ALERT_WEBHOOK": "",
-                                 "WOONSIGNAAL_MIN_GROEPSGROOTTE": "12"}
+    path.write_text(
+        "# comment\n\nWOONSIGNAAL_PSEUDONIEM_SLEUTEL='ab=cd'\nWOONSIGNAAL_ALERT_WEBHOOK=\n"
+        "WOONSIGNAAL_MIN_GROEPSGROOTTE = 12\n"
+    )
+    assert read_dotenv(path) == {
+        "WOONSIGNAAL_PSEUDONIEM_SLEUTEL": "ab=cd",
+        "WOONSIGNAAL_ALERT_WEBHOOK": "",
+        "WOONSIGNAAL_MIN_GROEPSGROOTTE": "12",
+    }
     assert read_dotenv(tmp_path / "absent") == {}

@@ -58,7 +58,6 @@ def test_columns_required_flags_and_codelists_match(document):
                 assert column.codelist == codelist, f"{name}.{col} code list"
                 checked.add(f"{name}.{col}")
 
-
     # every code column of the module was found in the document with the same list
     assert checked == {f"{f.name}.{c.name}" for f in contract.FILES for c in f.columns if c.codelist}
 
@@ -97,6 +96,10 @@ def test_personal_data_never_reaches_raw():
             if c.pii is Pii.HASH:
                 assert c.name not in cols and f"{c.name}_hash" in cols
     assert {c.name for f in contract.FILES for c in f.columns if c.pii is Pii.DROP} == {
-        "naam", "email", "telefoon", "omschrijving"}
+        "naam",
+        "email",
+        "telefoon",
+        "omschrijving",
+    }
     assert contract.RELATIES.column("naam").pii is Pii.DROP
     assert contract.COMPLEXEN.column("naam").pii is None  # a complex's name is not personal data

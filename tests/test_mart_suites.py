@@ -27,8 +27,13 @@ def test_committed_suites_equal_the_generated_ones():
 
 def test_the_contracted_outputs_are_published():
     published = set(published_models(DBT))
-    assert {"signalen", "signalen_status", "mart_verhuur_kpi_maand", "mart_overlast_kpi_maand",
-            "mart_incasso_kpi_maand"} <= published
+    assert {
+        "signalen",
+        "signalen_status",
+        "mart_verhuur_kpi_maand",
+        "mart_overlast_kpi_maand",
+        "mart_incasso_kpi_maand",
+    } <= published
     assert {"fct_contract_maand", "fct_huurovereenkomst", "fct_zaak", "dim_huishouden"}.isdisjoint(published)
 
 
@@ -36,8 +41,7 @@ def test_exposures_depend_on_published_marts_only():
     """Consumers read the public models only; the BI exposure lists exactly those (one source: access)."""
     doc = yaml.safe_load((DBT / "models" / "marts" / "_marts__exposures.yml").read_text(encoding="utf-8"))
     published = set(published_models(DBT))
-    refs = {e["name"]: {re.fullmatch(r"ref\('(\w+)'\)", d).group(1) for d in e["depends_on"]}
-            for e in doc["exposures"]}
+    refs = {e["name"]: {re.fullmatch(r"ref\('(\w+)'\)", d).group(1) for d in e["depends_on"]} for e in doc["exposures"]}
     for name, models in refs.items():
         assert models <= published, f"exposure {name} depends on unpublished {sorted(models - published)}"
     assert refs["bi_dashboards"] == published
@@ -48,11 +52,27 @@ def test_access_decides_what_is_published(tmp_path):
     project = tmp_path / "dbt_project"
     folder = project / "models" / "marts" / "verhuur"
     folder.mkdir(parents=True)
-    (project / "dbt_project.yml").write_text(yaml.safe_dump({"name": "p", "models": {"p": {"marts": {
-        "+access": "public", "verhuur": {"intern": {"+access": "protected"}}}}}}))
-    (folder / "_verhuur__models.yml").write_text(yaml.safe_dump({"version": 2, "models": [
-        {"name": "geerfd"}, {"name": "intern"}, {"name": "eigen", "config": {"access": "private"}},
-        {"name": "weer_publiek", "access": "private", "config": {"access": "public"}}]}))
+    (project / "dbt_project.yml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "p",
+                "models": {"p": {"marts": {"+access": "public", "verhuur": {"intern": {"+access": "protected"}}}}},
+            }
+        )
+    )
+    (folder / "_verhuur__models.yml").write_text(
+        yaml.safe_dump(
+            {
+                "version": 2,
+                "models": [
+                    {"name": "geerfd"},
+                    {"name": "intern"},
+                    {"name": "eigen", "config": {"access": "private"}},
+                    {"name": "weer_publiek", "access": "private", "config": {"access": "public"}},
+                ],
+            }
+        )
+    )
     assert set(published_models(project)) == {"geerfd", "weer_publiek"}
 
 
@@ -72,12 +92,18 @@ def test_signalen_suite_checks_the_contract_columns_and_interval():
 
 
 def test_runtime_rules_are_added(tmp_path):
-    target = runtime_suites(SUITES, tmp_path / "rt", minimum_group_size=12,
-                            previous_counts={"fct_leegstand": 1000, "signalen": 30}, tolerance=0.25)
+    target = runtime_suites(
+        SUITES,
+        tmp_path / "rt",
+        minimum_group_size=12,
+        previous_counts={"fct_leegstand": 1000, "signalen": 30},
+        tolerance=0.25,
+    )
     leegstand = json.loads((target / "fct_leegstand.json").read_text())
     count = [e for e in leegstand["expectations"] if e["type"] == "expect_table_row_count_to_be_between"]
     assert count and count[0]["kwargs"]["min_value"] == 750 and count[0]["kwargs"]["max_value"] == 1251
     signalen = json.loads((target / "signalen.json").read_text())
-    assert any(e["kwargs"].get("column") == "n" and e["kwargs"].get("min_value") == 12
-               for e in signalen["expectations"])
+    assert any(
+        e["kwargs"].get("column") == "n" and e["kwargs"].get("min_value") == 12 for e in signalen["expectations"]
+    )
     assert not any(e["type"] == "expect_table_row_count_to_be_between" for e in signalen["expectations"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -17,19 +17,21 @@ from woonsignaal.settings import get_settings
 
 def test_scheduled_run_processes_previous_day():
     # 03:00 Amsterdam on 25 Nov is 02:00 UTC: the run processes the delivery of 24 Nov.
-    logical = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+    logical = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
     assert pipeline.resolve_extractdatum({"logical_date": logical}) == date(2026, 11, 24)
 
 
 def test_summer_time_is_respected():
     # 03:00 Amsterdam (CEST, UTC+2) on 1 Jul is 01:00 UTC: the run processes 30 Jun.
-    logical = datetime(2026, 7, 1, 1, 0, tzinfo=timezone.utc)
+    logical = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)
     assert pipeline.resolve_extractdatum({"logical_date": logical}) == date(2026, 6, 30)
 
 
 def test_conf_overrides_logical_date():
-    context = {"logical_date": datetime(2026, 11, 25, 2, tzinfo=timezone.utc),
-               "dag_run": SimpleNamespace(conf={"extractdatum": "2026-10-31"})}
+    context = {
+        "logical_date": datetime(2026, 11, 25, 2, tzinfo=UTC),
+        "dag_run": SimpleNamespace(conf={"extractdatum": "2026-10-31"}),
+    }
     assert pipeline.resolve_extractdatum(context) == date(2026, 10, 31)
 
 
@@ -58,8 +60,9 @@ def test_run_history_summarises_latest_run_per_delivery(woonsignaal_home):
     runs.record(settings, "2026-11-23", "laad_raw", "geslaagd", "r2")
     runs.record(settings, "2026-11-23", "publiceer", "geslaagd", "r2")
     fout = Fout("kolom_ontbreekt", "boekingen.csv", 1, "bedrag", "boekingen.csv: kolom bedrag ontbreekt")
-    runs.record(settings, "2026-11-24", "laad_raw", "mislukt", "r3", bericht=fout.detail,
-                details={"fouten": [fout.to_dict()]})
+    runs.record(
+        settings, "2026-11-24", "laad_raw", "mislukt", "r3", bericht=fout.detail, details={"fouten": [fout.to_dict()]}
+    )
     latest = {r.extractdatum: r for r in runs.latest_runs(settings)}
     assert latest["2026-11-23"].status == "geslaagd" and latest["2026-11-23"].run_id == "r2"
     assert latest["2026-11-24"].status == "mislukt"
@@ -118,8 +121,10 @@ def test_extract_date_is_a_dbt_var_only_when_it_is_not_the_latest_delivery(woons
     settings.ensure_dirs()
     con = duckdb.connect(str(settings.warehouse_path))
     create_raw_tables(con)
-    con.execute("insert into raw.leveringen (extractdatum, soort) values (date '2026-11-23', 'volledig'), "
-                "(date '2026-11-24', 'delta')")
+    con.execute(
+        "insert into raw.leveringen (extractdatum, soort) values (date '2026-11-23', 'volledig'), "
+        "(date '2026-11-24', 'delta')"
+    )
     con.close()
     assert dbt_vars(settings, day) == {}
     assert dbt_vars(settings, dt.date(2026, 11, 23)) == {"extractdatum": "2026-11-23"}

@@ -9,13 +9,12 @@ from datetime import date
 import duckdb
 import pytest
 import yaml
+from tests.lock_holder import held_read_write
 
 from woonsignaal import publish
 from woonsignaal.contract import SIGNALEN_COLUMNS
 from woonsignaal.quality.mart_suites import write_mart_suites
 from woonsignaal.settings import get_settings
-
-from tests.lock_holder import held_read_write
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +28,22 @@ def mart_definitions(tmp_path, monkeypatch):
     models = {
         "version": 2,
         "models": [
-            {"name": "signalen", **published, "columns": [
-                {"name": c, **({"data_tests": ["unique", "not_null"]} if c == "signaal_id" else {})}
-                for c in SIGNALEN_COLUMNS]},
-            {"name": "fct_leegstand", **published, "columns": [
-                {"name": "leegstand_id", "data_tests": ["unique"]}, {"name": "leegstand_dagen", "data_type": "bigint"}]},
+            {
+                "name": "signalen",
+                **published,
+                "columns": [
+                    {"name": c, **({"data_tests": ["unique", "not_null"]} if c == "signaal_id" else {})}
+                    for c in SIGNALEN_COLUMNS
+                ],
+            },
+            {
+                "name": "fct_leegstand",
+                **published,
+                "columns": [
+                    {"name": "leegstand_id", "data_tests": ["unique"]},
+                    {"name": "leegstand_dagen", "data_type": "bigint"},
+                ],
+            },
             {"name": "fct_contract_maand", "columns": [{"name": "overeenkomst_id"}]},
         ],
     }
@@ -58,7 +68,9 @@ def _make_warehouse(settings, signalen_n=(25, 40), extra_sql=()):
             " date '2026-10-31', 61, 25, 2.44, 1.8, 3.1, ?, 'hoog', 'slechter', 'Zin.')",
             [f"s{i}", n],
         )
-    con.execute("create or replace table marts.fct_leegstand as select range as leegstand_id, range * 2 as leegstand_dagen from range(150)")
+    con.execute(
+        "create or replace table marts.fct_leegstand as select range as leegstand_id, range * 2 as leegstand_dagen from range(150)"
+    )
     con.execute("create or replace table marts.fct_contract_maand as select 'C1' as overeenkomst_id")
     for sql in extra_sql:
         con.execute(sql)
@@ -108,8 +120,10 @@ def test_publish_copies_every_mart_and_run_history(woonsignaal_home):
         ({"extra_sql": ["alter table marts.fct_leegstand add column bsn varchar"]}, "persoonsgegevens"),
         ({"extra_sql": ["alter table marts.signalen drop column toelichting"]}, "sectie 6"),
         ({"extra_sql": ["drop table marts.signalen"]}, "missing from the working warehouse"),
-        ({"extra_sql": ["update marts.signalen set bovengrens = ondergrens - 1 where signaal_id = 's0'"]},
-         "upper bound is not below its lower bound"),
+        (
+            {"extra_sql": ["update marts.signalen set bovengrens = ondergrens - 1 where signaal_id = 's0'"]},
+            "upper bound is not below its lower bound",
+        ),
         ({"extra_sql": ["delete from marts.fct_leegstand where leegstand_id >= 20"]}, "row count within 50%"),
         ({"extra_sql": ["insert into marts.fct_leegstand values (1000, -3)"]}, "never negative"),
     ],
@@ -177,7 +191,9 @@ def _night_seen_by_a_reader(settings):
         in_file = con.execute("select count(*) from marts.signalen").fetchone()[0]
     finally:
         con.close()
-    in_parquet = duckdb.connect().execute(f"select count(*) from '{settings.parquet_dir / 'signalen.parquet'}'").fetchone()[0]
+    in_parquet = (
+        duckdb.connect().execute(f"select count(*) from '{settings.parquet_dir / 'signalen.parquet'}'").fetchone()[0]
+    )
     return info["extractdatum"], in_file, in_parquet
 
 
@@ -253,11 +269,14 @@ def test_a_bi_client_holding_the_published_file_read_write_does_not_fail_the_nig
     assert _night_seen_by_a_reader(settings) == ("2026-11-24", 3, 3)
 
 
-@pytest.mark.parametrize("stamp, message", [
-    ((date(2026, 11, 23), "test"), "gebouwd uit levering 2026-11-23, niet uit levering 2026-11-24"),
-    ((date(2026, 11, 24), "andere-run"), "gebouwd door run andere-run, niet door deze run test"),
-    (None, "geen bouwstempel"),
-])
+@pytest.mark.parametrize(
+    "stamp, message",
+    [
+        ((date(2026, 11, 23), "test"), "gebouwd uit levering 2026-11-23, niet uit levering 2026-11-24"),
+        ((date(2026, 11, 24), "andere-run"), "gebouwd door run andere-run, niet door deze run test"),
+        (None, "geen bouwstempel"),
+    ],
+)
 def test_the_audit_refuses_marts_built_from_another_delivery_or_run(woonsignaal_home, stamp, message):
     """Issue 20 point 2: a candidate whose marts another run rebuilt is never published as this night."""
     settings = get_settings()

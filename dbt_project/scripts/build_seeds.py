@@ -33,8 +33,12 @@ VOLGORDE_HEADER = ["dimensie", "waarde", "rang"]
 
 def volgorde_rows() -> list[list[str]]:
     """(dimensie, waarde, rang) of every value of an ordered dimension with a listed order, rang 0 first."""
-    return [[dim, value, str(rang)] for dim, order in sorted(ORDERED_DIMENSIONS.items()) if order is not None
-            for rang, value in enumerate(order)]
+    return [
+        [dim, value, str(rang)]
+        for dim, order in sorted(ORDERED_DIMENSIONS.items())
+        if order is not None
+        for rang, value in enumerate(order)
+    ]
 
 
 def write_volgorde_seed() -> None:
@@ -67,8 +71,16 @@ def vera_rows(path: Path) -> list[list[str]]:
             parent = (r.get("Parent") or "").strip()
             p_soort, _, p_code = parent.partition(".")
             out.append(
-                [r["Soort"].strip(), r["Code"].strip(), (r["Naam"] or "").strip(), iso_date(r["Begindatum"] or ""),
-                 iso_date(r["Einddatum"] or ""), p_soort, p_code, "VERA"]
+                [
+                    r["Soort"].strip(),
+                    r["Code"].strip(),
+                    (r["Naam"] or "").strip(),
+                    iso_date(r["Begindatum"] or ""),
+                    iso_date(r["Einddatum"] or ""),
+                    p_soort,
+                    p_code,
+                    "VERA",
+                ]
             )
     return out
 
@@ -87,4 +99,8 @@ def main(vera_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).resolve().parents[2] / "src" / "woonsignaal" / "data" / "vera_referentiedata.csv"))
+    main(
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else str(Path(__file__).resolve().parents[2] / "src" / "woonsignaal" / "data" / "vera_referentiedata.csv")
+    )

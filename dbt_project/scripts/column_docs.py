@@ -282,7 +282,10 @@ COLUMN_DOCS: dict[str, str] = {
 }
 
 MODEL_COLUMN_DOCS: dict[tuple[str, str], str] = {
-    ("fct_betalingsregeling", "looptijd_dagen"): "Days from afspraakdatum to einddatum (or to the extract date while it runs); NULL when the source gives an einddatum before the afspraakdatum.",
+    (
+        "fct_betalingsregeling",
+        "looptijd_dagen",
+    ): "Days from afspraakdatum to einddatum (or to the extract date while it runs); NULL when the source gives an einddatum before the afspraakdatum.",
     ("int_leegstand_statussen", "einddatum"): "End of this leegstand status period (NULL = open at the extract date).",
     ("int_leegstand_statussen", "leegstand_reden"): "Leegstand reason of this period (detailstatus).",
     ("fct_leegstand_reden", "dagen"): "Vacant days with this reason.",
@@ -291,7 +294,10 @@ MODEL_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("fct_leegstand_reden", "wijk"): "District of the unit when the vacancy began.",
     ("fct_leegstand_reden", "eenheid_detailsoort"): "Kind of unit when the vacancy began.",
     ("int_relaties_historie", "inkomensklasse"): "Gross annual household income class of this version.",
-    ("mart_overlast_kpi_maand", "eenheden_aantal"): "Units in exploitation (of the wijk for dimensie wijk, of the portfolio otherwise).",
+    (
+        "mart_overlast_kpi_maand",
+        "eenheden_aantal",
+    ): "Units in exploitation (of the wijk for dimensie wijk, of the portfolio otherwise).",
     ("mart_verhuur_kpi_maand", "leegstand_dagen"): "Vacant unit-days in the month.",
     ("mart_verhuur_kpi_maand", "huurderving_euro"): "Rent lost to vacant days in the month, euros.",
     ("mart_verhuur_kpi_maand", "weigeringen_aantal"): "Refusals of the publicaties let in the month.",
@@ -300,7 +306,8 @@ MODEL_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("mart_incasso_kpi_maand", "jaarhuur_euro"): "Sum of annual rent of the segment's agreements, euros.",
     ("int_contract_maand_boekingen", "extractdatum"): (
         "The extract date the row was computed for (incremental builds recompute recent months and changed "
-        "contracts only; the maximum is the date of the last build)."),
+        "contracts only; the maximum is the date of the last build)."
+    ),
     ("int_leegstand_maanden", "leegstand_dagen"): "Vacant days of this vacancy in the month.",
     ("int_leegstand_maanden", "huurderving_euro"): "Rent lost to this vacancy in the month, euros.",
     ("stg_raw__referentiedata", "begindatum"): "Start of the code's validity as delivered.",

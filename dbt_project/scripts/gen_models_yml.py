@@ -47,19 +47,36 @@ KLASSEN = {
     "boeking_groep": ["gefactureerd", "betaling", "correctie"],
 }
 KEYS = {
-    "dim_eenheid": "eenheid_id", "dim_eenheid_historie": "eenheid_versie_id", "dim_huishouden": "huishouden_id",
-    "dim_datum": "datum", "dim_maand": "maand", "fct_huurovereenkomst": "overeenkomst_id",
-    "fct_leegstand": "leegstand_id", "fct_leegstand_reden": "leegstand_reden_id", "fct_publicatie": "publicatie_id",
-    "fct_aanbieding": "aanbieding_id", "fct_zaak": "zaak_id", "fct_zaak_partner": "zaak_partner_id",
-    "fct_contract_maand": "contract_maand_id", "fct_achterstand_episode": "episode_id",
-    "fct_betalingsregeling": "regeling_id", "int_leegstand_perioden": "leegstand_id",
-    "int_huurovereenkomsten": "overeenkomst_id", "int_aanbiedingen_per_publicatie": "publicatie_id",
-    "int_zaak_partners": "zaak_id", "int_zaak_statuspaden": "zaak_id", "int_incassoacties": "actie_id",
+    "dim_eenheid": "eenheid_id",
+    "dim_eenheid_historie": "eenheid_versie_id",
+    "dim_huishouden": "huishouden_id",
+    "dim_datum": "datum",
+    "dim_maand": "maand",
+    "fct_huurovereenkomst": "overeenkomst_id",
+    "fct_leegstand": "leegstand_id",
+    "fct_leegstand_reden": "leegstand_reden_id",
+    "fct_publicatie": "publicatie_id",
+    "fct_aanbieding": "aanbieding_id",
+    "fct_zaak": "zaak_id",
+    "fct_zaak_partner": "zaak_partner_id",
+    "fct_contract_maand": "contract_maand_id",
+    "fct_achterstand_episode": "episode_id",
+    "fct_betalingsregeling": "regeling_id",
+    "int_leegstand_perioden": "leegstand_id",
+    "int_huurovereenkomsten": "overeenkomst_id",
+    "int_aanbiedingen_per_publicatie": "publicatie_id",
+    "int_zaak_partners": "zaak_id",
+    "int_zaak_statuspaden": "zaak_id",
+    "int_incassoacties": "actie_id",
     "int_boekingen": "boeking_id",
     # staging: event tables hold the current version of each key; leveringen one row per loaded delivery
-    "stg_raw__publicaties": "publicatie_id", "stg_raw__aanbiedingen": "aanbieding_id", "stg_raw__zaken": "zaak_id",
-    "stg_raw__boekingen": "boeking_id", "stg_raw__incassoacties": "actie_id",
-    "stg_raw__betalingsregelingen": "regeling_id", "stg_raw__leveringen": "extractdatum",
+    "stg_raw__publicaties": "publicatie_id",
+    "stg_raw__aanbiedingen": "aanbieding_id",
+    "stg_raw__zaken": "zaak_id",
+    "stg_raw__boekingen": "boeking_id",
+    "stg_raw__incassoacties": "actie_id",
+    "stg_raw__betalingsregelingen": "regeling_id",
+    "stg_raw__leveringen": "extractdatum",
 }
 COMPOSITE_KEYS = {
     "mart_verhuur_kpi_maand": ["maand", "dimensie", "segment"],
@@ -97,15 +114,40 @@ RELATIONSHIPS = {
     ("dim_eenheid_historie", "eenheid_id"): ("dim_eenheid", "eenheid_id"),
 }
 NIET_NEGATIEF = {
-    "leegstand_dagen", "dagen", "doorlooptijd_dagen", "looptijd_dagen", "dagen_tot_verhuur", "eerste_partner_dagen",
-    "aanbiedingen_aantal", "weigeringen_aantal", "eenheden_aantal", "open_voorraad", "instroom_aantal",
-    "contracten_aantal", "maanden_achterstand", "achterstand_euro", "huurderving_euro", "maanden_aantal",
+    "leegstand_dagen",
+    "dagen",
+    "doorlooptijd_dagen",
+    "looptijd_dagen",
+    "dagen_tot_verhuur",
+    "eerste_partner_dagen",
+    "aanbiedingen_aantal",
+    "weigeringen_aantal",
+    "eenheden_aantal",
+    "open_voorraad",
+    "instroom_aantal",
+    "contracten_aantal",
+    "maanden_achterstand",
+    "achterstand_euro",
+    "huurderving_euro",
+    "maanden_aantal",
 }
 NOT_NULL = {
     "fct_leegstand": ["eenheid_id", "begindatum", "leegstand_dagen", "is_afgesloten"],
-    "fct_zaak": ["registratiedatum", "doorlooptijd_dagen", "is_afgesloten", "partner_binnen_30_dagen", "is_vertrouwelijk"],
-    "fct_contract_maand": ["overeenkomst_id", "maand", "saldo_euro", "in_achterstand", "nieuw_in_achterstand",
-                           "deurwaarder_bereikt"],
+    "fct_zaak": [
+        "registratiedatum",
+        "doorlooptijd_dagen",
+        "is_afgesloten",
+        "partner_binnen_30_dagen",
+        "is_vertrouwelijk",
+    ],
+    "fct_contract_maand": [
+        "overeenkomst_id",
+        "maand",
+        "saldo_euro",
+        "in_achterstand",
+        "nieuw_in_achterstand",
+        "deurwaarder_bereikt",
+    ],
     "fct_publicatie": ["eenheid_id", "begindatum", "aanbiedingen_aantal", "weigeringen_aantal", "is_verhuurd"],
     "fct_zaak_partner": ["zaak_id", "partner", "betrokken_vanaf"],
 }
@@ -140,10 +182,22 @@ CODES = {
 }
 MODEL_TESTS = {
     "fct_leegstand": [{"regel": {"arguments": {"expression": "einddatum is null or einddatum >= begindatum"}}}],
-    "fct_contract_maand": [{"regel": {"arguments": {
-        "expression": "(in_achterstand and achterstand_euro > 0) or (not in_achterstand and achterstand_euro = 0)"}}}],
-    "fct_zaak": [{"regel": {"arguments": {
-        "expression": "partner_binnen_30_dagen = coalesce(eerste_partner_dagen <= 30, false)"}}}],
+    "fct_contract_maand": [
+        {
+            "regel": {
+                "arguments": {
+                    "expression": "(in_achterstand and achterstand_euro > 0) or (not in_achterstand and achterstand_euro = 0)"
+                }
+            }
+        }
+    ],
+    "fct_zaak": [
+        {
+            "regel": {
+                "arguments": {"expression": "partner_binnen_30_dagen = coalesce(eerste_partner_dagen <= 30, false)"}
+            }
+        }
+    ],
 }
 
 
@@ -161,7 +215,7 @@ def contract_type(t: str, where: str) -> str:
     if t == "DOUBLE":
         return DOUBLE
     if t.startswith("DECIMAL"):
-        return "numeric" + t[len("DECIMAL"):].replace(" ", "")
+        return "numeric" + t[len("DECIMAL") :].replace(" ", "")
     return {"VARCHAR": "varchar"}.get(t, t.lower())
 
 
@@ -223,10 +277,13 @@ def main(db_path: str) -> None:
             models.append(entry)
         prefix = folder.name if layer != "staging" else "raw"
         out = folder / f"_{prefix}__models.yml"
-        header = ("# Generated by dbt_project/scripts/gen_models_yml.py (descriptions in scripts/column_docs.py);\n"
-                  "# regenerate after changing a model's columns.\n")
-        out.write_text(header + yaml.safe_dump({"version": 2, "models": models}, sort_keys=False,
-                                               allow_unicode=True, width=120))
+        header = (
+            "# Generated by dbt_project/scripts/gen_models_yml.py (descriptions in scripts/column_docs.py);\n"
+            "# regenerate after changing a model's columns.\n"
+        )
+        out.write_text(
+            header + yaml.safe_dump({"version": 2, "models": models}, sort_keys=False, allow_unicode=True, width=120)
+        )
         print(f"wrote {out.relative_to(PROJECT)} ({len(models)} models)")
 
 

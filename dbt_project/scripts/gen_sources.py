@@ -59,8 +59,12 @@ def main() -> None:
         f = by_name.get(name)
         entry: dict = {"name": name}
         if f is not None:
-            kind = {FileKind.SNAPSHOT: "snapshot history per extract", FileKind.EVENT: "current version per key",
-                    FileKind.REFERENCE: "code lists of the latest delivery", FileKind.DELETIONS: "every deletion delivered"}[f.kind]
+            kind = {
+                FileKind.SNAPSHOT: "snapshot history per extract",
+                FileKind.EVENT: "current version per key",
+                FileKind.REFERENCE: "code lists of the latest delivery",
+                FileKind.DELETIONS: "every deletion delivered",
+            }[f.kind]
             entry["description"] = f"{f.description} ({f.filename}; {kind})."
             entry["columns"] = [{"name": c, "description": column_doc(f, c)} for c in cols]
         else:

@@ -16,11 +16,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from woonsignaal.processes import end_processes, process_tree
 from woonsignaal.settings import PROJECT_ROOT, Settings
@@ -72,9 +73,7 @@ def ensure_metadata_db(settings: Settings) -> None:
         return
     log.info("preparing the embedded Airflow metadata DB in %s (once)", settings.airflow_home)
     env = {**os.environ, **airflow_environment(settings)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"], env=env, capture_output=True, text=True
-    )
+    proc = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     marker.write_text("ok\n")
@@ -156,7 +155,7 @@ class _StopOnSignals:
         self.requested_at: float | None = None
         self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> "_StopOnSignals":
+    def __enter__(self) -> _StopOnSignals:
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
                 self._previous[signum] = signal.signal(signum, self._handle)
@@ -184,8 +183,11 @@ def run_nightly(extractdatum: date, settings: Settings, log_file: Path | None = 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     stop_signal = context.Value("i", 0)  # the signal the parent got, for the child's message
-    child = context.Process(target=_nightly_child, args=(extractdatum, settings, log_file, send, stop_signal),
-                            name=f"woonsignaal-nacht-{extractdatum}")
+    child = context.Process(
+        target=_nightly_child,
+        args=(extractdatum, settings, log_file, send, stop_signal),
+        name=f"woonsignaal-nacht-{extractdatum}",
+    )
     with _StopOnSignals() as stop:
         child.start()
         send.close()
@@ -234,8 +236,9 @@ def _nightly_child(extractdatum: date, settings: Settings, log_file: Path | None
         holder = night_holder(settings.state_dir)
         if holder is not None and not holder.is_stale():
             # another night is running (the scheduler beside this command): refuse before Airflow starts
-            send.send(NightBusy(f"{holder.describe()}. Een nacht tegelijk: draai `woonsignaal run` opnieuw "
-                                f"als die klaar is."))
+            send.send(
+                NightBusy(f"{holder.describe()}. Een nacht tegelijk: draai `woonsignaal run` opnieuw als die klaar is.")
+            )
             return
         configure_environment(settings)
         with output_to(log_file):
@@ -279,9 +282,16 @@ def _stopped(extractdatum: date, settings: Settings, signal_name: str, outcome: 
     if last is not None and last["run_id"] == run_id and last["status"] == "gestart":
         from woonsignaal.pipeline import RunStopped
 
-        runs.record_failure(settings, extractdatum.isoformat(), last["stap"], RunStopped(
-            f"gestopt door {signal_name} tijdens {last['stap']}; draai `woonsignaal run` opnieuw om deze levering "
-            f"te verwerken"), run_id)
+        runs.record_failure(
+            settings,
+            extractdatum.isoformat(),
+            last["stap"],
+            RunStopped(
+                f"gestopt door {signal_name} tijdens {last['stap']}; draai `woonsignaal run` opnieuw om deze levering "
+                f"te verwerken"
+            ),
+            run_id,
+        )
     holder = night_holder(settings.state_dir)
     if holder is not None and (holder.run_id == run_id or holder.is_stale()):
         release_night(settings.state_dir, holder.run_id)
@@ -290,12 +300,12 @@ def _stopped(extractdatum: date, settings: Settings, signal_name: str, outcome: 
 
 def run_monthly(maand: str, settings: Settings) -> DagRunOutcome:
     """Render one month's report through the real monthly DAG."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from woonsignaal.airflow_support import MONTHLY_DAG_ID
 
     configure_environment(settings)
     ensure_metadata_db(settings)
     dag = load_dag(MONTHLY_DAG_ID)
-    dag_run = dag.test(logical_date=datetime.now(timezone.utc), run_conf={"maand": maand})
+    dag_run = dag.test(logical_date=datetime.now(UTC), run_conf={"maand": maand})
     return _outcome(date.fromisoformat(f"{maand}-01"), dag_run)

@@ -6,8 +6,9 @@ Kept free of heavy imports: DAG files import this at parse time.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from woonsignaal.alerts import on_task_failure
 

@@ -68,7 +68,9 @@ def on_dag_failure(context: dict[str, Any]) -> None:
         dag_run = context.get("dag_run")
         log.error(
             "woonsignaal: run %s of %s failed (levering %s); the previous publication stays",
-            getattr(dag_run, "run_id", "?"), getattr(dag_run, "dag_id", "?"), _extractdatum(context) or "onbekend",
+            getattr(dag_run, "run_id", "?"),
+            getattr(dag_run, "dag_id", "?"),
+            _extractdatum(context) or "onbekend",
         )
     except Exception:  # noqa: BLE001
         log.exception("DAG failure callback itself failed")

@@ -14,15 +14,14 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from woonsignaal.settings import ENV_DEMO, ENV_LANDING, ConfigurationError, get_settings
 from woonsignaal.report.cli import report_command
+from woonsignaal.settings import ENV_DEMO, ENV_LANDING, ConfigurationError, get_settings
 from woonsignaal.signals.cli import evaluate_command
 from woonsignaal.simulate.cli import simulate_command
 from woonsignaal.werklijsten.cli import werklijst_command
@@ -69,14 +68,18 @@ def _fail(message: str, code: int = 1) -> None:
 @app.command("run")
 def run_command(
     landing: Path = typer.Option(
-        None, "--landing", help="Landingsmap met één map per extractdatum (standaard $WOONSIGNAAL_LANDING "
-        "of $WOONSIGNAAL_HOME/landing)."
+        None,
+        "--landing",
+        help="Landingsmap met één map per extractdatum (standaard $WOONSIGNAAL_LANDING of $WOONSIGNAAL_HOME/landing).",
     ),
-    alleen: Optional[str] = typer.Option(
+    alleen: str | None = typer.Option(
         None, "--alleen", help="Verwerk alleen deze levering (jjjj-mm-dd), ook als die al eerder verwerkt is."
     ),
-    toon_log: bool = typer.Option(False, "--toon-log", help="Toon de volledige Airflow/dbt/GX-log in plaats van "
-                                  "die naar $WOONSIGNAAL_HOME/logs/ te schrijven."),
+    toon_log: bool = typer.Option(
+        False,
+        "--toon-log",
+        help="Toon de volledige Airflow/dbt/GX-log in plaats van die naar $WOONSIGNAAL_HOME/logs/ te schrijven.",
+    ),
 ) -> None:
     """Verwerk elke complete, nog niet verwerkte levering in volgorde van extractdatum, elk via de nachtelijke DAG."""
     if landing is not None:
@@ -111,8 +114,7 @@ def _process_landing_once(settings, alleen: str | None, verbose: bool = False) -
     except Exception as exc:
         if not is_disk_full(exc):
             raise
-        _fail(str(exc) if isinstance(exc, DiskFull) else disk_full_message(settings, "woonsignaal run"),
-              EXIT_DISK_FULL)
+        _fail(str(exc) if isinstance(exc, DiskFull) else disk_full_message(settings, "woonsignaal run"), EXIT_DISK_FULL)
     return 1  # not reached: _fail raises
 
 
@@ -143,23 +145,31 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> int
         return 0
     for i, delivery in enumerate(todo, 1):
         log_file = None if verbose else run_log_path(settings, delivery.extractdatum)
-        console.print(f"[bold][{i}/{len(todo)}][/] levering {delivery.extractdatum} wordt verwerkt"
-                      + (f" (log: {log_file})" if log_file else "") + " ...")
+        console.print(
+            f"[bold][{i}/{len(todo)}][/] levering {delivery.extractdatum} wordt verwerkt"
+            + (f" (log: {log_file})" if log_file else "")
+            + " ..."
+        )
         started = time.monotonic()
         with console.status(f"levering {delivery.extractdatum}: verifiëren, laden, dbt build, controleren, publiceren"):
             outcome = run_nightly(delivery.extractdatum, settings, log_file=log_file)
         if outcome.state == "gestopt":
-            console.print(f"[bold yellow]gestopt[/] levering {delivery.extractdatum}: de run kreeg een stopsignaal; "
-                          "de vorige publicatie blijft staan.")
+            console.print(
+                f"[bold yellow]gestopt[/] levering {delivery.extractdatum}: de run kreeg een stopsignaal; "
+                "de vorige publicatie blijft staan."
+            )
             _print_failure(settings, delivery.extractdatum)
             return 128 + int(signal.Signals[outcome.signaal or "SIGINT"])
         if not outcome.success:
-            console.print(f"[bold red]mislukt[/] levering {delivery.extractdatum} (taken: {', '.join(outcome.failed_tasks)})")
+            console.print(
+                f"[bold red]mislukt[/] levering {delivery.extractdatum} (taken: {', '.join(outcome.failed_tasks)})"
+            )
             _print_failure(settings, delivery.extractdatum)
-            console.print("Latere leveringen zijn niet verwerkt: los het probleem op en draai `woonsignaal run` opnieuw.")
+            console.print(
+                "Latere leveringen zijn niet verwerkt: los het probleem op en draai `woonsignaal run` opnieuw."
+            )
             return 1
-        console.print(f"[green]gepubliceerd[/] levering {delivery.extractdatum} "
-                      f"in {time.monotonic() - started:.0f} s")
+        console.print(f"[green]gepubliceerd[/] levering {delivery.extractdatum} in {time.monotonic() - started:.0f} s")
     _print_where(settings)
     return 0
 
@@ -195,7 +205,7 @@ def _print_where(settings) -> None:
     console.print(
         f"\nGepubliceerd: levering {info['extractdatum']} (versie {info['versie']})\n"
         f"  warehouse (alleen-lezen openen): {info['bestand']}\n"
-        f"    duckdb -readonly {info['bestand']} \"select * from marts.signalen order by ernst\"\n"
+        f'    duckdb -readonly {info["bestand"]} "select * from marts.signalen order by ernst"\n'
         f"  Parquet per mart:               {info['parquet']}/\n"
         f"  Data Docs (kwaliteitscontroles): {settings.data_docs_dir / 'index.html'}\n"
         f"  dbt docs:                        {settings.dbt_dir / 'target' / 'index.html'}\n"
@@ -237,12 +247,20 @@ def status_command() -> None:
         quarantaine = run.details.get("laad_raw", {}).get("files", {})
         for bestand, counts in sorted(quarantaine.items()):
             if isinstance(counts, dict) and counts.get("quarantaine"):
-                console.print(f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine",
-                              markup=False, highlight=False)
+                console.print(
+                    f"  {run.extractdatum} {bestand}: {counts['quarantaine']} rijen in quarantaine",
+                    markup=False,
+                    highlight=False,
+                )
     failed = [r for r in latest if r.status == "mislukt"]
     for run in failed:
-        console.print(f"\n{run.extractdatum} mislukt in {run.samenvatting}", style="bold red", markup=False,
-                      highlight=False, soft_wrap=True)  # one line, however narrow the terminal
+        console.print(
+            f"\n{run.extractdatum} mislukt in {run.samenvatting}",
+            style="bold red",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )  # one line, however narrow the terminal
         console.print(run.fout, markup=False, highlight=False)
     holder = night_holder(settings.state_dir)
     if holder is not None:
@@ -250,8 +268,12 @@ def status_command() -> None:
         console.print(Text(f"\nNacht: {holder.describe()}.{left}"))
     info = published_info(settings)
     if info:
-        console.print(Text(f"\nGepubliceerd: levering {info['extractdatum']}, versie {info['versie']}, "
-                           f"{len(info['marts'])} marts\n  {info['bestand']}"))
+        console.print(
+            Text(
+                f"\nGepubliceerd: levering {info['extractdatum']}, versie {info['versie']}, "
+                f"{len(info['marts'])} marts\n  {info['bestand']}"
+            )
+        )
     else:
         console.print("\nEr is nog niets gepubliceerd.")
     docs = settings.data_docs_dir / "index.html"
@@ -308,8 +330,10 @@ def airflow_command(
     env = {**os.environ, **airflow_environment(settings), "AIRFLOW__API__PORT": str(port)}
     # standalone starts its components as `airflow ...` subprocesses: the venv's bin must be on PATH
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    console.print(f"Airflow UI: http://127.0.0.1:{port} (gebruiker en wachtwoord staan in "
-                  f"{settings.airflow_home / 'simple_auth_manager_passwords.json.generated'})")
+    console.print(
+        f"Airflow UI: http://127.0.0.1:{port} (gebruiker en wachtwoord staan in "
+        f"{settings.airflow_home / 'simple_auth_manager_passwords.json.generated'})"
+    )
     proc = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env, start_new_session=True)
 
     def stop(signum, frame):  # Ctrl-C or a TERM from a supervisor: stop the whole process group

@@ -45,12 +45,23 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 from woonsignaal.airflow_runner import dags_folder
+from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE
 from woonsignaal.processes import kill_processes, process_tree
+from woonsignaal.serving.postgres import (
+    DEFAULT_BI_ROLE,
+    ENV_PG_BI_PASSWORD,
+    ENV_PG_BI_ROLE,
+    ENV_PG_DATABASE,
+    ENV_PG_HOST,
+    ENV_PG_PASSWORD,
+    ENV_PG_PORT,
+    ENV_PG_USER,
+)
 from woonsignaal.settings import (
     DEFAULT_DELETION_TOLERANCE,
     DEFAULT_DUCKDB_MEMORY_LIMIT,
@@ -69,17 +80,6 @@ from woonsignaal.settings import (
     PROJECT_ROOT,
     ConfigurationError,
     _truthy,
-)
-from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE
-from woonsignaal.serving.postgres import (
-    DEFAULT_BI_ROLE,
-    ENV_PG_BI_PASSWORD,
-    ENV_PG_BI_ROLE,
-    ENV_PG_DATABASE,
-    ENV_PG_HOST,
-    ENV_PG_PASSWORD,
-    ENV_PG_PORT,
-    ENV_PG_USER,
 )
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,7 @@ def airflow_environment(t: Topology, setting: Setting) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": SIMPLE_AUTH_USERS,
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
-            f"postgresql+psycopg2://{METADATA_DB}:{METADATA_DB}@{t.postgres}/{METADATA_DB}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{METADATA_DB}:{METADATA_DB}@{t.postgres}/{METADATA_DB}",
         "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{METADATA_DB}:{METADATA_DB}@{t.postgres}/{METADATA_DB}",
         "AIRFLOW__CELERY__BROKER_URL": f"redis://:@{t.redis}/0",
         ENV_WORKER_CONCURRENCY: setting(ENV_WORKER_CONCURRENCY, DEFAULT_WORKER_CONCURRENCY),
@@ -321,9 +320,11 @@ def local_environment(config: ClusterConfig, base: Mapping[str, str]) -> dict[st
     def folder(name: str, default: Path) -> Path:
         return Path(base.get(name) or default).resolve()
 
-    topology = config.topology(folder(ENV_LANDING, config.home / "landing"),
-                               folder(ENV_DBT_PROJECT, PROJECT_ROOT / "dbt_project"),
-                               folder(ENV_EXPECTATIONS, PROJECT_ROOT / "expectations"))
+    topology = config.topology(
+        folder(ENV_LANDING, config.home / "landing"),
+        folder(ENV_DBT_PROJECT, PROJECT_ROOT / "dbt_project"),
+        folder(ENV_EXPECTATIONS, PROJECT_ROOT / "expectations"),
+    )
     return airflow_environment(topology, setting)
 
 
@@ -374,65 +375,96 @@ class LocalCluster:
 
     # --- PostgreSQL (.ci/postgres.sh), Redis -------------------------------------------------------
     def _pg_script(self, *args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "WOONSIGNAAL_PG_TEST_DIR": str(self.config.postgres_dir),
-               "WOONSIGNAAL_PG_TEST_PORT": str(self.config.pg_port), "WOONSIGNAAL_PG_TEST_DB": METADATA_DB}
+        env = {
+            **os.environ,
+            "WOONSIGNAAL_PG_TEST_DIR": str(self.config.postgres_dir),
+            "WOONSIGNAAL_PG_TEST_PORT": str(self.config.pg_port),
+            "WOONSIGNAAL_PG_TEST_DB": METADATA_DB,
+        }
         return subprocess.run(["bash", str(PG_SCRIPT), *args], env=env, capture_output=True, text=True, timeout=900)
 
     def _start_postgres(self) -> None:
         proc = self._pg_script("start")
         if proc.returncode != 0:
-            raise RuntimeError(f"PostgreSQL start niet ({PG_SCRIPT} start, map {self.config.postgres_dir}):\n"
-                               f"{proc.stderr[-3000:]}")
+            raise RuntimeError(
+                f"PostgreSQL start niet ({PG_SCRIPT} start, map {self.config.postgres_dir}):\n{proc.stderr[-3000:]}"
+            )
         self.pg_started = True
         superuser = {}
         for line in proc.stdout.splitlines():
             if line.startswith("export ") and "=" in line:
-                key, value = line[len("export "):].split("=", 1)
+                key, value = line[len("export ") :].split("=", 1)
                 superuser[key] = value
         import psycopg2
         from psycopg2 import sql
 
-        con = psycopg2.connect(host="127.0.0.1", port=self.config.pg_port, user=superuser["WOONSIGNAAL_PG_USER"],
-                               password=superuser["WOONSIGNAAL_PG_PASSWORD"], dbname="postgres", connect_timeout=10)
+        con = psycopg2.connect(
+            host="127.0.0.1",
+            port=self.config.pg_port,
+            user=superuser["WOONSIGNAAL_PG_USER"],
+            password=superuser["WOONSIGNAAL_PG_PASSWORD"],
+            dbname="postgres",
+            connect_timeout=10,
+        )
         con.autocommit = True
         try:
             cur = con.cursor()
             # the metadata DB as in Airflow's compose file; the warehouse's owner as compose's `warehouse`
             # service makes it (its POSTGRES_USER: a superuser, which ensure_roles needs to pin the BI role's
             # attributes)
-            for role, password, options in ((METADATA_DB, METADATA_DB, "login"),
-                                            (WAREHOUSE_DB, self.env[ENV_PG_PASSWORD], "login superuser")):
+            for role, password, options in (
+                (METADATA_DB, METADATA_DB, "login"),
+                (WAREHOUSE_DB, self.env[ENV_PG_PASSWORD], "login superuser"),
+            ):
                 cur.execute("select 1 from pg_roles where rolname = %s", [role])
                 verb = "alter" if cur.fetchone() else "create"
-                cur.execute(sql.SQL(f"{verb} role {{}} {options} password %s").format(sql.Identifier(role)),
-                            [password])
+                cur.execute(sql.SQL(f"{verb} role {{}} {options} password %s").format(sql.Identifier(role)), [password])
             for database in (METADATA_DB, WAREHOUSE_DB):
                 cur.execute("select 1 from pg_database where datname = %s", [database])
                 if not cur.fetchone():
                     cur.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
-                cur.execute(sql.SQL("alter database {} owner to {}").format(sql.Identifier(database),
-                                                                            sql.Identifier(database)))
+                cur.execute(
+                    sql.SQL("alter database {} owner to {}").format(sql.Identifier(database), sql.Identifier(database))
+                )
         finally:
             con.close()
 
     def _start_redis(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            raise RuntimeError("redis-server is niet geïnstalleerd: apt-get install redis-server (in CI doet .ci/run dat)")
+            raise RuntimeError(
+                "redis-server is niet geïnstalleerd: apt-get install redis-server (in CI doet .ci/run dat)"
+            )
         folder = self.config.root / "redis"
         folder.mkdir(parents=True, exist_ok=True)
         out = (self.config.logs / "redis.log").open("ab")
         self.redis = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(self.config.redis_port), "--dir", str(folder),
-             "--daemonize", "no", "--save", ""],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.config.redis_port),
+                "--dir",
+                str(folder),
+                "--daemonize",
+                "no",
+                "--save",
+                "",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         out.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.redis.poll() is not None:
-                raise RuntimeError(f"redis-server is gestopt (poort {self.config.redis_port} al in gebruik?); "
-                                   f"zie {self.config.logs / 'redis.log'}")
+                raise RuntimeError(
+                    f"redis-server is gestopt (poort {self.config.redis_port} al in gebruik?); "
+                    f"zie {self.config.logs / 'redis.log'}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.config.redis_port), timeout=2) as s:
                     s.sendall(b"PING\r\n")
@@ -451,38 +483,61 @@ class LocalCluster:
         env = {**self.base_env, **self.env, **service.env}
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         out = service.log.open("ab")
-        service.process = subprocess.Popen(service.argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                           stdin=subprocess.DEVNULL, start_new_session=True)
+        service.process = subprocess.Popen(
+            service.argv,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         out.close()
         log.info("started %s (pid %d), log %s", service.name, service.process.pid, service.log)
 
     def _migrate(self) -> None:
         env = {**self.base_env, **self.env}
         with (self.config.logs / "db-migrate.log").open("ab") as out:
-            proc = subprocess.run(self._airflow("db", "migrate"), env=env, stdout=out, stderr=subprocess.STDOUT,
-                                  timeout=900)
+            proc = subprocess.run(
+                self._airflow("db", "migrate"), env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900
+            )
         if proc.returncode != 0:
             raise RuntimeError(f"airflow db migrate mislukte; zie {self.config.logs / 'db-migrate.log'}")
 
     def _services(self) -> list[Service]:
         logs = self.config.logs
         services = [
-            Service("api-server", self._airflow("api-server", "--host", "127.0.0.1", "--port",
-                                                str(self.config.api_port)), {}, logs / "api-server.log"),
-            Service("scheduler", self._airflow("scheduler"), {}, logs / "scheduler.log",
-                    ports={"health_check": free_port()}),
+            Service(
+                "api-server",
+                self._airflow("api-server", "--host", "127.0.0.1", "--port", str(self.config.api_port)),
+                {},
+                logs / "api-server.log",
+            ),
+            Service(
+                "scheduler", self._airflow("scheduler"), {}, logs / "scheduler.log", ports={"health_check": free_port()}
+            ),
             Service("dag-processor", self._airflow("dag-processor"), {}, logs / "dag-processor.log"),
-            Service("triggerer", self._airflow("triggerer"), {}, logs / "triggerer.log",
-                    ports={"log_server": free_port()}),
+            Service(
+                "triggerer", self._airflow("triggerer"), {}, logs / "triggerer.log", ports={"log_server": free_port()}
+            ),
         ]
         for i in range(1, self.config.workers + 1):
             name = f"worker-{i}"
-            services.append(Service(
-                name,
-                self._airflow("celery", "worker", "--celery-hostname", f"{name}@%h",
-                              "--pid", str(self.config.root / f"{name}.pid")),
-                {}, logs / f"{name}.log", ports={"log_server": free_port()},
-            ))
+            services.append(
+                Service(
+                    name,
+                    self._airflow(
+                        "celery",
+                        "worker",
+                        "--celery-hostname",
+                        f"{name}@%h",
+                        "--pid",
+                        str(self.config.root / f"{name}.pid"),
+                    ),
+                    {},
+                    logs / f"{name}.log",
+                    ports={"log_server": free_port()},
+                )
+            )
         for service in services:
             service.env = process_environment(service.name, service.ports)
         return services
@@ -509,8 +564,9 @@ class LocalCluster:
         waiting = set(self.services)
         while waiting:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"na {timeout:.0f} s nog niet klaar: {', '.join(sorted(waiting))} "
-                                   f"(logs in {self.config.logs})")
+                raise RuntimeError(
+                    f"na {timeout:.0f} s nog niet klaar: {', '.join(sorted(waiting))} (logs in {self.config.logs})"
+                )
             self.check_alive()
             for name in sorted(waiting):
                 if self._is_ready(self.services[name]):
@@ -529,8 +585,7 @@ class LocalCluster:
             return f"{service.name}@" in log_tail(service.log) and " ready." in log_tail(service.log)
         if service.name == "scheduler":
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{service.ports['health_check']}/health",
-                                            timeout=5) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{service.ports['health_check']}/health", timeout=5) as r:
                     return r.status == 200
             except OSError:
                 return False
@@ -539,16 +594,20 @@ class LocalCluster:
     def check_alive(self) -> None:
         dead = {n: s.process.returncode for n, s in self.services.items() if s.process and s.process.poll() is not None}
         if dead:
-            raise RuntimeError("gestopt: " + ", ".join(f"{n} (exitcode {c})" for n, c in dead.items())
-                               + f"; logs in {self.config.logs}")
+            raise RuntimeError(
+                "gestopt: "
+                + ", ".join(f"{n} (exitcode {c})" for n, c in dead.items())
+                + f"; logs in {self.config.logs}"
+            )
 
     def _write_state(self) -> None:
         state = {
             "api_url": self.config.api_url,
             "passwords_file": str(Path(self.env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"),
             "config": {k: str(v) for k, v in asdict(self.config).items()},
-            "services": {n: {"pid": s.process.pid, "log": str(s.log), "ports": s.ports}
-                         for n, s in self.services.items()},
+            "services": {
+                n: {"pid": s.process.pid, "log": str(s.log), "ports": s.ports} for n, s in self.services.items()
+            },
             "redis_pid": self.redis.pid if self.redis else None,
             "cluster_pid": os.getpid(),
         }
@@ -563,8 +622,12 @@ class LocalCluster:
             for name, service in self.services.items():
                 if name not in reported and service.process.poll() is not None:
                     reported.add(name)
-                    log.warning("%s exited with code %s; the other services keep running (log: %s)",
-                                name, service.process.returncode, service.log)
+                    log.warning(
+                        "%s exited with code %s; the other services keep running (log: %s)",
+                        name,
+                        service.process.returncode,
+                        service.log,
+                    )
             _reap_orphans({s.process.pid for s in self.services.values()} | {self.redis.pid})
             time.sleep(poll_seconds)
 
@@ -587,8 +650,7 @@ class LocalCluster:
                     pass
         _, alive = psutil.wait_procs(procs, timeout=timeout)
         # what is left, and orphans adopted by this process (task processes of a stopped worker)
-        alive += [p for p in psutil.Process().children(recursive=True)
-                  if self.redis is None or p.pid != self.redis.pid]
+        alive += [p for p in psutil.Process().children(recursive=True) if self.redis is None or p.pid != self.redis.pid]
         kill_processes(alive)
         for service in self.services.values():
             if service.process is not None:
@@ -604,7 +666,6 @@ class LocalCluster:
             self._pg_script("stop")
             self.pg_started = False
         self.config.state_file.unlink(missing_ok=True)
-
 
 
 def log_tail(path: Path, size: int = 65536) -> str:
@@ -646,29 +707,45 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m woonsignaal.cluster",
         description="Start de CeleryExecutor-opstelling van docker-compose.yml als lokale processen "
-                    "(PostgreSQL, Redis, api-server, scheduler, dag-processor, triggerer, workers). "
-                    "Ctrl-C stopt alles wat gestart is.",
+        "(PostgreSQL, Redis, api-server, scheduler, dag-processor, triggerer, workers). "
+        "Ctrl-C stopt alles wat gestart is.",
     )
-    parser.add_argument("command", nargs="?", default="up", choices=["up", "compose-env"],
-                        help="up: start het cluster (standaard); compose-env: toon de omgeving van "
-                             "x-airflow-common in docker-compose.yml, gemaakt uit dezelfde bron")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="up",
+        choices=["up", "compose-env"],
+        help="up: start het cluster (standaard); compose-env: toon de omgeving van "
+        "x-airflow-common in docker-compose.yml, gemaakt uit dezelfde bron",
+    )
     parser.add_argument("--workers", type=int, default=2, help="aantal Celery-workers (standaard 2)")
     parser.add_argument("--api-port", type=int, default=DEFAULT_API_PORT, help="poort van de api-server en UI")
     parser.add_argument("--redis-port", type=int, default=DEFAULT_REDIS_PORT)
     parser.add_argument("--pg-port", type=int, default=DEFAULT_PG_PORT)
-    parser.add_argument("--pg-dir", type=Path, default=None,
-                        help="map van de PostgreSQL-server (standaard $WOONSIGNAAL_HOME/cluster/postgres)")
+    parser.add_argument(
+        "--pg-dir",
+        type=Path,
+        default=None,
+        help="map van de PostgreSQL-server (standaard $WOONSIGNAAL_HOME/cluster/postgres)",
+    )
     args = parser.parse_args(argv)
     if args.command == "compose-env":
         print(_compose_yaml())
         return 0
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
     base = {**read_dotenv(PROJECT_ROOT / ".env"), **os.environ}
     home = Path(base.get(ENV_HOME) or "var").resolve()
-    config = ClusterConfig(home=home, workers=args.workers, api_port=args.api_port, redis_port=args.redis_port,
-                           pg_port=args.pg_port, pg_dir=args.pg_dir.resolve() if args.pg_dir else None)
+    config = ClusterConfig(
+        home=home,
+        workers=args.workers,
+        api_port=args.api_port,
+        redis_port=args.redis_port,
+        pg_port=args.pg_port,
+        pg_dir=args.pg_dir.resolve() if args.pg_dir else None,
+    )
     cluster = LocalCluster(config, base)
 
     def stop(signum, frame):
@@ -678,10 +755,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         cluster.start()
-        print(f"Cluster draait: Airflow UI {config.api_url} (gebruiker airflow, wachtwoord in "
-              f"{Path(cluster.env['AIRFLOW_HOME']) / 'simple_auth_manager_passwords.json.generated'}); "
-              f"PostgreSQL 127.0.0.1:{config.pg_port} (database {WAREHOUSE_DB}, schema marts); "
-              f"logs in {config.logs}. Ctrl-C stopt alles.", flush=True)
+        print(
+            f"Cluster draait: Airflow UI {config.api_url} (gebruiker airflow, wachtwoord in "
+            f"{Path(cluster.env['AIRFLOW_HOME']) / 'simple_auth_manager_passwords.json.generated'}); "
+            f"PostgreSQL 127.0.0.1:{config.pg_port} (database {WAREHOUSE_DB}, schema marts); "
+            f"logs in {config.logs}. Ctrl-C stopt alles.",
+            flush=True,
+        )
         cluster.watch()
     except KeyboardInterrupt:
         print("Cluster wordt gestopt ...", flush=True)

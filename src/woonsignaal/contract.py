@@ -148,7 +148,16 @@ REFERENTIEDATA = ContractFile(
 )
 
 #: The exact header of referentiedata.csv (VERA's own capitalisation).
-REFERENTIEDATA_HEADER = ["Soort", "Code", "Naam", "Omschrijving", "Begindatum", "Einddatum", "Parent", "Informatiedomein"]
+REFERENTIEDATA_HEADER = [
+    "Soort",
+    "Code",
+    "Naam",
+    "Omschrijving",
+    "Begindatum",
+    "Einddatum",
+    "Parent",
+    "Informatiedomein",
+]
 
 COMPLEXEN = ContractFile(
     "complexen",
@@ -472,9 +481,7 @@ EIGEN_LIJSTEN: dict[str, dict[str, str]] = {
 }
 
 #: Every code list the contract uses (VERA lists and eigen lijsten).
-CODELISTS: tuple[str, ...] = tuple(
-    sorted({c.codelist for f in FILES for c in f.columns if c.codelist is not None})
-)
+CODELISTS: tuple[str, ...] = tuple(sorted({c.codelist for f in FILES for c in f.columns if c.codelist is not None}))
 VERA_CODELISTS: tuple[str, ...] = tuple(c for c in CODELISTS if c not in EIGEN_LIJSTEN)
 
 # --- Published output (section 6) --------------------------------------------------------------

@@ -44,8 +44,10 @@ if TYPE_CHECKING:
 DEFAULT_VARS: dict[str, Any] = {
     "documentation_coverage_target": 100,
     "test_coverage_target": 100,
-    "primary_key_test_macros": [["dbt.test_unique", "dbt.test_not_null"],
-                                ["dbt_utils.test_unique_combination_of_columns"]],
+    "primary_key_test_macros": [
+        ["dbt.test_unique", "dbt.test_not_null"],
+        ["dbt_utils.test_unique_combination_of_columns"],
+    ],
     "enforced_primary_key_node_types": ["model"],
     "models_fanout_threshold": 3,
     "too_many_joins_threshold": 7,
@@ -125,7 +127,10 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
     )
     return [
         # --- modeling (models/marts/dag) --------------------------------------------------------------
-        Rule("fct_direct_join_to_source", "child", """
+        Rule(
+            "fct_direct_join_to_source",
+            "child",
+            """
             with direct_model_relationships as (
                 select * from int_all_dag_relationships
                 where child_resource_type = 'model' and distance = 1
@@ -140,8 +145,12 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
             select d.parent, d.parent_resource_type, d.child, d.child_resource_type, d.distance
             from direct_model_relationships d join model_and_source_joined j on d.child = j.child
             where j.keep_row
-            order by d.child, d.parent"""),
-        Rule("fct_duplicate_sources", "source_db_location", """
+            order by d.child, d.parent""",
+        ),
+        Rule(
+            "fct_duplicate_sources",
+            "source_db_location",
+            """
             with sources as (
                 select resource_name,
                     case when database is null then schema || '.' || identifier
@@ -151,19 +160,31 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
             )
             select source_db_location, string_agg(resource_name, ', ' order by resource_name) as source_names
             from sources group by source_db_location having count(*) > 1
-            order by source_db_location"""),
-        Rule("fct_hard_coded_references", "model", """
+            order by source_db_location""",
+        ),
+        Rule(
+            "fct_hard_coded_references",
+            "model",
+            """
             select resource_name as model, hard_coded_references
             from int_all_graph_resources
             where resource_type = 'model' and not is_excluded and hard_coded_references != ''
-            order by model"""),
-        Rule("fct_marts_or_intermediate_dependent_on_source", "child", """
+            order by model""",
+        ),
+        Rule(
+            "fct_marts_or_intermediate_dependent_on_source",
+            "child",
+            """
             select parent, parent_resource_type, child, child_model_type
             from int_all_dag_relationships
             where distance = 1 and not parent_is_excluded and not child_is_excluded
                 and parent_resource_type = 'source' and child_model_type in ('marts', 'intermediate')
-            order by child, parent"""),
-        Rule("fct_model_fanout", "parent", f"""
+            order by child, parent""",
+        ),
+        Rule(
+            "fct_model_fanout",
+            "parent",
+            f"""
             with all_dag_relationships as (
                 select * from int_all_dag_relationships
                 where not parent_is_excluded and not child_is_excluded
@@ -182,8 +203,12 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
             select parent, parent_model_type, string_agg(child, ', ' order by child) as leaf_children
             from model_fanout group by parent, parent_model_type
             having count(*) >= {int(v["models_fanout_threshold"])}
-            order by parent"""),
-        Rule("fct_multiple_sources_joined", "child", """
+            order by parent""",
+        ),
+        Rule(
+            "fct_multiple_sources_joined",
+            "child",
+            """
             with direct_source_relationships as (
                 select distinct child, parent from int_all_dag_relationships
                 where distance = 1 and parent_resource_type = 'source'
@@ -191,8 +216,12 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
             )
             select child, string_agg(parent, ', ' order by parent) as source_parents
             from direct_source_relationships group by child having count(*) > 1
-            order by child"""),
-        Rule("fct_rejoining_of_upstream_concepts", "child", """
+            order by child""",
+        ),
+        Rule(
+            "fct_rejoining_of_upstream_concepts",
+            "child",
+            """
             with all_relationships as (
                 select * from int_all_dag_relationships
                 where parent_resource_type not in ('exposure', 'metric')
@@ -219,49 +248,77 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
             )
             select t.*, true as is_loop_independent
             from triad_relationships t join single_use_resources s on t.parent_and_child = s.parent
-            order by t.child, t.parent, t.parent_and_child"""),
-        Rule("fct_root_models", "child", """
+            order by t.child, t.parent, t.parent_and_child""",
+        ),
+        Rule(
+            "fct_root_models",
+            "child",
+            """
             select child from int_all_dag_relationships
             where child_resource_type = 'model' and not child_is_excluded
                 and child not in (select resource_name from int_all_graph_resources where is_time_spine)
             group by child having max(distance) = 0
-            order by child"""),
-        Rule("fct_source_fanout", "parent", """
+            order by child""",
+        ),
+        Rule(
+            "fct_source_fanout",
+            "parent",
+            """
             select parent, string_agg(child, ', ' order by child) as model_children
             from int_all_dag_relationships
             where distance = 1 and parent_resource_type = 'source' and child_resource_type = 'model'
                 and not parent_is_excluded and not child_is_excluded
             group by parent having count(*) > 1
-            order by parent"""),
-        Rule("fct_staging_dependent_on_marts_or_intermediate", "child", """
+            order by parent""",
+        ),
+        Rule(
+            "fct_staging_dependent_on_marts_or_intermediate",
+            "child",
+            """
             select parent, parent_model_type, child, child_model_type
             from int_all_dag_relationships
             where distance = 1 and parent_resource_type = 'model' and child_resource_type = 'model'
                 and not parent_is_excluded and not child_is_excluded
                 and child_model_type = 'staging' and parent_model_type in ('marts', 'intermediate')
-            order by child, parent"""),
-        Rule("fct_staging_dependent_on_staging", "child", """
+            order by child, parent""",
+        ),
+        Rule(
+            "fct_staging_dependent_on_staging",
+            "child",
+            """
             select parent, parent_model_type, child, child_model_type
             from int_all_dag_relationships
             where parent_resource_type in ('model', 'snapshot') and child_resource_type in ('model', 'snapshot')
                 and not parent_is_excluded and not child_is_excluded and distance = 1
                 and parent_model_type = 'staging' and child_model_type = 'staging'
-            order by child, parent"""),
-        Rule("fct_too_many_joins", "resource_name", f"""
+            order by child, parent""",
+        ),
+        Rule(
+            "fct_too_many_joins",
+            "resource_name",
+            f"""
             select child as resource_name, child_file_path as file_path,
                 cast(count(distinct parent) as integer) as join_count
             from int_all_dag_relationships
             where not child_is_excluded and child_resource_type = 'model' and distance = 1
             group by child, child_file_path
             having count(distinct parent) >= {int(v["too_many_joins_threshold"])}
-            order by resource_name"""),
-        Rule("fct_unused_sources", "parent", """
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_unused_sources",
+            "parent",
+            """
             select parent from int_all_dag_relationships
             where parent_resource_type = 'source' and not parent_is_excluded and not child_is_excluded
             group by parent having max(distance) = 0
-            order by parent"""),
+            order by parent""",
+        ),
         # --- documentation ------------------------------------------------------------------------------
-        Rule("fct_documentation_coverage", "resource_name", f"""
+        Rule(
+            "fct_documentation_coverage",
+            "resource_name",
+            f"""
             select count(*) as total_models,
                 cast(sum(case when is_described then 1 else 0 end) as integer) as documented_models,
                 round(sum(case when is_described then 1 else 0 end) * 100.00 / count(*), 2)
@@ -269,50 +326,83 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
                 {coverage_cols.format(flag="is_described", name="documentation")}
             from int_all_graph_resources
             where resource_type = 'model' and not is_excluded""",
-             coverage_target_var="documentation_coverage_target", coverage_column="documentation_coverage_pct",
-             shortfall_sql="""
+            coverage_target_var="documentation_coverage_target",
+            coverage_column="documentation_coverage_pct",
+            shortfall_sql="""
             select resource_name, model_type from int_all_graph_resources
             where resource_type = 'model' and not is_excluded and not is_described
-            order by resource_name"""),
-        Rule("fct_undocumented_models", "resource_name", """
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_undocumented_models",
+            "resource_name",
+            """
             select resource_name, model_type from int_all_graph_resources
             where not is_excluded and not is_described and resource_type = 'model'
-            order by resource_name"""),
-        Rule("fct_undocumented_source_tables", "resource_name", """
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_undocumented_source_tables",
+            "resource_name",
+            """
             select resource_name from int_all_graph_resources
             where not is_excluded and not is_described and resource_type = 'source'
-            order by resource_name"""),
-        Rule("fct_undocumented_sources", "source_name", """
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_undocumented_sources",
+            "source_name",
+            """
             select distinct source_name from int_all_graph_resources
             where not is_excluded and not is_source_described and resource_type = 'source'
-            order by source_name"""),
+            order by source_name""",
+        ),
         # --- governance ---------------------------------------------------------------------------------
-        Rule("fct_exposures_dependent_on_private_models", "parent_resource_name", """
+        Rule(
+            "fct_exposures_dependent_on_private_models",
+            "parent_resource_name",
+            """
             select child as exposure_name, parent as parent_resource_name, parent_access, parent_resource_type
             from int_all_dag_relationships
             where distance = 1 and child_resource_type = 'exposure'
                 and not (parent_resource_type = 'model' and parent_is_public)
                 and not parent_is_excluded
-            order by exposure_name, parent_resource_name"""),
-        Rule("fct_public_models_without_contract", "resource_name", """
+            order by exposure_name, parent_resource_name""",
+        ),
+        Rule(
+            "fct_public_models_without_contract",
+            "resource_name",
+            """
             select resource_name, is_public, is_contract_enforced from int_all_graph_resources
             where not is_excluded and is_public and not is_contract_enforced
-            order by resource_name"""),
-        Rule("fct_undocumented_public_models", "resource_name", """
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_undocumented_public_models",
+            "resource_name",
+            """
             select resource_name, access, is_described, total_defined_columns, total_described_columns
             from int_all_graph_resources
             where not is_excluded and is_public
                 and (not is_described or total_described_columns < total_defined_columns
                     or total_defined_columns = 0)
-            order by resource_name"""),
+            order by resource_name""",
+        ),
         # --- performance --------------------------------------------------------------------------------
-        Rule("fct_chained_views_dependencies", "child", f"""
+        Rule(
+            "fct_chained_views_dependencies",
+            "child",
+            f"""
             select parent, child, distance, path from int_all_dag_relationships
             where distance <> 0 and not parent_is_excluded and not child_is_excluded
                 and is_dependent_on_chain_of_views and child_resource_type = 'model'
                 and distance > {int(v["chained_views_threshold"])}
-            order by distance desc, child, parent"""),
-        Rule("fct_exposure_parents_materializations", "parent_resource_name", """
+            order by distance desc, child, parent""",
+        ),
+        Rule(
+            "fct_exposure_parents_materializations",
+            "parent_resource_name",
+            """
             select parent_resource_type, parent as parent_resource_name, child as exposure_name,
                 parent_materialized as parent_model_materialization
             from int_all_dag_relationships
@@ -320,9 +410,13 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
                 and ((parent_resource_type = 'model' and parent_materialized in ('view', 'ephemeral'))
                     or parent_resource_type = 'source')
                 and not parent_is_excluded
-            order by exposure_name, parent_resource_name"""),
+            order by exposure_name, parent_resource_name""",
+        ),
         # --- structure ----------------------------------------------------------------------------------
-        Rule("fct_model_directories", "resource_name", f"""
+        Rule(
+            "fct_model_directories",
+            "resource_name",
+            f"""
             with staging_models as (
                 select child, child_resource_type, child_model_type, child_file_path, child_directory_path,
                     child_file_name, parent_source_name
@@ -348,8 +442,12 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
             select * from inappropriate_subdirectories_staging
             union all
             select * from inappropriate_subdirectories_non_staging_models
-            order by resource_name"""),
-        Rule("fct_model_naming_conventions", "resource_name", """
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_model_naming_conventions",
+            "resource_name",
+            """
             with appropriate_prefixes as (
                 select model_type, string_agg(prefix_value, ', ' order by prefix_value) as appropriate_prefixes
                 from naming_convention_prefixes group by model_type
@@ -364,16 +462,24 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
             select m.resource_name, m.prefix, m.model_type, a.appropriate_prefixes
             from models m left join appropriate_prefixes a on m.model_type = a.model_type
             where nullif(m.prefix_value, '') is null
-            order by m.resource_name"""),
-        Rule("fct_source_directories", "resource_name", f"""
+            order by m.resource_name""",
+        ),
+        Rule(
+            "fct_source_directories",
+            "resource_name",
+            f"""
             select resource_name, resource_type, file_path as current_file_path,
                 'models/' || {_lit(v["staging_folder_name"])} || '/' || source_name || '/' || file_name
                     as change_file_path_to
             from int_all_graph_resources
             where not is_excluded and resource_type = 'source'
                 and directory_path not like '%' || source_name || '%'
-            order by resource_name"""),
-        Rule("fct_test_directories", "test_name", """
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_test_directories",
+            "test_name",
+            """
             with models_per_test as (
                 select resource_id as test_id, direct_parent_id as parent_model_id
                 from int_direct_relationships
@@ -393,19 +499,31 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
                 m.model_directory_path as change_test_directory_to
             from model_file_paths m join test_file_paths t on m.test_id = t.test_id
             where m.model_directory_path != t.test_yml_directory_path
-            order by t.test_name"""),
+            order by t.test_name""",
+        ),
         # --- testing ------------------------------------------------------------------------------------
-        Rule("fct_missing_primary_key_tests", "resource_name", f"""
+        Rule(
+            "fct_missing_primary_key_tests",
+            "resource_name",
+            f"""
             select resource_name, resource_type, model_type, is_primary_key_tested, number_of_tests_on_model,
                 number_of_constraints_on_model
             from int_model_test_summary
             where resource_type in ({pk_node_types}) and not is_primary_key_tested
-            order by resource_name"""),
-        Rule("fct_sources_without_freshness", "resource_name", """
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_sources_without_freshness",
+            "resource_name",
+            """
             select distinct resource_name from int_all_graph_resources
             where not is_excluded and not is_freshness_enabled and resource_type = 'source'
-            order by resource_name"""),
-        Rule("fct_test_coverage", "resource_name", f"""
+            order by resource_name""",
+        ),
+        Rule(
+            "fct_test_coverage",
+            "resource_name",
+            f"""
             select count(*) as total_models,
                 cast(sum(number_of_tests_on_model) as integer) as total_tests,
                 cast(sum(case when number_of_tests_on_model > 0 then 1 else 0 end) as integer) as tested_models,
@@ -414,11 +532,14 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
                 {coverage_cols.format(flag="number_of_tests_on_model > 0", name="test")},
                 round(sum(number_of_tests_on_model) * 1.0000 / count(*), 4) as test_to_model_ratio
             from int_model_test_summary
-            where resource_type = 'model'""", coverage_target_var="test_coverage_target",
-             coverage_column="test_coverage_pct", shortfall_sql="""
+            where resource_type = 'model'""",
+            coverage_target_var="test_coverage_target",
+            coverage_column="test_coverage_pct",
+            shortfall_sql="""
             select resource_name, model_type from int_model_test_summary
             where resource_type = 'model' and number_of_tests_on_model = 0
-            order by resource_name"""),
+            order by resource_name""",
+        ),
     ]
 
 
@@ -444,61 +565,109 @@ def _resource_rows(manifest: dict[str, Any], v: dict[str, Any], project: str) ->
         contract = node.get("contract") or config.get("contract") or {}
         sql = node.get("raw_code") or node.get("raw_sql") or ""
         is_sql_model = node.get("resource_type") == "model" and node.get("language", "sql") == "sql"
-        rows.append({
-            "unique_id": node["unique_id"], "name": node["name"], "resource_type": node["resource_type"],
-            "file_path": node.get("original_file_path", ""), "is_enabled": config.get("enabled", True),
-            "materialized": config.get("materialized"), "access": node.get("access"),
-            "version": None if node.get("version") is None else str(node["version"]),
-            "is_contract_enforced": bool(contract.get("enforced")),
-            "total_defined_columns": len(columns),
-            "total_described_columns": sum(1 for c in columns if c.get("description")),
-            "database": node.get("database"), "schema": node.get("schema"),
-            "package_name": node.get("package_name", project), "is_described": bool(node.get("description")),
-            "column_name": node.get("column_name") or None,
-            "hard_coded_references": hard_coded_references(sql, v["comment_chars"]) if is_sql_model else "",
-            "macro_dependencies": json.dumps((node.get("depends_on") or {}).get("macros", [])),
-            "is_generic_test": bool(node.get("test_metadata")),
-            "is_excluded": _excluded(node.get("original_file_path", ""), node.get("package_name", project),
-                                     project, exclude),
-            "is_time_spine": node.get("time_spine") is not None,
-            "source_name": None, "is_source_described": None, "is_freshness_enabled": None, "identifier": None,
-        })
+        rows.append(
+            {
+                "unique_id": node["unique_id"],
+                "name": node["name"],
+                "resource_type": node["resource_type"],
+                "file_path": node.get("original_file_path", ""),
+                "is_enabled": config.get("enabled", True),
+                "materialized": config.get("materialized"),
+                "access": node.get("access"),
+                "version": None if node.get("version") is None else str(node["version"]),
+                "is_contract_enforced": bool(contract.get("enforced")),
+                "total_defined_columns": len(columns),
+                "total_described_columns": sum(1 for c in columns if c.get("description")),
+                "database": node.get("database"),
+                "schema": node.get("schema"),
+                "package_name": node.get("package_name", project),
+                "is_described": bool(node.get("description")),
+                "column_name": node.get("column_name") or None,
+                "hard_coded_references": hard_coded_references(sql, v["comment_chars"]) if is_sql_model else "",
+                "macro_dependencies": json.dumps((node.get("depends_on") or {}).get("macros", [])),
+                "is_generic_test": bool(node.get("test_metadata")),
+                "is_excluded": _excluded(
+                    node.get("original_file_path", ""), node.get("package_name", project), project, exclude
+                ),
+                "is_time_spine": node.get("time_spine") is not None,
+                "source_name": None,
+                "is_source_described": None,
+                "is_freshness_enabled": None,
+                "identifier": None,
+            }
+        )
     for src in manifest.get("sources", {}).values():
         config = src.get("config") or {}
         fresh = [f for f in (config.get("freshness"), src.get("freshness")) if f]
-        fresh_on = any((f.get("warn_after") or {}).get("count") or (f.get("error_after") or {}).get("count")
-                       for f in fresh)
+        fresh_on = any(
+            (f.get("warn_after") or {}).get("count") or (f.get("error_after") or {}).get("count") for f in fresh
+        )
         path = src.get("original_file_path", "")
         fqn = src.get("fqn") or [src.get("source_name"), src.get("name")]
-        rows.append({
-            "unique_id": src["unique_id"], "name": src["name"], "resource_type": "source", "file_path": path,
-            "is_enabled": config.get("enabled", True), "materialized": None, "access": None, "version": None,
-            "is_contract_enforced": False, "total_defined_columns": 0, "total_described_columns": 0,
-            "database": src.get("database"), "schema": src.get("schema"),
-            "package_name": src.get("package_name", project), "is_described": bool(src.get("description")),
-            "column_name": None, "hard_coded_references": "", "macro_dependencies": "[]",
-            "is_generic_test": False,
-            "is_excluded": _excluded(f"{path}:{fqn[-2]}.{fqn[-1]}", src.get("package_name", project), project,
-                                     exclude),
-            "is_time_spine": False, "source_name": src.get("source_name"),
-            "is_source_described": bool(src.get("source_description")), "is_freshness_enabled": fresh_on,
-            "identifier": src.get("identifier") or src["name"],
-        })
+        rows.append(
+            {
+                "unique_id": src["unique_id"],
+                "name": src["name"],
+                "resource_type": "source",
+                "file_path": path,
+                "is_enabled": config.get("enabled", True),
+                "materialized": None,
+                "access": None,
+                "version": None,
+                "is_contract_enforced": False,
+                "total_defined_columns": 0,
+                "total_described_columns": 0,
+                "database": src.get("database"),
+                "schema": src.get("schema"),
+                "package_name": src.get("package_name", project),
+                "is_described": bool(src.get("description")),
+                "column_name": None,
+                "hard_coded_references": "",
+                "macro_dependencies": "[]",
+                "is_generic_test": False,
+                "is_excluded": _excluded(
+                    f"{path}:{fqn[-2]}.{fqn[-1]}", src.get("package_name", project), project, exclude
+                ),
+                "is_time_spine": False,
+                "source_name": src.get("source_name"),
+                "is_source_described": bool(src.get("source_description")),
+                "is_freshness_enabled": fresh_on,
+                "identifier": src.get("identifier") or src["name"],
+            }
+        )
     for kind in ("exposures", "metrics"):
         for res in manifest.get(kind, {}).values():
-            rows.append({
-                "unique_id": res["unique_id"], "name": res["name"], "resource_type": res["resource_type"],
-                "file_path": res.get("original_file_path", ""),
-                "is_enabled": (res.get("config") or {}).get("enabled", True), "materialized": None,
-                "access": None, "version": None, "is_contract_enforced": False, "total_defined_columns": 0,
-                "total_described_columns": 0, "database": None, "schema": None,
-                "package_name": res.get("package_name", project), "is_described": bool(res.get("description")),
-                "column_name": None, "hard_coded_references": "", "macro_dependencies": "[]",
-                # NULL as in the package (its exposures and metrics have no is_excluded): a rule that asks
-                # `child_is_excluded = false` leaves them out, so an exposure is nobody's child there
-                "is_generic_test": False, "is_excluded": None, "is_time_spine": False, "source_name": None,
-                "is_source_described": None, "is_freshness_enabled": None, "identifier": None,
-            })
+            rows.append(
+                {
+                    "unique_id": res["unique_id"],
+                    "name": res["name"],
+                    "resource_type": res["resource_type"],
+                    "file_path": res.get("original_file_path", ""),
+                    "is_enabled": (res.get("config") or {}).get("enabled", True),
+                    "materialized": None,
+                    "access": None,
+                    "version": None,
+                    "is_contract_enforced": False,
+                    "total_defined_columns": 0,
+                    "total_described_columns": 0,
+                    "database": None,
+                    "schema": None,
+                    "package_name": res.get("package_name", project),
+                    "is_described": bool(res.get("description")),
+                    "column_name": None,
+                    "hard_coded_references": "",
+                    "macro_dependencies": "[]",
+                    # NULL as in the package (its exposures and metrics have no is_excluded): a rule that asks
+                    # `child_is_excluded = false` leaves them out, so an exposure is nobody's child there
+                    "is_generic_test": False,
+                    "is_excluded": None,
+                    "is_time_spine": False,
+                    "source_name": None,
+                    "is_source_described": None,
+                    "is_freshness_enabled": None,
+                    "identifier": None,
+                }
+            )
     return rows
 
 
@@ -523,19 +692,43 @@ def _column_rows(manifest: dict[str, Any]) -> list[tuple[str, str, bool, int]]:
     for node in manifest.get("nodes", {}).values():
         for col in (node.get("columns") or {}).values():
             constraints = col.get("constraints") or []
-            rows.append((node["unique_id"], col["name"], any(c.get("type") == "not_null" for c in constraints),
-                         len(constraints)))
+            rows.append(
+                (
+                    node["unique_id"],
+                    col["name"],
+                    any(c.get("type") == "not_null" for c in constraints),
+                    len(constraints),
+                )
+            )
     return rows
 
 
 _RESOURCE_COLUMNS = {
-    "unique_id": "varchar", "name": "varchar", "resource_type": "varchar", "file_path": "varchar",
-    "is_enabled": "boolean", "materialized": "varchar", "access": "varchar", "version": "varchar",
-    "is_contract_enforced": "boolean", "total_defined_columns": "integer", "total_described_columns": "integer",
-    "database": "varchar", "schema": "varchar", "package_name": "varchar", "is_described": "boolean",
-    "column_name": "varchar", "hard_coded_references": "varchar", "macro_dependencies": "varchar",
-    "is_generic_test": "boolean", "is_excluded": "boolean", "is_time_spine": "boolean", "source_name": "varchar",
-    "is_source_described": "boolean", "is_freshness_enabled": "boolean", "identifier": "varchar",
+    "unique_id": "varchar",
+    "name": "varchar",
+    "resource_type": "varchar",
+    "file_path": "varchar",
+    "is_enabled": "boolean",
+    "materialized": "varchar",
+    "access": "varchar",
+    "version": "varchar",
+    "is_contract_enforced": "boolean",
+    "total_defined_columns": "integer",
+    "total_described_columns": "integer",
+    "database": "varchar",
+    "schema": "varchar",
+    "package_name": "varchar",
+    "is_described": "boolean",
+    "column_name": "varchar",
+    "hard_coded_references": "varchar",
+    "macro_dependencies": "varchar",
+    "is_generic_test": "boolean",
+    "is_excluded": "boolean",
+    "is_time_spine": "boolean",
+    "source_name": "varchar",
+    "is_source_described": "boolean",
+    "is_freshness_enabled": "boolean",
+    "identifier": "varchar",
 }
 
 
@@ -545,15 +738,20 @@ def _load(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], v: dict[str,
     con.execute(f"create table resources ({cols})")
     rows = _resource_rows(manifest, v, project)
     if rows:
-        con.executemany(f"insert into resources values ({', '.join('?' for _ in _RESOURCE_COLUMNS)})",
-                        [[r[c] for c in _RESOURCE_COLUMNS] for r in rows])
-    con.execute("create table relationships (resource_id varchar, direct_parent_id varchar, "
-                "is_primary_relationship boolean)")
+        con.executemany(
+            f"insert into resources values ({', '.join('?' for _ in _RESOURCE_COLUMNS)})",
+            [[r[c] for c in _RESOURCE_COLUMNS] for r in rows],
+        )
+    con.execute(
+        "create table relationships (resource_id varchar, direct_parent_id varchar, is_primary_relationship boolean)"
+    )
     rels = _relationship_rows(manifest)
     if rels:
         con.executemany("insert into relationships values (?, ?, ?)", rels)
-    con.execute("create table node_columns (node_unique_id varchar, name varchar, has_not_null_constraint boolean, "
-                "constraints_count integer)")
+    con.execute(
+        "create table node_columns (node_unique_id varchar, name varchar, has_not_null_constraint boolean, "
+        "constraints_count integer)"
+    )
     columns = _column_rows(manifest)
     if columns:
         con.executemany("insert into node_columns values (?, ?, ?, ?)", columns)
@@ -616,10 +814,12 @@ def _load(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], v: dict[str,
     # int_all_dag_relationships: every path from a resource to each of its descendants (and itself)
     depth = int(v.get("max_depth_dag", -1))
     depth_limit = f"where all_relationships.distance <= {depth}" if depth > 0 else ""
-    columns = ("resource_id as {p}_id, resource_name as {p}, resource_type as {p}_resource_type, "
-               "model_type as {p}_model_type, materialized as {p}_materialized, access as {p}_access, "
-               "is_public as {p}_is_public, source_name as {p}_source_name, file_path as {p}_file_path, "
-               "directory_path as {p}_directory_path, file_name as {p}_file_name, is_excluded as {p}_is_excluded")
+    columns = (
+        "resource_id as {p}_id, resource_name as {p}, resource_type as {p}_resource_type, "
+        "model_type as {p}_model_type, materialized as {p}_materialized, access as {p}_access, "
+        "is_public as {p}_is_public, source_name as {p}_source_name, file_path as {p}_file_path, "
+        "directory_path as {p}_directory_path, file_name as {p}_file_name, is_excluded as {p}_is_excluded"
+    )
     child_columns = ", ".join("d." + c for c in columns.format(p="child").split(", "))
     parent_names = ", ".join("all_relationships." + c.split(" as ")[1] for c in columns.format(p="parent").split(", "))
     con.execute(f"""
@@ -648,11 +848,14 @@ def _load(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], v: dict[str,
     macros = sorted({t for s in test_sets for t in s} | {"dbt.test_unique"})
     flags = ",\n".join(
         f"(r.resource_type = 'test' and r.macro_dependencies like {_lit('%macro.' + m + '%')}) as is_{_flag(m)}"
-        for m in macros)
+        for m in macros
+    )
     method_counts = ",\n".join(
-        "count(distinct case when " + " or ".join(f"t.is_{_flag(m)}" for m in s)
+        "count(distinct case when "
+        + " or ".join(f"t.is_{_flag(m)}" for m in s)
         + f" then rel.resource_id end) as primary_key_method_{i}_count"
-        for i, s in enumerate(test_sets, start=1))
+        for i, s in enumerate(test_sets, start=1)
+    )
     method_checks = " or ".join(f"primary_key_method_{i}_count >= {len(s)}" for i, s in enumerate(test_sets, 1))
     con.execute(f"""
         create table int_model_test_summary as
@@ -748,15 +951,19 @@ class Evaluation:
         for f in self.open_findings:
             lines.append(f"FINDING {f.rule}: {f.describe()}")
         for e in self.stale_exceptions:
-            lines.append(f"STALE EXCEPTION {e.rule}: {e.column} like {e.model!r} excepts nothing; remove it "
-                         f"from {EXCEPTIONS_FILE}")
+            lines.append(
+                f"STALE EXCEPTION {e.rule}: {e.column} like {e.model!r} excepts nothing; remove it "
+                f"from {EXCEPTIONS_FILE}"
+            )
         excepted = [f for f in self.findings if f.excepted_by is not None]
         for f in excepted:
             status = f"pending: {f.excepted_by.pending}" if f.excepted_by.pending else "accepted"
             lines.append(f"excepted ({status}) {f.rule}: {f.describe()}")
-        lines.append(f"{len(self.open_findings)} finding(s) not excepted, {len(excepted)} excepted "
-                     f"({sum(1 for f in excepted if f.excepted_by.pending)} pending), "
-                     f"{len(self.stale_exceptions)} stale exception(s)")
+        lines.append(
+            f"{len(self.open_findings)} finding(s) not excepted, {len(excepted)} excepted "
+            f"({sum(1 for f in excepted if f.excepted_by.pending)} pending), "
+            f"{len(self.stale_exceptions)} stale exception(s)"
+        )
         return "\n".join(lines)
 
 
@@ -784,8 +991,15 @@ def load_exceptions(path: Path) -> list[RuleException]:
             raise EvaluatorError(f"{where}: model must be a name or like pattern, or a list of them")
         pending = entry.get("pending")
         for model in models:
-            out.append(RuleException(rule=rule, column=entry.get("column") or subjects[rule].subject, model=model,
-                                     why=why, pending=str(pending).strip() if pending else None))
+            out.append(
+                RuleException(
+                    rule=rule,
+                    column=entry.get("column") or subjects[rule].subject,
+                    model=model,
+                    why=why,
+                    pending=str(pending).strip() if pending else None,
+                )
+            )
     return out
 
 
@@ -796,22 +1010,28 @@ def project_vars(dbt_project_dir: Path) -> dict[str, Any]:
     if project_file.exists():
         project = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
         overrides = ((project.get("vars") or {}).get("dbt_project_evaluator")) or {}
-        unknown = set(overrides) - set(DEFAULT_VARS) - {f"{t}_{s}" for t in overrides.get("model_types", [])
-                                                         for s in ("prefixes", "folder_name")}
+        unknown = (
+            set(overrides)
+            - set(DEFAULT_VARS)
+            - {f"{t}_{s}" for t in overrides.get("model_types", []) for s in ("prefixes", "folder_name")}
+        )
         if unknown:
-            raise EvaluatorError(f"dbt_project.yml: unknown dbt_project_evaluator variable(s): "
-                                 f"{', '.join(sorted(unknown))}")
+            raise EvaluatorError(
+                f"dbt_project.yml: unknown dbt_project_evaluator variable(s): {', '.join(sorted(unknown))}"
+            )
         v.update(overrides)
     return v
 
 
 def project_name(manifest: dict[str, Any]) -> str:
     return (manifest.get("metadata") or {}).get("project_name") or next(
-        (n.get("package_name") for n in manifest.get("nodes", {}).values()), "")
+        (n.get("package_name") for n in manifest.get("nodes", {}).values()), ""
+    )
 
 
-def evaluate(manifest: dict[str, Any], variables: dict[str, Any] | None = None,
-             exceptions: Sequence[RuleException] = ()) -> Evaluation:
+def evaluate(
+    manifest: dict[str, Any], variables: dict[str, Any] | None = None, exceptions: Sequence[RuleException] = ()
+) -> Evaluation:
     """Run every rule on ``manifest``; mark the findings an exception excepts; list exceptions that
     except nothing."""
     v = dict(DEFAULT_VARS)
@@ -826,11 +1046,19 @@ def evaluate(manifest: dict[str, Any], variables: dict[str, Any] | None = None,
             rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
             if rule.coverage_target_var and rule.coverage_column and rule.shortfall_sql:
                 target = float(v[rule.coverage_target_var])
-                below = [r for r in rows if r[rule.coverage_column] is not None
-                         and float(r[rule.coverage_column]) < target]
+                below = [
+                    r for r in rows if r[rule.coverage_column] is not None and float(r[rule.coverage_column]) < target
+                ]
                 shortfall = con.execute(rule.shortfall_sql).fetchall() if below else []
-                rows = [{"resource_name": name, "model_type": model_type, rule.coverage_column: below[0][
-                    rule.coverage_column], "target": target} for name, model_type in shortfall]
+                rows = [
+                    {
+                        "resource_name": name,
+                        "model_type": model_type,
+                        rule.coverage_column: below[0][rule.coverage_column],
+                        "target": target,
+                    }
+                    for name, model_type in shortfall
+                ]
             for row in rows:
                 excepted = next((e for e in exceptions if e.rule == rule.name and e.matches(row)), None)
                 result.findings.append(Finding(rule.name, row, excepted))
@@ -861,11 +1089,14 @@ def parse_manifest(workdir: Path, settings: Settings | None = None) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m woonsignaal.dbt_evaluator",
-                                     description="Check the dbt project against dbt-project-evaluator's rules.")
+    parser = argparse.ArgumentParser(
+        prog="python -m woonsignaal.dbt_evaluator",
+        description="Check the dbt project against dbt-project-evaluator's rules.",
+    )
     parser.add_argument("--manifest", type=Path, help="manifest.json to check (default: dbt parse into a temp dir)")
-    parser.add_argument("--project-dir", type=Path, help="dbt project (variables, exception list); "
-                        "default: the settings' dbt project")
+    parser.add_argument(
+        "--project-dir", type=Path, help="dbt project (variables, exception list); default: the settings' dbt project"
+    )
     args = parser.parse_args(argv)
     from woonsignaal.settings import get_settings
 

@@ -14,8 +14,9 @@ from :func:`fouten_van` and :func:`melding` (see ``woonsignaal.pipeline._step`` 
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 #: Fault class -> its name for operators (Dutch). ``docs/ingest.md`` lists when each occurs.
 KLASSEN: dict[str, str] = {
@@ -67,7 +68,7 @@ class Fout:
         return KLASSEN[self.klasse]
 
     def waar(self) -> str:
-        """"relaties.csv, regel 5, kolom 'iban'" (the parts that are known)."""
+        """ "relaties.csv, regel 5, kolom 'iban'" (the parts that are known)."""
         parts = []
         if self.bestand:
             parts.append(self.bestand)
@@ -90,11 +91,16 @@ class Fout:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Fout":
+    def from_dict(cls, data: dict[str, Any]) -> Fout:
         klasse = data.get("klasse") if data.get("klasse") in KLASSEN else "onverwacht"
         regel = data.get("regel")
-        return cls(klasse, data.get("bestand") or None, int(regel) if regel is not None else None,
-                   data.get("kolom") or None, str(data.get("detail") or ""))
+        return cls(
+            klasse,
+            data.get("bestand") or None,
+            int(regel) if regel is not None else None,
+            data.get("kolom") or None,
+            str(data.get("detail") or ""),
+        )
 
 
 class Foutmelding(Exception):
@@ -106,7 +112,7 @@ class Foutmelding(Exception):
 
     klasse = "onverwacht"
 
-    def __init__(self, fouten: "Fout | str | Iterable[Fout | str]", *, klasse: str | None = None):
+    def __init__(self, fouten: Fout | str | Iterable[Fout | str], *, klasse: str | None = None):
         if isinstance(fouten, (str, Fout)):
             fouten = [fouten]
         self.fouten = [f if isinstance(f, Fout) else Fout(klasse or self.klasse, detail=f) for f in fouten]

@@ -10,11 +10,11 @@ import os
 import re
 import socket
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 from woonsignaal.faults import Foutmelding
 
@@ -121,7 +121,7 @@ class NightHolder:
     bijgewerkt: str
 
     def is_stale(self, now: datetime | None = None) -> bool:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         age = now - datetime.fromisoformat(self.bijgewerkt)
         if self.host != socket.gethostname():
             return age > NIGHT_STALE_AFTER_OTHER_HOST
@@ -132,8 +132,10 @@ class NightHolder:
         return self.een_proces or age > NIGHT_STALE_AFTER
 
     def describe(self) -> str:
-        return (f"de nacht van levering {self.extractdatum} (run {self.run_id}) is bezig sinds {self.sinds}, "
-                f"nu in stap {self.stap} (proces {self.pid} op {self.host})")
+        return (
+            f"de nacht van levering {self.extractdatum} (run {self.run_id}) is bezig sinds {self.sinds}, "
+            f"nu in stap {self.stap} (proces {self.pid} op {self.host})"
+        )
 
 
 def _alive(pid: int) -> bool:
@@ -173,11 +175,17 @@ def hold_night(state_dir: Path, extractdatum: str, run_id: str, stap: str, een_p
                 f"{current.describe()}. Een nacht (laden, bouwen, controleren, publiceren) is één geheel: "
                 f"run {run_id} voor levering {extractdatum} start pas als die klaar is."
             )
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         mine = current is not None and current.run_id == run_id
         holder = NightHolder(
-            extractdatum=extractdatum, run_id=run_id, stap=stap, host=socket.gethostname(), pid=os.getpid(),
-            een_proces=een_proces, sinds=current.sinds if mine else now, bijgewerkt=now,
+            extractdatum=extractdatum,
+            run_id=run_id,
+            stap=stap,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            een_proces=een_proces,
+            sinds=current.sinds if mine else now,
+            bijgewerkt=now,
         )
         path = night_lock_path(state_dir)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

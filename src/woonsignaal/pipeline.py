@@ -20,9 +20,10 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from woonsignaal import faults, runs
@@ -67,8 +68,10 @@ def request_stop(signal_name: str) -> None:
 def raise_if_stopped(stap: str | None = None) -> None:
     if _stop["signaal"]:
         where = f" vóór {stap}" if stap else ""
-        raise RunStopped(f"gestopt door {_stop['signaal']}{where}; er is niets half gepubliceerd. Draai "
-                         f"`woonsignaal run` opnieuw om deze levering te verwerken")
+        raise RunStopped(
+            f"gestopt door {_stop['signaal']}{where}; er is niets half gepubliceerd. Draai "
+            f"`woonsignaal run` opnieuw om deze levering te verwerken"
+        )
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -94,8 +97,10 @@ def disk_full_message(settings: Settings, stap: str) -> str:
         free = f"nog {shutil.disk_usage(settings.home).free / 1e6:.0f} MB vrij"
     except OSError:
         free = "vrije ruimte onbekend"
-    return (f"schijf vol tijdens {stap}: {settings.home} heeft {free}. Er is niets gepubliceerd; maak ruimte "
-            f"en draai `woonsignaal run` opnieuw (de halve kandidaat in {settings.build_dir} wordt dan opgeruimd)")
+    return (
+        f"schijf vol tijdens {stap}: {settings.home} heeft {free}. Er is niets gepubliceerd; maak ruimte "
+        f"en draai `woonsignaal run` opnieuw (de halve kandidaat in {settings.build_dir} wordt dan opgeruimd)"
+    )
 
 
 def resolve_extractdatum(context: dict[str, Any]) -> date:
@@ -151,14 +156,20 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
         release_night(settings.state_dir, night_run)
         raise
     try:
-        hold_night(settings.state_dir, extractdatum.isoformat(), night_run, stap,
-                   een_proces=os.environ.get(ENV_ONE_PROCESS) == "1")
+        hold_night(
+            settings.state_dir,
+            extractdatum.isoformat(),
+            night_run,
+            stap,
+            een_proces=os.environ.get(ENV_ONE_PROCESS) == "1",
+        )
     except NightBusy:
         if stap == FIRST_STEP:
             raise
         runs.record(settings, extractdatum.isoformat(), stap, "gestart", run_id)
-        taken = PermanentFailure("een andere run nam de nacht over; deze run stopt zonder te publiceren",
-                                 klasse="nacht_bezet")
+        taken = PermanentFailure(
+            "een andere run nam de nacht over; deze run stopt zonder te publiceren", klasse="nacht_bezet"
+        )
         runs.record_failure(settings, extractdatum.isoformat(), stap, taken, run_id)
         raise taken from None
     details: dict[str, Any] = {}
@@ -186,8 +197,12 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
             raise exc
         if not isinstance(exc, Exception):  # SystemExit and the like: not a fault of the step
             raise
-        log.error("%s failed with %s; stack (messages left out, they may quote data):\n%s",
-                  stap, type(exc).__name__, faults.stack_zonder_tekst(exc))
+        log.error(
+            "%s failed with %s; stack (messages left out, they may quote data):\n%s",
+            stap,
+            type(exc).__name__,
+            faults.stack_zonder_tekst(exc),
+        )
         raise StepFailed(fouten) from None
     runs.record(settings, extractdatum.isoformat(), stap, "geslaagd", run_id, details=details)
 
@@ -239,8 +254,12 @@ def delivery_is_complete(extractdatum: date, settings: Settings | None = None) -
     last = _last_wait_log.get(extractdatum)
     if last is None or now - last >= WAIT_LOG_INTERVAL:
         _last_wait_log[extractdatum] = now
-        log.info("waiting: no complete delivery for %s in %s yet%s", extractdatum, settings.landing,
-                 "" if last is None else " (still)")
+        log.info(
+            "waiting: no complete delivery for %s in %s yet%s",
+            extractdatum,
+            settings.landing,
+            "" if last is None else " (still)",
+        )
     return False
 
 
@@ -301,9 +320,8 @@ def dbt_vars(settings: Settings, extractdatum: date) -> dict[str, str]:
 
 def build_marts(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """One ``dbt build`` (one writing process) for the whole project, as of the extract date."""
-    from woonsignaal.transform import run_dbt_build
-
     from woonsignaal.publish import stamp_build
+    from woonsignaal.transform import run_dbt_build
 
     settings = settings or get_settings()
     with _step(settings, extractdatum, "dbt_build", run_id) as details, _lock(settings):
@@ -313,16 +331,29 @@ def build_marts(extractdatum: date, run_id: str | None = None, settings: Setting
         details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
         if not result.success:
             if _stop["signaal"]:  # dbt failed because this run was asked to stop
-                raise PermanentFailure(faults.Fout("gestopt", detail=(
-                    f"gestopt door {_stop['signaal']} tijdens dbt_build; er is niets half gepubliceerd. "
-                    f"Draai `woonsignaal run` opnieuw om deze levering te verwerken")))
+                raise PermanentFailure(
+                    faults.Fout(
+                        "gestopt",
+                        detail=(
+                            f"gestopt door {_stop['signaal']} tijdens dbt_build; er is niets half gepubliceerd. "
+                            f"Draai `woonsignaal run` opnieuw om deze levering te verwerken"
+                        ),
+                    )
+                )
             # dbt's messages may quote data (a database error on a row): the nodes only; the task log
             # and dbt's own log have the rest
             failed = [getattr(n, "unique_id", "?") for n in getattr(result, "failed", [])]
-            raise PermanentFailure(faults.Fout("dbt_build", detail=(
-                "dbt build mislukt" + (f": {', '.join(failed[:10])}" if failed else "")
-                + (f" (en {len(failed) - 10} meer)" if len(failed) > 10 else "")
-                + "; de meldingen van dbt staan in de log van de taak dbt_build")))
+            raise PermanentFailure(
+                faults.Fout(
+                    "dbt_build",
+                    detail=(
+                        "dbt build mislukt"
+                        + (f": {', '.join(failed[:10])}" if failed else "")
+                        + (f" (en {len(failed) - 10} meer)" if len(failed) > 10 else "")
+                        + "; de meldingen van dbt staan in de log van de taak dbt_build"
+                    ),
+                )
+            )
         stamp_build(settings.warehouse_path, extractdatum, run_id or "handmatig")
         return {"success": True, "nodes": len(getattr(result, "nodes", []) or [])}
 
@@ -338,18 +369,22 @@ def audit(extractdatum: date, run_id: str | None = None, settings: Settings | No
         report = publish.audit_candidate(settings, candidate, extractdatum, run_id or "handmatig")
         details.update(report.to_dict())
         if not report.success:
-            raise PermanentFailure(faults.Fout("kwaliteitspoort", detail=(
-                f"kwaliteitspoort afgekeurd, er is niets gepubliceerd:\n{report.summary()}")))
+            raise PermanentFailure(
+                faults.Fout(
+                    "kwaliteitspoort",
+                    detail=(f"kwaliteitspoort afgekeurd, er is niets gepubliceerd:\n{report.summary()}"),
+                )
+            )
         return {"candidate": str(candidate), **details}
 
 
-def publish_marts(extractdatum: date, candidate: str, run_id: str | None = None,
-                  settings: Settings | None = None) -> dict[str, Any]:
+def publish_marts(
+    extractdatum: date, candidate: str, run_id: str | None = None, settings: Settings | None = None
+) -> dict[str, Any]:
     """Publish the audited candidate in one atomic step."""
     from pathlib import Path
 
     from woonsignaal import publish
-
     from woonsignaal.werklijsten import publish_werklijsten
 
     settings = settings or get_settings()

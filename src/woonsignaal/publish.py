@@ -27,14 +27,14 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from woonsignaal import runs
-from woonsignaal.contract import SIGNALEN_COLUMNS, Pii, FILES
+from woonsignaal.contract import FILES, SIGNALEN_COLUMNS, Pii
 from woonsignaal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ FORBIDDEN_COLUMNS = frozenset(
 
 
 def _version(extractdatum: date) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{extractdatum.isoformat()}_{stamp}"
 
 
@@ -103,7 +103,7 @@ def cleanup_orphans(settings: Settings, candidates: bool = True) -> list[Path]:
             else:  # unfinished, or finished but never switched to (killed before the rename)
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder)
-        for folder in sorted(older, key=_stamp, reverse=True)[KEEP_VERSIONS - 1:]:
+        for folder in sorted(older, key=_stamp, reverse=True)[KEEP_VERSIONS - 1 :]:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     for path in settings.published_dir.glob(".*.tmp"):
@@ -129,8 +129,10 @@ def stamp_build(warehouse_path: Path, extractdatum: date | None, run_id: str | N
     con = duckdb.connect(str(warehouse_path))
     try:
         con.execute(f"create schema if not exists {STAMP_SCHEMA}")
-        con.execute(f"create or replace table {STAMP_SCHEMA}.bouw "
-                    "(extractdatum date, run_id varchar, gebouwd_op timestamp with time zone)")
+        con.execute(
+            f"create or replace table {STAMP_SCHEMA}.bouw "
+            "(extractdatum date, run_id varchar, gebouwd_op timestamp with time zone)"
+        )
         if extractdatum is not None:
             con.execute(f"insert into {STAMP_SCHEMA}.bouw values (?, ?, now())", [extractdatum, run_id or ""])
     finally:
@@ -162,14 +164,20 @@ def _build_stamp(con: duckdb.DuckDBPyConnection, catalog: str) -> tuple[date, st
 def stamp_problem(stamp: tuple[date, str] | None, extractdatum: date, run_id: str | None) -> str | None:
     """Why a candidate with this build stamp may not be published as ``extractdatum`` by ``run_id``."""
     if stamp is None:
-        return ("de kandidaat heeft geen bouwstempel (publicatie.bouw): de marts zijn niet door de stap "
-                "dbt_build van deze nacht gebouwd")
+        return (
+            "de kandidaat heeft geen bouwstempel (publicatie.bouw): de marts zijn niet door de stap "
+            "dbt_build van deze nacht gebouwd"
+        )
     if stamp[0] != extractdatum:
-        return (f"de marts in de kandidaat zijn gebouwd uit levering {stamp[0]}, niet uit levering "
-                f"{extractdatum} die gepubliceerd zou worden: een andere run heeft ze intussen herbouwd")
+        return (
+            f"de marts in de kandidaat zijn gebouwd uit levering {stamp[0]}, niet uit levering "
+            f"{extractdatum} die gepubliceerd zou worden: een andere run heeft ze intussen herbouwd"
+        )
     if run_id is not None and stamp[1] != run_id:
-        return (f"de marts in de kandidaat zijn gebouwd door run {stamp[1]}, niet door deze run {run_id}: "
-                f"een andere run heeft ze intussen herbouwd")
+        return (
+            f"de marts in de kandidaat zijn gebouwd door run {stamp[1]}, niet door deze run {run_id}: "
+            f"een andere run heeft ze intussen herbouwd"
+        )
     return None
 
 
@@ -185,8 +193,7 @@ def build_candidate(settings: Settings, extractdatum: date, run_id: str) -> Path
         built = {
             r[0]
             for r in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'werk' and table_schema = ?",
+                "select table_name from information_schema.tables where table_catalog = 'werk' and table_schema = ?",
                 [MARTS_SCHEMA],
             ).fetchall()
         }
@@ -257,8 +264,12 @@ class AuditReport:
         return "\n".join(f"- {f}" for f in self.failures)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"success": self.success, "controles": self.checks, "afgekeurd": self.failures,
-                "data_docs": self.data_docs}
+        return {
+            "success": self.success,
+            "controles": self.checks,
+            "afgekeurd": self.failures,
+            "data_docs": self.data_docs,
+        }
 
 
 def audit_candidate(settings: Settings, candidate: Path, extractdatum: date, run_id: str | None = None) -> AuditReport:
@@ -325,8 +336,9 @@ PHONE_PATTERN = r"(\+31|0031|\b0)[ -]?[1-9]([ -]?[0-9]){8}\b"
 FREE_TEXT_TABLES = frozenset({"pipeline_runs"})
 
 
-def _personal_data_rule(con: duckdb.DuckDBPyConnection, by_table: dict[str, dict[str, str]],
-                        report: "AuditReport") -> None:
+def _personal_data_rule(
+    con: duckdb.DuckDBPyConnection, by_table: dict[str, dict[str, str]], report: AuditReport
+) -> None:
     """No personal data in the candidate: no column named as one (contract section 5), and no text
     value that looks like one (an e-mail address or IBAN anywhere, a phone number in the run history),
     whatever the column is called; the refusal names table, column and kind, never the value."""
@@ -341,11 +353,14 @@ def _personal_data_rule(con: duckdb.DuckDBPyConnection, by_table: dict[str, dict
         patterns = dict(PERSONAL_DATA_PATTERNS)
         if table in FREE_TEXT_TABLES:
             patterns["telefoonnummer"] = PHONE_PATTERN
-        tests = [(c, kind, f"count(*) filter (where regexp_matches(\"{c}\", ?))", pattern)
-                 for c in text for kind, pattern in patterns.items()]
+        tests = [
+            (c, kind, f'count(*) filter (where regexp_matches("{c}", ?))', pattern)
+            for c in text
+            for kind, pattern in patterns.items()
+        ]
         report.checks += 1
         counts = con.execute(
-            f"select {', '.join(sql for _, _, sql, _ in tests)} from {MARTS_SCHEMA}.\"{table}\"",
+            f'select {", ".join(sql for _, _, sql, _ in tests)} from {MARTS_SCHEMA}."{table}"',
             [pattern for *_, pattern in tests],
         ).fetchone()
         for (column, kind, _, _), n in zip(tests, counts):
@@ -370,8 +385,14 @@ def _run_gx_suites(settings: Settings, candidate: Path, extractdatum: date, repo
         previous_counts=previous,
         tolerance=settings.row_count_tolerance,
     )
-    result = validate(candidate, runtime_dir, schema=MARTS_SCHEMA, run_name=f"publicatie-{extractdatum}",
-                      datasource_name="published_marts", settings=settings)
+    result = validate(
+        candidate,
+        runtime_dir,
+        schema=MARTS_SCHEMA,
+        run_name=f"publicatie-{extractdatum}",
+        datasource_name="published_marts",
+        settings=settings,
+    )
     report.checks += result.evaluated
     report.failures.extend(result.failure_lines())
     report.data_docs = result.data_docs
@@ -405,8 +426,12 @@ def _published_counts(settings: Settings) -> dict[str, int]:
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]).fetchall()]
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
+        ).fetchall()
+    ]
     return {t: con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
 
 
@@ -422,12 +447,16 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
 
     con = duckdb.connect(str(candidate), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS_SCHEMA]
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS_SCHEMA]
+            ).fetchall()
+        ]
         for table in tables:
-            con.execute(f"copy {MARTS_SCHEMA}.\"{table}\" to '{folder / PARQUET_NAME / (table + '.parquet')}' "
-                        "(format parquet)")
+            con.execute(
+                f"copy {MARTS_SCHEMA}.\"{table}\" to '{folder / PARQUET_NAME / (table + '.parquet')}' (format parquet)"
+            )
         counts = _counts(con)
     finally:
         con.close()
@@ -445,7 +474,7 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
         "versie": version,
         "extractdatum": extractdatum.isoformat(),
         "run_id": run_id,
-        "gepubliceerd_op": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "gepubliceerd_op": datetime.now(UTC).isoformat(timespec="seconds"),
         "bestand": str(settings.published_path),
         "parquet": str(settings.parquet_dir),
         "map": str(folder),

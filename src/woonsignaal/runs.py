@@ -10,23 +10,31 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from woonsignaal.faults import Fout, samenvatting
 from woonsignaal.settings import Settings
 
+
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def history_path(settings: Settings) -> Path:
     return settings.state_dir / "runs.jsonl"
 
 
-def record(settings: Settings, extractdatum: str, stap: str, status: str, run_id: str | None = None,
-           bericht: str = "", details: dict[str, Any] | None = None) -> None:
+def record(
+    settings: Settings,
+    extractdatum: str,
+    stap: str,
+    status: str,
+    run_id: str | None = None,
+    bericht: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
     """Append one event (status ``gestart``, ``geslaagd``, ``mislukt`` or ``overgeslagen``).
 
     A ``mislukt`` event carries its faults in ``details["fouten"]`` (``Fout.to_dict()``): the run's
@@ -50,8 +58,14 @@ def record(settings: Settings, extractdatum: str, stap: str, status: str, run_id
         fh.write(line + "\n")
 
 
-def record_failure(settings: Settings, extractdatum: str, stap: str, failure: BaseException, run_id: str | None = None,
-                   details: dict[str, Any] | None = None) -> None:
+def record_failure(
+    settings: Settings,
+    extractdatum: str,
+    stap: str,
+    failure: BaseException,
+    run_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
     """Record a ``mislukt`` event for ``failure``: its faults (``woonsignaal.faults.fouten_van``) and the
     message built from them, never the text of a library's exception."""
     from woonsignaal import faults

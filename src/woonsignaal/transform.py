@@ -137,12 +137,18 @@ def _common_args(settings: Settings, target: str | None, vars: dict | None) -> l
     all_vars = {"minimum_group_size": settings.minimum_group_size}
     all_vars.update(vars or {})
     return [
-        "--project-dir", str(settings.dbt_project_dir),
-        "--profiles-dir", str(settings.dbt_project_dir),
-        "--target", target or settings.dbt_target,
-        "--target-path", str(_target_path(settings)),
-        "--log-path", str(_log_path(settings)),
-        "--vars", json.dumps(all_vars, default=str),
+        "--project-dir",
+        str(settings.dbt_project_dir),
+        "--profiles-dir",
+        str(settings.dbt_project_dir),
+        "--target",
+        target or settings.dbt_target,
+        "--target-path",
+        str(_target_path(settings)),
+        "--log-path",
+        str(_log_path(settings)),
+        "--vars",
+        json.dumps(all_vars, default=str),
     ]
 
 
@@ -184,8 +190,9 @@ def _release_duckdb() -> None:
     gc.collect()
 
 
-def invoke(args: list[str], settings: Settings | None = None, target: str | None = None,
-           vars: dict | None = None) -> DbtRunResult:
+def invoke(
+    args: list[str], settings: Settings | None = None, target: str | None = None, vars: dict | None = None
+) -> DbtRunResult:
     """Run one dbt command (e.g. ``["build", "--select", "marts"]``) in-process and collect its results."""
     import time
 
@@ -210,8 +217,9 @@ def invoke(args: list[str], settings: Settings | None = None, target: str | None
                 return
             seen.add(uid)
             status = event.data.node_info.node_status
-            level = logging.INFO if status in OK_STATUSES else logging.WARNING if status in WARN_STATUSES \
-                else logging.ERROR
+            level = (
+                logging.INFO if status in OK_STATUSES else logging.WARNING if status in WARN_STATUSES else logging.ERROR
+            )
             log.log(level, "dbt %s %s (%.2f s)", status, uid, rr.execution_time)
         except Exception:  # noqa: BLE001 - logging must never break the run
             pass
@@ -233,14 +241,25 @@ def invoke(args: list[str], settings: Settings | None = None, target: str | None
     if res.exception is not None:
         error = f"{type(res.exception).__name__}: {res.exception}"
     success = bool(res.success) and error is None and not any(not n.ok for n in nodes)
-    out = DbtRunResult(command=cli_args, success=success, nodes=nodes, error=error,
-                       elapsed_seconds=elapsed, target_path=_target_path(settings))
+    out = DbtRunResult(
+        command=cli_args,
+        success=success,
+        nodes=nodes,
+        error=error,
+        elapsed_seconds=elapsed,
+        target_path=_target_path(settings),
+    )
     (log.info if success else log.error)("%s", out.summary())
     return out
 
 
-def run_dbt_build(settings: Settings | None = None, select: str | None = None, vars: dict | None = None,
-                  target: str | None = None, generate_docs: bool = True) -> DbtRunResult:
+def run_dbt_build(
+    settings: Settings | None = None,
+    select: str | None = None,
+    vars: dict | None = None,
+    target: str | None = None,
+    generate_docs: bool = True,
+) -> DbtRunResult:
     """``dbt build`` (seeds, models, tests) of the whole project or of ``select``.
 
     After a successful full build the docs are regenerated (``dbt docs generate``) into
@@ -324,8 +343,17 @@ def _selects_signals(settings: Settings, target: str | None, vars: dict | None, 
     """Whether ``select`` includes the signal model or anything downstream of it (``dbt ls``)."""
     from dbt.cli.main import dbtRunner
 
-    cli_args = ["ls", "--select", _signal_part(select), "--resource-type", "model", "--output", "name",
-                "--quiet", *_common_args(settings, target, vars)]
+    cli_args = [
+        "ls",
+        "--select",
+        _signal_part(select),
+        "--resource-type",
+        "model",
+        "--output",
+        "name",
+        "--quiet",
+        *_common_args(settings, target, vars),
+    ]
     with _DBT_LOCK, _dbt_env(settings):
         res = dbtRunner().invoke(cli_args)
     if not res.success:
@@ -341,8 +369,9 @@ def _signal_part(select: str | None) -> str:
     return " ".join(f"{term},{SIGNAL_MODEL}+" for term in select.split())
 
 
-def _build_with_signal_step(settings: Settings, select: str | None, vars: dict | None,
-                            target: str | None) -> DbtRunResult:
+def _build_with_signal_step(
+    settings: Settings, select: str | None, vars: dict | None, target: str | None
+) -> DbtRunResult:
     """``dbt build`` on a target without dbt Python models: everything upstream of the signals, then the
     signal step (``woonsignaal.serving.dbt_signals``), then the signals and what depends on them.
     One result with the nodes of both invocations."""
@@ -365,21 +394,34 @@ def _build_with_signal_step(settings: Settings, select: str | None, vars: dict |
             from woonsignaal.faults import stack_zonder_tekst
 
             # the exception's text may quote data: its type and stack only (woonsignaal.faults)
-            log.error("signaalstap mislukt met %s; stack zonder meldingen:\n%s", type(exc).__name__,
-                      stack_zonder_tekst(exc))
+            log.error(
+                "signaalstap mislukt met %s; stack zonder meldingen:\n%s", type(exc).__name__, stack_zonder_tekst(exc)
+            )
             error = f"signaalstap: {type(exc).__name__}"
         else:
             # buildable: also the tests with a parent built in the first invocation (a relationship
             # from a werklijst to a fact mart), which the first one left out (cautious)
-            results.append(invoke(["build", "--select", _signal_part(select), "--indirect-selection", "buildable"],
-                                  settings, target=target, vars=vars))
+            results.append(
+                invoke(
+                    ["build", "--select", _signal_part(select), "--indirect-selection", "buildable"],
+                    settings,
+                    target=target,
+                    vars=vars,
+                )
+            )
             error = results[-1].error
     elif not first.success:
         error = error or "dbt build (tot de signalen) mislukt: signalen niet berekend"
     nodes = [n for r in results for n in r.nodes]
     success = all(r.success for r in results) and error is None
-    return DbtRunResult(command=first.command, success=success, nodes=nodes, error=error,
-                        elapsed_seconds=time.perf_counter() - started, target_path=first.target_path)
+    return DbtRunResult(
+        command=first.command,
+        success=success,
+        nodes=nodes,
+        error=error,
+        elapsed_seconds=time.perf_counter() - started,
+        target_path=first.target_path,
+    )
 
 
 #: File in the target folder holding the project fingerprint the docs were last generated for.
@@ -403,14 +445,14 @@ def project_fingerprint(settings: Settings, target: str | None = None) -> str:
     return digest.hexdigest()
 
 
-def run_dbt_seed(settings: Settings | None = None, vars: dict | None = None,
-                 target: str | None = None) -> DbtRunResult:
+def run_dbt_seed(settings: Settings | None = None, vars: dict | None = None, target: str | None = None) -> DbtRunResult:
     """Load the seeds (code lists) only; ``run_dbt_build`` does this too."""
     return invoke(["seed"], settings, target=target, vars=vars)
 
 
-def run_dbt_docs_generate(settings: Settings | None = None, vars: dict | None = None,
-                          target: str | None = None) -> Path:
+def run_dbt_docs_generate(
+    settings: Settings | None = None, vars: dict | None = None, target: str | None = None
+) -> Path:
     """Generate the dbt docs (manifest + catalog + index.html) into ``settings.dbt_dir/target``.
 
     Returns the path of ``index.html`` (open it in a browser, or ``dbt docs serve``).

@@ -44,8 +44,9 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 
 def woonsignaal_cli(args: list[str], env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "woonsignaal.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "woonsignaal.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 class Api:
@@ -54,8 +55,9 @@ class Api:
     def __init__(self, base: str, passwords_file: Path):
         self.base = base
         password = json.loads(passwords_file.read_text())["airflow"]
-        self.token = self._call("POST", "/auth/token", {"username": "airflow", "password": password},
-                                auth=False)["access_token"]
+        self.token = self._call("POST", "/auth/token", {"username": "airflow", "password": password}, auth=False)[
+            "access_token"
+        ]
 
     def _call(self, method: str, path: str, body: dict | None = None, auth: bool = True):
         headers = {"Content-Type": "application/json"}
@@ -120,14 +122,30 @@ def cluster(tmp_path_factory) -> Cluster:
     # PostgreSQL runs as the `postgres` user, which cannot enter pytest's private tmp folders
     pg_dir = Path("/tmp") / f"woonsignaal-cluster-pg-{uuid.uuid4().hex[:8]}"
     base = clean_environment(WOONSIGNAAL_HOME=str(home), WOONSIGNAAL_PSEUDONIEM_SLEUTEL=KEY)
-    sim = woonsignaal_cli(["simulate", "--out", str(landing), *SIMULATION, "--ground-truth",
-                           str(root / "gt.json")], base)
+    sim = woonsignaal_cli(
+        ["simulate", "--out", str(landing), *SIMULATION, "--ground-truth", str(root / "gt.json")], base
+    )
     assert sim.returncode == 0, sim.stdout[-3000:] + sim.stderr[-3000:]
-    env = {**base, "WOONSIGNAAL_LANDING": str(landing),
-           "WOONSIGNAAL_PG_PASSWORD": f"pw-{uuid.uuid4().hex}", "WOONSIGNAAL_PG_BI_PASSWORD": f"bi-{uuid.uuid4().hex}",
-           **FAST_RETRIES}
-    argv = [sys.executable, "-m", "woonsignaal.cluster", "--api-port", str(free_port()), "--redis-port",
-            str(free_port()), "--pg-port", str(free_port()), "--pg-dir", str(pg_dir)]
+    env = {
+        **base,
+        "WOONSIGNAAL_LANDING": str(landing),
+        "WOONSIGNAAL_PG_PASSWORD": f"pw-{uuid.uuid4().hex}",
+        "WOONSIGNAAL_PG_BI_PASSWORD": f"bi-{uuid.uuid4().hex}",
+        **FAST_RETRIES,
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "woonsignaal.cluster",
+        "--api-port",
+        str(free_port()),
+        "--redis-port",
+        str(free_port()),
+        "--pg-port",
+        str(free_port()),
+        "--pg-dir",
+        str(pg_dir),
+    ]
     output = root / "cluster.out"
     started = time.monotonic()
     with output.open("wb") as out:

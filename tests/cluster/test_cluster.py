@@ -13,7 +13,7 @@ import json
 import signal
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from hashlib import sha256
 from pathlib import Path
@@ -24,8 +24,8 @@ import psycopg2
 import pytest
 
 from woonsignaal.airflow_support import MONTHLY_DAG_ID, NIGHTLY_DAG_ID
-from woonsignaal.processes import kill_processes, process_tree
 from woonsignaal.pipeline import extractdatum_to_logical_date
+from woonsignaal.processes import kill_processes, process_tree
 
 from .conftest import KEY, clean_environment, woonsignaal_cli
 
@@ -47,14 +47,22 @@ def duckdb_fingerprint(path: Path) -> dict[str, tuple[int, int]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         marts = {}
-        for (table,) in con.execute("select table_name from information_schema.tables "
-                                    "where table_schema = 'marts' order by 1").fetchall():
-            columns = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'marts' "
-                "and table_name = ? order by ordinal_position", [table]).fetchall() if c not in RUN_COLUMNS]
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall():
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'marts' "
+                    "and table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if c not in RUN_COLUMNS
+            ]
             select = ", ".join(f'"{c}"' for c in columns)
-            count, total = con.execute(f'select count(*), coalesce(sum(hash(t)::hugeint), 0) '
-                                       f'from (select {select} from marts."{table}") t').fetchone()
+            count, total = con.execute(
+                f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from (select {select} from marts."{table}") t'
+            ).fetchone()
             marts[table] = (count, int(total))
         return marts
     finally:
@@ -84,8 +92,12 @@ def rows_fingerprint(rows) -> tuple[int, str]:
 def content_duckdb(path: Path) -> dict[str, tuple[int, str]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = [t for (t,) in con.execute("select table_name from information_schema.tables "
-                                            "where table_schema = 'marts' order by 1").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         return {t: rows_fingerprint(con.execute(f'select * from marts."{t}"').fetchall()) for t in tables}
     finally:
         con.close()
@@ -103,15 +115,23 @@ def content_postgres(con) -> dict[str, tuple[int, str]]:
 
 
 def pg_connect(cluster, user: str, password: str):
-    return psycopg2.connect(host="127.0.0.1", port=int(cluster.state["config"]["pg_port"]), user=user,
-                            password=password, dbname="woonsignaal", connect_timeout=10)
+    return psycopg2.connect(
+        host="127.0.0.1",
+        port=int(cluster.state["config"]["pg_port"]),
+        user=user,
+        password=password,
+        dbname="woonsignaal",
+        connect_timeout=10,
+    )
 
 
 def pg_publication_state(con, tables: list[str]) -> str | None:
     """The PostgreSQL publication as ONE statement sees it (a statement reads one version of the marts)."""
     parts = ", ".join(
         f"(select count(*)::text || ':' || md5(coalesce(string_agg(md5(t::text), '' order by md5(t::text)), '')) "
-        f'from marts."{table}" t)' for table in tables)
+        f'from marts."{table}" t)'
+        for table in tables
+    )
     cur = con.cursor()
     try:
         cur.execute(f"select concat_ws('|', {parts})")
@@ -195,7 +215,7 @@ def _unpause(api) -> list[str]:
     api.patch(f"/dags/{MONTHLY_DAG_ID}", {"is_paused": False})
     api.patch(f"/dags/{NIGHTLY_DAG_ID}", {"is_paused": False})
     failed = []
-    if due is not None and due <= datetime.now(timezone.utc):
+    if due is not None and due <= datetime.now(UTC):
         deadline = time.monotonic() + 120
         while not failed:
             assert time.monotonic() < deadline, "the scheduler did not start the catch-up run"
@@ -226,8 +246,10 @@ def nights(cluster, tmp_path_factory):
         started = time.monotonic()
         proc = woonsignaal_cli(["run", "--landing", str(cluster.landing), "--alleen", delivery], env)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        local[delivery] = {"seconds": time.monotonic() - started,
-                           "fingerprint": duckdb_fingerprint(local_home / "published" / "woonsignaal.duckdb")}
+        local[delivery] = {
+            "seconds": time.monotonic() - started,
+            "fingerprint": duckdb_fingerprint(local_home / "published" / "woonsignaal.duckdb"),
+        }
     tables = sorted(local[deliveries[-1]]["fingerprint"])
 
     reader = PublicationReader(cluster, tables)
@@ -235,8 +257,9 @@ def nights(cluster, tmp_path_factory):
     runs = {}
     for delivery in deliveries:
         logical = extractdatum_to_logical_date(datetime.fromisoformat(delivery).date())
-        run = api.post(f"/dags/{NIGHTLY_DAG_ID}/dagRuns",
-                       {"logical_date": logical.isoformat(), "conf": {"extractdatum": delivery}})
+        run = api.post(
+            f"/dags/{NIGHTLY_DAG_ID}/dagRuns", {"logical_date": logical.isoformat(), "conf": {"extractdatum": delivery}}
+        )
         runs[delivery] = run["dag_run_id"]
 
     # the second night: kill the worker that runs dbt_build, all its processes, mid-task
@@ -283,9 +306,19 @@ def nights(cluster, tmp_path_factory):
     reader.join(timeout=60)
 
     return {
-        "deliveries": deliveries, "runs": runs, "final": final, "local": local, "local_home": local_home,
-        "victim": victim, "killed": killed, "killed_at": killed_at, "lock_holder": lock_holder,
-        "reader": reader, "monthly": monthly, "tables": tables, "failed_catch_up": failed_catch_up,
+        "deliveries": deliveries,
+        "runs": runs,
+        "final": final,
+        "local": local,
+        "local_home": local_home,
+        "victim": victim,
+        "killed": killed,
+        "killed_at": killed_at,
+        "lock_holder": lock_holder,
+        "reader": reader,
+        "monthly": monthly,
+        "tables": tables,
+        "failed_catch_up": failed_catch_up,
     }
 
 
@@ -299,8 +332,14 @@ def test_both_nights_run_through_the_scheduler_and_succeed(cluster, nights):
     # the scheduler, not the test, ran them: every task instance went through the executor's queue
     for run_id in nights["runs"].values():
         tis = _task_instances(api, NIGHTLY_DAG_ID, run_id)
-        assert set(tis) == {"wacht_op_levering", "verifieer_levering", "laad_raw", "dbt_build",
-                            "kwaliteitspoort", "publiceer"}
+        assert set(tis) == {
+            "wacht_op_levering",
+            "verifieer_levering",
+            "laad_raw",
+            "dbt_build",
+            "kwaliteitspoort",
+            "publiceer",
+        }
         assert all(ti["state"] == "success" for ti in tis.values()), tis
 
 
@@ -308,8 +347,10 @@ def test_every_task_ran_on_a_celery_worker(cluster, nights):
     api = cluster.api
     hosts = set()
     received = "".join(cluster.log(w).read_text(errors="replace") for w in sorted(WORKERS))
-    for dag_id, run_ids in ((NIGHTLY_DAG_ID, nights["runs"].values()),
-                            (MONTHLY_DAG_ID, [r["dag_run_id"] for r in nights["monthly"]])):
+    for dag_id, run_ids in (
+        (NIGHTLY_DAG_ID, nights["runs"].values()),
+        (MONTHLY_DAG_ID, [r["dag_run_id"] for r in nights["monthly"]]),
+    ):
         for run_id in run_ids:
             for task_id, ti in _task_instances(api, dag_id, run_id).items():
                 if ti["state"] == "skipped" and ti["try_number"] == 0:
@@ -332,8 +373,12 @@ def test_the_nights_never_overlapped(cluster, nights):
     assert first_end <= second_start  # max_active_runs=1: the second night waited for the first
     # the steps that write the working warehouse ran on both workers: they reach the one DuckDB file through
     # the home folder both share (compose: the woonsignaal-home volume), one writer at a time (the lock)
-    writers = {a["hostname"] for run_id in (first, second) for task in ("laad_raw", "dbt_build", "publiceer")
-               for a in _tries(api, NIGHTLY_DAG_ID, run_id, task)}
+    writers = {
+        a["hostname"]
+        for run_id in (first, second)
+        for task in ("laad_raw", "dbt_build", "publiceer")
+        for a in _tries(api, NIGHTLY_DAG_ID, run_id, task)
+    }
     assert writers == WORKERS
     assert (cluster.home / "warehouse" / "woonsignaal.duckdb").is_file()
 
@@ -395,9 +440,12 @@ def test_bi_role_can_read_the_marts_and_cannot_write(cluster, nights):
         cur.execute("select count(*) from marts.dim_eenheid")
         assert cur.fetchone()[0] == 300
         cur.execute("select count(*) from signalen")  # marts is the role's default schema
-        for statement in ("delete from marts.dim_eenheid", "create table marts.bi_kladblok (x int)",
-                          "insert into marts.dim_datum select * from marts.dim_datum limit 1",
-                          "create schema bi_kladblok"):
+        for statement in (
+            "delete from marts.dim_eenheid",
+            "create table marts.bi_kladblok (x int)",
+            "insert into marts.dim_datum select * from marts.dim_datum limit 1",
+            "create schema bi_kladblok",
+        ):
             with pytest.raises(psycopg2.Error) as refused:
                 cur.execute(statement)
             assert refused.value.pgcode in ("25006", "42501"), statement  # read-only transaction / no privilege
@@ -418,9 +466,11 @@ def test_timings_are_recorded(cluster, nights):
     first = nights["deliveries"][0]
     run = nights["final"][first]
     cluster_seconds = (_parse(run["end_date"]) - _parse(run["start_date"])).total_seconds()
-    figures = {"cluster_start_seconds": round(cluster.started_in, 1),
-               "night_on_cluster_seconds": {first: round(cluster_seconds, 1)},
-               "night_local_seconds": {d: round(v["seconds"], 1) for d, v in nights["local"].items()}}
+    figures = {
+        "cluster_start_seconds": round(cluster.started_in, 1),
+        "night_on_cluster_seconds": {first: round(cluster_seconds, 1)},
+        "night_local_seconds": {d: round(v["seconds"], 1) for d, v in nights["local"].items()},
+    }
     (cluster.home / "cluster" / "timings.json").write_text(json.dumps(figures, indent=2))
     print(f"\ncluster timings: {json.dumps(figures)}")
     assert cluster_seconds > 0
@@ -436,6 +486,9 @@ def test_sigint_stops_everything_it_started(cluster, nights):
     pg_pid = int(pg_pid_file.read_text().split()[0])
     assert cluster.stop(signal.SIGINT) == 0
     time.sleep(1)
-    assert [p for p in alive_before | {pg_pid} if psutil.pid_exists(p)
-            and psutil.Process(p).status() != psutil.STATUS_ZOMBIE] == []
+    assert [
+        p
+        for p in alive_before | {pg_pid}
+        if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+    ] == []
     assert not (cluster.home / "cluster" / "cluster.json").exists()

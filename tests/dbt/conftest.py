@@ -10,14 +10,12 @@ Tests then compare mart figures with values computed independently from the deli
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-
 from tests.demo_env import demo_environment
 
 #: Everything this issue owns (the signals folder is built by its own tests).
@@ -59,13 +57,20 @@ def built(tmp_path_factory) -> Built:
     home, landing = root / "home", root / "landing"
     with pytest.MonkeyPatch.context() as env:
         demo_environment(env, home, landing)
-        sim = simulate(landing, eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, seed=SEED,
-                       ground_truth=root / "ground_truth.json")
+        sim = simulate(
+            landing,
+            eenheden=EENHEDEN,
+            jaren=JAREN,
+            delta_dagen=DELTA_DAGEN,
+            seed=SEED,
+            ground_truth=root / "ground_truth.json",
+        )
         settings = get_settings()
         settings.ensure_dirs()
         for d in sim.deliveries:
             load_delivery(d, settings, gx=False)
         extractdatum = dt.date.fromisoformat(sim.deliveries[-1].name)
-        result = run_dbt_build(settings, select=WAREHOUSE_SELECTION, vars={"extractdatum": extractdatum.isoformat()},
-                               generate_docs=False)
+        result = run_dbt_build(
+            settings, select=WAREHOUSE_SELECTION, vars={"extractdatum": extractdatum.isoformat()}, generate_docs=False
+        )
         yield Built(home, landing, list(sim.deliveries), extractdatum, settings.warehouse_path, result)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 
-
 def read_csv(path: Path) -> pd.DataFrame:
     """A contract CSV as strings (BOM, ';', '"', header names case-insensitive; empty = NaN)."""
-    df = pd.read_csv(path, sep=";", quotechar='"', dtype=str, encoding="utf-8-sig", keep_default_na=False,
-                     na_values=[""])
+    df = pd.read_csv(
+        path, sep=";", quotechar='"', dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""]
+    )
     df.columns = [c.strip().lower() for c in df.columns]
     return df
 
@@ -24,7 +24,8 @@ def to_date(s: pd.Series) -> pd.Series:
 
 def to_timestamp(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, format="%d-%m-%Y %H:%M:%S", errors="coerce").fillna(
-        pd.to_datetime(s, format="%d-%m-%Y", errors="coerce"))
+        pd.to_datetime(s, format="%d-%m-%Y", errors="coerce")
+    )
 
 
 def to_amount(s: pd.Series) -> pd.Series:

@@ -20,7 +20,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
 from tests.demo_env import demo_environment
 from tests.ingest.ingest_builder import rewrite_manifest
 
@@ -48,11 +47,22 @@ def _correct_old_bookings(volledig: Path, delta: Path) -> tuple[str, str]:
     deleted = old[old["overeenkomst_id"] != corrected["overeenkomst_id"]].iloc[0]
     bedrag = float(corrected["bedrag"].replace(",", ".")) + 250
     stamp = day.strftime("%d-%m-%Y")
-    _append_rows(delta / "boekingen.csv", [";".join([
-        corrected["boeking_id"], corrected["overeenkomst_id"], corrected["boekdatum"],
-        corrected["vervaldatum"] if isinstance(corrected["vervaldatum"], str) else "",
-        corrected["detailsoort"], f"{bedrag:.2f}".replace(".", ","), f"{stamp} 10:00:00",
-    ])])
+    _append_rows(
+        delta / "boekingen.csv",
+        [
+            ";".join(
+                [
+                    corrected["boeking_id"],
+                    corrected["overeenkomst_id"],
+                    corrected["boekdatum"],
+                    corrected["vervaldatum"] if isinstance(corrected["vervaldatum"], str) else "",
+                    corrected["detailsoort"],
+                    f"{bedrag:.2f}".replace(".", ","),
+                    f"{stamp} 10:00:00",
+                ]
+            )
+        ],
+    )
     _append_rows(delta / "verwijderingen.csv", [f"boekingen;{deleted['boeking_id']};{stamp} 11:00:00"])
     rewrite_manifest(delta, keep_counts=False)
     return corrected["overeenkomst_id"], deleted["overeenkomst_id"]
@@ -64,11 +74,14 @@ def _tables(path: Path) -> dict[str, pd.DataFrame]:
         return {
             "int_contract_maand_boekingen": con.execute(
                 "select * exclude (extractdatum) from intermediate.int_contract_maand_boekingen "
-                "order by overeenkomst_id, maand").df(),
+                "order by overeenkomst_id, maand"
+            ).df(),
             "fct_contract_maand": con.execute(
-                "select * from marts.fct_contract_maand order by overeenkomst_id, maand").df(),
+                "select * from marts.fct_contract_maand order by overeenkomst_id, maand"
+            ).df(),
             "int_eenheid_maanden": con.execute(
-                "select * from intermediate.int_eenheid_maanden order by eenheid_id, maand").df(),
+                "select * from intermediate.int_eenheid_maanden order by eenheid_id, maand"
+            ).df(),
         }
     finally:
         con.close()
@@ -103,8 +116,14 @@ def nights(tmp_path_factory):
         assert rerun.success, rerun.summary()
         reference = root / "reference.duckdb"
         shutil.copy(settings.warehouse_path, reference)
-        yield dict(settings=settings, reference=reference, changed=changed, last=sim.deliveries[-1].name,
-                   root=root, nights=[d.name for d in sim.deliveries])
+        yield dict(
+            settings=settings,
+            reference=reference,
+            changed=changed,
+            last=sim.deliveries[-1].name,
+            root=root,
+            nights=[d.name for d in sim.deliveries],
+        )
 
 
 def test_incremental_nights_equal_a_rebuild_from_scratch(nights, monkeypatch):
@@ -145,7 +164,9 @@ def test_a_corrected_and_a_deleted_old_booking_change_the_whole_contract_history
                        where b.overeenkomst_id = f.overeenkomst_id and not b.is_verwijderd
                          and b.boekdatum <= last_day(f.maand))
                    from marts.fct_contract_maand f where f.overeenkomst_id = ?
-                   order by f.maand desc limit 1""", [contract]).fetchone()
+                   order by f.maand desc limit 1""",
+                [contract],
+            ).fetchone()
             assert float(saldo) == pytest.approx(float(som), abs=0.005)
         deleted_rows = con.execute(
             "select count(*) from staging.stg_raw__boekingen where overeenkomst_id = ? and is_verwijderd", [deleted]

@@ -16,8 +16,17 @@ def test_build_succeeds_with_every_model_and_test(built):
     r = built.result
     assert r.success, r.summary()
     ids = {n.unique_id for n in r.nodes}
-    for model in ("fct_leegstand", "fct_publicatie", "fct_zaak", "fct_zaak_partner", "fct_contract_maand",
-                  "dim_eenheid", "dim_huishouden", "mart_verhuur_kpi_maand", "mart_incasso_kpi_maand"):
+    for model in (
+        "fct_leegstand",
+        "fct_publicatie",
+        "fct_zaak",
+        "fct_zaak_partner",
+        "fct_contract_maand",
+        "dim_eenheid",
+        "dim_huishouden",
+        "mart_verhuur_kpi_maand",
+        "mart_incasso_kpi_maand",
+    ):
         assert f"model.woonsignaal.{model}" in ids
     assert any(n.resource_type == "test" for n in r.nodes)
     assert any(n.resource_type == "unit_test" for n in r.nodes)
@@ -48,8 +57,10 @@ def expected_vacancies(deliveries, extractdatum) -> pd.DataFrame:
 
 def test_vacancy_days_and_boundaries_match_delivered_status_periods(built):
     exp = expected_vacancies(built.deliveries, built.extractdatum)
-    got = built.query("select eenheid_id, begindatum, einddatum, leegstand_dagen, is_afgesloten, leegstand_reden "
-                      "from marts.fct_leegstand")
+    got = built.query(
+        "select eenheid_id, begindatum, einddatum, leegstand_dagen, is_afgesloten, leegstand_reden "
+        "from marts.fct_leegstand"
+    )
     assert len(exp) > 50, "the simulated corporation should have vacancies"
     assert len(got) == len(exp)
     got["begin"] = pd.to_datetime(got["begindatum"]).dt.date
@@ -67,8 +78,10 @@ def test_vacancies_started_per_month_in_the_kpi_mart(built):
     """The report's "Leegstanden gestart" is the KPI mart's count of vacancies starting in the month."""
     exp = expected_vacancies(built.deliveries, built.extractdatum)
     per_month = pd.Series([dt.date(b.year, b.month, 1) for b in exp["begin"]]).value_counts()
-    got = built.query("select maand, leegstanden_gestart_aantal from marts.mart_verhuur_kpi_maand "
-                      "where dimensie = 'totaal' order by maand")
+    got = built.query(
+        "select maand, leegstanden_gestart_aantal from marts.mart_verhuur_kpi_maand "
+        "where dimensie = 'totaal' order by maand"
+    )
     got["maand"] = pd.to_datetime(got["maand"]).dt.date
     assert len(got) >= 12 and got["leegstanden_gestart_aantal"].sum() > 0
     for maand, n in zip(got["maand"], got["leegstanden_gestart_aantal"]):
@@ -81,8 +94,10 @@ def test_contract_month_end_balance_is_the_sum_of_delivered_bookings(built):
     b["boekdatum"] = pd.to_datetime(b["boekdatum"], format="%d-%m-%Y")
     verval = pd.to_datetime(b["vervaldatum"], format="%d-%m-%Y", errors="coerce").fillna(b["boekdatum"])
     b["verval"] = np.maximum(verval, b["boekdatum"])
-    got = built.query("select overeenkomst_id, maand, saldo_euro, vervallen_saldo_euro, in_achterstand, "
-                      "gefactureerd_euro from marts.fct_contract_maand")
+    got = built.query(
+        "select overeenkomst_id, maand, saldo_euro, vervallen_saldo_euro, in_achterstand, "
+        "gefactureerd_euro from marts.fct_contract_maand"
+    )
     got["maand"] = pd.to_datetime(got["maand"])
     got["eom"] = got["maand"] + pd.offsets.MonthEnd(0)
     assert len(got) > 1000
@@ -91,8 +106,14 @@ def test_contract_month_end_balance_is_the_sum_of_delivered_bookings(built):
         x = b[["overeenkomst_id", date_col, "bedrag"]].rename(columns={date_col: "d"}).sort_values("d")
         g = got[["overeenkomst_id", "eom"]].reset_index().sort_values("eom")
         x["cum"] = x.groupby("overeenkomst_id")["bedrag"].cumsum()
-        j = pd.merge_asof(g, x[["overeenkomst_id", "d", "cum"]], left_on="eom", right_on="d", by="overeenkomst_id",
-                          direction="backward")
+        j = pd.merge_asof(
+            g,
+            x[["overeenkomst_id", "d", "cum"]],
+            left_on="eom",
+            right_on="d",
+            by="overeenkomst_id",
+            direction="backward",
+        )
         return j.set_index("index")["cum"].reindex(got.index).fillna(0.0)
 
     saldo = cumulative("boekdatum")
@@ -129,8 +150,10 @@ def test_zaak_doorlooptijd_censoring_and_first_partner(built):
     z = z.merge(first[["zaak_id", "partner", "vanaf"]], on="zaak_id", how="left")
     z["partner_dagen"] = [(v - r).days if isinstance(v, dt.date) else None for r, v in zip(z["reg"], z["vanaf"])]
 
-    got = built.query("select zaak_id, doorlooptijd_dagen, is_afgesloten, eerste_partner, eerste_partner_dagen, "
-                      "partner_binnen_30_dagen from marts.fct_zaak")
+    got = built.query(
+        "select zaak_id, doorlooptijd_dagen, is_afgesloten, eerste_partner, eerste_partner_dagen, "
+        "partner_binnen_30_dagen from marts.fct_zaak"
+    )
     assert len(z) > 5
     m = z.merge(got, on="zaak_id", how="outer", indicator=True)
     assert (m["_merge"] == "both").all()
@@ -151,8 +174,10 @@ def test_publicatie_offers_refusals_and_letting(built):
         weigeringen=("status", lambda s: int((s == "GEW").sum())),
         verhuurd=("status", lambda s: bool((s == "TOE").any())),
     )
-    got = built.query("select publicatie_id, aanbiedingen_aantal, weigeringen_aantal, is_verhuurd, "
-                      "dagen_tot_verhuur from marts.fct_publicatie").set_index("publicatie_id")
+    got = built.query(
+        "select publicatie_id, aanbiedingen_aantal, weigeringen_aantal, is_verhuurd, "
+        "dagen_tot_verhuur from marts.fct_publicatie"
+    ).set_index("publicatie_id")
     assert len(got) > 20
     j = got.join(exp, how="left")
     j[["aanbiedingen", "weigeringen"]] = j[["aanbiedingen", "weigeringen"]].fillna(0)
@@ -174,8 +199,9 @@ def test_units_and_households_dimensions(built):
     expected = np.where(etage <= 0, "0", np.where(etage <= 2, "1-2", "3+"))
     assert (d["etage_klasse"].to_numpy() == expected).all()
     bj = u["bouwjaar"].astype(float)
-    exp_bj = np.select([bj < 1945, bj < 1970, bj < 1990, bj < 2010], ["<1945", "1945-1969", "1970-1989", "1990-2009"],
-                       "2010+")
+    exp_bj = np.select(
+        [bj < 1945, bj < 1970, bj < 1990, bj < 2010], ["<1945", "1945-1969", "1970-1989", "1990-2009"], "2010+"
+    )
     assert (d["bouwjaar_klasse"].to_numpy() == exp_bj).all()
     hh = built.query("select count(*) as n, count(distinct huishouden_id) as k from marts.dim_huishouden")
     contracts = snapshot(built.deliveries, "huurovereenkomsten")
@@ -187,8 +213,10 @@ def test_vacancy_runs_from_the_previous_agreements_end_to_the_next_start(built):
     ho = ho[~ho["status"].isin(["GEA", "VER"])].copy()
     ho["begin"] = pd.to_datetime(ho["begindatum"], format="%d-%m-%Y")
     ho["eind"] = pd.to_datetime(ho["einddatum"], format="%d-%m-%Y", errors="coerce")
-    got = built.query("select eenheid_id, begindatum, vorige_overeenkomst_einddatum, volgende_overeenkomst_begindatum, "
-                      "dagen_contract_tot_contract from marts.fct_leegstand")
+    got = built.query(
+        "select eenheid_id, begindatum, vorige_overeenkomst_einddatum, volgende_overeenkomst_begindatum, "
+        "dagen_contract_tot_contract from marts.fct_leegstand"
+    )
     assert got["dagen_contract_tot_contract"].notna().sum() > 50
     by_unit = dict(tuple(ho.groupby("eenheid_id")))
     for r in got.itertuples(index=False):
@@ -197,8 +225,10 @@ def test_vacancy_runs_from_the_previous_agreements_end_to_the_next_start(built):
         prev = c.loc[c["eind"] < begin, "eind"].max() if c is not None else pd.NaT
         nxt = c.loc[c["begin"] >= begin, "begin"].min() if c is not None else pd.NaT
         assert (pd.isna(prev) and pd.isna(r.vorige_overeenkomst_einddatum)) or pd.Timestamp(
-            r.vorige_overeenkomst_einddatum) == prev
+            r.vorige_overeenkomst_einddatum
+        ) == prev
         assert (pd.isna(nxt) and pd.isna(r.volgende_overeenkomst_begindatum)) or pd.Timestamp(
-            r.volgende_overeenkomst_begindatum) == nxt
+            r.volgende_overeenkomst_begindatum
+        ) == nxt
         if not (pd.isna(prev) or pd.isna(nxt)):
             assert r.dagen_contract_tot_contract == (nxt - prev).days

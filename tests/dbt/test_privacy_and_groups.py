@@ -6,8 +6,21 @@ import duckdb
 
 from .delivered_files import snapshot
 
-FORBIDDEN_COLUMNS = {"relatie_id", "geboortedatum", "bruto_jaarinkomen", "postcode", "huisnummer", "naam", "email",
-                     "telefoon", "iban", "bsn", "iban_hash", "bsn_hash", "omschrijving"}
+FORBIDDEN_COLUMNS = {
+    "relatie_id",
+    "geboortedatum",
+    "bruto_jaarinkomen",
+    "postcode",
+    "huisnummer",
+    "naam",
+    "email",
+    "telefoon",
+    "iban",
+    "bsn",
+    "iban_hash",
+    "bsn_hash",
+    "omschrijving",
+}
 
 
 def test_marts_hold_no_personal_columns_and_only_tables(built):
@@ -24,8 +37,10 @@ def test_marts_hold_no_personal_values(built):
         secrets |= set(rel[c].dropna().astype(str))
     pseudonyms = set(built.query("select distinct relatie_id from raw.relaties")["relatie_id"])
     assert pseudonyms and secrets
-    cols = built.query("select table_schema, table_name, column_name from information_schema.columns "
-                       "where table_schema in ('marts', 'intermediate') and data_type = 'VARCHAR'")
+    cols = built.query(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where table_schema in ('marts', 'intermediate') and data_type = 'VARCHAR'"
+    )
     con = duckdb.connect(str(built.warehouse), read_only=True)
     try:
         for schema, table, col in cols.itertuples(index=False):
@@ -51,11 +66,15 @@ def test_kpi_marts_publish_no_group_below_the_minimum(built):
 
 
 def test_incasso_kpi_total_matches_contract_months(built):
-    kpi = built.query("select maand, contracten_aantal, in_achterstand_aantal, achterstand_pct_jaarhuur "
-                      "from marts.mart_incasso_kpi_maand where dimensie = 'totaal' order by maand")
-    cm = built.query("select maand, count(*) as n, sum(case when in_achterstand then 1 else 0 end) as a, "
-                     "100 * sum(achterstand_euro) / sum(jaarhuur_euro) as pct "
-                     "from marts.fct_contract_maand group by maand order by maand")
+    kpi = built.query(
+        "select maand, contracten_aantal, in_achterstand_aantal, achterstand_pct_jaarhuur "
+        "from marts.mart_incasso_kpi_maand where dimensie = 'totaal' order by maand"
+    )
+    cm = built.query(
+        "select maand, count(*) as n, sum(case when in_achterstand then 1 else 0 end) as a, "
+        "100 * sum(achterstand_euro) / sum(jaarhuur_euro) as pct "
+        "from marts.fct_contract_maand group by maand order by maand"
+    )
     j = kpi.merge(cm, on="maand")
     assert len(j) == len(kpi) > 12
     assert (j["contracten_aantal"] == j["n"]).all() and (j["in_achterstand_aantal"] == j["a"]).all()

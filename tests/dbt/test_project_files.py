@@ -26,7 +26,8 @@ def test_seed_is_the_vera_transcription_of_the_contract_code_lists():
     with VERA.open(encoding="utf-8-sig") as fh:
         vera = [r for r in csv.DictReader(fh, delimiter=";") if r["Soort"] in VERA_CODELISTS]
     assert sorted((r["Soort"], r["Code"]) for r in vera) == sorted(
-        (r["soort"], r["code"]) for r in seed if r["bron"] == "VERA")
+        (r["soort"], r["code"]) for r in seed if r["bron"] == "VERA"
+    )
     for soort, codes in EIGEN_LIJSTEN.items():
         assert {r["code"]: r["naam"] for r in seed if r["soort"] == soort} == codes
     # dates are ISO or empty (VERA's own faulty dates are left empty)
@@ -73,10 +74,25 @@ def test_every_model_and_column_is_described_and_marts_are_contracted():
 def test_interface_columns_of_the_fact_marts_are_provided():
     docs = _model_docs()
     text = (Path(__file__).resolve().parents[2] / "docs" / "marts-interface.md").read_text()
-    unit = ["wijk", "complex_id", "eenheid_detailsoort", "huurklasse", "kamers_aantal", "lift", "energielabel",
-            "etage_klasse", "bouwjaar_klasse"]
-    tenant = ["leeftijdsklasse", "huishoudsamenstelling", "huurtoeslag", "betaalwijze", "inkomensklasse",
-              "contractduur_klasse"]
+    unit = [
+        "wijk",
+        "complex_id",
+        "eenheid_detailsoort",
+        "huurklasse",
+        "kamers_aantal",
+        "lift",
+        "energielabel",
+        "etage_klasse",
+        "bouwjaar_klasse",
+    ]
+    tenant = [
+        "leeftijdsklasse",
+        "huishoudsamenstelling",
+        "huurtoeslag",
+        "betaalwijze",
+        "inkomensklasse",
+        "contractduur_klasse",
+    ]
     for section in re.findall(r"## marts\.(\w+) — .*?\n(.*?)(?=\n## |\Z)", text, re.S):
         name, body = section
         wanted = set(re.findall(r"`(\w+)`", body))
@@ -88,8 +104,20 @@ def test_interface_columns_of_the_fact_marts_are_provided():
         assert wanted - {"SOC", "OMG", "GEH", "DEU", "LEE", "maand"} <= have | {"maand"}, (name, wanted - have)
 
 
-DUCKDB_ONLY = [r"\bqualify\b", r"\bstrptime\b", r"\blist_\w+\(", r"::", r"\bmedian\(", r"\bdate_diff\(",
-               r"\binterval \d", r"\bilike\b", r"\bstruct_", r"\bepoch\(", r"\bifnull\(", r"\biif\("]
+DUCKDB_ONLY = [
+    r"\bqualify\b",
+    r"\bstrptime\b",
+    r"\blist_\w+\(",
+    r"::",
+    r"\bmedian\(",
+    r"\bdate_diff\(",
+    r"\binterval \d",
+    r"\bilike\b",
+    r"\bstruct_",
+    r"\bepoch\(",
+    r"\bifnull\(",
+    r"\biif\(",
+]
 
 
 def test_models_use_no_duckdb_only_sql_outside_the_crossdb_macros():

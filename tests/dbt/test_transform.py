@@ -19,22 +19,29 @@ def test_failed_node_is_reported_and_the_file_is_released(woonsignaal_home, capl
     con.close()
     caplog.set_level(logging.INFO, logger="woonsignaal.transform")
 
-    ok = run_dbt_build(settings, select="+int_huurovereenkomsten", vars={"extractdatum": "2026-11-24"},
-                       generate_docs=False)
+    ok = run_dbt_build(
+        settings, select="+int_huurovereenkomsten", vars={"extractdatum": "2026-11-24"}, generate_docs=False
+    )
     assert ok.success, ok.summary()
-    assert {n.name for n in ok.nodes} >= {"stg_raw__huurovereenkomsten", "int_huurovereenkomsten",
-                                          "referentiedata_codes"}
+    assert {n.name for n in ok.nodes} >= {
+        "stg_raw__huurovereenkomsten",
+        "int_huurovereenkomsten",
+        "referentiedata_codes",
+    }
     assert {n.status for n in ok.nodes} == {"success", "pass"}
     assert any("int_huurovereenkomsten" in r.getMessage() for r in caplog.records)
 
     # a source fault: the same agreement twice in the current snapshot -> the key test fails
     con = duckdb.connect(str(settings.warehouse_path))
     for _ in range(2):
-        con.execute("insert into raw.huurovereenkomsten (overeenkomst_id, eenheid_id, relatie_id, begindatum, status, "
-                    "_geldig_vanaf) values ('O1', 'E1', 'R1', date '2025-01-01', 'LOP', date '2026-11-01')")
+        con.execute(
+            "insert into raw.huurovereenkomsten (overeenkomst_id, eenheid_id, relatie_id, begindatum, status, "
+            "_geldig_vanaf) values ('O1', 'E1', 'R1', date '2025-01-01', 'LOP', date '2026-11-01')"
+        )
     con.close()
-    bad = run_dbt_build(settings, select="int_huurovereenkomsten", vars={"extractdatum": "2026-11-24"},
-                        generate_docs=False)
+    bad = run_dbt_build(
+        settings, select="int_huurovereenkomsten", vars={"extractdatum": "2026-11-24"}, generate_docs=False
+    )
     assert not bad.success
     failed = [n.unique_id for n in bad.failed]
     assert len(failed) == 1 and failed[0].startswith("test.woonsignaal.unique_int_huurovereenkomsten_overeenkomst_id")

@@ -29,10 +29,28 @@ def simulate_landing(root: Path, eenheden: int, delta_dagen: int, seed: int) -> 
 
     landing, home = root / "landing", root / "home"
     sim = subprocess.run(
-        [sys.executable, "-m", "woonsignaal.cli", "simulate", "--out", str(landing), "--eenheden", str(eenheden),
-         "--jaren", "1", "--delta-dagen", str(delta_dagen), "--seed", str(seed),
-         "--ground-truth", str(root / "gt.json")],
-        env=cli_env(home), capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "woonsignaal.cli",
+            "simulate",
+            "--out",
+            str(landing),
+            "--eenheden",
+            str(eenheden),
+            "--jaren",
+            "1",
+            "--delta-dagen",
+            str(delta_dagen),
+            "--seed",
+            str(seed),
+            "--ground-truth",
+            str(root / "gt.json"),
+        ],
+        env=cli_env(home),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert sim.returncode == 0, sim.stderr[-3000:]
     return landing, home

@@ -9,6 +9,7 @@ import duckdb
 
 from woonsignaal.contract import FILES, Pii
 
+
 def delivered_personal_values(delivery: Path, min_length: int = 6) -> set[str]:
     """Every value of a dropped or hashed personal-data column in the delivery (long enough to be unique)."""
     values: set[str] = set()

@@ -36,7 +36,9 @@ def test_airflow_ui_starts_on_loopback_and_stops_its_whole_group(tmp_path):
     env["WOONSIGNAAL_HOME"] = str(tmp_path / "home")
     cli = subprocess.Popen(
         [sys.executable, "-m", "woonsignaal.cli", "airflow", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     group = None
     try:

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -29,7 +28,10 @@ DELTA_DAGEN = 2
 def _cli(args: list[str], env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "woonsignaal.cli", *args],
-        env=env, capture_output=True, text=True, timeout=timeout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -42,8 +44,24 @@ def chain(tmp_path_factory):
         WOONSIGNAAL_HOME=str(home),
         WOONSIGNAAL_PSEUDONIEM_SLEUTEL="e2e-test-sleutel-0123456789abcdef",
     )
-    sim = _cli(["simulate", "--out", str(landing), "--eenheden", str(EENHEDEN), "--jaren", str(JAREN),
-                "--delta-dagen", str(DELTA_DAGEN), "--seed", "7", "--ground-truth", str(root / "gt.json")], env)
+    sim = _cli(
+        [
+            "simulate",
+            "--out",
+            str(landing),
+            "--eenheden",
+            str(EENHEDEN),
+            "--jaren",
+            str(JAREN),
+            "--delta-dagen",
+            str(DELTA_DAGEN),
+            "--seed",
+            "7",
+            "--ground-truth",
+            str(root / "gt.json"),
+        ],
+        env,
+    )
     assert sim.returncode == 0, sim.stdout[-3000:] + sim.stderr[-3000:]
     run = _cli(["run", "--landing", str(landing)], env)
     return {"root": root, "home": home, "landing": landing, "env": env, "run": run}

@@ -32,11 +32,27 @@ def published_home(tmp_path_factory):
     root = tmp_path_factory.mktemp("faults")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WOONSIGNAAL_"))}
     env.update(WOONSIGNAAL_HOME=str(root / "home"), WOONSIGNAAL_DEMO="1")
-    for args in (["simulate", "--out", str(root / "landing"), "--eenheden", "300", "--jaren", "1",
-                  "--delta-dagen", "0", "--seed", "5", "--ground-truth", str(root / "gt.json")],
-                 ["run", "--landing", str(root / "landing")]):
-        proc = subprocess.run([sys.executable, "-m", "woonsignaal.cli", *args], env=env,
-                              capture_output=True, text=True, timeout=900)
+    for args in (
+        [
+            "simulate",
+            "--out",
+            str(root / "landing"),
+            "--eenheden",
+            "300",
+            "--jaren",
+            "1",
+            "--delta-dagen",
+            "0",
+            "--seed",
+            "5",
+            "--ground-truth",
+            str(root / "gt.json"),
+        ],
+        ["run", "--landing", str(root / "landing")],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "woonsignaal.cli", *args], env=env, capture_output=True, text=True, timeout=900
+        )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return root
 
@@ -61,8 +77,12 @@ def night(published_home, tmp_path, monkeypatch):
 
 
 def _manifest(folder: Path) -> None:
-    write_manifest(folder, extractdatum=NIGHT, soort="volledig",
-                   aangemaakt_op=dt.datetime(2026, 11, 26, 2, 13, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+    write_manifest(
+        folder,
+        extractdatum=NIGHT,
+        soort="volledig",
+        aangemaakt_op=dt.datetime(2026, 11, 26, 2, 13, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    )
 
 
 def _edit(folder: Path, name: str, change) -> None:
@@ -102,8 +122,14 @@ def test_sha256_mismatch(night):
 
 def test_missing_required_column(night):
     folder, settings = night
-    _edit(folder, "zaken.csv", lambda h, r: ([c for c in h if c != "registratiedatum"],
-                                            [[v for c, v in zip(h, row) if c != "registratiedatum"] for row in r]))
+    _edit(
+        folder,
+        "zaken.csv",
+        lambda h, r: (
+            [c for c in h if c != "registratiedatum"],
+            [[v for c, v in zip(h, row) if c != "registratiedatum"] for row in r],
+        ),
+    )
     _manifest(folder)
     message = _refused(settings)
     assert "zaken.csv" in message and "registratiedatum" in message
@@ -144,7 +170,9 @@ def test_row_faults_are_quarantined_with_file_line_column_and_reason(night):
     try:
         rows = con.execute(
             "select regelnummer, kolom, reden from raw.quarantaine where bestand = 'boekingen.csv' "
-            "and extractdatum = ? order by regelnummer", [NIGHT]).fetchall()
+            "and extractdatum = ? order by regelnummer",
+            [NIGHT],
+        ).fetchall()
     finally:
         con.close()
     reasons = " ".join(f"{line}:{col}:{reason}" for line, col, reason in rows)

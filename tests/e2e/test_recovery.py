@@ -23,7 +23,10 @@ def _run_and_kill_at(landing: Path, home: Path, step: str, timeout: float = 600)
     """Start `woonsignaal run` and SIGKILL its whole process group once ``step`` has started."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing)],
-        env=cli_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=cli_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + timeout
     try:
@@ -48,8 +51,13 @@ def test_killed_runs_recover_without_orphans(tmp_path):
     first, second = sorted(p.name for p in landing.iterdir())
 
     # publish the first night, so there is a last good publication to protect
-    ok = subprocess.run([sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing), "--alleen", first],
-                        env=cli_env(home), capture_output=True, text=True, timeout=900)
+    ok = subprocess.run(
+        [sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing), "--alleen", first],
+        env=cli_env(home),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-3000:]
     published = home / "published" / "woonsignaal.duckdb"
     good = published.read_bytes()
@@ -61,8 +69,13 @@ def test_killed_runs_recover_without_orphans(tmp_path):
     assert published.read_bytes() == good
     assert json.loads((home / "published" / "publicatie.json").read_text())["extractdatum"] == first
 
-    done = subprocess.run([sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing)],
-                          env=cli_env(home), capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing)],
+        env=cli_env(home),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert json.loads((home / "published" / "publicatie.json").read_text())["extractdatum"] == second
     con = duckdb.connect(str(published), read_only=True)

@@ -29,7 +29,11 @@ def test_sigterm_stops_the_run_cleanly(tmp_path):
     landing, home = simulate_landing(tmp_path, eenheden=300, delta_dagen=0, seed=5)
     proc = subprocess.Popen(
         [sys.executable, "-m", "woonsignaal.cli", "run", "--landing", str(landing)],
-        env=cli_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env=cli_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 600
@@ -56,6 +60,11 @@ def test_sigterm_stops_the_run_cleanly(tmp_path):
     assert night[-1]["status"] == "mislukt" and "gestopt door SIGTERM" in night[-1]["bericht"]
     assert not (home / "published" / "publicatie.json").exists()
     assert not (home / "state" / "nacht.json").exists()
-    status = subprocess.run([sys.executable, "-m", "woonsignaal.cli", "status"], env=cli_env(home),
-                            capture_output=True, text=True, timeout=120)
+    status = subprocess.run(
+        [sys.executable, "-m", "woonsignaal.cli", "status"],
+        env=cli_env(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert status.returncode == 0 and "mislukt" in status.stdout

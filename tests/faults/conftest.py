@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from tests.faults.fault_suite import FaultEnv, Webhook
 
 from woonsignaal.settings import get_settings

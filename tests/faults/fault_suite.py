@@ -34,20 +34,18 @@ A case whose fault is not fatal (a row quarantined) belongs in ``tests/ingest``.
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
 
 import duckdb
 import pytest
-
 from tests.ingest.ingest_builder import (
     DAY1,
     DAY2,
@@ -58,8 +56,6 @@ from tests.ingest.ingest_builder import (
     warehouse_snapshot,
     write_delivery,
 )
-
-from woonsignaal.settings import get_settings
 
 
 @dataclass
@@ -170,11 +166,13 @@ def run_night(env: FaultEnv, extractdatum: date) -> BaseException | None:
             step(extractdatum, run_id=run_id, settings=env.settings)
         except Exception as exc:  # noqa: BLE001 - what the task would raise
             task_id = {pipeline.verify: "verifieer_levering", pipeline.load_raw: "laad_raw"}[step]
-            alerts.on_task_failure({
-                "task_instance": SimpleNamespace(task_id=task_id, dag_id="woonsignaal_nightly", run_id=run_id),
-                "exception": _airflow_exception(exc),
-                "dag_run": SimpleNamespace(conf={"extractdatum": extractdatum.isoformat()}),
-            })
+            alerts.on_task_failure(
+                {
+                    "task_instance": SimpleNamespace(task_id=task_id, dag_id="woonsignaal_nightly", run_id=run_id),
+                    "exception": _airflow_exception(exc),
+                    "dag_run": SimpleNamespace(conf={"extractdatum": extractdatum.isoformat()}),
+                }
+            )
             return exc
     return None
 
@@ -199,9 +197,13 @@ def pipeline_runs_and_audit(settings, extractdatum: date) -> tuple[str, list[str
         con.execute(f"create schema {publish.MARTS_SCHEMA}")
         publish._write_pipeline_runs(con, settings, extractdatum, "faults")
         rows = con.execute(f"select * from {publish.MARTS_SCHEMA}.pipeline_runs").fetchall()
-        columns = {c: t for _, c, t in con.execute(
-            "select table_name, column_name, data_type from information_schema.columns "
-            "where table_name = 'pipeline_runs'").fetchall()}
+        columns = {
+            c: t
+            for _, c, t in con.execute(
+                "select table_name, column_name, data_type from information_schema.columns "
+                "where table_name = 'pipeline_runs'"
+            ).fetchall()
+        }
         report = publish.AuditReport()
         publish._personal_data_rule(con, {"pipeline_runs": columns}, report)
     finally:
@@ -231,7 +233,11 @@ def run_fault_case(case: FaultCase, env: FaultEnv) -> BaseException:
     assert isinstance(exc, Foutmelding), f"{case.name}: left the step as {type(exc).__name__}"
     first = exc.fouten[0]
     assert (first.klasse, first.bestand, first.regel, first.kolom) == (
-        case.klasse, case.bestand, case.regel, case.kolom), exc.fouten
+        case.klasse,
+        case.bestand,
+        case.regel,
+        case.kolom,
+    ), exc.fouten
     if case.detail:
         assert case.detail in str(exc), str(exc)
     assert warehouse_snapshot(settings.warehouse_path) == before, "a refused delivery changed the warehouse"
@@ -252,12 +258,20 @@ def run_fault_case(case: FaultCase, env: FaultEnv) -> BaseException:
         "marts.pipeline_runs": pipeline_runs,
     }
     assert env.webhook.bodies, "the alert must have gone out"
-    leaked = {(where, value) for where, text in outputs.items()
-              for value in personal_values() | set(case.geheimen) if value in text}
+    leaked = {
+        (where, value)
+        for where, text in outputs.items()
+        for value in personal_values() | set(case.geheimen)
+        if value in text
+    }
     assert not leaked, f"{case.name}: personal data leaked: {sorted(leaked)}"
     # nor a library's text: DuckDB's quotes the record and advises to ignore errors
-    library = {(where, t) for where, text in outputs.items() for t in ("Original Line", "ignore_errors", "Error:")
-               if t in text and (where != "log" or t != "Error:")}
+    library = {
+        (where, t)
+        for where, text in outputs.items()
+        for t in ("Original Line", "ignore_errors", "Error:")
+        if t in text and (where != "log" or t != "Error:")
+    }
     assert not library, f"{case.name}: a library's error text left the step: {sorted(library)}"
     env.outputs = outputs
     return exc
@@ -270,5 +284,3 @@ def copy_outside(path: Path, outside: Path) -> Path:
     shutil.move(str(path), target)
     path.symlink_to(target)
     return target
-
-

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from tests.faults.fault_suite import personal_values
 from tests.ingest.ingest_builder import DAY1, base_rows, write_delivery
 
@@ -16,8 +15,9 @@ pytestmark = pytest.mark.e2e
 
 
 def _cli(env, *args):
-    return subprocess.run([sys.executable, "-m", "woonsignaal.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "woonsignaal.cli", *args], env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 def test_cut_off_delivery_through_the_cli_leaks_nothing(tmp_path):

@@ -38,10 +38,13 @@ def test_a_full_disk_under_the_airflow_metadata_db_ends_in_a_message(woonsignaal
     assert "Traceback" not in res.output and "database or disk is full" not in res.output
 
 
-@pytest.mark.parametrize("error", [
-    OSError(errno.ENOSPC, "No space left on device"),
-    duckdb.IOException('IO Error: Could not write file "kandidaat": No space left on device (huurder Jansen)'),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        duckdb.IOException('IO Error: Could not write file "kandidaat": No space left on device (huurder Jansen)'),
+    ],
+)
 def test_a_full_disk_in_a_step_is_recorded_in_woonsignaals_words(woonsignaal_home, error):
     settings = get_settings()
     with pytest.raises(pipeline.DiskFull) as full:

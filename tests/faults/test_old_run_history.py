@@ -9,8 +9,10 @@ from tests.faults.fault_suite import pipeline_runs_and_audit, status_output
 from woonsignaal import runs
 from woonsignaal.settings import get_settings
 
-LEAKED = ("Invalid Input Error: CSV Error on Line: 5\nOriginal Line: R9004;01-03-1981;EOG;4;43000,00;J;"
-          "O'Brien \"Bob\";obrien@example.nl;+31 6 11122233;NL39ASNB0708090100;192837465")
+LEAKED = (
+    "Invalid Input Error: CSV Error on Line: 5\nOriginal Line: R9004;01-03-1981;EOG;4;43000,00;J;"
+    'O\'Brien "Bob";obrien@example.nl;+31 6 11122233;NL39ASNB0708090100;192837465'
+)
 
 
 def test_an_old_failure_text_reaches_neither_status_nor_the_published_run_table(woonsignaal_home):

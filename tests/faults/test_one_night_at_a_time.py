@@ -10,13 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.lock_holder import held_read_write
 from typer.testing import CliRunner
 
 from woonsignaal import pipeline, runs
 from woonsignaal.locking import FileLocked, NightBusy, hold_night, night_holder, run_lock
 from woonsignaal.settings import get_settings
-
-from tests.lock_holder import held_read_write
 
 NIGHT = date(2026, 11, 24)
 SPAWN = multiprocessing.get_context("spawn")

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from woonsignaal.faults import Fout
 from woonsignaal import runs
+from woonsignaal.faults import Fout
 from woonsignaal.settings import get_settings
 from woonsignaal.werklijsten import export_csv
 from woonsignaal.werklijsten.cli import werklijst_command
@@ -19,7 +19,7 @@ from woonsignaal.werklijsten.cli import werklijst_command
 #: werklijst rows whose text a spreadsheet or rich would read as code
 HOSTILE = [
     # wijk, reden, object_id, prioriteit
-    ("[/]Noord", "=HYPERLINK(\"http://x\",\"klik\")", "-12", 1),
+    ("[/]Noord", '=HYPERLINK("http://x","klik")', "-12", 1),
     ("[bold]Zuid", "+31 6 1234", "@SUM(A1:A9)", -3),
     ("Oost", "\tverborgen", "\rE1", 2),
     ("West", "-1+1|cmd!A0", "E-9", 3),
@@ -67,7 +67,7 @@ def test_csv_cells_that_start_like_a_formula_are_text(werklijsten, tmp_path):
             if header == "Prioriteit":
                 continue
             assert not value.startswith(dangerous), f"{header}={value!r} would be a formula in Excel"
-    assert cells["'-12"]["Reden"] == "'=HYPERLINK(\"http://x\",\"klik\")"
+    assert cells["'-12"]["Reden"] == '\'=HYPERLINK("http://x","klik")'
     assert cells["'@SUM(A1:A9)"]["Reden"] == "'+31 6 1234"
     assert cells["'\rE1"]["Reden"] == "'\tverborgen"
     assert cells["E-9"]["Reden"] == "'-1+1|cmd!A0"
@@ -95,9 +95,18 @@ def test_status_never_crashes_on_markup_in_the_run_history(woonsignaal_home):
     settings = get_settings()
     runs.record(settings, "2026-11-24", "laad_raw", "gestart", "r1")
     # a failure is shown from its recorded faults (woonsignaal.faults), markup and all, as text
-    fout = Fout("rijfouten", "[/]eenheden.csv", 3, "wijk", "eenheden.csv regel 3 kolom wijk: waarde [/] of [bold] is geen code")
-    runs.record(settings, "2026-11-24", "laad_raw", "mislukt", "r1", bericht=fout.detail,
-                details={"files": {"[/]eenheden.csv": {"quarantaine": 2}}, "fouten": [fout.to_dict()]})
+    fout = Fout(
+        "rijfouten", "[/]eenheden.csv", 3, "wijk", "eenheden.csv regel 3 kolom wijk: waarde [/] of [bold] is geen code"
+    )
+    runs.record(
+        settings,
+        "2026-11-24",
+        "laad_raw",
+        "mislukt",
+        "r1",
+        bericht=fout.detail,
+        details={"files": {"[/]eenheden.csv": {"quarantaine": 2}}, "fouten": [fout.to_dict()]},
+    )
     res = CliRunner().invoke(app, ["status"], terminal_width=300)
     assert res.exit_code == 0, res.output + repr(res.exception)
     assert "[/] of [bold]" in res.output

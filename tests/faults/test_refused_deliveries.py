@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from tests.faults.fault_suite import Delivery, FaultCase, copy_outside, run_fault_case
 from tests.ingest.ingest_builder import DAY2, base_rows, write_delivery
 
@@ -67,8 +66,16 @@ def _extract_after_made(delivery: Delivery) -> None:
 def _delta_labelled_volledig(delivery: Delivery) -> None:
     """The snapshots as before, no event rows at all: a delta whose manifest says volledig."""
     rows = base_rows()
-    for name in ("publicaties", "aanbiedingen", "zaken", "zaakstatussen", "zaakbetrokkenen", "boekingen",
-                 "incassoacties", "betalingsregelingen"):
+    for name in (
+        "publicaties",
+        "aanbiedingen",
+        "zaken",
+        "zaakstatussen",
+        "zaakbetrokkenen",
+        "boekingen",
+        "incassoacties",
+        "betalingsregelingen",
+    ):
         rows[name] = []
     (delivery.folder / "manifest.json").unlink()
     write_delivery(delivery.folder.parent, delivery.extractdatum, rows, soort="volledig")
@@ -80,27 +87,68 @@ def _nothing(delivery: Delivery) -> None:
 
 TODAY = datetime.now(AMSTERDAM).date()
 CASES = [
-    FaultCase("file cut off mid-record", _cut_mid_record, "afgebroken", "relaties.csv", 4,
-              detail="sha256 verschilt van het manifest; het bestand lijkt afgebroken na regel 4"),
+    FaultCase(
+        "file cut off mid-record",
+        _cut_mid_record,
+        "afgebroken",
+        "relaties.csv",
+        4,
+        detail="sha256 verschilt van het manifest; het bestand lijkt afgebroken na regel 4",
+    ),
     FaultCase("record with a field too many", _extra_field, "csv_structuur", "relaties.csv", 3),
-    FaultCase("3 MB case text", _huge_case_text, "csv_structuur", "zaken.csv", 3,
-              geheimen=("Geheimhuizen", "NL44RABO0123456789")),
+    FaultCase(
+        "3 MB case text",
+        _huge_case_text,
+        "csv_structuur",
+        "zaken.csv",
+        3,
+        geheimen=("Geheimhuizen", "NL44RABO0123456789"),
+    ),
     FaultCase("not UTF-8 in a name", _latin1_name, "codering", "relaties.csv", 2, "naam"),
-    FaultCase("required column missing", _no_bedrag_column, "kolom_ontbreekt", "boekingen.csv", 1, "bedrag",
-              stap="laad_raw"),
+    FaultCase(
+        "required column missing", _no_bedrag_column, "kolom_ontbreekt", "boekingen.csv", 1, "bedrag", stap="laad_raw"
+    ),
     FaultCase("symbolic link out of the delivery", _symlinked_file, "buiten_levering", "relaties.csv"),
-    FaultCase("aangemaakt_op in the future", _made_in_the_future, "extractdatum", "2026-01-10/manifest.json",
-              detail="ligt in de toekomst"),
-    FaultCase("extractdatum after aangemaakt_op", _extract_after_made, "extractdatum",
-              "2026-01-10/manifest.json", detail="ligt na aangemaakt_op"),
-    FaultCase("typo year 2099", _nothing, "extractdatum", "2099-01-10/manifest.json",
-              extractdatum=date(2099, 1, 10), detail="extractdatum 2099-01-10 ligt na vandaag"),
-    FaultCase("a month in the future", lambda d: d.rewrite_manifest(aangemaakt_op=datetime.now(AMSTERDAM)),
-              "extractdatum", f"{TODAY + timedelta(days=30)}/manifest.json",
-              extractdatum=TODAY + timedelta(days=30), detail="ligt na vandaag"),
-    FaultCase("delta labelled volledig", _delta_labelled_volledig, "verwijderingen", "publicaties.csv",
-              stap="laad_raw", eerst=True, extractdatum=DAY2,
-              detail="mist 2 van de 2 huidige rijen van publicaties"),
+    FaultCase(
+        "aangemaakt_op in the future",
+        _made_in_the_future,
+        "extractdatum",
+        "2026-01-10/manifest.json",
+        detail="ligt in de toekomst",
+    ),
+    FaultCase(
+        "extractdatum after aangemaakt_op",
+        _extract_after_made,
+        "extractdatum",
+        "2026-01-10/manifest.json",
+        detail="ligt na aangemaakt_op",
+    ),
+    FaultCase(
+        "typo year 2099",
+        _nothing,
+        "extractdatum",
+        "2099-01-10/manifest.json",
+        extractdatum=date(2099, 1, 10),
+        detail="extractdatum 2099-01-10 ligt na vandaag",
+    ),
+    FaultCase(
+        "a month in the future",
+        lambda d: d.rewrite_manifest(aangemaakt_op=datetime.now(AMSTERDAM)),
+        "extractdatum",
+        f"{TODAY + timedelta(days=30)}/manifest.json",
+        extractdatum=TODAY + timedelta(days=30),
+        detail="ligt na vandaag",
+    ),
+    FaultCase(
+        "delta labelled volledig",
+        _delta_labelled_volledig,
+        "verwijderingen",
+        "publicaties.csv",
+        stap="laad_raw",
+        eerst=True,
+        extractdatum=DAY2,
+        detail="mist 2 van de 2 huidige rijen van publicaties",
+    ),
 ]
 
 

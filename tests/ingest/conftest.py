@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from ingest.ingest_builder import DAY1, base_rows, write_delivery
-
 from woonsignaal.ingest import load_delivery
 from woonsignaal.settings import get_settings
+
 
 @pytest.fixture
 def settings(woonsignaal_home):
@@ -27,8 +27,16 @@ def loaded(settings):
 def day2_rows():
     """Rows for a delta on DAY2: the snapshots as on DAY1, no event changes."""
     rows = base_rows()
-    for name in ("publicaties", "aanbiedingen", "zaken", "zaakstatussen", "zaakbetrokkenen", "boekingen",
-                 "incassoacties", "betalingsregelingen"):
+    for name in (
+        "publicaties",
+        "aanbiedingen",
+        "zaken",
+        "zaakstatussen",
+        "zaakbetrokkenen",
+        "boekingen",
+        "incassoacties",
+        "betalingsregelingen",
+    ):
         rows[name] = []
     return rows
 

@@ -18,7 +18,7 @@ from woonsignaal.simulate.referentie import write_referentiedata
 from woonsignaal.simulate.writer import write_csv, write_manifest
 
 PII = {
-    "naam": ["Jansen-Testpersoon", "De Vries-Testpersoon", "Bakker; Sr.", "O'Brien \"Bob\""],
+    "naam": ["Jansen-Testpersoon", "De Vries-Testpersoon", "Bakker; Sr.", 'O\'Brien "Bob"'],
     "email": ["jansen.test@example.nl", "devries.test@example.nl", "bakker.test@example.nl", "obrien@example.nl"],
     "telefoon": ["0612345678", "0687654321", "0201234567", "+31 6 11122233"],
     "iban": ["NL91ABNA0417164300", "NL20INGB0001234567", "NL02RABO0123456789", "NL39ASNB0708090100"],
@@ -35,8 +35,22 @@ def base_rows() -> dict[str, list[dict[str, str | None]]]:
     """A valid volledig delivery for extractdatum 2026-01-10 (rows per file, without referentiedata)."""
     r: dict[str, list[dict[str, str | None]]] = {}
     r["complexen"] = [
-        {"complex_id": "C1", "naam": "Het Anker", "buurtcode": "BU03630001", "buurt": "Centrum", "wijk": "Noord", "plaats": "Utrecht"},
-        {"complex_id": "C2", "naam": "De Linde", "buurtcode": "BU03630002", "buurt": None, "wijk": "Zuid", "plaats": "Utrecht"},
+        {
+            "complex_id": "C1",
+            "naam": "Het Anker",
+            "buurtcode": "BU03630001",
+            "buurt": "Centrum",
+            "wijk": "Noord",
+            "plaats": "Utrecht",
+        },
+        {
+            "complex_id": "C2",
+            "naam": "De Linde",
+            "buurtcode": "BU03630002",
+            "buurt": None,
+            "wijk": "Zuid",
+            "plaats": "Utrecht",
+        },
     ]
     eenheden = []
     for i in range(1, 7):
@@ -67,7 +81,13 @@ def base_rows() -> dict[str, list[dict[str, str | None]]]:
         for i in range(1, 5)
     ] + [
         {"eenheid_id": "E5", "status": "LEE", "detailstatus": "MUT", "begindatum": "15-12-2025", "einddatum": None},
-        {"eenheid_id": "E6", "status": "VEH", "detailstatus": None, "begindatum": "01-01-2019", "einddatum": "30-11-2025"},
+        {
+            "eenheid_id": "E6",
+            "status": "VEH",
+            "detailstatus": None,
+            "begindatum": "01-01-2019",
+            "einddatum": "30-11-2025",
+        },
         {"eenheid_id": "E6", "status": "LEE", "detailstatus": "MUT", "begindatum": "01-12-2025", "einddatum": None},
     ]
     r["relaties"] = [
@@ -103,29 +123,99 @@ def base_rows() -> dict[str, list[dict[str, str | None]]]:
         for i in range(4)
     ]
     r["publicaties"] = [
-        {"publicatie_id": "P1", "eenheid_id": "E5", "begindatum": "16-12-2025", "einddatum": None, "model": "AAN",
-         "status": "GEP", "reacties_aantal": None, "gewijzigd_op": "16-12-2025 09:00:00"},
-        {"publicatie_id": "P2", "eenheid_id": "E6", "begindatum": "02-12-2025", "einddatum": "20-12-2025", "model": "AAN",
-         "status": "AFG", "reacties_aantal": "35", "gewijzigd_op": "20-12-2025 17:00:00"},
+        {
+            "publicatie_id": "P1",
+            "eenheid_id": "E5",
+            "begindatum": "16-12-2025",
+            "einddatum": None,
+            "model": "AAN",
+            "status": "GEP",
+            "reacties_aantal": None,
+            "gewijzigd_op": "16-12-2025 09:00:00",
+        },
+        {
+            "publicatie_id": "P2",
+            "eenheid_id": "E6",
+            "begindatum": "02-12-2025",
+            "einddatum": "20-12-2025",
+            "model": "AAN",
+            "status": "AFG",
+            "reacties_aantal": "35",
+            "gewijzigd_op": "20-12-2025 17:00:00",
+        },
     ]
     r["aanbiedingen"] = [
-        {"aanbieding_id": "A1", "publicatie_id": "P2", "kandidaat_positie": "1", "datum": "21-12-2025",
-         "antwoorddatum": "23-12-2025", "status": "GEW", "detailstatus": "BUI", "gewijzigd_op": "23-12-2025 10:00:00"},
-        {"aanbieding_id": "A2", "publicatie_id": "P2", "kandidaat_positie": "2", "datum": "24-12-2025",
-         "antwoorddatum": None, "status": "AAN", "detailstatus": None, "gewijzigd_op": "24-12-2025 10:00:00"},
+        {
+            "aanbieding_id": "A1",
+            "publicatie_id": "P2",
+            "kandidaat_positie": "1",
+            "datum": "21-12-2025",
+            "antwoorddatum": "23-12-2025",
+            "status": "GEW",
+            "detailstatus": "BUI",
+            "gewijzigd_op": "23-12-2025 10:00:00",
+        },
+        {
+            "aanbieding_id": "A2",
+            "publicatie_id": "P2",
+            "kandidaat_positie": "2",
+            "datum": "24-12-2025",
+            "antwoorddatum": None,
+            "status": "AAN",
+            "detailstatus": None,
+            "gewijzigd_op": "24-12-2025 10:00:00",
+        },
     ]
     r["zaken"] = [
-        {"zaak_id": "Z1", "zaaktype_soort": "SOC", "zaaktype_detailsoort": "GEL", "eenheid_id": "E1", "melder_eenheid_id": "E2",
-         "registratiedatum": "05-01-2026", "einddatum": None, "resultaat": None, "vertrouwelijkheid": "GEH",
-         "omschrijving": OMSCHRIJVINGEN[0], "gewijzigd_op": "05-01-2026 11:00:00"},
-        {"zaak_id": "Z2", "zaaktype_soort": "SOC", "zaaktype_detailsoort": "STA", "eenheid_id": "E3", "melder_eenheid_id": None,
-         "registratiedatum": "02-01-2026", "einddatum": "08-01-2026", "resultaat": "OPG", "vertrouwelijkheid": "INT",
-         "omschrijving": OMSCHRIJVINGEN[1], "gewijzigd_op": "08-01-2026 15:30:00"},
+        {
+            "zaak_id": "Z1",
+            "zaaktype_soort": "SOC",
+            "zaaktype_detailsoort": "GEL",
+            "eenheid_id": "E1",
+            "melder_eenheid_id": "E2",
+            "registratiedatum": "05-01-2026",
+            "einddatum": None,
+            "resultaat": None,
+            "vertrouwelijkheid": "GEH",
+            "omschrijving": OMSCHRIJVINGEN[0],
+            "gewijzigd_op": "05-01-2026 11:00:00",
+        },
+        {
+            "zaak_id": "Z2",
+            "zaaktype_soort": "SOC",
+            "zaaktype_detailsoort": "STA",
+            "eenheid_id": "E3",
+            "melder_eenheid_id": None,
+            "registratiedatum": "02-01-2026",
+            "einddatum": "08-01-2026",
+            "resultaat": "OPG",
+            "vertrouwelijkheid": "INT",
+            "omschrijving": OMSCHRIJVINGEN[1],
+            "gewijzigd_op": "08-01-2026 15:30:00",
+        },
     ]
     r["zaakstatussen"] = [
-        {"zaak_id": "Z1", "soort": "GES", "begindatum": "05-01-2026", "einddatum": None, "gewijzigd_op": "05-01-2026 11:00:00"},
-        {"zaak_id": "Z2", "soort": "GES", "begindatum": "02-01-2026", "einddatum": "08-01-2026", "gewijzigd_op": "08-01-2026 15:30:00"},
-        {"zaak_id": "Z2", "soort": "AFG", "begindatum": "08-01-2026", "einddatum": None, "gewijzigd_op": "08-01-2026 15:30:00"},
+        {
+            "zaak_id": "Z1",
+            "soort": "GES",
+            "begindatum": "05-01-2026",
+            "einddatum": None,
+            "gewijzigd_op": "05-01-2026 11:00:00",
+        },
+        {
+            "zaak_id": "Z2",
+            "soort": "GES",
+            "begindatum": "02-01-2026",
+            "einddatum": "08-01-2026",
+            "gewijzigd_op": "08-01-2026 15:30:00",
+        },
+        {
+            "zaak_id": "Z2",
+            "soort": "AFG",
+            "begindatum": "08-01-2026",
+            "einddatum": None,
+            "gewijzigd_op": "08-01-2026 15:30:00",
+        },
     ]
     r["zaakbetrokkenen"] = [
         {"zaak_id": "Z1", "partner": "WIJ", "betrokken_vanaf": "06-01-2026", "gewijzigd_op": "06-01-2026 09:00:00"},
@@ -136,22 +226,52 @@ def base_rows() -> dict[str, list[dict[str, str | None]]]:
     for o in range(1, 5):
         for month in (11, 12):
             n += 1
-            boekingen.append({"boeking_id": f"B{n}", "overeenkomst_id": f"O{o}", "boekdatum": f"01-{month}-2025",
-                              "vervaldatum": f"01-{month}-2025", "detailsoort": "PRO", "bedrag": "650,00",
-                              "gewijzigd_op": f"01-{month}-2025 02:00:00"})
+            boekingen.append(
+                {
+                    "boeking_id": f"B{n}",
+                    "overeenkomst_id": f"O{o}",
+                    "boekdatum": f"01-{month}-2025",
+                    "vervaldatum": f"01-{month}-2025",
+                    "detailsoort": "PRO",
+                    "bedrag": "650,00",
+                    "gewijzigd_op": f"01-{month}-2025 02:00:00",
+                }
+            )
             n += 1
-            boekingen.append({"boeking_id": f"B{n}", "overeenkomst_id": f"O{o}", "boekdatum": f"03-{month}-2025",
-                              "vervaldatum": None, "detailsoort": "BAN", "bedrag": "-650,00",
-                              "gewijzigd_op": f"03-{month}-2025 02:00:00"})
+            boekingen.append(
+                {
+                    "boeking_id": f"B{n}",
+                    "overeenkomst_id": f"O{o}",
+                    "boekdatum": f"03-{month}-2025",
+                    "vervaldatum": None,
+                    "detailsoort": "BAN",
+                    "bedrag": "-650,00",
+                    "gewijzigd_op": f"03-{month}-2025 02:00:00",
+                }
+            )
     r["boekingen"] = boekingen
     r["incassoacties"] = [
-        {"actie_id": "I1", "overeenkomst_id": "O2", "datum": "15-12-2025", "soort": "HER", "achterstand_bedrag": "650,00",
-         "gewijzigd_op": "15-12-2025 08:00:00"},
+        {
+            "actie_id": "I1",
+            "overeenkomst_id": "O2",
+            "datum": "15-12-2025",
+            "soort": "HER",
+            "achterstand_bedrag": "650,00",
+            "gewijzigd_op": "15-12-2025 08:00:00",
+        },
     ]
     r["betalingsregelingen"] = [
-        {"regeling_id": "G1", "overeenkomst_id": "O2", "afspraakdatum": "20-12-2025", "bedrag": "650,00",
-         "termijnen_aantal": "6", "status": "ACT", "einddatum": None, "eindereden": None,
-         "gewijzigd_op": "20-12-2025 08:00:00"},
+        {
+            "regeling_id": "G1",
+            "overeenkomst_id": "O2",
+            "afspraakdatum": "20-12-2025",
+            "bedrag": "650,00",
+            "termijnen_aantal": "6",
+            "status": "ACT",
+            "einddatum": None,
+            "eindereden": None,
+            "gewijzigd_op": "20-12-2025 08:00:00",
+        },
     ]
     r["verwijderingen"] = []
     return r
@@ -223,12 +343,8 @@ def warehouse_snapshot(path: Path) -> dict[str, list]:
         return {}
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables order by all"
-        ).fetchall()
-        return {
-            f"{s}.{t}": con.execute(f'select * from "{s}"."{t}" order by all').fetchall() for s, t in tables
-        }
+        tables = con.execute("select table_schema, table_name from information_schema.tables order by all").fetchall()
+        return {f"{s}.{t}": con.execute(f'select * from "{s}"."{t}" order by all').fetchall() for s, t in tables}
     finally:
         con.close()
 
@@ -239,5 +355,3 @@ def query(path: Path, sql: str, params=None) -> list:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
-
-

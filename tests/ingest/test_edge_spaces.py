@@ -28,8 +28,12 @@ def _csv(rng: random.Random) -> tuple[bytes, list[str]]:
     """A small CSV in the contract's dialect (BOM or not, LF or CRLF) and its values."""
     rows = [[f"k{i}" for i in range(3)]]
     for _ in range(rng.randint(1, 4)):
-        rows.append(["".join(rng.choice(_SPACES if rng.random() < 0.04 else _PLAIN) for _ in range(rng.randint(0, 3)))
-                     for _ in range(3)])
+        rows.append(
+            [
+                "".join(rng.choice(_SPACES if rng.random() < 0.04 else _PLAIN) for _ in range(rng.randint(0, 3)))
+                for _ in range(3)
+            ]
+        )
     out = io.StringIO()
     csv.writer(out, delimiter=";", quotechar='"', lineterminator=rng.choice(["\n", "\r\n"])).writerows(rows)
     text = out.getvalue()

@@ -23,7 +23,13 @@ def test_only_jjjj_mm_dd_folders_are_deliveries(settings, caplog):
     with caplog.at_level(logging.WARNING):
         scan = scan_landing(settings.landing, settings.warehouse_path)
     assert [d.name for d in scan.deliveries] == [DAY1.isoformat()]
-    assert sorted(p.name for p in scan.ignored) == ["2026-1-05", "2026-11-23-oud", "2026-13-01", "2026-W48-1", "20261123"]
+    assert sorted(p.name for p in scan.ignored) == [
+        "2026-1-05",
+        "2026-11-23-oud",
+        "2026-13-01",
+        "2026-W48-1",
+        "20261123",
+    ]
     logged = caplog.text
     assert "2026-W48-1" in logged and "not a jjjj-mm-dd delivery folder" in logged
     assert "ignored: 2026-W48-1" in scan.summary()
@@ -68,20 +74,32 @@ def test_segment_separators_are_quarantined_at_load(settings):
     load_delivery(write_delivery(settings.landing, DAY1, rows), settings, gx=False)
     found = {
         (b, r, k)
-        for b, r, k, why in query(settings.warehouse_path, "select bestand, regelnummer, kolom, reden from raw.quarantaine")
+        for b, r, k, why in query(
+            settings.warehouse_path, "select bestand, regelnummer, kolom, reden from raw.quarantaine"
+        )
         if "signal segment" in why
     }
     assert found == expected
     values = {
-        v for file, columns in SEGMENT_SOURCE_COLUMNS.items() for c in columns
+        v
+        for file, columns in SEGMENT_SOURCE_COLUMNS.items()
+        for c in columns
         for (v,) in query(settings.warehouse_path, f'select distinct "{c}"::varchar from raw.{file}')
     }
     assert not any(v and (";" in v or "=" in v) for v in values)
 
 
 def _without_events(rows):
-    for name in ("publicaties", "aanbiedingen", "zaken", "zaakstatussen", "zaakbetrokkenen", "boekingen",
-                 "incassoacties", "betalingsregelingen"):
+    for name in (
+        "publicaties",
+        "aanbiedingen",
+        "zaken",
+        "zaakstatussen",
+        "zaakbetrokkenen",
+        "boekingen",
+        "incassoacties",
+        "betalingsregelingen",
+    ):
         rows[name] = []
     return rows
 
@@ -133,8 +151,12 @@ def test_extract_date_checks_use_amsterdam_time(tmp_path):
     made = datetime(2026, 3, 2, 0, 30, tzinfo=ams)  # 23:30 UTC on 1 March: the 2nd in Amsterdam
     assert date_problems(folder, date(2026, 3, 2), made, today=date(2026, 3, 2)) == []
     assert [f.klasse for f in date_problems(folder, date(2026, 3, 3), made, today=date(2026, 3, 3))] == ["extractdatum"]
-    assert date_problems(folder, date(2026, 3, 1), made.astimezone(ZoneInfo("UTC")) - timedelta(hours=1),
-                         today=date(2026, 3, 2)) == []
+    assert (
+        date_problems(
+            folder, date(2026, 3, 1), made.astimezone(ZoneInfo("UTC")) - timedelta(hours=1), today=date(2026, 3, 2)
+        )
+        == []
+    )
 
 
 def test_a_supplier_clock_a_little_ahead_is_no_fault(tmp_path):

@@ -50,20 +50,21 @@ def test_snapshot_history_answers_what_did_we_know_on_day_x(loaded, day2_rows):
     assert len(on1) == 6 and dict(on1)["E1"] == pytest.approx(610.25)
     assert len(on2) == 5 and "E6" not in dict(on2) and dict(on2)["E1"] == pytest.approx(700)
     # unchanged rows are not copied: E2 has one version, valid since DAY1
-    assert query(loaded.warehouse_path, "select _geldig_vanaf, _geldig_tot from raw.eenheden where eenheid_id = 'E2'") == [
-        (DAY1, None)
-    ]
     assert query(
-        loaded.warehouse_path, "select _geldig_vanaf, _geldig_tot, _extractdatum from raw.eenheden where eenheid_id = 'E1' order by 1"
+        loaded.warehouse_path, "select _geldig_vanaf, _geldig_tot from raw.eenheden where eenheid_id = 'E2'"
+    ) == [(DAY1, None)]
+    assert query(
+        loaded.warehouse_path,
+        "select _geldig_vanaf, _geldig_tot, _extractdatum from raw.eenheden where eenheid_id = 'E1' order by 1",
     ) == [(DAY1, DAY2, DAY1), (DAY2, None, DAY2)]
 
 
 def test_quarantined_snapshot_row_keeps_its_previous_version(loaded, day2_rows):
     day2_rows["eenheden"][1]["nettohuur"] = "veel"
     _load(loaded, DAY2, day2_rows)
-    assert query(loaded.warehouse_path, "select _geldig_vanaf, _geldig_tot from raw.eenheden where eenheid_id = 'E2'") == [
-        (DAY1, None)
-    ]
+    assert query(
+        loaded.warehouse_path, "select _geldig_vanaf, _geldig_tot from raw.eenheden where eenheid_id = 'E2'"
+    ) == [(DAY1, None)]
 
 
 def test_event_upsert_latest_gewijzigd_op_wins(loaded, day2_rows):
@@ -74,9 +75,10 @@ def test_event_upsert_latest_gewijzigd_op_wins(loaded, day2_rows):
     day2_rows["publicaties"] = [newer]
     day2_rows["aanbiedingen"] = [stale]
     result = _load(loaded, DAY2, day2_rows)
-    assert query(loaded.warehouse_path, "select status, reacties_aantal, _extractdatum from raw.publicaties where publicatie_id = 'P1'") == [
-        ("AFG", 12, DAY2)
-    ]
+    assert query(
+        loaded.warehouse_path,
+        "select status, reacties_aantal, _extractdatum from raw.publicaties where publicatie_id = 'P1'",
+    ) == [("AFG", 12, DAY2)]
     assert query(loaded.warehouse_path, "select status from raw.aanbiedingen where aanbieding_id = 'A1'") == [("GEW",)]
     assert any("aanbiedingen.csv: 1 row(s) older than" in w for w in result.warnings)
     # other events untouched
@@ -92,11 +94,20 @@ def test_verwijderingen_applied_and_kept(loaded, day2_rows):
     ]
     result = _load(loaded, DAY2, day2_rows)
     wh = loaded.warehouse_path
-    assert query(wh, "select _verwijderd_op from raw.boekingen where boeking_id = 'B3'") == [(dt.datetime(2026, 1, 10, 12),)]
+    assert query(wh, "select _verwijderd_op from raw.boekingen where boeking_id = 'B3'") == [
+        (dt.datetime(2026, 1, 10, 12),)
+    ]
     assert query(wh, "select count(*) from raw.boekingen where _verwijderd_op is not null") == [(1,)]
-    assert query(wh, "select _verwijderd_op is not null from raw.zaakstatussen where zaak_id = 'Z2' and soort = 'AFG'") == [(True,)]
+    assert query(
+        wh, "select _verwijderd_op is not null from raw.zaakstatussen where zaak_id = 'Z2' and soort = 'AFG'"
+    ) == [(True,)]
     kept = query(wh, "select tabel, sleutel, _extractdatum from raw.verwijderingen order by 1, 2")
-    assert [(t, d) for t, _, d in kept] == [("boekingen", DAY2), ("boekingen", DAY2), ("relaties", DAY2), ("zaakstatussen", DAY2)]
+    assert [(t, d) for t, _, d in kept] == [
+        ("boekingen", DAY2),
+        ("boekingen", DAY2),
+        ("relaties", DAY2),
+        ("zaakstatussen", DAY2),
+    ]
     # a person key in a deletion is pseudonymised too
     assert "R9004" not in str(kept)
     assert any("1 of 2 deletion(s) for boekingen matched no current row" in w for w in result.warnings)
@@ -113,14 +124,31 @@ def test_resent_delivery_replaces_the_earlier_one_exactly(settings, tmp_path, mo
     d2 = base_rows()
     d2["boekingen"] = [dict(d2["boekingen"][0], bedrag="1,00", gewijzigd_op="11-01-2026 08:00:00")]
     d2["verwijderingen"] = [{"tabel": "boekingen", "sleutel": "B2", "verwijderd_op": "11-01-2026 09:00:00"}]
-    for k in ("publicaties", "aanbiedingen", "zaken", "zaakstatussen", "zaakbetrokkenen", "incassoacties", "betalingsregelingen"):
+    for k in (
+        "publicaties",
+        "aanbiedingen",
+        "zaken",
+        "zaakstatussen",
+        "zaakbetrokkenen",
+        "incassoacties",
+        "betalingsregelingen",
+    ):
         d2[k] = []
     _load(settings, DAY2, d2, aangemaakt_op=dt.datetime(2026, 1, 12, 2, 0))
 
     # re-sent DAY2, made later, with different content
     d2b = base_rows()
     d2b["eenheden"][2]["bouwjaar"] = "1999"
-    for k in ("publicaties", "aanbiedingen", "zaken", "zaakstatussen", "zaakbetrokkenen", "boekingen", "incassoacties", "betalingsregelingen"):
+    for k in (
+        "publicaties",
+        "aanbiedingen",
+        "zaken",
+        "zaakstatussen",
+        "zaakbetrokkenen",
+        "boekingen",
+        "incassoacties",
+        "betalingsregelingen",
+    ):
         d2b[k] = []
     scan = scan_landing(settings.landing, settings.warehouse_path)
     assert scan.pending == []
@@ -189,7 +217,9 @@ def test_delivery_older_than_the_latest_loaded_is_refused(loaded, day2_rows):
     _load(loaded, DAY3, day2_rows)
     before = warehouse_snapshot(loaded.warehouse_path)
     folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
-    with pytest.raises(DeliveryRejected, match="arrived after 2026-01-12 was loaded.*Rebuild the raw layer from 2026-01-11"):
+    with pytest.raises(
+        DeliveryRejected, match="arrived after 2026-01-12 was loaded.*Rebuild the raw layer from 2026-01-11"
+    ):
         load_delivery(folder, loaded, gx=False)
     assert warehouse_snapshot(loaded.warehouse_path) == before
 
@@ -233,7 +263,9 @@ def test_volledig_delivery_marks_missing_event_rows_deleted(loaded):
         ("B16", dt.datetime(2026, 1, 11))
     ]
     assert query(wh, "select _verwijderd_op from raw.aanbiedingen where aanbieding_id = 'A1'") == [(None,)]
-    assert any("boekingen.csv: 1 row(s) loaded earlier are absent from this volledig delivery" in w for w in result.warnings)
+    assert any(
+        "boekingen.csv: 1 row(s) loaded earlier are absent from this volledig delivery" in w for w in result.warnings
+    )
 
 
 def test_ids_and_hashes_are_stored_with_zstd(loaded):

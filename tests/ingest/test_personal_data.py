@@ -44,7 +44,9 @@ def scan_for(files: list[Path], needles: set[str]) -> list[str]:
             for cat, schema, table, c in cols:
                 values = {
                     (v or "").lower()
-                    for (v,) in con.execute(f'select distinct "{c}"::varchar from "{cat}"."{schema}"."{table}"').fetchall()
+                    for (v,) in con.execute(
+                        f'select distinct "{c}"::varchar from "{cat}"."{schema}"."{table}"'
+                    ).fetchall()
                 }
                 if values & exact or (pattern and any(pattern.search(v) for v in values)):
                     hits.append(f"{f.name}:{schema}.{table}.{c}")

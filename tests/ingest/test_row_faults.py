@@ -72,7 +72,12 @@ def test_extra_column_reported_and_loaded(settings):
     result = _load(settings, rows, headers={"eenheden": header})
     assert any("eenheden.csv: extra column(s) Kleur reported and not loaded" in w for w in result.warnings)
     assert result.files["eenheden"].geladen == 6
-    cols = [r[0] for r in query(settings.warehouse_path, "select column_name from information_schema.columns where table_name = 'eenheden'")]
+    cols = [
+        r[0]
+        for r in query(
+            settings.warehouse_path, "select column_name from information_schema.columns where table_name = 'eenheden'"
+        )
+    ]
     assert "kleur" not in [c.lower() for c in cols]
 
 
@@ -82,8 +87,28 @@ def test_trimmed_sql_equals_trim():
 
     from woonsignaal.ingest.parse import trimmed_sql
 
-    values = ["", " ", "  ", "a", " a", "a ", " a ", "a b", "\ta", "a\t", "\u00a0a", "a\u00a0", "\u00a0",
-              "\u2003a\u3000", "x\u200ay", "\u205f12,50", "é", " é ", "01-12-2016 01:59:24", None]
+    values = [
+        "",
+        " ",
+        "  ",
+        "a",
+        " a",
+        "a ",
+        " a ",
+        "a b",
+        "\ta",
+        "a\t",
+        "\u00a0a",
+        "a\u00a0",
+        "\u00a0",
+        "\u2003a\u3000",
+        "x\u200ay",
+        "\u205f12,50",
+        "é",
+        " é ",
+        "01-12-2016 01:59:24",
+        None,
+    ]
     con = duckdb.connect()
     con.execute("create table v (i integer, x varchar)")
     con.executemany("insert into v values (?, ?)", list(enumerate(values)))
@@ -161,7 +186,10 @@ def test_duplicate_key_quarantines_every_copy(settings):
     result = _load(settings, rows)
     q = _quarantine(settings)
     n = len(rows["boekingen"])
-    assert [(b, ln, k) for b, ln, k, _ in q] == [("boekingen.csv", 2, "boeking_id"), ("boekingen.csv", n + 1, "boeking_id")]
+    assert [(b, ln, k) for b, ln, k, _ in q] == [
+        ("boekingen.csv", 2, "boeking_id"),
+        ("boekingen.csv", n + 1, "boeking_id"),
+    ]
     assert all(f"duplicate key boeking_id=B1 in this delivery (lines 2, {n + 1})" == r for *_, r in q)
     assert _count(settings, "select count(*) from raw.boekingen where boeking_id = 'B1'") == 0
     assert result.files["boekingen"].quarantaine == 2
@@ -236,10 +264,13 @@ def test_amounts_with_more_than_two_decimals_load_rounded_and_are_reported(setti
     result = _load(settings, rows)
     assert result.quarantaine == 0
     assert "boekingen.csv: 1 value(s) of bedrag have more than 2 decimals; loaded rounded to 2" in result.warnings
-    assert "eenheden.csv: 1 value(s) of oppervlakte_m2 have more than 2 decimals; loaded rounded to 2" in result.warnings
+    assert (
+        "eenheden.csv: 1 value(s) of oppervlakte_m2 have more than 2 decimals; loaded rounded to 2" in result.warnings
+    )
     ids = [r["boeking_id"] for r in rows["boekingen"][:2]]
-    assert query(settings.warehouse_path, "select bedrag from raw.boekingen where boeking_id in (?, ?) order by bedrag",
-                 ids) == [(Decimal("-632.25"),), (Decimal("654.35"),)]
+    assert query(
+        settings.warehouse_path, "select bedrag from raw.boekingen where boeking_id in (?, ?) order by bedrag", ids
+    ) == [(Decimal("-632.25"),), (Decimal("654.35"),)]
 
 
 def test_too_many_faults_in_a_file_is_fatal(loaded):
@@ -268,7 +299,9 @@ def test_broken_csv_structure_is_fatal(loaded):
 
     rewrite_manifest(folder, keep_counts=False)
     before = warehouse_snapshot(loaded.warehouse_path)
-    with pytest.raises(DeliveryRejected, match=r"complexen.csv: 1 record\(s\) with a broken CSV structure \(line 4: too many columns"):
+    with pytest.raises(
+        DeliveryRejected, match=r"complexen.csv: 1 record\(s\) with a broken CSV structure \(line 4: too many columns"
+    ):
         load_delivery(folder, loaded, gx=False)
     assert warehouse_snapshot(loaded.warehouse_path) == before
 
@@ -291,7 +324,10 @@ def test_code_outside_validity_is_loaded_and_reported(settings):
     rows["betalingsregelingen"][0]["afspraakdatum"] = "01-06-2024"
     result = _load(settings, rows)
     assert result.files["betalingsregelingen"].geladen == 1
-    assert any("BETALINGSREGELINGSTATUS code in column 'status' outside its referentiedata validity" in w for w in result.warnings)
+    assert any(
+        "BETALINGSREGELINGSTATUS code in column 'status' outside its referentiedata validity" in w
+        for w in result.warnings
+    )
 
 
 def test_values_are_typed(settings):
@@ -311,17 +347,22 @@ def test_values_are_typed(settings):
 
 
 def test_dialect_quotes_delimiters_line_breaks_crlf_no_bom(settings):
+    from ingest.ingest_builder import rewrite_manifest
     from woonsignaal import contract
     from woonsignaal.simulate.writer import write_csv
-
-    from ingest.ingest_builder import rewrite_manifest
 
     rows = base_rows()
     rows["complexen"][0]["naam"] = 'Het "Anker"; blok\r\nA'
     folder = write_delivery(settings.landing, DAY1, rows)
     f = contract.file_by_name("complexen")
-    write_csv(folder / f.filename, f.column_names, ([r.get(c) for c in f.column_names] for r in rows["complexen"]),
-              bom=False, crlf=True, quote_all=True)
+    write_csv(
+        folder / f.filename,
+        f.column_names,
+        ([r.get(c) for c in f.column_names] for r in rows["complexen"]),
+        bom=False,
+        crlf=True,
+        quote_all=True,
+    )
     rewrite_manifest(folder)
     result = load_delivery(folder, settings, gx=False)
     assert result.files["complexen"].geladen == 2

@@ -19,7 +19,9 @@ def test_simulated_deliveries_load_with_gx_and_account_for_every_row(sim_copy, w
     with caplog.at_level(logging.INFO, logger="woonsignaal.ingest"):
         first = load_delivery(scan.pending[0].path, settings, gx=True)
     progress = [r.getMessage() for r in caplog.records if r.name.startswith("woonsignaal.ingest")]
-    assert progress[0].startswith(f"{scan.pending[0].extractdatum.isoformat()} (volledig): verifying and parsing 15 files")
+    assert progress[0].startswith(
+        f"{scan.pending[0].extractdatum.isoformat()} (volledig): verifying and parsing 15 files"
+    )
     parsed = [m for m in progress if m.startswith("parsed ")]
     assert len(parsed) == 15 and parsed[0].startswith("parsed referentiedata.csv: ")
     assert any(m.startswith("merged into woonsignaal.duckdb in ") for m in progress)
@@ -80,7 +82,7 @@ def test_gx_failure_on_a_first_load_leaves_no_warehouse(sim_copy, woonsignaal_ho
     p = folder / "eenheden.csv"
     header, *rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     col = header.index("bouwjaar")
-    write_csv(p, header, ([*r[:col], "2999", *r[col + 1:]] for r in rows))
+    write_csv(p, header, ([*r[:col], "2999", *r[col + 1 :]] for r in rows))
     rewrite_manifest(folder)
     with pytest.raises(DeliveryRejected) as exc:
         load_delivery(folder, settings, gx=True)
@@ -98,7 +100,9 @@ def test_scratch_spills_to_disk_in_a_fresh_home(woonsignaal_home, monkeypatch):
     assert not settings.build_dir.exists()
     _, con = open_scratch(settings)
     try:
-        con.execute("create table t as select range::varchar || repeat('x', 50) as s, random() as r from range(1000000)")
+        con.execute(
+            "create table t as select range::varchar || repeat('x', 50) as s, random() as r from range(1000000)"
+        )
         con.execute("create table u as select * from t order by r")
         assert con.execute("select count(*) from u").fetchone()[0] == 1000000
     finally:
@@ -137,8 +141,9 @@ def test_an_error_in_the_merge_rolls_back_while_the_suites_run(sim_copy, woonsig
     assert load_delivery(deliveries[1].path, settings, gx=True).status == "geladen"
 
 
-def test_a_key_the_raw_suites_find_twice_is_quarantined_as_without_them(sim_copy, woonsignaal_home, monkeypatch,
-                                                                         tmp_path, caplog):
+def test_a_key_the_raw_suites_find_twice_is_quarantined_as_without_them(
+    sim_copy, woonsignaal_home, monkeypatch, tmp_path, caplog
+):
     """With the suites the parse does not search for duplicate keys; when the suites find one, the load
     starts again with the search. The warehouse is the same as a load whose parse searched at once."""
     import logging
@@ -157,8 +162,10 @@ def test_a_key_the_raw_suites_find_twice_is_quarantined_as_without_them(sim_copy
     with caplog.at_level(logging.INFO, logger="woonsignaal.ingest"):
         result = load_delivery(folder, settings, gx=True)
     assert result.status == "geladen" and "passed: 15/15 tables" in result.gx_summary
-    assert any("a key occurs more than once in boekingen, zaakstatussen; parsing again" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "a key occurs more than once in boekingen, zaakstatussen; parsing again" in r.getMessage()
+        for r in caplog.records
+    )
     assert (result.files["boekingen"].quarantaine, result.files["zaakstatussen"].quarantaine) == (2, 2)
     with_suites = warehouse_snapshot(settings.warehouse_path)
     quarantined = {(bestand, regel) for _, bestand, regel, *_ in with_suites["raw.quarantaine"]}
@@ -172,5 +179,5 @@ def test_a_key_the_raw_suites_find_twice_is_quarantined_as_without_them(sim_copy
     timestamps = {"raw.leveringen": 6, "raw.quarantaine": 6}  # geladen_op, geregistreerd_op: load times
     for table in with_suites:
         cut = timestamps.get(table)
-        strip = (lambda rows: [r[:cut] + r[cut + 1:] for r in rows]) if cut is not None else (lambda rows: rows)
+        strip = (lambda rows: [r[:cut] + r[cut + 1 :] for r in rows]) if cut is not None else (lambda rows: rows)
         assert strip(with_suites[table]) == strip(without[table]), table

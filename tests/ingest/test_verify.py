@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from ingest.ingest_builder import DAY2, rewrite_manifest, warehouse_snapshot, write_delivery
 
+from ingest.ingest_builder import DAY2, rewrite_manifest, warehouse_snapshot, write_delivery
 from woonsignaal.ingest import DeliveryIncomplete, DeliveryRejected, load_delivery, verify_delivery
 
 
@@ -163,8 +163,7 @@ def test_a_carriage_return_is_found_across_chunk_edges(tmp_path, monkeypatch, ch
 
     monkeypatch.setattr(verify, "_CHUNK", chunk)
     p = tmp_path / "f.csv"
-    for data, lone in [(b"a;b\r\n1;2\r\n", None), (b"a;b\r\n1;x\ry\r\n", 8), (b"a;b\n1;2\r", 7),
-                       (b"a;b\r\r\n", 3)]:
+    for data, lone in [(b"a;b\r\n1;2\r\n", None), (b"a;b\r\n1;x\ry\r\n", 8), (b"a;b\n1;2\r", 7), (b"a;b\r\r\n", 3)]:
         p.write_bytes(data)
         assert verify._lone_carriage_return(p) == lone, data
 

@@ -18,7 +18,9 @@ def test_committed_raw_suites_equal_generated():
     assert sorted(p.stem for p in folder.glob("*.json")) == sorted(f.name for f in FILES)
     for name, suite in generated.items():
         committed = (folder / f"{name}.json").read_text(encoding="utf-8")
-        assert committed == dumps(suite), f"expectations/raw/{name}.json is stale: run python -m woonsignaal.quality.raw_suites"
+        assert committed == dumps(suite), (
+            f"expectations/raw/{name}.json is stale: run python -m woonsignaal.quality.raw_suites"
+        )
 
 
 def test_raw_suites_cover_the_contract():
@@ -41,7 +43,9 @@ def test_raw_suites_cover_the_contract():
 def test_raw_key_expectation_fails_on_a_duplicate_key_and_passes_an_empty_file(woonsignaal_home, tmp_path):
     """Distinct keys = rows, with the row count passed as a suite parameter; the empty files of a
     delta pass (a proportion of unique values is 0 there)."""
-    key_expectation = next(e for e in generate_raw_suites()["eenheden"]["expectations"] if e["description"] == "key is unique")
+    key_expectation = next(
+        e for e in generate_raw_suites()["eenheden"]["expectations"] if e["description"] == "key is unique"
+    )
     db = tmp_path / "k.duckdb"
     con = duckdb.connect(str(db))
     con.execute("create table dubbel as select 'E' || (i % 999) as eenheid_id from range(1000) r(i)")  # E0 twice
@@ -51,8 +55,12 @@ def test_raw_key_expectation_fails_on_a_duplicate_key_and_passes_an_empty_file(w
     settings = get_settings()
     results = {}
     for table, rows in [("dubbel", 1000), ("uniek", 1000), ("leeg", 0)]:
-        results[table] = validate(db, _suite(tmp_path / table, table, [key_expectation]), settings=settings,
-                                  expectation_parameters={"rijen_eenheden": rows})
+        results[table] = validate(
+            db,
+            _suite(tmp_path / table, table, [key_expectation]),
+            settings=settings,
+            expectation_parameters={"rijen_eenheden": rows},
+        )
     assert not results["dubbel"].success and [f.column for f in results["dubbel"].failures] == ["eenheid_id"]
     assert results["uniek"].success and results["uniek"].evaluated == 1
     assert results["leeg"].success and results["leeg"].evaluated == 1
@@ -62,8 +70,11 @@ def test_raw_code_expectation_checks_the_code_lists_passed_as_parameters(woonsig
     """The loader passes the delivery's code lists (referentiedata plus eigen lijsten); a code outside
     its list fails, an empty code is left to the required-field check, and a list the delivery has no
     codes for refuses every code."""
-    soort = next(e for e in generate_raw_suites()["eenheden"]["expectations"]
-                 if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "soort")
+    soort = next(
+        e
+        for e in generate_raw_suites()["eenheden"]["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "soort"
+    )
     db = tmp_path / "c.duckdb"
     con = duckdb.connect(str(db))
     con.execute("create table bekend as select * from (values ('WON'), ('BOG'), (null)) v(soort)")
@@ -81,8 +92,9 @@ def test_raw_code_expectation_checks_the_code_lists_passed_as_parameters(woonsig
     [failure] = results["onbekend"].failures
     assert (failure.column, failure.unexpected_count) == ("soort", 1)
     assert "XYZ" not in results["onbekend"].summary()  # counts only, never the value
-    empty = validate(db, _suite(tmp_path / "leeg", "bekend", [soort]), settings=settings,
-                     expectation_parameters=code_parameters({}))
+    empty = validate(
+        db, _suite(tmp_path / "leeg", "bekend", [soort]), settings=settings, expectation_parameters=code_parameters({})
+    )
     assert not empty.success and empty.failures[0].unexpected_count == 2
 
 
@@ -129,8 +141,11 @@ def test_validate_reports_failures_without_values(woonsignaal_home, tmp_path):
             {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "verplicht"}},
             {"type": "expect_column_values_to_be_between", "kwargs": {"column": "k", "min_value": 0, "max_value": 3}},
             {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "naam", "value_set": ["Jan"]}},
-            {"type": "unexpected_rows_expectation", "kwargs": {"unexpected_rows_query": "select * from {batch} where k = 4"},
-             "description": "k is never 4"},
+            {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": "select * from {batch} where k = 4"},
+                "description": "k is never 4",
+            },
             {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 100}},
         ],
     )

@@ -71,8 +71,15 @@ def _facts(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
                 dagen = int(rng.gamma(2.0, mean / 2.0)) + 1
                 leeg.append(dict(eind=eind, dagen=dagen, wijk=wijk))
                 weigeringen = int(rng.poisson(2.0))
-                pub.append(dict(eind=eind, wijk=wijk, reacties=int(rng.poisson(120)), weigeringen=weigeringen,
-                                verhuurd=bool(rng.random() < 0.9)))
+                pub.append(
+                    dict(
+                        eind=eind,
+                        wijk=wijk,
+                        reacties=int(rng.poisson(120)),
+                        weigeringen=weigeringen,
+                        verhuurd=bool(rng.random() < 0.9),
+                    )
+                )
             zaken = 7 if wijk != KLEINE_WIJK else (1 if mi % 2 == 0 else 0)
             for _ in range(zaken):
                 reg = m + timedelta(days=int(rng.integers(0, days_in)))
@@ -128,15 +135,36 @@ def _facts(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
         previous = False
         for m in months:
             arrears = bool(rng.random() < (0.05 if m < date(2026, 10, 1) else 0.09))
-            rows.append((f"H{c}", m, round(arrears * float(rng.integers(100, 2000)), 2), arrears,
-                         arrears and not previous, 12 * 700.0, wijk_of[c]))
+            rows.append(
+                (
+                    f"H{c}",
+                    m,
+                    round(arrears * float(rng.integers(100, 2000)), 2),
+                    arrears,
+                    arrears and not previous,
+                    12 * 700.0,
+                    wijk_of[c],
+                )
+            )
             previous = arrears
     fct_contract_maand = pd.DataFrame(
-        rows, columns=["overeenkomst_id", "maand", "saldo_euro", "in_achterstand", "nieuw_in_achterstand",
-                       "jaarhuur_euro", "wijk"]
+        rows,
+        columns=[
+            "overeenkomst_id",
+            "maand",
+            "saldo_euro",
+            "in_achterstand",
+            "nieuw_in_achterstand",
+            "jaarhuur_euro",
+            "wijk",
+        ],
     )
-    return {"fct_leegstand": fct_leegstand, "fct_publicatie": fct_publicatie, "fct_zaak": fct_zaak,
-            "fct_contract_maand": fct_contract_maand}
+    return {
+        "fct_leegstand": fct_leegstand,
+        "fct_publicatie": fct_publicatie,
+        "fct_zaak": fct_zaak,
+        "fct_contract_maand": fct_contract_maand,
+    }
 
 
 def _signalen() -> dict[str, pd.DataFrame]:
@@ -148,26 +176,86 @@ def _signalen() -> dict[str, pd.DataFrame]:
     for sid, proces, ind, seg, ernst, richting, ratio, n, st in OCTOBER_SIGNALS:
         ref = 25.0
         toelichting = f"Signaal {sid}: de groep wijkt {ratio:.1f} keer af van de rest (n = {n}).".replace(".", ",", 1)
-        rows.append((sid, proces, ind, seg, oct_start, oct_end, ref * ratio, ref, ratio,
-                     ref * ratio * 0.8, ref * ratio * 1.2, n, ernst, richting, toelichting))
+        rows.append(
+            (
+                sid,
+                proces,
+                ind,
+                seg,
+                oct_start,
+                oct_end,
+                ref * ratio,
+                ref,
+                ratio,
+                ref * ratio * 0.8,
+                ref * ratio * 1.2,
+                n,
+                ernst,
+                richting,
+                toelichting,
+            )
+        )
         historie.append((f"k-{sid}", sid, proces, ind, seg, oct_start, oct_end, ratio, n, ernst, richting))
         vorig = None
         if st == "aanhoudend":  # the same signal a month earlier
             vorig = f"{sid}-sep"
             historie.append((f"k-{sid}", vorig, proces, ind, seg, sep_start, sep_end, ratio, n, ernst, richting))
-        status.append((f"k-{sid}", sid, vorig, proces, ind, seg, oct_end, sep_end if vorig else None, st, ernst,
-                       ernst if vorig else None, ratio, ratio if vorig else None))
+        status.append(
+            (
+                f"k-{sid}",
+                sid,
+                vorig,
+                proces,
+                ind,
+                seg,
+                oct_end,
+                sep_end if vorig else None,
+                st,
+                ernst,
+                ernst if vorig else None,
+                ratio,
+                ratio if vorig else None,
+            )
+        )
     sid, proces, ind, seg, ernst, richting, ratio, n = RESOLVED_SIGNAL
     historie.append((f"k-{sid}", sid, proces, ind, seg, sep_start, sep_end, ratio, n, ernst, richting))
     status.append((f"k-{sid}", None, sid, proces, ind, seg, oct_end, sep_end, "opgelost", None, ernst, None, ratio))
     return {
         "signalen": pd.DataFrame(rows, columns=list(SIGNALEN_COLUMNS)),
-        "signalen_historie": pd.DataFrame(historie, columns=[
-            "signaal_sleutel", "signaal_id", "proces", "indicator", "segment", "periode_start", "periode_eind",
-            "verhouding", "n", "ernst", "richting"]),
-        "signalen_status": pd.DataFrame(status, columns=[
-            "signaal_sleutel", "signaal_id", "vorig_signaal_id", "proces", "indicator", "segment", "periode_eind",
-            "vorige_periode_eind", "status", "ernst", "vorige_ernst", "verhouding", "vorige_verhouding"]),
+        "signalen_historie": pd.DataFrame(
+            historie,
+            columns=[
+                "signaal_sleutel",
+                "signaal_id",
+                "proces",
+                "indicator",
+                "segment",
+                "periode_start",
+                "periode_eind",
+                "verhouding",
+                "n",
+                "ernst",
+                "richting",
+            ],
+        ),
+        "signalen_status": pd.DataFrame(
+            status,
+            columns=[
+                "signaal_sleutel",
+                "signaal_id",
+                "vorig_signaal_id",
+                "proces",
+                "indicator",
+                "segment",
+                "periode_eind",
+                "vorige_periode_eind",
+                "status",
+                "ernst",
+                "vorige_ernst",
+                "verhouding",
+                "vorige_verhouding",
+            ],
+        ),
     }
 
 
@@ -177,12 +265,34 @@ def _pipeline_runs() -> pd.DataFrame:
     while d <= LAST_DAY:
         if d not in MISSING_DAYS:
             failed = d == FAILED_DAY
-            rows.append((d, f"run-{d}", f"{d}T03:00:00", f"{d}T03:05:00", "mislukt" if failed else "gepubliceerd",
-                         "kwaliteitspoort: marts.signalen bevat 'Jansen'" if failed else None,
-                         LOADED_PER_DAY, QUARANTINE_PER_DAY, "{}"))
+            rows.append(
+                (
+                    d,
+                    f"run-{d}",
+                    f"{d}T03:00:00",
+                    f"{d}T03:05:00",
+                    "mislukt" if failed else "gepubliceerd",
+                    "kwaliteitspoort: marts.signalen bevat 'Jansen'" if failed else None,
+                    LOADED_PER_DAY,
+                    QUARANTINE_PER_DAY,
+                    "{}",
+                )
+            )
         d += timedelta(days=1)
-    return pd.DataFrame(rows, columns=["extractdatum", "run_id", "gestart", "beeindigd", "status", "fout",
-                                       "rijen_geladen", "rijen_quarantaine", "bestanden"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "extractdatum",
+            "run_id",
+            "gestart",
+            "beeindigd",
+            "status",
+            "fout",
+            "rijen_geladen",
+            "rijen_quarantaine",
+            "bestanden",
+        ],
+    )
 
 
 def _segmenten(body: str, keep: str) -> str:
@@ -227,8 +337,9 @@ KPI_MARTS = {
                    as weigeringen_per_toewijzing,
                publicaties_afgesloten_aantal,
                case when publicaties_afgesloten_aantal >= $min then reacties end as reacties_per_publicatie
-        from (""" + _segmenten(
-            """count(*) filter (where kind = 'g') as leegstanden_gestart_aantal,
+        from ("""
+    + _segmenten(
+        """count(*) filter (where kind = 'g') as leegstanden_gestart_aantal,
                count(*) filter (where kind = 'l') as leegstanden_afgesloten_aantal,
                median(leegstand_dagen) as mediaan,
                avg(case when leegstand_dagen > 90 then 1.0 else 0.0 end) filter (where kind = 'l') as a90,
@@ -236,7 +347,10 @@ KPI_MARTS = {
                count(*) filter (where kind = 'p' and is_verhuurd) as toewijzingen_aantal,
                sum(weigeringen_aantal) filter (where is_verhuurd) as weigeringen,
                count(*) filter (where kind = 'p') as publicaties_afgesloten_aantal,
-               avg(reacties_aantal) as reacties""", "true") + """)
+               avg(reacties_aantal) as reacties""",
+        "true",
+    )
+    + """)
         where case when dimensie = 'totaal' then 700 when segment = 'Dorp' then 8 else 173 end >= $min""",
     "mart_overlast_kpi_maand": """
         with m as (select unnest(generate_series(date '2025-08-01', date '2026-10-01', interval 1 month))::date as maand),
@@ -254,12 +368,16 @@ KPI_MARTS = {
                case when open_voorraad >= $min then a90 end as aandeel_open_langer_dan_90_dagen,
                afgesloten_aantal,
                case when afgesloten_aantal >= $min then mediaan end as mediaan_doorlooptijd_dagen
-        from (""" + _segmenten(
-            """count(*) filter (where kind = 'i') as instroom_aantal,
+        from ("""
+    + _segmenten(
+        """count(*) filter (where kind = 'i') as instroom_aantal,
                count(*) filter (where kind = 'o') as open_voorraad,
                avg(case when leeftijd > 90 then 1.0 else 0.0 end) filter (where kind = 'o') as a90,
                count(*) filter (where kind = 'a') as afgesloten_aantal,
-               median(doorlooptijd) as mediaan""", "true") + """)
+               median(doorlooptijd) as mediaan""",
+        "true",
+    )
+    + """)
         where instroom_aantal >= $min or open_voorraad >= $min or afgesloten_aantal >= $min""",
     "mart_incasso_kpi_maand": """
         with basis as (select * from marts.fct_contract_maand)
@@ -267,19 +385,24 @@ KPI_MARTS = {
                in_achterstand_aantal * 1.0 / contracten_aantal as aandeel_in_achterstand,
                nieuw_in_achterstand_aantal,
                100.0 * achterstand_euro / jaarhuur_euro as achterstand_pct_jaarhuur
-        from (""" + _segmenten(
-            """count(*) as contracten_aantal,
+        from ("""
+    + _segmenten(
+        """count(*) as contracten_aantal,
                count(*) filter (where in_achterstand) as in_achterstand_aantal,
                count(*) filter (where nieuw_in_achterstand) as nieuw_in_achterstand_aantal,
                sum(case when in_achterstand then saldo_euro else 0 end) as achterstand_euro,
-               sum(jaarhuur_euro) as jaarhuur_euro""", "contracten_aantal >= $min") + ")",
+               sum(jaarhuur_euro) as jaarhuur_euro""",
+        "contracten_aantal >= $min",
+    )
+    + ")",
 }
 #: Per case and per contract facts stay internal (publish.published_marts): not in a real publication.
 INTERNAL_FACTS = ("fct_zaak", "fct_contract_maand")
 
 
-def write_publication(path: Path, *, with_status: bool = True, seed: int = 7, kpi_marts: bool = True,
-                      minimum: int = 10) -> dict[str, pd.DataFrame]:
+def write_publication(
+    path: Path, *, with_status: bool = True, seed: int = 7, kpi_marts: bool = True, minimum: int = 10
+) -> dict[str, pd.DataFrame]:
     """Write the publication. ``kpi_marts=True`` is a publication as the pipeline makes it (KPI marts,
     unit-level facts, no per-case/per-contract facts); ``False`` has every fact mart and no KPI mart."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -300,8 +423,12 @@ def write_publication(path: Path, *, with_status: bool = True, seed: int = 7, kp
             con.execute(f"create table marts.{name} as {sql}", {"min": minimum})
         for name in INTERNAL_FACTS:
             con.execute(f"drop table marts.{name}")
-    for table, col in (("signalen", "periode_start"), ("signalen", "periode_eind"), ("signalen_historie", "periode_start"),
-                       ("signalen_historie", "periode_eind")):
+    for table, col in (
+        ("signalen", "periode_start"),
+        ("signalen", "periode_eind"),
+        ("signalen_historie", "periode_start"),
+        ("signalen_historie", "periode_eind"),
+    ):
         con.execute(f"alter table marts.{table} alter {col} type date")
     if with_status:
         for col in ("periode_eind", "vorige_periode_eind"):
@@ -312,8 +439,15 @@ def write_publication(path: Path, *, with_status: bool = True, seed: int = 7, kp
 
 
 def make_settings(home: Path, minimum: int = 10) -> Settings:
-    return Settings(home=home, landing=home / "landing", demo=True, minimum_group_size=minimum,
-                    alert_webhook=None, dbt_target="duckdb", _pseudonymisation_key=None)
+    return Settings(
+        home=home,
+        landing=home / "landing",
+        demo=True,
+        minimum_group_size=minimum,
+        alert_webhook=None,
+        dbt_target="duckdb",
+        _pseudonymisation_key=None,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -356,5 +490,3 @@ def fresh_home(tmp_path, publication) -> Settings:
 @pytest.fixture
 def fresh_facts_home(tmp_path, facts_publication) -> Settings:
     return _copy(facts_publication[0], tmp_path / "home")
-
-

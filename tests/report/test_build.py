@@ -89,8 +89,9 @@ def test_kpis_match_the_fact_marts(html, publication):
     assert f"{'+' if now > year else ''}{getal(now - year, 1)} %-punt" in row
 
     zaak = tables["fct_zaak"]
-    open_end = zaak[(zaak.registratiedatum <= date(2026, 10, 31))
-                    & (zaak.einddatum.isna() | (zaak.einddatum > date(2026, 10, 31)))]
+    open_end = zaak[
+        (zaak.registratiedatum <= date(2026, 10, 31)) & (zaak.einddatum.isna() | (zaak.einddatum > date(2026, 10, 31)))
+    ]
     assert f"<strong>{getal(len(open_end))}</strong>" in _kpi_row(html, "open_voorraad")
 
 
@@ -134,7 +135,7 @@ def test_data_quality_page(html):
     assert f"{getal(29 * QUARANTINE_PER_DAY)} (" in dq
     assert "7 okt 2026, 19 okt 2026" in dq
     assert "12 okt 2026" in dq and "kwaliteitscontrole van de marts afgekeurd" in dq
-    assert "Controles afgekeurd</td><td class=\"num\">1</td>" in dq
+    assert 'Controles afgekeurd</td><td class="num">1</td>' in dq
 
 
 def test_small_groups_suppressed_at_kpi_level(fresh_home, tmp_path):
@@ -151,8 +152,10 @@ def test_status_unknown_without_status_mart(fresh_home):
     con.execute("drop table marts.signalen_status")
     con.close()
     html = build_report(REPORT_MONTH, fresh_home, pdf=False).html.read_text(encoding="utf-8")
-    assert html.count('status-onbekend">status onbekend<') == len([s for s in OCTOBER_SIGNALS if s[7] >= 10]) + len(EXPECTED_TOP5)
-    assert "status-nieuw\"" not in html
+    assert html.count('status-onbekend">status onbekend<') == len([s for s in OCTOBER_SIGNALS if s[7] >= 10]) + len(
+        EXPECTED_TOP5
+    )
+    assert 'status-nieuw"' not in html
 
 
 def test_kpis_are_read_from_the_kpi_marts_only(fresh_facts_home):
@@ -249,9 +252,11 @@ def test_quiet_month_still_lists_resolved_signals(fresh_home):
     con = duckdb.connect(str(fresh_home.published_path))
     con.execute("delete from marts.signalen")
     con.execute("delete from marts.signalen_status where status <> 'opgelost'")
-    con.execute("insert into marts.signalen_status (signaal_sleutel, signaal_id, vorig_signaal_id, proces, indicator, "
-                "segment, periode_eind, status, vorige_ernst) values ('k-x', null, 's-ver-1-sep', 'verhuur', "
-                "'leegstandsduur', 'wijk=Oost', date '2026-10-31', 'opgelost', 'hoog')")
+    con.execute(
+        "insert into marts.signalen_status (signaal_sleutel, signaal_id, vorig_signaal_id, proces, indicator, "
+        "segment, periode_eind, status, vorige_ernst) values ('k-x', null, 's-ver-1-sep', 'verhuur', "
+        "'leegstandsduur', 'wijk=Oost', date '2026-10-31', 'opgelost', 'hoog')"
+    )
     con.close()
     html = build_report(REPORT_MONTH, fresh_home, pdf=False).html.read_text(encoding="utf-8")
     assert "geen signalen: geen groep wijkt duidelijk af" in html

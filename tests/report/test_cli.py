@@ -22,8 +22,11 @@ def test_default_month_is_the_last_complete_month(fresh_home, monkeypatch):
     monkeypatch.delenv("WOONSIGNAAL_MIN_GROEPSGROOTTE", raising=False)
     # a publication from the middle of November: October is the last complete month
     con = duckdb.connect(str(fresh_home.published_path))
-    con.execute("insert into marts.pipeline_runs (extractdatum, run_id, status, rijen_geladen, rijen_quarantaine) "
-                "values (?, 'run-nov', 'gepubliceerd', 10, 0)", [date(2026, 11, 5)])
+    con.execute(
+        "insert into marts.pipeline_runs (extractdatum, run_id, status, rijen_geladen, rijen_quarantaine) "
+        "values (?, 'run-nov', 'gepubliceerd', 10, 0)",
+        [date(2026, 11, 5)],
+    )
     con.close()
     out = CliRunner().invoke(_app(), ["--geen-pdf"])
     assert out.exit_code == 0, out.output

@@ -23,9 +23,17 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "report"
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
 ]
 
 # Records script errors, failed resource loads and console.error/warn, then measures every chart.
@@ -76,7 +84,9 @@ def _chromium(args: list[str], url: str) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         return subprocess.run(
             [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
 
@@ -91,7 +101,9 @@ def rendered(built_report, tmp_path_factory):
     assert run.returncode == 0, run.stderr[-2000:]
     m = re.search(r'<pre id="testresultaat"[^>]*>(.*?)</pre>', run.stdout, re.S)
     assert m, f"the page did not finish loading in Chromium:\n{run.stderr[-2000:]}"
-    probe = json.loads(m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"'))
+    probe = json.loads(
+        m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    )
     return probe, run.stderr, probed
 
 
@@ -110,7 +122,9 @@ def test_every_chart_rendered(rendered, built_report):
     assert {"trend-verhuur", "trend-overlast", "trend-incasso", "leveringen"} <= set(expected)
     for chart in probe["grafieken"]:
         assert chart["breedte"] > 400 and chart["hoogte"] > 100, chart
-        assert chart["inhoud_breedte"] > 0.4 * chart["breedte"] and chart["inhoud_hoogte"] > 0.4 * chart["hoogte"], chart
+        assert chart["inhoud_breedte"] > 0.4 * chart["breedte"] and chart["inhoud_hoogte"] > 0.4 * chart["hoogte"], (
+            chart
+        )
         assert chart["paden"] >= 5 and chart["teksten"] >= 5, chart
 
 
@@ -120,8 +134,9 @@ def test_screenshot_is_kept_as_artefact(rendered):
     target = ARTIFACTS / f"managementrapportage-{REPORT_MONTH}.png"
     target.unlink(missing_ok=True)
     height = min(int(probe["hoogte"]) + 20, 16000)
-    run = _chromium([f"--window-size=1100,{height}", f"--screenshot={target}", "--virtual-time-budget=5000"],
-                    probed.as_uri())
+    run = _chromium(
+        [f"--window-size=1100,{height}", f"--screenshot={target}", "--virtual-time-budget=5000"], probed.as_uri()
+    )
     assert run.returncode == 0 and target.is_file(), run.stderr[-2000:]
     with Image.open(target) as img:
         assert img.size == (1100, height)
@@ -134,8 +149,12 @@ def _pdf_pages(pdf: Path) -> list[str]:
     pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
     pdftotext = _tool("pdftotext", "poppler-utils")
     return [
-        subprocess.run([pdftotext, "-f", str(i), "-l", str(i), "-layout", str(pdf), "-"],
-                       capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            [pdftotext, "-f", str(i), "-l", str(i), "-layout", str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         for i in range(1, pages + 1)
     ]
 
@@ -146,8 +165,13 @@ def test_pdf_has_the_expected_pages_and_text(built_report):
     assert 5 <= len(pages) <= 12
 
     first = pages[0]
-    for text in ("Managementrapportage", "oktober 2026", "De vijf belangrijkste signalen",
-                 "Hoe betrouwbaar zijn de cijfers?", f"pagina 1 van {len(pages)}"):
+    for text in (
+        "Managementrapportage",
+        "oktober 2026",
+        "De vijf belangrijkste signalen",
+        "Hoe betrouwbaar zijn de cijfers?",
+        f"pagina 1 van {len(pages)}",
+    ):
         assert text in first, text
     for sid in EXPECTED_TOP5:
         assert f"Signaal {sid}:" in first
@@ -181,8 +205,10 @@ def test_pdf_draws_each_process_in_its_own_colour(built_report, tmp_path):
     pdftoppm = _tool("pdftoppm", "poppler-utils")
 
     def pixels(page: int, colour: str) -> int:
-        subprocess.run([pdftoppm, "-r", "50", "-png", "-f", str(page), "-l", str(page), str(result.pdf),
-                        str(tmp_path / "p")], check=True)
+        subprocess.run(
+            [pdftoppm, "-r", "50", "-png", "-f", str(page), "-l", str(page), str(result.pdf), str(tmp_path / "p")],
+            check=True,
+        )
         png = next(tmp_path.glob("p-*.png"))
         target = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
         with Image.open(png) as img:

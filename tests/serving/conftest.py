@@ -12,7 +12,6 @@ import subprocess
 import uuid
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from woonsignaal.serving import PgSettings
@@ -41,7 +40,7 @@ def pg_server() -> dict[str, str]:
     env = {}
     for line in proc.stdout.splitlines():
         if line.startswith("export ") and "=" in line:
-            key, value = line[len("export "):].split("=", 1)
+            key, value = line[len("export ") :].split("=", 1)
             env[key] = value
     assert {"WOONSIGNAAL_PG_HOST", "WOONSIGNAAL_PG_PORT", "WOONSIGNAAL_PG_PASSWORD"} <= set(env), proc.stdout
     yield env
@@ -52,9 +51,14 @@ def pg_server() -> dict[str, str]:
 def _admin(env: dict[str, str], database: str = "postgres"):
     import psycopg2
 
-    con = psycopg2.connect(host=env["WOONSIGNAAL_PG_HOST"], port=int(env["WOONSIGNAAL_PG_PORT"]),
-                           user=env["WOONSIGNAAL_PG_USER"], password=env["WOONSIGNAAL_PG_PASSWORD"],
-                           dbname=database, connect_timeout=10)
+    con = psycopg2.connect(
+        host=env["WOONSIGNAAL_PG_HOST"],
+        port=int(env["WOONSIGNAAL_PG_PORT"]),
+        user=env["WOONSIGNAAL_PG_USER"],
+        password=env["WOONSIGNAAL_PG_PASSWORD"],
+        dbname=database,
+        connect_timeout=10,
+    )
     con.autocommit = True
     return con
 

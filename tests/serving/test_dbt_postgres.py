@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from tests.demo_env import demo_environment
+
 from woonsignaal.serving import PgSettings, copy_raw_to_postgres
 
 pytestmark = pytest.mark.e2e
@@ -111,8 +111,15 @@ def builds(pg_server, pg, tmp_path_factory) -> Builds:
             mp.delenv("WOONSIGNAAL_DBT_TARGET", raising=False)
             scenario = root / "scenario.json"
             scenario.write_text(json.dumps(SCENARIO))
-            sim = simulate(root / "landing", eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, seed=SEED,
-                           scenario=str(scenario), ground_truth=root / "ground_truth.json")
+            sim = simulate(
+                root / "landing",
+                eenheden=EENHEDEN,
+                jaren=JAREN,
+                delta_dagen=DELTA_DAGEN,
+                seed=SEED,
+                scenario=str(scenario),
+                ground_truth=root / "ground_truth.json",
+            )
             settings = get_settings()
             settings.ensure_dirs()
             for delivery in sim.deliveries:
@@ -120,8 +127,9 @@ def builds(pg_server, pg, tmp_path_factory) -> Builds:
             extractdatum = dt.date.fromisoformat(sim.deliveries[-1].name).isoformat()
             on_duckdb = run_dbt_build(settings, vars={"extractdatum": extractdatum}, generate_docs=False)
             raw_copy = copy_raw_to_postgres(settings, pg=pg_dbt)
-            on_postgres = run_dbt_build(settings, vars={"extractdatum": extractdatum}, target="postgres",
-                                        generate_docs=False)
+            on_postgres = run_dbt_build(
+                settings, vars={"extractdatum": extractdatum}, target="postgres", generate_docs=False
+            )
             yield Builds(settings.warehouse_path, pg_dbt, on_duckdb, on_postgres, raw_copy)
     finally:
         admin.cursor().execute(f'drop database if exists "{dbt_db}" with (force)')
@@ -161,8 +169,11 @@ def test_every_model_test_and_contract_passes_on_postgres(builds):
     assert sum(n.resource_type == "model" for n in passed) >= 40
     assert sum(n.resource_type in ("test", "unit_test") for n in passed) >= 250
     manifest = json.loads((result.target_path / "manifest.json").read_text())
-    contracted = {uid for uid, node in manifest["nodes"].items()
-                  if node.get("resource_type") == "model" and (node.get("contract") or {}).get("enforced")}
+    contracted = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node.get("resource_type") == "model" and (node.get("contract") or {}).get("enforced")
+    }
     assert {"model.woonsignaal.signalen", "model.woonsignaal.signalen_status"} <= contracted
     assert contracted <= {n.unique_id for n in passed}
 
@@ -194,6 +205,7 @@ def _rows(fetch, schema: str, table: str, key) -> tuple[list[str], dict]:
 def test_signals_and_werklijsten_agree_row_by_row(builds, schema, table, key):
     con = duckdb.connect(str(builds.warehouse), read_only=True)
     try:
+
         def fetch_duckdb(q):
             cur = con.execute(q)
             return [d[0] for d in cur.description], cur.fetchall()
@@ -231,14 +243,19 @@ def test_signals_cover_two_processes(builds):
 def _fingerprint_duckdb(con, table: str) -> dict:
     cols = con.execute(
         "select column_name, data_type from information_schema.columns where table_schema = 'marts' "
-        "and table_name = ? order by ordinal_position", [table]).fetchall()
+        "and table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
     return _fingerprint(lambda q: con.execute(q).fetchone(), table, cols)
 
 
 def _fingerprint_postgres(con, table: str) -> dict:
     cur = con.cursor()
-    cur.execute("select column_name, upper(data_type) from information_schema.columns where table_schema = 'marts' "
-                "and table_name = %s order by ordinal_position", [table])
+    cur.execute(
+        "select column_name, upper(data_type) from information_schema.columns where table_schema = 'marts' "
+        "and table_name = %s order by ordinal_position",
+        [table],
+    )
     cols = cur.fetchall()
 
     def one(q):
@@ -280,7 +297,8 @@ def test_mart_figures_agree_between_duckdb_and_postgres(builds, mart):
         pgcon.close()
     assert "ontbreekt" not in on_duckdb, f"marts.{mart} is missing on DuckDB"
     assert "ontbreekt" not in on_postgres, (
-        f"marts.{mart} was not built on PostgreSQL:\n{builds.postgres_result.summary()}")
+        f"marts.{mart} was not built on PostgreSQL:\n{builds.postgres_result.summary()}"
+    )
     assert on_duckdb["rijen"] > 0, f"marts.{mart} is empty: the comparison would prove nothing"
     assert set(on_postgres) == set(on_duckdb), "the columns differ"
     for column, figures in on_duckdb.items():

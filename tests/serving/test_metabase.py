@@ -43,8 +43,7 @@ class FakeMetabase:
                 if self.path == "/api/health":
                     return self._send(200, {"status": "ok"})
                 if self.path == "/api/session/properties":
-                    return self._send(200, {"has-user-setup": fake.admin is not None,
-                                            "setup-token": fake.token})
+                    return self._send(200, {"has-user-setup": fake.admin is not None, "setup-token": fake.token})
                 if self.path == "/api/database":
                     if self.headers.get("X-Metabase-Session") != "sessie":
                         return self._send(401, {"message": "Unauthenticated"})
@@ -86,8 +85,7 @@ def metabase():
     fake.close()
 
 
-PG = PgSettings(host="warehouse", port=5432, database="woonsignaal", bi_role="woonsignaal_bi",
-                bi_password="bi-geheim")
+PG = PgSettings(host="warehouse", port=5432, database="woonsignaal", bi_role="woonsignaal_bi", bi_password="bi-geheim")
 
 
 def test_first_run_sets_up_metabase_and_adds_the_warehouse_as_the_read_only_role(metabase):
@@ -98,8 +96,13 @@ def test_first_run_sets_up_metabase_and_adds_the_warehouse_as_the_read_only_role
     [db] = metabase.databases
     assert db["engine"] == "postgres" and db["name"] == "woonsignaal"
     assert db["details"] == {
-        "host": "warehouse", "port": 5432, "dbname": "woonsignaal", "user": "woonsignaal_bi",
-        "password": "bi-geheim", "ssl": False, "schema-filters-type": "inclusion",
+        "host": "warehouse",
+        "port": 5432,
+        "dbname": "woonsignaal",
+        "user": "woonsignaal_bi",
+        "password": "bi-geheim",
+        "ssl": False,
+        "schema-filters-type": "inclusion",
         "schema-filters-patterns": "marts",
     }
 

@@ -15,15 +15,20 @@ from .helpers import make_candidate
 def test_publish_candidate_fills_postgres_before_the_file_is_swapped(pg, tmp_path, monkeypatch):
     monkeypatch.setenv("WOONSIGNAAL_HOME", str(tmp_path / "home"))
     for env, value in {
-        "WOONSIGNAAL_PG_HOST": pg.host, "WOONSIGNAAL_PG_PORT": str(pg.port), "WOONSIGNAAL_PG_USER": pg.user,
-        "WOONSIGNAAL_PG_PASSWORD": pg.password, "WOONSIGNAAL_PG_DATABASE": pg.database,
-        "WOONSIGNAAL_PG_BI_ROLE": pg.bi_role, "WOONSIGNAAL_PG_BI_PASSWORD": pg.bi_password,
+        "WOONSIGNAAL_PG_HOST": pg.host,
+        "WOONSIGNAAL_PG_PORT": str(pg.port),
+        "WOONSIGNAAL_PG_USER": pg.user,
+        "WOONSIGNAAL_PG_PASSWORD": pg.password,
+        "WOONSIGNAAL_PG_DATABASE": pg.database,
+        "WOONSIGNAAL_PG_BI_ROLE": pg.bi_role,
+        "WOONSIGNAAL_PG_BI_PASSWORD": pg.bi_password,
     }.items():
         monkeypatch.setenv(env, value)
     settings = get_settings()
     settings.ensure_dirs()
-    candidate = make_candidate(settings.build_dir / "candidate-2026-11-24.duckdb",
-                               {"signalen_test": "select range as n from range(12)"})
+    candidate = make_candidate(
+        settings.build_dir / "candidate-2026-11-24.duckdb", {"signalen_test": "select range as n from range(12)"}
+    )
     info = publish.publish_candidate(settings, candidate, date(2026, 11, 24), "test")
     assert info["postgres"] is not None
     assert settings.published_path.exists()

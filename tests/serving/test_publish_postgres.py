@@ -53,12 +53,21 @@ def test_every_mart_arrives_exactly_with_its_types(pg, admin, tmp_path):
     assert info["schema"] == "marts" and info["bi_rol"] == pg.bi_role
 
     cur = admin.cursor()
-    cur.execute("select column_name, data_type from information_schema.columns "
-                "where table_schema = 'marts' and table_name = 'typen' order by ordinal_position")
+    cur.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = 'typen' order by ordinal_position"
+    )
     assert cur.fetchall() == [
-        ("id", "bigint"), ("tekst", "text"), ("lastig", "text"), ("bedrag", "numeric"),
-        ("ratio", "double precision"), ("datum", "date"), ("moment", "timestamp without time zone"),
-        ("vlag", "boolean"), ("klein", "smallint"), ("lijst", "jsonb"),
+        ("id", "bigint"),
+        ("tekst", "text"),
+        ("lastig", "text"),
+        ("bedrag", "numeric"),
+        ("ratio", "double precision"),
+        ("datum", "date"),
+        ("moment", "timestamp without time zone"),
+        ("vlag", "boolean"),
+        ("klein", "smallint"),
+        ("lijst", "jsonb"),
     ]
     expected = _duck_rows(cand, "typen")
     got = _pg_rows(admin, "typen")
@@ -78,7 +87,7 @@ def test_type_mapping_of_unusual_duckdb_types():
     assert pg_column("x", "DECIMAL(18,3)")[0] == "numeric(18,3)"
     assert pg_column("x", "STRUCT(a INTEGER)") == ("jsonb", 'cast(to_json("x") as varchar)')
     assert pg_column("x", "ENUM('a', 'b')") == ("text", 'cast("x" as varchar)')
-    assert pg_column('we"ird', "BLOB") == ("bytea", "'\\x' || hex(\"we\"\"ird\")")
+    assert pg_column('we"ird', "BLOB") == ("bytea", '\'\\x\' || hex("we""ird")')
 
 
 def test_republishing_replaces_the_whole_schema_and_leaves_nothing_aside(pg, admin, tmp_path):
@@ -101,10 +110,13 @@ def test_a_failed_load_keeps_the_previous_publication(pg, admin, tmp_path):
     good = make_candidate(tmp_path / "goed.duckdb", {"a": "select 1 as versie", "b": "select 1 as versie"})
     publish_to_postgres(good, pg=pg)
     # DuckDB dates reach further than PostgreSQL's (5874897 AD): the COPY of table b fails half-way
-    bad = make_candidate(tmp_path / "fout.duckdb", {
-        "a": "select 2 as versie",
-        "b": "select 2 as versie, date '5880000-01-01' as datum",
-    })
+    bad = make_candidate(
+        tmp_path / "fout.duckdb",
+        {
+            "a": "select 2 as versie",
+            "b": "select 2 as versie, date '5880000-01-01' as datum",
+        },
+    )
     with pytest.raises(PostgresPublishError, match="previous publication stays") as failed:
         publish_to_postgres(bad, pg=pg)
     assert "5880000" not in str(failed.value)  # PostgreSQL's text quotes the value: never passed on
@@ -124,10 +136,13 @@ def test_readers_see_the_old_or_the_new_marts_never_a_mix_or_nothing(pg, tmp_pat
     publications swap the schema underneath them."""
     rows = 20_000
     candidates = [
-        make_candidate(tmp_path / f"v{v}.duckdb", {
-            "a": f"select {v} as versie, i from range({rows}) t(i)",
-            "b": f"select {v} as versie, i from range({rows}) t(i)",
-        })
+        make_candidate(
+            tmp_path / f"v{v}.duckdb",
+            {
+                "a": f"select {v} as versie, i from range({rows}) t(i)",
+                "b": f"select {v} as versie, i from range({rows}) t(i)",
+            },
+        )
         for v in range(6)
     ]
     publish_to_postgres(candidates[0], pg=pg)
@@ -142,9 +157,11 @@ def test_readers_see_the_old_or_the_new_marts_never_a_mix_or_nothing(pg, tmp_pat
         try:
             while not stop.is_set():
                 try:
-                    cur.execute("select (select min(versie) from marts.a), (select max(versie) from marts.a), "
-                                "(select count(*) from marts.a), (select min(versie) from marts.b), "
-                                "(select max(versie) from marts.b), (select count(*) from marts.b)")
+                    cur.execute(
+                        "select (select min(versie) from marts.a), (select max(versie) from marts.a), "
+                        "(select count(*) from marts.a), (select min(versie) from marts.b), "
+                        "(select max(versie) from marts.b), (select count(*) from marts.b)"
+                    )
                     seen.append(cur.fetchone())
                 except psycopg2.Error as exc:  # a missing schema/table or a deadlock would land here
                     errors.append(f"{type(exc).__name__}: {exc}".strip())
@@ -209,7 +226,14 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert postgres_enabled() is True
     s = pg_settings()
     assert (s.host, s.port, s.user, s.database, s.bi_role, s.bi_password, s.dbt_database) == (
-        "db.example", 5432, "postgres", "woonsignaal", "woonsignaal_bi", None, "woonsignaal")
+        "db.example",
+        5432,
+        "postgres",
+        "woonsignaal",
+        "woonsignaal_bi",
+        None,
+        "woonsignaal",
+    )
     monkeypatch.setenv("WOONSIGNAAL_PG_PORT", "6543")
     monkeypatch.setenv("WOONSIGNAAL_PG_BI_ROLE", "bi_lezer")
     monkeypatch.setenv("WOONSIGNAAL_PG_BI_PASSWORD", "geheim")

@@ -21,10 +21,16 @@ def published(pg, admin, tmp_path):
         cur.execute(f"create schema if not exists {schema}")
         cur.execute(f"create table if not exists {schema}.geheim as select 'persoonsgegevens' as x")
     cur.execute("create table if not exists public.ook_geheim as select 1 as x")
-    publish_to_postgres(make_candidate(tmp_path / "c.duckdb", {
-        "signalen": "select 'verhuur' as proces, 3 as ernst",
-        "mart_verhuur_kpi_maand": "select date '2026-10-01' as maand, 12 as n",
-    }), pg=pg)
+    publish_to_postgres(
+        make_candidate(
+            tmp_path / "c.duckdb",
+            {
+                "signalen": "select 'verhuur' as proces, 3 as ernst",
+                "mart_verhuur_kpi_maand": "select date '2026-10-01' as maand, 12 as n",
+            },
+        ),
+        pg=pg,
+    )
     return pg
 
 
@@ -87,8 +93,10 @@ def test_bi_role_has_select_on_marts_tables_only(published, admin):
     readable = sorted((s, t) for s, t, sel, _ in rows if sel)
     assert readable == [("marts", "mart_verhuur_kpi_maand"), ("marts", "signalen")]
     assert not any(write for *_, write in rows)
-    cur.execute("select rolsuper, rolcreatedb, rolcreaterole, rolbypassrls, rolcanlogin from pg_roles "
-                "where rolname = %s", [published.bi_role])
+    cur.execute(
+        "select rolsuper, rolcreatedb, rolcreaterole, rolbypassrls, rolcanlogin from pg_roles where rolname = %s",
+        [published.bi_role],
+    )
     assert cur.fetchone() == (False, False, False, False, True)
 
 

@@ -30,7 +30,9 @@ def _units(rng, n):
     complex_of = rng.integers(0, complexen, n)
     wijk_of_complex = rng.choice(WIJKEN, complexen)
     soort = rng.choice(DETAILSOORTEN, n, p=[0.35, 0.2, 0.15, 0.2, 0.1])
-    lift = np.where(np.isin(soort, ["MAI", "GAL"]), rng.choice(["J", "N"], n, p=[0.8, 0.2]), rng.choice(["J", "N"], n, p=[0.3, 0.7]))
+    lift = np.where(
+        np.isin(soort, ["MAI", "GAL"]), rng.choice(["J", "N"], n, p=[0.8, 0.2]), rng.choice(["J", "N"], n, p=[0.3, 0.7])
+    )
     etage = np.where(soort == "BEN", "0", np.where(soort == "EGW", "0", rng.choice(["1-2", "3+"], n, p=[0.6, 0.4])))
     return pd.DataFrame(
         {
@@ -106,7 +108,9 @@ def make_facts(
     pub["weigeringen_aantal"] = rng.negative_binomial(3, 3 / (3 + weiger_mean))
     pub["aanbiedingen_aantal"] = pub["weigeringen_aantal"] + 1
     pub["is_verhuurd"] = pub["einddatum"].notna()
-    pub["dominante_weigerreden"] = np.where(pub["weigeringen_aantal"] > 0, rng.choice(["LIG", "HUU", "WON"], len(pub)), None)
+    pub["dominante_weigerreden"] = np.where(
+        pub["weigeringen_aantal"] > 0, rng.choice(["LIG", "HUU", "WON"], len(pub)), None
+    )
     pub["dagen_tot_verhuur"] = lee["leegstand_dagen"]
 
     # --- overlast: 0.12 cases per unit per year ---------------------------------------------------
@@ -142,7 +146,9 @@ def make_facts(
             "is_vertrouwelijk": False,
         }
     )
-    zp = zaak.loc[zaak["eerste_partner"].notna(), ["zaak_id", "eerste_partner", "eerste_partner_dagen", "registratiedatum"]]
+    zp = zaak.loc[
+        zaak["eerste_partner"].notna(), ["zaak_id", "eerste_partner", "eerste_partner_dagen", "registratiedatum"]
+    ]
     zaak_partner = pd.DataFrame(
         {
             "zaak_id": zp["zaak_id"],
@@ -162,7 +168,9 @@ def make_facts(
             "huishoudsamenstelling": rng.choice(["ALL", "PZK", "PMK", "EOG", "OVR"], n),
             "huurtoeslag": rng.choice(["J", "N"], n, p=[0.4, 0.6]),
             "betaalwijze": rng.choice(["AI", "OV", "HT"], n, p=[0.5, 0.35, 0.15]),
-            "inkomensklasse": rng.choice(["<20k", "20-30k", "30-45k", "45-60k", "60k+"], n, p=[0.25, 0.25, 0.25, 0.15, 0.1]),
+            "inkomensklasse": rng.choice(
+                ["<20k", "20-30k", "30-45k", "45-60k", "60k+"], n, p=[0.25, 0.25, 0.25, 0.15, 0.1]
+            ),
             "huurklasse": units["huurklasse"].to_numpy(),
             "wijk": units["wijk"].to_numpy(),
             "startjaar": rng.integers(0, 15, n),
@@ -198,7 +206,18 @@ def make_facts(
                     "jaarhuur_euro": units["nettohuur"].to_numpy() * 12,
                     "deurwaarder_bereikt": deu.copy(),
                     "contractduur_klasse": klasse,
-                    **{c: tenants[c] for c in ("leeftijdsklasse", "huishoudsamenstelling", "huurtoeslag", "betaalwijze", "inkomensklasse", "huurklasse", "wijk")},
+                    **{
+                        c: tenants[c]
+                        for c in (
+                            "leeftijdsklasse",
+                            "huishoudsamenstelling",
+                            "huurtoeslag",
+                            "betaalwijze",
+                            "inkomensklasse",
+                            "huurklasse",
+                            "wijk",
+                        )
+                    },
                 }
             )
         )

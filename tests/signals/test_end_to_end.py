@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-
 from tests.demo_env import demo_environment
+
 from woonsignaal.signals.evaluate import evaluate_strict, load_ground_truth, read_published_signals
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +33,9 @@ def _build(tmp_path_factory, scenario: str):
         settings = get_settings()
         settings.ensure_dirs()
         gt = home / "ground_truth.json"
-        result = simulate(settings.landing, eenheden=UNITS, jaren=3, delta_dagen=0, scenario=scenario, seed=7, ground_truth=gt)
+        result = simulate(
+            settings.landing, eenheden=UNITS, jaren=3, delta_dagen=0, scenario=scenario, seed=7, ground_truth=gt
+        )
         for d in result.deliveries:
             load_delivery(d, settings)
         extract = result.deliveries[-1].name

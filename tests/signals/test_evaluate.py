@@ -43,9 +43,13 @@ def test_found_missed_false_alarms_and_best_signal():
 
 def test_ground_truth_accepts_the_simulator_format(tmp_path):
     p = tmp_path / "gt.json"
-    p.write_text(json.dumps({"effects": [{"proces": "verhuur", "segment": "lift=N;eenheid_detailsoort=BOV", "indicator": "x"}]}))
+    p.write_text(
+        json.dumps({"effects": [{"proces": "verhuur", "segment": "lift=N;eenheid_detailsoort=BOV", "indicator": "x"}]})
+    )
     assert load_ground_truth(p)[0]["segment"] == "lift=N;eenheid_detailsoort=BOV"
-    p.write_text(json.dumps({"effecten": [{"proces": "verhuur", "segment": {"lift": "N", "eenheid_detailsoort": "BOV"}}]}))
+    p.write_text(
+        json.dumps({"effecten": [{"proces": "verhuur", "segment": {"lift": "N", "eenheid_detailsoort": "BOV"}}]})
+    )
     assert load_ground_truth(p)[0]["segment"] == "eenheid_detailsoort=BOV;lift=N"
 
 

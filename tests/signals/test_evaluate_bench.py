@@ -21,10 +21,20 @@ sys.path.insert(0, str(BENCH))
 import signal_quality as sq  # noqa: E402
 
 PLANTED = [
-    {"proces": "verhuur", "segment": "energielabel>=F", "indicator": "weigeringen_per_toewijzing", "factor": 2.5,
-     "groep": {"n": 40}},
-    {"proces": "incasso", "segment": "contractduur_klasse=<1;huishoudsamenstelling=EOG",
-     "indicator": "instroom_achterstand", "factor": 3.0, "groep": {"n": 30}},
+    {
+        "proces": "verhuur",
+        "segment": "energielabel>=F",
+        "indicator": "weigeringen_per_toewijzing",
+        "factor": 2.5,
+        "groep": {"n": 40},
+    },
+    {
+        "proces": "incasso",
+        "segment": "contractduur_klasse=<1;huishoudsamenstelling=EOG",
+        "indicator": "instroom_achterstand",
+        "factor": 3.0,
+        "groep": {"n": 30},
+    },
 ]
 COLS = ["proces", "indicator", "segment", "ernst", "verhouding", "n"]
 
@@ -34,12 +44,19 @@ def _result(units, scenario, seed, rows, factor=None, planted=PLANTED):
     planted = planted if scenario != "nul" else []
     strict = evaluate_strict(pd.DataFrame(rows, columns=COLS), planted)
     case = sq.Case(units, 3, scenario, seed, factor)
-    return {"case": case.__dict__ | {}, "name": case.name, "strict": strict.to_dict(), "planted": planted, "wall_s": 10.0}
+    return {
+        "case": case.__dict__ | {},
+        "name": case.name,
+        "strict": strict.to_dict(),
+        "planted": planted,
+        "wall_s": 10.0,
+    }
 
 
 def _args(**kw):
-    base = dict(sizes=[1000, 20000], years=3, long=False, seeds=5, seeds_large=2, scenario=["standaard", "nul"],
-                mde_factors=[])
+    base = dict(
+        sizes=[1000, 20000], years=3, long=False, seeds=5, seeds_large=2, scenario=["standaard", "nul"], mde_factors=[]
+    )
     return argparse.Namespace(**(base | kw))
 
 
@@ -71,8 +88,8 @@ def test_summary_pools_recall_and_precision_and_counts_nul_per_seed():
     echo = [("incasso", "instroom_achterstand", "huishoudsamenstelling=EOG", "midden", 1.6, 80)]
     wolf = [("incasso", "instroom_achterstand", "contractduur_klasse=10+", "midden", 1.5, 300)]
     results = [
-        _result(3000, "standaard", 1, found + echo),         # 1 of 2 found, 2 signals, 0 false alarms
-        _result(3000, "standaard", 2, found + wolf),         # 1 of 2 found, 2 signals, 1 false alarm
+        _result(3000, "standaard", 1, found + echo),  # 1 of 2 found, 2 signals, 0 false alarms
+        _result(3000, "standaard", 2, found + wolf),  # 1 of 2 found, 2 signals, 1 false alarm
         _result(3000, "nul", 1, wolf + [("verhuur", "leegstandsduur", "wijk=A", "hoog", 2.0, 20)]),
         _result(3000, "nul", 2, []),
     ]
@@ -84,8 +101,19 @@ def test_summary_pools_recall_and_precision_and_counts_nul_per_seed():
     assert [(e["found"], e["seeds"], e["kind"]) for e in std["per_effect"]] == [(2, 2, "range"), (0, 2, "pair")]
     assert nul["hoog_per_seed"] == [1, 0] and nul["midden_per_seed"] == [1, 0] and not nul["meets_target"]
     assert std["target"] == {"recall": 5 / 6, "precision": 0.9}
-    text = sq.markdown([row], {"command": "x", "source": "s", "started": "a", "finished": "b", "jobs": 1,
-                               "machine": {}, "load_start": 1.0, "load_end": 2.0})
+    text = sq.markdown(
+        [row],
+        {
+            "command": "x",
+            "source": "s",
+            "started": "a",
+            "finished": "b",
+            "jobs": 1,
+            "machine": {},
+            "load_start": 1.0,
+            "load_end": 2.0,
+        },
+    )
     assert text.startswith(sq.SECTION)
     assert "| 3,000 x 3 | 2 | 2/4 (0.50) | 4 | 1 (0, 1) | 0.75 | 1, 0 | 1, 0 |" in text
     assert "NOT met" in text
@@ -95,15 +123,27 @@ def test_mde_is_the_smallest_factor_found_in_80_percent_of_the_seeds_from_there_
     hit = [("verhuur", "weigeringen_per_toewijzing", "energielabel>=F", "hoog", 2.5, 40)]
     # found in seeds per factor: 1.5 -> 0/5, 2 -> 4/5, 2.5 -> 3/5, 3 -> 5/5, 4 -> 4/5
     found_in = {1.5: 0, 2.0: 4, 2.5: 3, 3.0: 5, 4.0: 4}
-    results = [_result(1000, "standaard", s, hit if s <= k else [], factor=f)
-               for f, k in found_in.items() for s in range(1, 6)]
+    results = [
+        _result(1000, "standaard", s, hit if s <= k else [], factor=f) for f, k in found_in.items() for s in range(1, 6)
+    ]
     (row,) = sq.summarise(results)
     by = {e["indicator"]: e for e in row["mde"]}
     assert by["weigeringen_per_toewijzing"]["by_factor"]["2"] == [4, 5]
     assert by["weigeringen_per_toewijzing"]["mde"] == 3.0  # 2 reaches 80% but 2.5 does not
     assert by["instroom_achterstand"]["mde"] is None  # never found
-    assert "> 4" in sq.markdown([row], {"command": "x", "source": "s", "started": "a", "finished": "b", "jobs": 1,
-                                        "machine": {}, "load_start": 1.0, "load_end": 2.0})
+    assert "> 4" in sq.markdown(
+        [row],
+        {
+            "command": "x",
+            "source": "s",
+            "started": "a",
+            "finished": "b",
+            "jobs": 1,
+            "machine": {},
+            "load_start": 1.0,
+            "load_end": 2.0,
+        },
+    )
 
 
 def test_the_section_is_replaced_in_place_and_kept_by_run_benchmarks(tmp_path, monkeypatch):
@@ -132,16 +172,42 @@ def test_bad_options_are_refused(argv):
 
 def test_combine_summarises_separate_runs_together(tmp_path):
     hit = [("verhuur", "weigeringen_per_toewijzing", "energielabel>=F", "hoog", 2.5, 40)]
-    meta = {"command": "c1", "source": "s1", "started": "2026-12-06T01:00", "finished": "2026-12-06T02:00", "jobs": 1,
-            "machine": {}, "load_start": 1.0, "load_end": 2.0}
+    meta = {
+        "command": "c1",
+        "source": "s1",
+        "started": "2026-12-06T01:00",
+        "finished": "2026-12-06T02:00",
+        "jobs": 1,
+        "machine": {},
+        "load_start": 1.0,
+        "load_end": 2.0,
+    }
     sq.write([_result(1000, "standaard", 1, hit)], meta, tmp_path / "a", None)
-    sq.write([_result(20000, "standaard", 1, hit), _result(20000, "nul", 1, [])],
-             meta | {"command": "c2", "started": "2026-12-06T03:00", "finished": "2026-12-06T04:00"}, tmp_path / "b", None)
+    sq.write(
+        [_result(20000, "standaard", 1, hit), _result(20000, "nul", 1, [])],
+        meta | {"command": "c2", "started": "2026-12-06T03:00", "finished": "2026-12-06T04:00"},
+        tmp_path / "b",
+        None,
+    )
     md = tmp_path / "BENCHMARKS.md"
-    assert sq.main(["--combine", str(tmp_path / "a" / "signal_quality.json"), str(tmp_path / "b" / "signal_quality.json"),
-                    "--out", str(tmp_path / "c"), "--write-md", str(md)]) == 0
+    assert (
+        sq.main(
+            [
+                "--combine",
+                str(tmp_path / "a" / "signal_quality.json"),
+                str(tmp_path / "b" / "signal_quality.json"),
+                "--out",
+                str(tmp_path / "c"),
+                "--write-md",
+                str(md),
+            ]
+        )
+        == 0
+    )
     data = json.loads((tmp_path / "c" / "signal_quality.json").read_text())
     assert [(r["units"], "nul" in r) for r in data["summary"]] == [(1000, False), (20000, True)]
     text = md.read_text()
-    assert "- command: `c1`" in text and "- command: `c2`" in text and "2026-12-06T01:00 -> 2026-12-06T04:00" not in text
+    assert (
+        "- command: `c1`" in text and "- command: `c2`" in text and "2026-12-06T01:00 -> 2026-12-06T04:00" not in text
+    )
     assert "| 20,000 x 3 | 1 | 1/2 (0.50) |" in text

@@ -16,7 +16,9 @@ from woonsignaal.signals.segments import UNIT_DIMENSIONS, format_segment, range_
 from .synthetic import make_facts
 
 EIND = date(2026, 10, 31)
-DURATION = Indicator("verhuur", "leegstandsduur", "duration", True, tuple(d for d in UNIT_DIMENSIONS if d != "complex_id"))
+DURATION = Indicator(
+    "verhuur", "leegstandsduur", "duration", True, tuple(d for d in UNIT_DIMENSIONS if d != "complex_id")
+)
 PLANTED = {"eenheid_detailsoort": "BOV", "wijk": "W1"}
 
 
@@ -24,16 +26,18 @@ def _world(seed: int, factor: float | None, n: int = 3000, group: int = 30) -> p
     """``n`` clusters (skewed durations) with eight unit dimensions; with ``factor``, the ``group``
     clusters of PLANTED last ``factor`` times as long."""
     rng = np.random.default_rng(seed)
-    f = pd.DataFrame({
-        "wijk": rng.choice([f"W{i}" for i in range(6)], n),
-        "eenheid_detailsoort": rng.choice(["EGW", "BOV", "BEN", "MAI", "GAL", "POR", "HOE", "TUS"], n),
-        "huurklasse": rng.choice(["GOE", "BET", "DUU", "BOV"], n),
-        "kamers_aantal": rng.choice(["1", "2", "3", "4", "5", "6"], n),
-        "lift": rng.choice(["J", "N"], n),
-        "energielabel": rng.choice(list("ABCDEFG"), n),
-        "etage_klasse": rng.choice(["0", "1-2", "3+"], n),
-        "bouwjaar_klasse": rng.choice(["<1945", "1945-1969", "1970-1989", "1990-2009", "2010+"], n),
-    })
+    f = pd.DataFrame(
+        {
+            "wijk": rng.choice([f"W{i}" for i in range(6)], n),
+            "eenheid_detailsoort": rng.choice(["EGW", "BOV", "BEN", "MAI", "GAL", "POR", "HOE", "TUS"], n),
+            "huurklasse": rng.choice(["GOE", "BET", "DUU", "BOV"], n),
+            "kamers_aantal": rng.choice(["1", "2", "3", "4", "5", "6"], n),
+            "lift": rng.choice(["J", "N"], n),
+            "energielabel": rng.choice(list("ABCDEFG"), n),
+            "etage_klasse": rng.choice(["0", "1-2", "3+"], n),
+            "bouwjaar_klasse": rng.choice(["<1945", "1945-1969", "1970-1989", "1990-2009", "2010+"], n),
+        }
+    )
     cell = (f["eenheid_detailsoort"] == "BOV") & (f["wijk"] == "W1")
     f.loc[cell, "eenheid_detailsoort"] = "EGW"  # exactly `group` clusters in the planted cell
     f.loc[rng.choice(n, group, replace=False), ["eenheid_detailsoort", "wijk"]] = ["BOV", "W1"]
@@ -97,9 +101,17 @@ def test_null_worlds_of_thousands_of_segments_give_few_false_discoveries():
 
 def test_range_cuts_keep_two_values_on_each_side_and_use_the_agreed_notation():
     cuts = range_cuts("energielabel", ["G", "A", "C", "B", "F", "X"])  # X: not a label, left out
-    assert [(sorted(lo), sorted(up)) for lo, up in cuts] == [(["A", "B"], ["C", "F", "G"]), (["A", "B", "C"], ["F", "G"])]
+    assert [(sorted(lo), sorted(up)) for lo, up in cuts] == [
+        (["A", "B"], ["C", "F", "G"]),
+        (["A", "B", "C"], ["F", "G"]),
+    ]
     assert format_segment({"energielabel": cuts[1][1], "wijk": "Noord"}) == "energielabel>=F;wijk=Noord"
-    assert format_segment({"bouwjaar_klasse": range_cuts("bouwjaar_klasse", ["<1945", "1945-1969", "1970-1989", "2010+"])[0][0]}) == "bouwjaar_klasse<=1945-1969"
+    assert (
+        format_segment(
+            {"bouwjaar_klasse": range_cuts("bouwjaar_klasse", ["<1945", "1945-1969", "1970-1989", "2010+"])[0][0]}
+        )
+        == "bouwjaar_klasse<=1945-1969"
+    )
     assert range_cuts("etage_klasse", ["0", "1-2", "3+"]) == []  # a part of one value is the value itself
     assert range_cuts("wijk", ["A", "B", "C", "D"]) == []
 
@@ -147,6 +159,11 @@ def test_a_signal_over_a_longer_window_says_so():
     facts = make_facts(3000, planted=False, seed=6, refusal_effects=(({"energielabel": "E"}, 2.5),))
     s = compute_signals(facts, EIND, 10)
     row = s[s["indicator"] == "weigeringen_per_toewijzing"].iloc[0]
-    months = (row["periode_eind"].year - row["periode_start"].year) * 12 + row["periode_eind"].month - row["periode_start"].month + 1
+    months = (
+        (row["periode_eind"].year - row["periode_start"].year) * 12
+        + row["periode_eind"].month
+        - row["periode_start"].month
+        + 1
+    )
     assert months in (24, 36)
     assert f"gemeten over {months} maanden" in row["toelichting"]

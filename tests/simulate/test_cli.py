@@ -16,8 +16,26 @@ app.command("noop")(lambda: None)  # two commands: typer keeps "simulate" as a s
 
 def test_simulate_command_writes_deliveries_and_prints_calibration(tmp_path):
     out = tmp_path / "landing"
-    res = CliRunner().invoke(app, ["simulate", "--out", str(out), "--eenheden", "300", "--jaren", "1",
-                                   "--delta-dagen", "1", "--scenario", "nul", "--seed", "2", "--tot", "2025-06-30"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            "--out",
+            str(out),
+            "--eenheden",
+            "300",
+            "--jaren",
+            "1",
+            "--delta-dagen",
+            "1",
+            "--scenario",
+            "nul",
+            "--seed",
+            "2",
+            "--tot",
+            "2025-06-30",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == ["2025-06-29", "2025-06-30"]
     m = json.loads((out / "2025-06-30" / "manifest.json").read_text())
@@ -29,9 +47,25 @@ def test_simulate_command_writes_deliveries_and_prints_calibration(tmp_path):
 
 def test_history_before_the_case_register_and_without_calibration(tmp_path):
     out = tmp_path / "landing"
-    res = CliRunner().invoke(app, ["simulate", "--out", str(out), "--eenheden", "200", "--jaren", "1",
-                                   "--delta-dagen", "0", "--tot", "2021-12-31", "--geen-kalibratie",
-                                   "--ground-truth", str(tmp_path / "gt" / "w.json")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            "--out",
+            str(out),
+            "--eenheden",
+            "200",
+            "--jaren",
+            "1",
+            "--delta-dagen",
+            "0",
+            "--tot",
+            "2021-12-31",
+            "--geen-kalibratie",
+            "--ground-truth",
+            str(tmp_path / "gt" / "w.json"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "Kalibratie" not in res.output
     m = json.loads((out / "2021-12-31" / "manifest.json").read_text())

@@ -11,14 +11,23 @@ from .conftest import read_delivered, read_dicts
 
 #: the date a row's codes must be valid on
 ROW_DATE = {
-    "eenheden": "in_exploitatiedatum", "eenheidstatussen": "begindatum", "huurovereenkomsten": "einddatum",
-    "publicaties": "begindatum", "aanbiedingen": "datum", "zaken": "registratiedatum", "zaakstatussen": "begindatum",
-    "boekingen": "boekdatum", "incassoacties": "datum", "betalingsregelingen": "afspraakdatum",
+    "eenheden": "in_exploitatiedatum",
+    "eenheidstatussen": "begindatum",
+    "huurovereenkomsten": "einddatum",
+    "publicaties": "begindatum",
+    "aanbiedingen": "datum",
+    "zaken": "registratiedatum",
+    "zaakstatussen": "begindatum",
+    "boekingen": "boekdatum",
+    "incassoacties": "datum",
+    "betalingsregelingen": "afspraakdatum",
 }
-PARENT = {("aanbiedingen", "detailstatus"): ("AANBIEDINGSTATUS", "status"),
-          ("eenheidstatussen", "detailstatus"): ("EENHEIDSTATUS", "status"),
-          ("huurovereenkomsten", "eindedetailreden"): ("EINDEREDEN", "eindereden"),
-          ("zaken", "zaaktype_detailsoort"): ("ZAAKTYPESOORT", "zaaktype_soort")}
+PARENT = {
+    ("aanbiedingen", "detailstatus"): ("AANBIEDINGSTATUS", "status"),
+    ("eenheidstatussen", "detailstatus"): ("EENHEIDSTATUS", "status"),
+    ("huurovereenkomsten", "eindedetailreden"): ("EINDEREDEN", "eindereden"),
+    ("zaken", "zaaktype_detailsoort"): ("ZAAKTYPESOORT", "zaaktype_soort"),
+}
 
 
 def _date(text: str) -> dt.date | None:
@@ -65,7 +74,9 @@ def test_code_mix_is_realistic(small_sim):
     detail = {u["detailsoort"] for u in units}
     assert {"BOV", "BEN", "GAL", "POF", "TUS"} <= detail
     statuses = read_dicts(folder / "eenheidstatussen.csv")
-    assert {("VEH", "PER"), ("LEE", "MUT"), ("LEE", "NIH"), ("LEE", "STR")} <= {(s["status"], s["detailstatus"]) for s in statuses}
+    assert {("VEH", "PER"), ("LEE", "MUT"), ("LEE", "NIH"), ("LEE", "STR")} <= {
+        (s["status"], s["detailstatus"]) for s in statuses
+    }
     ho = read_dicts(folder / "huurovereenkomsten.csv")
     assert {"LOP", "OPG", "BEE"} <= {h["status"] for h in ho}
     assert {"OVE", "ONT", "REG"} <= {h["eindedetailreden"] for h in ho}

@@ -20,7 +20,9 @@ def _hashes(result):
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path, nul_sim):
     again = simulate(tmp_path / "a" / "landing", **NUL)
     assert _hashes(again) == _hashes(nul_sim)
-    assert (again.deliveries[0] / "manifest.json").read_bytes() == (nul_sim.deliveries[0] / "manifest.json").read_bytes()
+    assert (again.deliveries[0] / "manifest.json").read_bytes() == (
+        nul_sim.deliveries[0] / "manifest.json"
+    ).read_bytes()
     other = simulate(tmp_path / "b" / "landing", **{**NUL, "seed": 4})
     h_other, h_nul = _hashes(other), _hashes(nul_sim)
     assert h_other.keys() == h_nul.keys()

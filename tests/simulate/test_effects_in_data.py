@@ -36,7 +36,11 @@ def _vacancy_ratio(folder, segment: dict[str, str]) -> float:
     # a new vacancy starts where a LEE period follows a non-LEE period of the same unit
     new = lee & ~(lee.shift(fill_value=False) & (st["eenheid_id"] == st["eenheid_id"].shift()))
     st["vac"] = new.cumsum()
-    v = st[lee].groupby("vac").agg(unit=("eenheid_id", "first"), b=("b", "min"), e=("e", "max"), open_=("e", lambda s: s.isna().any()))
+    v = (
+        st[lee]
+        .groupby("vac")
+        .agg(unit=("eenheid_id", "first"), b=("b", "min"), e=("e", "max"), open_=("e", lambda s: s.isna().any()))
+    )
     v = v[~v["open_"]]
     v["days"] = (v["e"] - v["b"]).dt.days + 1
     seg = in_seg.loc[v["unit"]].to_numpy()

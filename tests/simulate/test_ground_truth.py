@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from woonsignaal import contract
-from woonsignaal.simulate import simulate
 from woonsignaal.signals.ranges import parse_part, parse_segment_values
+from woonsignaal.simulate import simulate
 from woonsignaal.simulate.scenarios import INKOMENSKLASSEN, ScenarioError, load_scenario
 
 
@@ -64,12 +64,33 @@ def test_nul_plants_nothing(nul_sim):
 
 def test_scenario_files_are_validated(tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"naam": "x", "effecten": [{"proces": "verhuur", "segment": {"kleur": "rood"},
-                                                          "indicator": "leegstandsduur", "factor": 2}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "naam": "x",
+                "effecten": [
+                    {"proces": "verhuur", "segment": {"kleur": "rood"}, "indicator": "leegstandsduur", "factor": 2}
+                ],
+            }
+        )
+    )
     with pytest.raises(ScenarioError, match="kleur"):
         load_scenario(bad)
-    bad.write_text(json.dumps({"naam": "x", "effecten": [{"proces": "incasso", "segment": "leeftijdsklasse=20-25",
-                                                          "indicator": "instroom_achterstand", "factor": 2}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "naam": "x",
+                "effecten": [
+                    {
+                        "proces": "incasso",
+                        "segment": "leeftijdsklasse=20-25",
+                        "indicator": "instroom_achterstand",
+                        "factor": 2,
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(ScenarioError, match="leeftijdsklasse"):
         load_scenario(bad)
     with pytest.raises(ScenarioError):
@@ -77,14 +98,34 @@ def test_scenario_files_are_validated(tmp_path):
 
 
 def test_a_scenario_file_plants_its_own_effect(tmp_path):
-    spec = {"naam": "eigen", "effecten": [
-        {"proces": "incasso", "segment": "huishoudsamenstelling=EOG", "indicator": "instroom_achterstand", "factor": 4.0},
-        {"proces": "verhuur", "segment": {"energielabel": "D"}, "indicator": "reacties_per_publicatie", "factor": 0.25},
-    ]}
+    spec = {
+        "naam": "eigen",
+        "effecten": [
+            {
+                "proces": "incasso",
+                "segment": "huishoudsamenstelling=EOG",
+                "indicator": "instroom_achterstand",
+                "factor": 4.0,
+            },
+            {
+                "proces": "verhuur",
+                "segment": {"energielabel": "D"},
+                "indicator": "reacties_per_publicatie",
+                "factor": 0.25,
+            },
+        ],
+    }
     f = tmp_path / "eigen.json"
     f.write_text(json.dumps(spec))
-    res = simulate(tmp_path / "l" / "landing", eenheden=800, jaren=2, delta_dagen=0, scenario=f, seed=5,
-                   ground_truth=tmp_path / "gt.json")
+    res = simulate(
+        tmp_path / "l" / "landing",
+        eenheden=800,
+        jaren=2,
+        delta_dagen=0,
+        scenario=f,
+        seed=5,
+        ground_truth=tmp_path / "gt.json",
+    )
     assert Path(tmp_path / "gt.json").is_file()
     assert len(res.deliveries) == 1
     effects = {e["segment"]: e for e in res.ground_truth["effects"]}

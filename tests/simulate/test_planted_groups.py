@@ -7,12 +7,11 @@ import json
 
 import numpy as np
 import pytest
-
 from tests.simulate.conftest import read_dicts
+
 from woonsignaal import contract
 from woonsignaal.simulate import simulate
 from woonsignaal.simulate.scenarios import Scenario, ScenarioError, load_scenario, scenario_from_dict
-
 
 SEEDS = (1, 2)
 
@@ -20,8 +19,15 @@ SEEDS = (1, 2)
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
 def sim3000(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"sim3000-{request.param}")
-    return simulate(root / "landing", eenheden=3000, jaren=3, delta_dagen=0, scenario="standaard",
-                    seed=request.param, ground_truth=root / "gt.json")
+    return simulate(
+        root / "landing",
+        eenheden=3000,
+        jaren=3,
+        delta_dagen=0,
+        scenario="standaard",
+        seed=request.param,
+        ground_truth=root / "gt.json",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +36,15 @@ def group_sizes(tmp_path_factory) -> dict[tuple[str, str], list[int]]:
     out: dict = {}
     for seed in SEEDS:
         root = tmp_path_factory.mktemp(f"sizes-{seed}")
-        res = simulate(root / "landing", eenheden=3000, jaren=3, delta_dagen=0, scenario="standaard", seed=seed,
-                       ground_truth=root / "gt.json")
+        res = simulate(
+            root / "landing",
+            eenheden=3000,
+            jaren=3,
+            delta_dagen=0,
+            scenario="standaard",
+            seed=seed,
+            ground_truth=root / "gt.json",
+        )
         for i, e in enumerate(res.ground_truth["effects"]):
             out.setdefault((e["proces"], e["indicator"], i), []).append(e["groep"]["n"])
     return out
@@ -75,8 +88,11 @@ def test_segments_chosen_by_share_are_near_their_share_and_do_not_overlap(sim300
     assert len(chosen) >= 3
     units = read_dicts(sim3000.deliveries[-1] / "eenheden.csv")
     complexen = {c["complex_id"]: c["wijk"] for c in read_dicts(sim3000.deliveries[-1] / "complexen.csv")}
-    value = {"wijk": lambda u: complexen[u["complex_id"]], "eenheid_detailsoort": lambda u: u["detailsoort"],
-             "complex_id": lambda u: u["complex_id"]}
+    value = {
+        "wijk": lambda u: complexen[u["complex_id"]],
+        "eenheid_detailsoort": lambda u: u["detailsoort"],
+        "complex_id": lambda u: u["complex_id"],
+    }
     members = {}
     for e in chosen:
         seg = {d: v for d, (v,) in e["segment_waarden"].items()}
@@ -97,16 +113,35 @@ def test_the_first_year_arrears_effect_is_planted_and_realised(sim3000):
 
 
 def test_kies_segment_picks_the_combination_nearest_the_share():
-    dims = {"wijk": np.array(["A"] * 50 + ["B"] * 30 + ["C"] * 20),
-            "eenheid_detailsoort": np.array((["X"] * 5 + ["Y"] * 5) * 10)}
-    sc = scenario_from_dict({"naam": "t", "effecten": [
-        {"proces": "verhuur", "indicator": "leegstandsduur", "factor": 2,
-         "kies_segment": {"dimensies": ["wijk"], "aandeel": 0.28}},
-        {"proces": "verhuur", "indicator": "weigeringen_per_toewijzing", "factor": 2,
-         "kies_segment": {"dimensies": ["wijk"], "aandeel": 0.28}},
-        {"proces": "verhuur", "indicator": "reacties_per_publicatie", "factor": 0.5,
-         "kies_segment": {"dimensies": ["wijk"], "aandeel": 0.0}},
-    ]})
+    dims = {
+        "wijk": np.array(["A"] * 50 + ["B"] * 30 + ["C"] * 20),
+        "eenheid_detailsoort": np.array((["X"] * 5 + ["Y"] * 5) * 10),
+    }
+    sc = scenario_from_dict(
+        {
+            "naam": "t",
+            "effecten": [
+                {
+                    "proces": "verhuur",
+                    "indicator": "leegstandsduur",
+                    "factor": 2,
+                    "kies_segment": {"dimensies": ["wijk"], "aandeel": 0.28},
+                },
+                {
+                    "proces": "verhuur",
+                    "indicator": "weigeringen_per_toewijzing",
+                    "factor": 2,
+                    "kies_segment": {"dimensies": ["wijk"], "aandeel": 0.28},
+                },
+                {
+                    "proces": "verhuur",
+                    "indicator": "reacties_per_publicatie",
+                    "factor": 0.5,
+                    "kies_segment": {"dimensies": ["wijk"], "aandeel": 0.0},
+                },
+            ],
+        }
+    )
     resolved = sc.resolve(dims)
     assert isinstance(resolved, Scenario)
     segs = [e.segment_text for e in resolved.effecten]
@@ -116,13 +151,16 @@ def test_kies_segment_picks_the_combination_nearest_the_share():
     assert resolved.effecten[0].gekozen == {"dimensies": ["wijk"], "aandeel_doel": 0.28, "aandeel": 0.3}
 
 
-@pytest.mark.parametrize("effect, message", [
-    ({"segment": "wijk>=Centrum"}, "not an ordered dimension"),
-    ({"segment": "energielabel>=Q"}, "Q"),
-    ({"kies_segment": {"dimensies": ["betaalwijze"], "aandeel": 0.02}}, "unit dimensions"),
-    ({"kies_segment": {"dimensies": ["wijk"]}}, "aandeel"),
-    ({"segment": "wijk=Centrum", "kies_segment": {"dimensies": ["wijk"], "aandeel": 0.02}}, "not both"),
-])
+@pytest.mark.parametrize(
+    "effect, message",
+    [
+        ({"segment": "wijk>=Centrum"}, "not an ordered dimension"),
+        ({"segment": "energielabel>=Q"}, "Q"),
+        ({"kies_segment": {"dimensies": ["betaalwijze"], "aandeel": 0.02}}, "unit dimensions"),
+        ({"kies_segment": {"dimensies": ["wijk"]}}, "aandeel"),
+        ({"segment": "wijk=Centrum", "kies_segment": {"dimensies": ["wijk"], "aandeel": 0.02}}, "not both"),
+    ],
+)
 def test_scenario_segments_are_validated(effect, message, tmp_path):
     raw = {"proces": "verhuur", "indicator": "leegstandsduur", "factor": 2, **effect}
     f = tmp_path / "s.json"
@@ -135,4 +173,5 @@ def test_groot_keeps_the_strong_effects_in_large_groups_of_before():
     sc = load_scenario("groot")
     assert sc.naam == "groot" and len(sc.effecten) == 7
     assert ("verhuur", "eenheid_detailsoort=BOV;lift=N", "leegstandsduur") in {
-        (e.proces, e.segment_text, e.indicator) for e in sc.effecten}
+        (e.proces, e.segment_text, e.indicator) for e in sc.effecten
+    }

@@ -51,11 +51,17 @@ def test_write_csv_quotes_what_needs_quoting(tmp_path):
 
 
 def test_write_frame_formats_by_contract_type_and_allows_another_column_order(tmp_path):
-    df = pd.DataFrame({
-        "boeking_id": [1, 2], "overeenkomst_id": ["A1", "A2"], "boekdatum": [20_000, 20_001],
-        "vervaldatum": [20_000, NULL_INT], "detailsoort": ["PRO", "BAN"], "bedrag": [123456, -5],
-        "gewijzigd_op": [20_000 * 86400 + 3723, 20_001 * 86400],
-    })
+    df = pd.DataFrame(
+        {
+            "boeking_id": [1, 2],
+            "overeenkomst_id": ["A1", "A2"],
+            "boekdatum": [20_000, 20_001],
+            "vervaldatum": [20_000, NULL_INT],
+            "detailsoort": ["PRO", "BAN"],
+            "bedrag": [123456, -5],
+            "gewijzigd_op": [20_000 * 86400 + 3723, 20_001 * 86400],
+        }
+    )
     p = tmp_path / "boekingen.csv"
     order = list(reversed(contract.BOEKINGEN.column_names))
     assert write_frame(p, df, contract.BOEKINGEN, columns=order) == 2
@@ -69,8 +75,9 @@ def test_write_frame_formats_by_contract_type_and_allows_another_column_order(tm
 def test_write_manifest_counts_records_and_hashes(tmp_path):
     write_csv(tmp_path / "zaken.csv", ["zaak_id", "omschrijving"], [["1", "a\nb"], ["2", "c"]])
     write_csv(tmp_path / "complexen.csv", ["complex_id"], [])
-    path = write_manifest(tmp_path, extractdatum=dt.date(2026, 7, 1), soort="delta",
-                          aangemaakt_op=dt.datetime(2026, 7, 2, 2, 0, 0))
+    path = write_manifest(
+        tmp_path, extractdatum=dt.date(2026, 7, 1), soort="delta", aangemaakt_op=dt.datetime(2026, 7, 2, 2, 0, 0)
+    )
     m = json.loads(path.read_text())
     assert m["aangemaakt_op"] == "2026-07-02T02:00:00+02:00"  # summer time
     assert m["soort"] == "delta" and m["extractdatum"] == "2026-07-01"
@@ -86,11 +93,22 @@ def test_read_then_write_a_corrupted_copy(small_sim, tmp_path):
     assert header[0] == "zaak_id" and any("\n" in r[header.index("omschrijving")] for r in rows)
     # drop a required column and write the copy in the same dialect; the manifest follows the copy
     i = header.index("registratiedatum")
-    n = write_csv(tmp_path / "zaken.csv", header[:i] + header[i + 1:], [r[:i] + r[i + 1:] for r in rows])
+    n = write_csv(tmp_path / "zaken.csv", header[:i] + header[i + 1 :], [r[:i] + r[i + 1 :] for r in rows])
     assert n == len(rows)
     again_header, again = read_csv(tmp_path / "zaken.csv")
     assert "registratiedatum" not in again_header and len(again) == len(rows)
-    m = json.loads(write_manifest(tmp_path, extractdatum=dt.date(2026, 11, 21), soort="volledig",
-                                  aangemaakt_op=dt.datetime(2026, 11, 22, 2, 0)).read_text())
-    assert m["bestanden"] == [{"naam": "zaken.csv", "rijen": len(rows),
-                               "sha256": hashlib.sha256((tmp_path / "zaken.csv").read_bytes()).hexdigest()}]
+    m = json.loads(
+        write_manifest(
+            tmp_path,
+            extractdatum=dt.date(2026, 11, 21),
+            soort="volledig",
+            aangemaakt_op=dt.datetime(2026, 11, 22, 2, 0),
+        ).read_text()
+    )
+    assert m["bestanden"] == [
+        {
+            "naam": "zaken.csv",
+            "rijen": len(rows),
+            "sha256": hashlib.sha256((tmp_path / "zaken.csv").read_bytes()).hexdigest(),
+        }
+    ]

@@ -16,7 +16,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
 from tests.demo_env import demo_environment
 
 #: The werklijsten and every model and seed they depend on (signals included), with their tests.
@@ -59,8 +58,15 @@ def built(tmp_path_factory) -> Built:
     home, landing = root / "home", root / "landing"
     with pytest.MonkeyPatch.context() as env:
         demo_environment(env, home, landing)
-        sim = simulate(landing, eenheden=EENHEDEN, jaren=JAREN, delta_dagen=DELTA_DAGEN, tot=TOT, seed=SEED,
-                       ground_truth=root / "ground_truth.json")
+        sim = simulate(
+            landing,
+            eenheden=EENHEDEN,
+            jaren=JAREN,
+            delta_dagen=DELTA_DAGEN,
+            tot=TOT,
+            seed=SEED,
+            ground_truth=root / "ground_truth.json",
+        )
         settings = get_settings()
         settings.ensure_dirs()
         deliveries = list(sim.deliveries)
@@ -69,8 +75,9 @@ def built(tmp_path_factory) -> Built:
         assert eerste.month != laatste.month, "the two builds must fall in different months"
 
         load_delivery(deliveries[0], settings, gx=False)
-        first = run_dbt_build(settings, select=SELECTION, vars={"extractdatum": eerste.isoformat()},
-                              generate_docs=False)
+        first = run_dbt_build(
+            settings, select=SELECTION, vars={"extractdatum": eerste.isoformat()}, generate_docs=False
+        )
         assert first.success, first.summary()
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         try:
@@ -80,9 +87,9 @@ def built(tmp_path_factory) -> Built:
 
         for d in deliveries[1:]:
             load_delivery(d, settings, gx=False)
-        second = run_dbt_build(settings, select=SELECTION, vars={"extractdatum": laatste.isoformat()},
-                               generate_docs=False)
+        second = run_dbt_build(
+            settings, select=SELECTION, vars={"extractdatum": laatste.isoformat()}, generate_docs=False
+        )
         assert second.success, second.summary()
         restricted = publish_werklijsten(settings)
-        yield Built(home, deliveries, eerste, laatste, settings.warehouse_path, restricted, eerste_werklijst,
-                    settings)
+        yield Built(home, deliveries, eerste, laatste, settings.warehouse_path, restricted, eerste_werklijst, settings)

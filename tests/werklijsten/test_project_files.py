@@ -13,9 +13,23 @@ PROJECT = ROOT / "dbt_project"
 MODELS = PROJECT / "models" / "werklijsten"
 
 #: The same list as tests/dbt/test_project_files.py: SQL that only DuckDB understands.
-DUCKDB_ONLY = [r"\bqualify\b", r"\bstrptime\b", r"\blist_\w+\(", r"::", r"\bmedian\(", r"\bdate_diff\(",
-               r"\binterval \d", r"\bilike\b", r"\bstruct_", r"\bepoch\(", r"\bifnull\(", r"\biif\(",
-               r"\bregexp_", r"\bstring_split", r"\bcontains\("]
+DUCKDB_ONLY = [
+    r"\bqualify\b",
+    r"\bstrptime\b",
+    r"\blist_\w+\(",
+    r"::",
+    r"\bmedian\(",
+    r"\bdate_diff\(",
+    r"\binterval \d",
+    r"\bilike\b",
+    r"\bstruct_",
+    r"\bepoch\(",
+    r"\bifnull\(",
+    r"\biif\(",
+    r"\bregexp_",
+    r"\bstring_split",
+    r"\bcontains\(",
+]
 
 
 def _catalogue() -> list[dict]:
@@ -25,8 +39,13 @@ def _catalogue() -> list[dict]:
 
 def test_models_use_portable_sql():
     sql_files = sorted(MODELS.glob("*.sql"))
-    assert {p.stem for p in sql_files} == {"int_werklijst_objecten", "int_werklijst_object_dimensies", "werklijst",
-                                           "werklijst_historie", "werklijst_effect"}
+    assert {p.stem for p in sql_files} == {
+        "int_werklijst_objecten",
+        "int_werklijst_object_dimensies",
+        "werklijst",
+        "werklijst_historie",
+        "werklijst_effect",
+    }
     for p in sql_files:
         sql = re.sub(r"\{#.*?#\}", "", p.read_text(encoding="utf-8"), flags=re.S).lower()
         for pattern in DUCKDB_ONLY:
@@ -50,8 +69,9 @@ def test_catalogue_is_small_documented_and_used_by_the_rules():
     codes = [r["actie_code"] for r in rows]
     assert len(codes) == len(set(codes)) and 3 <= len(codes) <= 15
     assert {r["proces"] for r in rows} == {"verhuur", "overlast", "incasso"}
-    assert all(r["actie_code"].startswith({"verhuur": "VH_", "overlast": "OL_", "incasso": "IN_"}[r["proces"]])
-               for r in rows)
+    assert all(
+        r["actie_code"].startswith({"verhuur": "VH_", "overlast": "OL_", "incasso": "IN_"}[r["proces"]]) for r in rows
+    )
     docs = (ROOT / "docs" / "werklijsten.md").read_text(encoding="utf-8")
     rules = (MODELS / "werklijst.sql").read_text(encoding="utf-8")
     for r in rows:
@@ -68,8 +88,12 @@ def test_order_seed_is_generated_from_the_ordered_dimensions():
 
     with (PROJECT / "seeds" / "segment_volgorde.csv").open(encoding="utf-8", newline="") as fh:
         seed = list(csv.DictReader(fh))
-    expected = {(dim, value, str(rang)) for dim, order in ORDERED_DIMENSIONS.items() if order
-                for rang, value in enumerate(order)}
+    expected = {
+        (dim, value, str(rang))
+        for dim, order in ORDERED_DIMENSIONS.items()
+        if order
+        for rang, value in enumerate(order)
+    }
     assert {(r["dimensie"], r["waarde"], r["rang"]) for r in seed} == expected
     assert len(seed) == len(expected)
     assert "kamers_aantal" not in {r["dimensie"] for r in seed}

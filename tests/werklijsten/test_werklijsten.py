@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import datetime as dt
 import stat
 
 import duckdb
@@ -20,8 +19,11 @@ from woonsignaal.werklijsten import CSV_COLUMNS, export_csv, publish_werklijsten
 
 pytestmark = pytest.mark.e2e
 
-OBJECT_KEY = {"eenheid": ("eenheden", "eenheid_id"), "zaak": ("zaken", "zaak_id"),
-              "huurovereenkomst": ("huurovereenkomsten", "overeenkomst_id")}
+OBJECT_KEY = {
+    "eenheid": ("eenheden", "eenheid_id"),
+    "zaak": ("zaken", "zaak_id"),
+    "huurovereenkomst": ("huurovereenkomsten", "overeenkomst_id"),
+}
 RESTRICTED_TABLES = {"werklijst", "werklijst_historie", "werklijst_effect", "werklijst_acties"}
 
 
@@ -57,24 +59,43 @@ def _text(frame: pd.DataFrame, columns) -> pd.DataFrame:
 def _candidates(built) -> dict[str, pd.DataFrame]:
     """Per proces: the current objects with their dimension columns (as text) and rule state."""
     e = built.extractdatum
-    units = _text(built.query("select * from marts.dim_eenheid where is_in_exploitatie"),
-                  ["wijk", "complex_id", "eenheid_detailsoort", "huurklasse", "kamers_aantal", "lift",
-                   "energielabel", "etage_klasse", "bouwjaar_klasse"])
-    vacant = built.query("select eenheid_id, leegstand_dagen from marts.fct_leegstand "
-                         "where not is_afgesloten and leegstand_reden = 'MUT'")
+    units = _text(
+        built.query("select * from marts.dim_eenheid where is_in_exploitatie"),
+        [
+            "wijk",
+            "complex_id",
+            "eenheid_detailsoort",
+            "huurklasse",
+            "kamers_aantal",
+            "lift",
+            "energielabel",
+            "etage_klasse",
+            "bouwjaar_klasse",
+        ],
+    )
+    vacant = built.query(
+        "select eenheid_id, leegstand_dagen from marts.fct_leegstand "
+        "where not is_afgesloten and leegstand_reden = 'MUT'"
+    )
     hov = built.query("select * from marts.fct_huurovereenkomst")
-    opgezegd = hov[hov["opzegdatum"].notna() & (pd.to_datetime(hov["opzegdatum"]).dt.date <= e)
-                   & ~hov["is_beeindigd"] & ~hov["is_geannuleerd"]]
+    opgezegd = hov[
+        hov["opzegdatum"].notna()
+        & (pd.to_datetime(hov["opzegdatum"]).dt.date <= e)
+        & ~hov["is_beeindigd"]
+        & ~hov["is_geannuleerd"]
+    ]
     units["leeg"] = units["eenheid_id"].isin(vacant["eenheid_id"])
     units["opgezegd"] = units["eenheid_id"].isin(opgezegd["eenheid_id"])
     units = units[units["leeg"] | units["opgezegd"]].copy()
     units["object_id"] = units["eenheid_id"].astype(str)
 
-    zaken = _text(built.query("select * from marts.fct_zaak where not is_afgesloten"),
-                  ["zaaktype_detailsoort", "wijk"])
+    zaken = _text(built.query("select * from marts.fct_zaak where not is_afgesloten"), ["zaaktype_detailsoort", "wijk"])
     partners = built.query("select zaak_id, partner from marts.fct_zaak_partner")
-    zaken["partners"] = zaken["zaak_id"].map(partners.groupby("zaak_id")["partner"].agg(set)).apply(
-        lambda v: v if isinstance(v, set) else set())
+    zaken["partners"] = (
+        zaken["zaak_id"]
+        .map(partners.groupby("zaak_id")["partner"].agg(set))
+        .apply(lambda v: v if isinstance(v, set) else set())
+    )
     zaken["object_id"] = zaken["zaak_id"].astype(str)
 
     running = hov.loc[~hov["is_beeindigd"] & ~hov["is_geannuleerd"], "overeenkomst_id"]
@@ -84,8 +105,19 @@ def _candidates(built) -> dict[str, pd.DataFrame]:
     last12 = cm.groupby("overeenkomst_id").tail(12).groupby("overeenkomst_id")["in_achterstand"].sum()
     last["n12"] = last["overeenkomst_id"].map(last12).fillna(0)
     last["achterstand"] = last["maanden_achterstand"].where(last["in_achterstand"], 0.0).fillna(0.0)
-    last = _text(last, ["leeftijdsklasse", "huishoudsamenstelling", "huurtoeslag", "betaalwijze",
-                        "inkomensklasse", "contractduur_klasse", "huurklasse", "wijk"])
+    last = _text(
+        last,
+        [
+            "leeftijdsklasse",
+            "huishoudsamenstelling",
+            "huurtoeslag",
+            "betaalwijze",
+            "inkomensklasse",
+            "contractduur_klasse",
+            "huurklasse",
+            "wijk",
+        ],
+    )
     last["object_id"] = last["overeenkomst_id"].astype(str)
     return {"verhuur": units, "overlast": zaken, "incasso": last}
 
@@ -124,10 +156,12 @@ def _expected(signal: pd.Series, cand: dict[str, pd.DataFrame]) -> dict[str, str
     for _, r in f.iterrows():
         code = None
         if signal["proces"] == "verhuur":
-            code = {"leegstandsduur": "VH_LEEGSTAND_OPVOLGEN" if r["leeg"] else "VH_VOORTIJDIG_PUBLICEREN",
-                    "huurderving_per_leegstand": "VH_LEEGSTAND_OPVOLGEN" if r["leeg"] else "VH_VOORTIJDIG_PUBLICEREN",
-                    "weigeringen_per_toewijzing": "VH_AANBOD_AFSTEMMEN",
-                    "reacties_per_publicatie": "VH_BEREIK_VERGROTEN"}.get(base)
+            code = {
+                "leegstandsduur": "VH_LEEGSTAND_OPVOLGEN" if r["leeg"] else "VH_VOORTIJDIG_PUBLICEREN",
+                "huurderving_per_leegstand": "VH_LEEGSTAND_OPVOLGEN" if r["leeg"] else "VH_VOORTIJDIG_PUBLICEREN",
+                "weigeringen_per_toewijzing": "VH_AANBOD_AFSTEMMEN",
+                "reacties_per_publicatie": "VH_BEREIK_VERGROTEN",
+            }.get(base)
         elif signal["proces"] == "overlast":
             if base in ("doorlooptijd", "aandeel_langlopend") and r["doorlooptijd_dagen"] >= 30 and not r["partners"]:
                 code = "OL_ESCALEREN"
@@ -185,7 +219,9 @@ def test_every_key_exists_in_the_delivered_data(built):
 def test_lists_are_ordered_by_the_documented_priority(built):
     w = _werklijst(built)
     objecten = built.query("select * from werklijsten.int_werklijst_objecten")
-    m = w.merge(objecten, on=["object_soort", "object_id"], suffixes=("", "_o")).sort_values(["signaal_id", "prioriteit"])
+    m = w.merge(objecten, on=["object_soort", "object_id"], suffixes=("", "_o")).sort_values(
+        ["signaal_id", "prioriteit"]
+    )
     for sid, g in m.groupby("signaal_id"):
         assert list(g["prioriteit"]) == list(range(1, len(g) + 1))
         proces = g["proces"].iloc[0]
@@ -230,21 +266,31 @@ def _personal_values(built) -> set[str]:
 def test_no_personal_data_in_any_werklijsten_table(built):
     con = duckdb.connect(str(built.warehouse), read_only=True)
     try:
-        cols = con.execute("select table_name, column_name, data_type from information_schema.columns "
-                           "where table_schema = 'werklijsten'").fetchall()
+        cols = con.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'werklijsten'"
+        ).fetchall()
         tables = {t for t, _, _ in cols}
         assert {"werklijst", "werklijst_historie", "werklijst_effect", "int_werklijst_objecten"} <= tables
         names = {c for _, c, _ in cols}
         assert not names & (FORBIDDEN_COLUMNS | {"relatie_id", "naam", "email", "telefoon", "geboortedatum"})
-        pseudonyms = {r[0] for r in con.execute(
-            "select distinct cast(relatie_id as varchar) from intermediate.int_relaties_historie").fetchall()}
+        pseudonyms = {
+            r[0]
+            for r in con.execute(
+                "select distinct cast(relatie_id as varchar) from intermediate.int_relaties_historie"
+            ).fetchall()
+        }
         values = _personal_values(built) | {p for p in pseudonyms if p and len(p) >= 6}
         assert len(values) > 100
         texts: set[str] = set()
         for table, column, type_ in cols:
             if type_ == "VARCHAR":
-                texts |= {r[0] for r in con.execute(
-                    f'select distinct "{column}" from werklijsten."{table}" where "{column}" is not null').fetchall()}
+                texts |= {
+                    r[0]
+                    for r in con.execute(
+                        f'select distinct "{column}" from werklijsten."{table}" where "{column}" is not null'
+                    ).fetchall()
+                }
         assert texts & set(_werklijst(built)["object_id"])  # the scan sees the keys
         assert not texts & values
         haystack = "\n".join(texts)
@@ -261,10 +307,18 @@ def test_restricted_file_is_private_and_never_a_published_mart(built):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'werklijsten'").fetchall()}
-        schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata "
-                                             "where catalog_name = current_database()").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'werklijsten'"
+            ).fetchall()
+        }
+        schemas = {
+            r[0]
+            for r in con.execute(
+                "select schema_name from information_schema.schemata where catalog_name = current_database()"
+            ).fetchall()
+        }
         n = con.execute("select count(*) from werklijsten.werklijsten.werklijst").fetchone()[0]
     finally:
         con.close()
@@ -335,16 +389,27 @@ def test_effect_counts_last_months_rows_that_resolved(built):
     assert len(vorige) > 0
     hist = built.query("select extractdatum, count(*) n from werklijsten.werklijst_historie group by 1 order by 1")
     assert [d.date() if hasattr(d, "date") else d for d in hist["extractdatum"]] == [
-        built.eerste_extractdatum, built.extractdatum]
+        built.eerste_extractdatum,
+        built.extractdatum,
+    ]
     eff = built.query("select * from werklijsten.werklijst_effect")
     hov = built.query("select * from marts.fct_huurovereenkomst")
     begin = pd.to_datetime(hov["begindatum"]).dt.date
-    let = set(hov.loc[~hov["is_geannuleerd"] & (begin > built.eerste_extractdatum) & (begin <= built.extractdatum),
-                      "eenheid_id"].astype(str))
+    let = set(
+        hov.loc[
+            ~hov["is_geannuleerd"] & (begin > built.eerste_extractdatum) & (begin <= built.extractdatum), "eenheid_id"
+        ].astype(str)
+    )
     closed = set(built.query("select zaak_id from marts.fct_zaak where is_afgesloten")["zaak_id"].astype(str))
-    cm = built.query("select overeenkomst_id, maand, in_achterstand from marts.fct_contract_maand "
-                     "where last_day(maand) <= ?",
-                     [built.extractdatum]).sort_values("maand").groupby("overeenkomst_id").tail(1)
+    cm = (
+        built.query(
+            "select overeenkomst_id, maand, in_achterstand from marts.fct_contract_maand where last_day(maand) <= ?",
+            [built.extractdatum],
+        )
+        .sort_values("maand")
+        .groupby("overeenkomst_id")
+        .tail(1)
+    )
     running = set(hov.loc[~hov["is_beeindigd"], "overeenkomst_id"].astype(str))
     cured = set(cm.loc[~cm["in_achterstand"], "overeenkomst_id"].astype(str)) & running
     resolved = {"eenheid": let, "zaak": closed, "huurovereenkomst": cured}
@@ -358,7 +423,6 @@ def test_effect_counts_last_months_rows_that_resolved(built):
     assert (eff["vorige_extractdatum"].dt.date == built.eerste_extractdatum).all()
     now = set(_werklijst(built)["signaal_sleutel"])
     assert (eff["vraagt_nog_actie"] == eff["signaal_sleutel"].isin(now)).all()
-
 
 
 def test_republishing_replaces_the_file_and_removes_a_killed_runs_leftovers(built):

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -100,7 +100,7 @@ def _as_naive_utc(ts: datetime) -> datetime:
     """UTC without a time zone, as ``raw.leveringen.aangemaakt_op`` holds it."""
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=ZoneInfo(SOURCE_TIMEZONE))
-    return ts.astimezone(timezone.utc).replace(tzinfo=None)
+    return ts.astimezone(UTC).replace(tzinfo=None)
 
 
 def read_manifest_json(path: Path):
@@ -123,8 +123,7 @@ def loaded_deliveries(warehouse_path: Path | None) -> dict[date, datetime]:
         ) from exc
     try:
         exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = 'leveringen'"
+            "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'leveringen'"
         ).fetchone()[0]
         if not exists:
             return {}
@@ -171,9 +170,7 @@ def scan_landing(landing: Path, warehouse_path: Path | None = None) -> LandingSc
             pending = True
         else:
             pending = _as_naive_utc(aangemaakt) > prev
-        scan.deliveries.append(
-            LandedDelivery(d, entry, aangemaakt, soort, pending, resent and pending, prev)
-        )
+        scan.deliveries.append(LandedDelivery(d, entry, aangemaakt, soort, pending, resent and pending, prev))
     scan.deliveries.sort(key=lambda x: x.extractdatum)
     scan.incomplete.sort(key=lambda p: p.name)
     for p in scan.ignored:

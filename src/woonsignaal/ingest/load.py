@@ -144,9 +144,9 @@ def _warehouse_state(warehouse: Path) -> _State:
         counts = {}
         for f in FILES:
             if f.kind is FileKind.SNAPSHOT and f.name in tables:
-                counts[f.name] = con.execute(
-                    f"select count(*) from raw.{f.name} where _geldig_tot is null"
-                ).fetchone()[0]
+                counts[f.name] = con.execute(f"select count(*) from raw.{f.name} where _geldig_tot is null").fetchone()[
+                    0
+                ]
         return _State(loaded, counts)
     finally:
         con.close()
@@ -161,19 +161,25 @@ def _check_order(manifest: Manifest, state: _State) -> str | None:
         if new == old:
             return "al geladen"
         if new < old:
-            raise DeliveryRejected(Fout("volgorde", detail=
-                f"{d.isoformat()} was already loaded from a newer delivery (aangemaakt_op {old.isoformat()} UTC); "
-                f"this one was made at {new.isoformat()} UTC and is ignored"),
+            raise DeliveryRejected(
+                Fout(
+                    "volgorde",
+                    detail=f"{d.isoformat()} was already loaded from a newer delivery (aangemaakt_op {old.isoformat()} UTC); "
+                    f"this one was made at {new.isoformat()} UTC and is ignored",
+                ),
                 d,
             )
     latest = max(state.loaded) if state.loaded else None
     if latest is not None and d < latest:
         kind = "a re-sent delivery" if d in state.loaded else "a delivery"
-        raise DeliveryRejected(Fout("volgorde", detail=
-            f"{kind} for {d.isoformat()} arrived after {latest.isoformat()} was loaded; deliveries load in "
-            f"extractdatum order, so it cannot be merged into the history. Rebuild the raw layer from "
-            f"{d.isoformat()}: move the warehouse aside and load the landing folders again (the last "
-            f"volledig delivery on or before {d.isoformat()} and every later one)"),
+        raise DeliveryRejected(
+            Fout(
+                "volgorde",
+                detail=f"{kind} for {d.isoformat()} arrived after {latest.isoformat()} was loaded; deliveries load in "
+                f"extractdatum order, so it cannot be merged into the history. Rebuild the raw layer from "
+                f"{d.isoformat()}: move the warehouse aside and load the landing folders again (the last "
+                f"volledig delivery on or before {d.isoformat()} and every later one)",
+            ),
             d,
         )
     return "vervangen" if d in state.loaded else None
@@ -241,7 +247,7 @@ def _merge_snapshot(con, f: ContractFile, d: date) -> None:
     con.execute(
         f"""update {t} set _geldig_tot = {D}
         where _geldig_tot is null
-          and not exists (select 1 from {s} n where {_on('n', t, keys)} and n._rij_hash = {t}._rij_hash)
+          and not exists (select 1 from {s} n where {_on("n", t, keys)} and n._rij_hash = {t}._rij_hash)
           and {_key_text(t, keys)} not in (select sleutel from {SCRATCH}._qkeys_{f.name})"""
     )
     cols = business + ["_extractdatum", "_bronbestand", "_regelnummer", "_geldig_vanaf", "_geldig_tot", "_rij_hash"]
@@ -254,9 +260,9 @@ def _merge_snapshot(con, f: ContractFile, d: date) -> None:
         "n._rij_hash",
     ]
     con.execute(
-        f"""insert into {t} ({', '.join(q(c) for c in cols)})
-        select {', '.join(sel)} from {s} n
-        where not exists (select 1 from {t} r where r._geldig_tot is null and {_on('r', 'n', keys)}
+        f"""insert into {t} ({", ".join(q(c) for c in cols)})
+        select {", ".join(sel)} from {s} n
+        where not exists (select 1 from {t} r where r._geldig_tot is null and {_on("r", "n", keys)}
                           and r._rij_hash = n._rij_hash)"""
     )
 
@@ -294,9 +300,11 @@ def _merge_event(con, f: ContractFile, d: date) -> int:
         con.execute(insert + f"{s} n")
         return 0
     nonkey = [c for c in business if c not in keys]
-    differs = f"row({', '.join('n.' + q(c) for c in nonkey)}) is distinct from row({', '.join('o.' + q(c) for c in nonkey)})"
+    differs = (
+        f"row({', '.join('n.' + q(c) for c in nonkey)}) is distinct from row({', '.join('o.' + q(c) for c in nonkey)})"
+    )
     con.execute(
-        f"""create or replace temp table _new as select n.* from {s} n left join {t} o on {_on('n', 'o', keys)}
+        f"""create or replace temp table _new as select n.* from {s} n left join {t} o on {_on("n", "o", keys)}
         where o.{q(keys[0])} is null or n.gewijzigd_op > o.gewijzigd_op
            or (n.gewijzigd_op = o.gewijzigd_op and o._verwijderd_op is null and {differs})"""
     )
@@ -354,10 +362,12 @@ def _apply_deletions(con, d: date) -> list[str]:
         rcols = ", ".join(f"{t}.{q(c)}" for c in raw_columns(f))
         # a join, not `exists (...)`: the correlated form with the timestamp comparison scanned the whole
         # table the slow way (3 s on 20 M bookings for 3 deletions); _del has one row per key
-        con.execute(f"insert into {v} select {rcols}, {D} from {t} join _del x on {match} where {t}._extractdatum <> {D}")
-        applied = con.execute(
-            f"update {t} set _verwijderd_op = x.verwijderd_op from _del x where {match}"
-        ).fetchone()[0]
+        con.execute(
+            f"insert into {v} select {rcols}, {D} from {t} join _del x on {match} where {t}._extractdatum <> {D}"
+        )
+        applied = con.execute(f"update {t} set _verwijderd_op = x.verwijderd_op from _del x where {match}").fetchone()[
+            0
+        ]
         if applied < n:
             warnings.append(
                 f"verwijderingen.csv: {n - applied} of {n} deletion(s) for {f.name} matched no current row "
@@ -367,8 +377,9 @@ def _apply_deletions(con, d: date) -> list[str]:
     return warnings
 
 
-def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str | None,
-           deletion_tolerance: float = 0.10) -> list[str]:
+def _merge(
+    con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str | None, deletion_tolerance: float = 0.10
+) -> list[str]:
     """Merge the scratch into the warehouse (in the caller's transaction); the warnings. A volledig
     delivery that would mark more than ``deletion_tolerance`` of an event table's rows deleted is
     refused (:class:`DeliveryRejected`, with the counts of every such table): a delta labelled
@@ -395,7 +406,9 @@ def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str |
         elif f.kind is FileKind.SNAPSHOT:
             _merge_snapshot(con, f, d)
         elif f.kind is FileKind.EVENT:
-            had_rows = con.execute(f"select count(*) from (select 1 from {RAW_SCHEMA}.{f.name} limit 1)").fetchone()[0] > 0
+            had_rows = (
+                con.execute(f"select count(*) from (select 1 from {RAW_SCHEMA}.{f.name} limit 1)").fetchone()[0] > 0
+            )
             stale = _merge_event(con, f, d)
             if stale:
                 warnings.append(
@@ -404,11 +417,18 @@ def _merge(con, manifest: Manifest, parsed: dict[str, ParsedFile], status: str |
             if manifest.soort == SOORT_VOLLEDIG and had_rows:  # nothing to compare on a first load
                 gone, current = _absent_from_volledig(con, f, d)
                 if gone > deletion_tolerance * current:
-                    too_many.append(Fout("verwijderingen", f.filename, detail=(
-                        f"{f.filename}: deze volledige levering mist {gone} van de {current} huidige rijen van "
-                        f"{f.name} ({gone / current:.0%}, meer dan {deletion_tolerance:.0%}); ze zouden als "
-                        f"verwijderd gemarkeerd worden. Is het een delta met soort 'volledig' in het manifest? "
-                        f"Klopt het toch, laad de levering dan eenmalig met {ENV_DELETION_TOLERANCE} hoger")))
+                    too_many.append(
+                        Fout(
+                            "verwijderingen",
+                            f.filename,
+                            detail=(
+                                f"{f.filename}: deze volledige levering mist {gone} van de {current} huidige rijen van "
+                                f"{f.name} ({gone / current:.0%}, meer dan {deletion_tolerance:.0%}); ze zouden als "
+                                f"verwijderd gemarkeerd worden. Is het een delta met soort 'volledig' in het manifest? "
+                                f"Klopt het toch, laad de levering dan eenmalig met {ENV_DELETION_TOLERANCE} hoger"
+                            ),
+                        )
+                    )
                 elif gone:
                     warnings.append(
                         f"{f.filename}: {gone} row(s) loaded earlier are absent from this volledig delivery; "
@@ -451,18 +471,28 @@ def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) ->
                 f"order by regelnummer limit {_LISTED}"
             ).fetchall()
             listed = "; ".join(f"line {r}, {k}: {why}" for r, k, why in first)
-            problems.append(Fout("rijfouten", manifest.bestanden[name].naam, first[0][0], first[0][1], (
-                f"{manifest.bestanden[name].naam}: {pf.quarantaine} of {pf.geleverd} rows have faults "
-                f"(more than {QUARANTINE_FATAL_FRACTION:.0%}): {listed}"
-            )))
+            problems.append(
+                Fout(
+                    "rijfouten",
+                    manifest.bestanden[name].naam,
+                    first[0][0],
+                    first[0][1],
+                    (
+                        f"{manifest.bestanden[name].naam}: {pf.quarantaine} of {pf.geleverd} rows have faults "
+                        f"(more than {QUARANTINE_FATAL_FRACTION:.0%}): {listed}"
+                    ),
+                )
+            )
     return problems
 
 
 def _previous_counts_table(con, state: _State, manifest: Manifest, tolerance: float) -> None:
     """Tables the raw suites read beside the parsed files: the delivery, and per snapshot file the
     previous delivery's current rows with the bounds this one's count must lie within."""
-    con.execute("create or replace table _levering as select ?::date as extractdatum, ?::varchar as soort",
-                [manifest.extractdatum, manifest.soort])
+    con.execute(
+        "create or replace table _levering as select ?::date as extractdatum, ?::varchar as soort",
+        [manifest.extractdatum, manifest.soort],
+    )
     con.execute(
         "create or replace table _vorige_levering (bestand varchar, rijen bigint, min_rijen bigint, max_rijen bigint)"
     )
@@ -525,16 +555,23 @@ class _RawSuites:
             if twice and not duplicates_searched:
                 raise _DuplicateKeys(twice)
             problems = [
-                Fout("raw_suite", f"{f.table}.csv", kolom=f.column or None,
-                     detail=f"Great Expectations raw suites failed: {line}")
+                Fout(
+                    "raw_suite",
+                    f"{f.table}.csv",
+                    kolom=f.column or None,
+                    detail=f"Great Expectations raw suites failed: {line}",
+                )
                 for f, line in zip(report.failures, report.failure_lines())
             ]
             if any(f.description == ROW_COUNT_DESCRIPTION for f in report.failures):
-                problems.append(Fout("raw_suite", detail=
-                    f"a snapshot file's row count differs more than {self._tolerance:.0%} (+ {ROW_COUNT_SLACK} rows) "
-                    f"from the previous delivery's; when that is real (an acquisition, a sale of complexes), load "
-                    f"this delivery once with {ENV_DELIVERY_ROW_TOLERANCE} set higher (e.g. 0.5)"
-                ))
+                problems.append(
+                    Fout(
+                        "raw_suite",
+                        detail=f"a snapshot file's row count differs more than {self._tolerance:.0%} (+ {ROW_COUNT_SLACK} rows) "
+                        f"from the previous delivery's; when that is real (an acquisition, a sale of complexes), load "
+                        f"this delivery once with {ENV_DELIVERY_ROW_TOLERANCE} set higher (e.g. 0.5)",
+                    )
+                )
             raise DeliveryRejected(problems, self._extractdatum)
         return report.summary()
 
@@ -582,7 +619,10 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     status = _check_order(manifest, state)
     if status == "al geladen":
         return LoadResult(
-            manifest.extractdatum, manifest.aangemaakt_op, manifest.soort, "al geladen",
+            manifest.extractdatum,
+            manifest.aangemaakt_op,
+            manifest.soort,
+            "al geladen",
             warnings=[f"{manifest.extractdatum.isoformat()} with this aangemaakt_op is already loaded; nothing done"],
             seconds=time.perf_counter() - started,
         )
@@ -592,8 +632,11 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
     try:
         return _load(manifest, settings, key, state, status, gx=gx, duplicates=not gx, started=started)
     except _DuplicateKeys as exc:
-        log.info("%s: a key occurs more than once in %s; parsing again to quarantine every copy",
-                 manifest.extractdatum.isoformat(), ", ".join(exc.files))
+        log.info(
+            "%s: a key occurs more than once in %s; parsing again to quarantine every copy",
+            manifest.extractdatum.isoformat(),
+            ", ".join(exc.files),
+        )
         manifest = read_manifest(path)  # as read before the first attempt added its findings
         return _load(manifest, settings, key, state, status, gx=gx, duplicates=True, started=started)
 
@@ -606,8 +649,17 @@ class _DuplicateKeys(Exception):
         self.files = files
 
 
-def _load(manifest: Manifest, settings, key: bytes, state: _State, status: str | None, *, gx: bool,
-          duplicates: bool, started: float) -> LoadResult:
+def _load(
+    manifest: Manifest,
+    settings,
+    key: bytes,
+    state: _State,
+    status: str | None,
+    *,
+    gx: bool,
+    duplicates: bool,
+    started: float,
+) -> LoadResult:
     """One attempt of :func:`load_delivery`; ``duplicates`` as in :func:`parse_delivery`."""
     warehouse = settings.warehouse_path
     timings: dict[str, float] = {}
@@ -615,8 +667,13 @@ def _load(manifest: Manifest, settings, key: bytes, state: _State, status: str |
     # the GIL); the parse takes each file's check when it reaches the file, and a file that differs
     # from the manifest refuses the delivery before anything else is looked at
     checks = start_file_checks(manifest)
-    log.info("%s (%s): verifying and parsing %d files, %.0f MB", manifest.extractdatum.isoformat(),
-             manifest.soort, len(manifest.bestanden), sum(checks.sizes.values()) / 1e6)
+    log.info(
+        "%s (%s): verifying and parsing %d files, %.0f MB",
+        manifest.extractdatum.isoformat(),
+        manifest.soort,
+        len(manifest.bestanden),
+        sum(checks.sizes.values()) / 1e6,
+    )
 
     # the scratch is a named in-memory DuckDB: GX opens the same database through duckdb-engine,
     # the warehouse is attached to it for the merge; nothing is written to disk before the merge
@@ -679,8 +736,12 @@ def _load(manifest: Manifest, settings, key: bytes, state: _State, status: str |
                     _ensure_ingest_tables(con)
                     warnings += _merge(con, manifest, parsed, status, settings.deletion_tolerance)
                     timings["merge"] = time.perf_counter() - t0
-                    log.info("merged into %s in %.1f s%s", warehouse.name, timings["merge"],
-                             "; waiting for the raw suites" if suites else "")
+                    log.info(
+                        "merged into %s in %.1f s%s",
+                        warehouse.name,
+                        timings["merge"],
+                        "; waiting for the raw suites" if suites else "",
+                    )
                     t0 = time.perf_counter()
                     gx_summary = suites.passed(duplicates) if suites else ""  # raises DeliveryRejected
                     timings["gx"] = time.perf_counter() - t0  # the wait for the suites after the merge

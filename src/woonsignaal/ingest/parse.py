@@ -74,7 +74,6 @@ ROW_DATE_COLUMN: dict[str, str] = {
 _MAX_LISTED = 5  # lines named per summary message
 
 
-
 def q(name: str) -> str:
     """Quote an identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -202,10 +201,7 @@ def typed_sql(col: Column, src: str, trim: bool = True) -> str:
     if t is ColumnType.INTEGER:
         return f"try_cast({v} as integer)"
     if t is ColumnType.BOOLEAN:
-        return (
-            f"case upper({v}) when {lit(BOOLEAN_TRUE)} then true "
-            f"when {lit(BOOLEAN_FALSE)} then false end"
-        )
+        return f"case upper({v}) when {lit(BOOLEAN_TRUE)} then true when {lit(BOOLEAN_FALSE)} then false end"
     if col.pii in (Pii.HASH, Pii.PSEUDONYMISE):
         return pseudonymise_sql(src, col)
     return v
@@ -258,8 +254,10 @@ def fault_checks(
             checks.append((col.name, cond, reason))
         if col.name in SEGMENT_SOURCE_COLUMNS.get(file.name, ()):
             cond = f"{v} is not null and ({' or '.join(f'contains({v}, {lit(c)})' for c in SEGMENT_SEPARATORS)})"
-            reason = (f"'value' || {_shown(col, v)} || "
-                      f"{lit(' holds ; or =, which separate the parts of a signal segment (dim=val;dim=val)')}")
+            reason = (
+                f"'value' || {_shown(col, v)} || "
+                f"{lit(' holds ; or =, which separate the parts of a signal segment (dim=val;dim=val)')}"
+            )
             checks.append((col.name, cond, reason))
     return checks
 
@@ -319,8 +317,17 @@ def _simple_lines(check, rows: int | None) -> bool:
     return check.newlines == (rows + 1 if check.ends_with_newline else rows)
 
 
-def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile, select: str, target: str,
-          check=None, temp: bool = False) -> bool:
+def _read(
+    con,
+    file: ContractFile,
+    path: Path,
+    names: list[str],
+    pf: ParsedFile,
+    select: str,
+    target: str,
+    check=None,
+    temp: bool = False,
+) -> bool:
     """CTAS ``target`` from the CSV (``select`` over the columns "$<name>"), rows in the file's order.
 
     DuckDB keeps the insertion order of a CSV scan (``preserve_insertion_order``, on by default), so
@@ -361,10 +368,18 @@ def _read(con, file: ContractFile, path: Path, names: list[str], pf: ParsedFile,
                 f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED}"
             ).fetchall()
             listed = "; ".join(f"line {ln}: {et.lower()} ({msg})" for ln, et, msg in rejects)
-            pf.problems.append(Fout("csv_structuur", file.filename, rejects[0][0], None, (
-                f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
-                f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
-            )))
+            pf.problems.append(
+                Fout(
+                    "csv_structuur",
+                    file.filename,
+                    rejects[0][0],
+                    None,
+                    (
+                        f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
+                        f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
+                    ),
+                )
+            )
             con.execute(f"drop table {target}")
             return False
         return True
@@ -392,18 +407,32 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
         return pf
     header = read_header(path)
     if not header:
-        pf.problems.append(Fout("leeg", file.filename, detail=(
-            f"{file.filename} is empty: the contract requires a header line")))
+        pf.problems.append(
+            Fout("leeg", file.filename, detail=(f"{file.filename} is empty: the contract requires a header line"))
+        )
         return pf
     if any("\x00" in h for h in header):
-        pf.problems.append(Fout("codering", file.filename, 1, detail=(
-            f"{file.filename}: the header holds NUL bytes (it looks like UTF-16): re-export as UTF-8")))
+        pf.problems.append(
+            Fout(
+                "codering",
+                file.filename,
+                1,
+                detail=(f"{file.filename}: the header holds NUL bytes (it looks like UTF-16): re-export as UTF-8"),
+            )
+        )
         return pf
     names, missing_req, missing_opt, extra = match_header(file, header)
     if missing_req:
         for c in missing_req:
-            pf.problems.append(Fout("kolom_ontbreekt", file.filename, 1, c, (
-                f"{file.filename}: required column {c!r} is missing from the header")))
+            pf.problems.append(
+                Fout(
+                    "kolom_ontbreekt",
+                    file.filename,
+                    1,
+                    c,
+                    (f"{file.filename}: required column {c!r} is missing from the header"),
+                )
+            )
         return pf
     if extra:
         pf.extra_columns = extra
@@ -414,9 +443,9 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     src = {c.name: (_raw(c.name) if c.name in present else "NULL::varchar") for c in file.columns}
     simple = _simple_lines(check, mf.rijen if mf else None)
     trim = check is None or check.padded  # without edge spaces trim changes no value of the file
-    newline_sql = " + ".join(
-        f"coalesce(length({_raw(n)}) - length(replace({_raw(n)}, chr(10), '')), 0)" for n in names
-    ) or "0"
+    newline_sql = (
+        " + ".join(f"coalesce(length({_raw(n)}) - length(replace({_raw(n)}, chr(10), '')), 0)" for n in names) or "0"
+    )
     # lines per record (only when a quoted field holds a line break somewhere in the file)
     breaks = "" if simple else f", ({newline_sql}) as _regeleinden"
 
@@ -436,12 +465,18 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
         known = ", ".join(lit(f.name) for f in FILES if f.kind in (FileKind.SNAPSHOT, FileKind.EVENT))
         tabel = f"nullif(trim({src['tabel']}), '')"
         checks.append(
-            ("tabel", f"{tabel} not in ({known})",
-             f"'tabel ' || chr(39) || left({tabel}, 40) || chr(39) || ' is not a contract file with rows'")
+            (
+                "tabel",
+                f"{tabel} not in ({known})",
+                f"'tabel ' || chr(39) || left({tabel}, 40) || chr(39) || ' is not a contract file with rows'",
+            )
         )
         checks.append(
-            ("sleutel", _deletion_key_fault_sql(src["tabel"], src["sleutel"]),
-             lit("sleutel has the wrong number of '|'-separated parts for its tabel"))
+            (
+                "sleutel",
+                _deletion_key_fault_sql(src["tabel"], src["sleutel"]),
+                lit("sleutel has the wrong number of '|'-separated parts for its tabel"),
+            )
         )
     typed = {c.name: typed_sql(c, src[c.name], trim) for c in file.stored_columns}
     if file.kind is FileKind.DELETIONS:
@@ -489,14 +524,17 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     # hashes 1.5-2.6 s under the 2 GB memory limit (1.2 s without). Only then are the exact duplicates grouped
     # and their lines listed (a list per key costs 8 s); a hash collision alone finds none there.
     keys_sql = ", ".join(kcols)
-    has_duplicates = ctx.duplicates and con.execute(
-        f"select count(*) > 0 from (select h, lag(h) over (order by h) as vorige from "
-        f"(select hash({keys_sql}) as h from {table} where _fouten is null)) where h = vorige"
-    ).fetchone()[0]
+    has_duplicates = (
+        ctx.duplicates
+        and con.execute(
+            f"select count(*) > 0 from (select h, lag(h) over (order by h) as vorige from "
+            f"(select hash({keys_sql}) as h from {table} where _fouten is null)) where h = vorige"
+        ).fetchone()[0]
+    )
     if has_duplicates:
         con.execute(
             f"""insert into _f
-            select {lit(file.filename)}, t._rij, t._regelnummer, {lit(', '.join(file.key))},
+            select {lit(file.filename)}, t._rij, t._regelnummer, {lit(", ".join(file.key))},
                    'duplicate key ' || d.sleutel || ' in this delivery (lines ' || d.regels || ')'
             from {table} t join (
                 select {keys_sql}, {key_text} as sleutel,
@@ -565,7 +603,9 @@ def _numbering_view(con, table: str, view: str, simple: bool, temp: bool = False
 def rounded_sql(v: str) -> str:
     """SQL: the amount text ``v`` has non-zero digits after the second decimal (``12,345``; not ``12,3400``)."""
     comma = f"strpos({v}, {lit(DECIMAL_SEPARATOR)})"
-    return f"case when {comma} > 0 and strlen({v}) - {comma} > 2 then strlen(rtrim({v}, '0')) - {comma} > 2 else false end"
+    return (
+        f"case when {comma} > 0 and strlen({v}) - {comma} > 2 then strlen(rtrim({v}, '0')) - {comma} > 2 else false end"
+    )
 
 
 def _rounding_warning(con, file: ContractFile, pf: ParsedFile, table: str, rounded: list[str]) -> None:
@@ -577,9 +617,7 @@ def _rounding_warning(con, file: ContractFile, pf: ParsedFile, table: str, round
     ).fetchone()
     for c, n in zip(rounded, counts):
         if n:
-            pf.warnings.append(
-                f"{file.filename}: {n} value(s) of {c} have more than 2 decimals; loaded rounded to 2"
-            )
+            pf.warnings.append(f"{file.filename}: {n} value(s) of {c} have more than 2 decimals; loaded rounded to 2")
 
 
 def _deletion_key_fault_sql(tabel: str, sleutel: str) -> str:
@@ -670,9 +708,7 @@ def _parse_referentiedata(ctx: _Ctx, file: ContractFile, tmp: str, pf: ParsedFil
     )
     bad_dates = con.execute(
         f"select list(_regelnummer order by _regelnummer)[1:{_MAX_LISTED}], count(*) from {tmp} where "
-        + " or ".join(
-            f"({v[c]} is not null and ({_lenient_date(v[c])}) is null)" for c in ("begindatum", "einddatum")
-        )
+        + " or ".join(f"({v[c]} is not null and ({_lenient_date(v[c])}) is null)" for c in ("begindatum", "einddatum"))
     ).fetchone()
     if bad_dates[1]:
         pf.warnings.append(
@@ -692,9 +728,7 @@ def _parse_referentiedata(ctx: _Ctx, file: ContractFile, tmp: str, pf: ParsedFil
         pf.warnings.append(f"referentiedata.csv: {pf.quarantaine} row(s) without Soort or Code quarantined")
     pf.geladen = con.execute("select count(*) from referentiedata").fetchone()[0]
     # the code lists rows are checked against: referentiedata plus the contract's eigen lijsten
-    eigen = ", ".join(
-        f"({lit(soort)}, {lit(code)})" for soort, codes in EIGEN_LIJSTEN.items() for code in codes
-    )
+    eigen = ", ".join(f"({lit(soort)}, {lit(code)})" for soort, codes in EIGEN_LIJSTEN.items() for code in codes)
     con.execute(
         "create or replace table _codes as "
         "select soort, code, begindatum, einddatum from referentiedata "
@@ -733,14 +767,22 @@ def parse_delivery(
         "create or replace table _quarantaine (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
     )
     reference = [f for f in FILES if f.kind is FileKind.REFERENCE]
-    others = sorted((f for f in FILES if f.kind is not FileKind.REFERENCE), key=lambda f: _size(manifest.file_path(f.name)))
+    others = sorted(
+        (f for f in FILES if f.kind is not FileKind.REFERENCE), key=lambda f: _size(manifest.file_path(f.name))
+    )
     results: dict[str, ParsedFile] = {}
     for file in reference + others:  # referentiedata first: the others check their codes against it
         started = time.perf_counter()
         results[file.name] = pf = parse_file(ctx, file)
         # progress for the task log: file names and counts only, never a value
-        log.info("parsed %s: %d rows, %d quarantined, %d problem(s) in %.1f s", file.filename, pf.geleverd,
-                 pf.quarantaine, len(pf.problems), time.perf_counter() - started)
+        log.info(
+            "parsed %s: %d rows, %d quarantined, %d problem(s) in %.1f s",
+            file.filename,
+            pf.geleverd,
+            pf.quarantaine,
+            len(pf.problems),
+            time.perf_counter() - started,
+        )
         if file.kind is FileKind.REFERENCE and results[file.name].problems:
             # without code lists nothing else can be checked
             break

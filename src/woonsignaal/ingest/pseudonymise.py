@@ -54,10 +54,7 @@ def install_key(con, key: bytes) -> None:
 
 def hmac_sql(expr: str) -> str:
     """SQL for the keyed hash of the VARCHAR expression ``expr`` (NULL stays NULL)."""
-    return (
-        "sha256(getvariable('ws_hmac_opad') || "
-        f"unhex(sha256(getvariable('ws_hmac_ipad') || encode({expr}))))"
-    )
+    return f"sha256(getvariable('ws_hmac_opad') || unhex(sha256(getvariable('ws_hmac_ipad') || encode({expr}))))"
 
 
 def pseudonymise_sql(expr: str, column: Column) -> str:

@@ -125,15 +125,16 @@ def _locate(path: Path, offset: int) -> tuple[int, str | None]:
     line = newlines + 1
     if line == 1 or quotes_before_line % 2:
         return line, None
-    names = next(csv.reader([header.decode("utf-8-sig", "replace").strip()], delimiter=CSV_DELIMITER,
-                            quotechar=CSV_QUOTE), [])
+    names = next(
+        csv.reader([header.decode("utf-8-sig", "replace").strip()], delimiter=CSV_DELIMITER, quotechar=CSV_QUOTE), []
+    )
     fields = next(csv.reader([prefix.decode("latin-1")], delimiter=CSV_DELIMITER, quotechar=CSV_QUOTE), [""])
     index = len(fields) - 1
     return line, (names[index].strip() or None) if index < len(names) else None
 
 
 def not_utf8_message(path: Path, byte: int, offset: int, head: bytes) -> tuple[str, int, str | None]:
-    """"<file> is not UTF-8: byte 0xE9 on line 5, column 'naam' (offset 235; it looks like ...)", with
+    """ "<file> is not UTF-8: byte 0xE9 on line 5, column 'naam' (offset 235; it looks like ...)", with
     the line and column."""
     line, column = _locate(path, offset)
     where = f"line {line}" + (f", column {column!r}" if column else "")
@@ -264,10 +265,16 @@ def line_break_problem(path: Path) -> Fout | None:
         return None
     line, column = _locate(path, at)
     where = f"line {line}" + (f", column {column!r}," if column else "")
-    return Fout("regeleinde", path.name, line, column, (
-        f"{path.name} cannot be read as CSV: {where} holds a carriage return (CR) that is not part of a "
-        f"CRLF line end; the contract's lines end with CRLF or LF, and a field with a line break is quoted"
-    ))
+    return Fout(
+        "regeleinde",
+        path.name,
+        line,
+        column,
+        (
+            f"{path.name} cannot be read as CSV: {where} holds a carriage return (CR) that is not part of a "
+            f"CRLF line end; the contract's lines end with CRLF or LF, and a field with a line break is quoted"
+        ),
+    )
 
 
 def csv_read_fout(path: Path, exc: BaseException, check: FileCheck | None = None) -> Fout:
@@ -285,12 +292,22 @@ def csv_read_fout(path: Path, exc: BaseException, check: FileCheck | None = None
     text = str(exc)
     found = re.search(r"CSV Error on Line: (\d+)", text)
     line = int(found.group(1)) if found else None
-    what = "a record longer than the reader's maximum line size" if "Maximum line size" in text else (
-        "a record the reader cannot split into the header's fields")
-    return Fout("csv_structuur", path.name, line, None, (
-        f"{path.name} cannot be read as CSV: {what}" + (f" (record on line {line})" if line else "")
-        + "; check quoting of ';', '\"' and line breaks"
-    ))
+    what = (
+        "a record longer than the reader's maximum line size"
+        if "Maximum line size" in text
+        else ("a record the reader cannot split into the header's fields")
+    )
+    return Fout(
+        "csv_structuur",
+        path.name,
+        line,
+        None,
+        (
+            f"{path.name} cannot be read as CSV: {what}"
+            + (f" (record on line {line})" if line else "")
+            + "; check quoting of ';', '\"' and line breaks"
+        ),
+    )
 
 
 def _lone_carriage_return(path: Path) -> int | None:
@@ -317,9 +334,7 @@ def read_manifest(path: Path) -> Manifest:
     path = Path(path)
     mpath = path / MANIFEST_NAME
     if not mpath.exists():
-        raise DeliveryIncomplete(
-            f"{path.name}: no {MANIFEST_NAME} yet; the delivery is incomplete (waiting)"
-        )
+        raise DeliveryIncomplete(f"{path.name}: no {MANIFEST_NAME} yet; the delivery is incomplete (waiting)")
     outside = files_outside_folder(path)
     if outside:
         raise DeliveryRejected(outside)
@@ -328,8 +343,14 @@ def read_manifest(path: Path) -> Manifest:
     except UnicodeDecodeError:
         raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=f"{MANIFEST_NAME} is not UTF-8")) from None
     except json.JSONDecodeError as exc:  # its position only: the text around it is the supplier's
-        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, exc.lineno, detail=(
-            f"{MANIFEST_NAME} is not valid JSON (line {exc.lineno}, column {exc.colno})"))) from None
+        raise DeliveryRejected(
+            Fout(
+                "manifest",
+                MANIFEST_NAME,
+                exc.lineno,
+                detail=(f"{MANIFEST_NAME} is not valid JSON (line {exc.lineno}, column {exc.colno})"),
+            )
+        ) from None
     if not isinstance(data, dict):
         raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=f"{MANIFEST_NAME} is not a JSON object"))
     problems: list[Fout] = []
@@ -349,8 +370,13 @@ def read_manifest(path: Path) -> Manifest:
     try:
         extractdatum = _iso_date(str(data["extractdatum"]))
     except ValueError:
-        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=(
-            f"{MANIFEST_NAME}: extractdatum {str(data['extractdatum'])[:40]!r} is not a YYYY-MM-DD date"))) from None
+        raise DeliveryRejected(
+            Fout(
+                "manifest",
+                MANIFEST_NAME,
+                detail=(f"{MANIFEST_NAME}: extractdatum {str(data['extractdatum'])[:40]!r} is not a YYYY-MM-DD date"),
+            )
+        ) from None
     if path.name != extractdatum.isoformat():
         fault(f"{MANIFEST_NAME}: extractdatum {extractdatum.isoformat()} does not match the folder name {path.name}")
     try:
@@ -385,8 +411,13 @@ def read_manifest(path: Path) -> Manifest:
         bestanden[name] = ManifestFile(naam, rijen, sha)
     for f in FILES:
         if f.name not in bestanden:
-            problems.append(Fout("bestand_ontbreekt", f.filename,
-                                 detail=f"{f.filename}: not listed in {MANIFEST_NAME} (every delivery has all files)"))
+            problems.append(
+                Fout(
+                    "bestand_ontbreekt",
+                    f.filename,
+                    detail=f"{f.filename}: not listed in {MANIFEST_NAME} (every delivery has all files)",
+                )
+            )
     if problems:
         raise DeliveryRejected(problems, extractdatum)
     return Manifest(
@@ -428,18 +459,39 @@ def date_problems(path: Path, extractdatum: date, aangemaakt: datetime, today: d
     made = aangemaakt.astimezone(ZoneInfo(SOURCE_TIMEZONE))
     out = []
     if made > now + CLOCK_SKEW:
-        out.append(Fout("extractdatum", where, detail=(
-            f"{where}: aangemaakt_op {made.isoformat(timespec='seconds')} ligt in de toekomst "
-            f"(nu is het {now.isoformat(timespec='seconds')}, Europe/Amsterdam); controleer de klok of het "
-            f"jaartal van de export")))
+        out.append(
+            Fout(
+                "extractdatum",
+                where,
+                detail=(
+                    f"{where}: aangemaakt_op {made.isoformat(timespec='seconds')} ligt in de toekomst "
+                    f"(nu is het {now.isoformat(timespec='seconds')}, Europe/Amsterdam); controleer de klok of het "
+                    f"jaartal van de export"
+                ),
+            )
+        )
     if extractdatum > today:
-        out.append(Fout("extractdatum", where, detail=(
-            f"{where}: extractdatum {extractdatum.isoformat()} ligt na vandaag ({today.isoformat()}, "
-            f"Europe/Amsterdam); een levering beschrijft een dag die voorbij is")))
+        out.append(
+            Fout(
+                "extractdatum",
+                where,
+                detail=(
+                    f"{where}: extractdatum {extractdatum.isoformat()} ligt na vandaag ({today.isoformat()}, "
+                    f"Europe/Amsterdam); een levering beschrijft een dag die voorbij is"
+                ),
+            )
+        )
     elif extractdatum > made.date():
-        out.append(Fout("extractdatum", where, detail=(
-            f"{where}: extractdatum {extractdatum.isoformat()} ligt na aangemaakt_op "
-            f"{made.isoformat(timespec='seconds')}; een export kan geen dag beschrijven die nog moet komen")))
+        out.append(
+            Fout(
+                "extractdatum",
+                where,
+                detail=(
+                    f"{where}: extractdatum {extractdatum.isoformat()} ligt na aangemaakt_op "
+                    f"{made.isoformat(timespec='seconds')}; een export kan geen dag beschrijven die nog moet komen"
+                ),
+            )
+        )
     return out
 
 
@@ -448,15 +500,29 @@ def files_outside_folder(path: Path) -> list[Fout]:
     itself when it is a link): a delivery is the files in its folder, nothing a link points to."""
     path = Path(path)
     if path.is_symlink():
-        return [Fout("buiten_levering", path.name, detail=(
-            f"{path.name}: the delivery folder is a symbolic link; copy the delivery into the landing folder"))]
+        return [
+            Fout(
+                "buiten_levering",
+                path.name,
+                detail=(
+                    f"{path.name}: the delivery folder is a symbolic link; copy the delivery into the landing folder"
+                ),
+            )
+        ]
     root = path.resolve()
     out = []
     for entry in sorted(path.iterdir()):
         if entry.is_symlink() or entry.resolve().parent != root:
-            out.append(Fout("buiten_levering", entry.name, detail=(
-                f"{entry.name}: a symbolic link (or a name resolving outside the delivery folder); "
-                f"only plain files in the folder are read")))
+            out.append(
+                Fout(
+                    "buiten_levering",
+                    entry.name,
+                    detail=(
+                        f"{entry.name}: a symbolic link (or a name resolving outside the delivery folder); "
+                        f"only plain files in the folder are read"
+                    ),
+                )
+            )
     return out
 
 
@@ -486,11 +552,16 @@ def sha256_problem(mf: ManifestFile, chk: FileCheck) -> Fout:
     with the last complete line, and the file is not parsed."""
     complete = chk.newlines  # lines 1..newlines end with a line break
     if chk.size and (not chk.ends_with_newline or complete < mf.rijen + 1):
-        return Fout("afgebroken", mf.naam, complete, detail=(
-            f"{mf.naam}: sha256 verschilt van het manifest; het bestand lijkt afgebroken na regel {complete} "
-            f"(het manifest noemt {mf.rijen} rijen): laat de levering opnieuw sturen"))
-    return Fout("sha256", mf.naam, detail=(
-        f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}"))
+        return Fout(
+            "afgebroken",
+            mf.naam,
+            complete,
+            detail=(
+                f"{mf.naam}: sha256 verschilt van het manifest; het bestand lijkt afgebroken na regel {complete} "
+                f"(het manifest noemt {mf.rijen} rijen): laat de levering opnieuw sturen"
+            ),
+        )
+    return Fout("sha256", mf.naam, detail=(f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}"))
 
 
 class FileChecks:

@@ -84,7 +84,7 @@ def _expectation(type_: str, description: str, **kwargs: Any) -> dict[str, Any]:
 def _test_name_and_args(test: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(test, str):
         return test, {}
-    (name, body), = test.items()
+    ((name, body),) = test.items()
     body = body or {}
     args = {**(body.get("arguments") or {}), **{k: v for k, v in body.items() if k not in ("arguments", "config")}}
     return name, args
@@ -110,30 +110,58 @@ def suite_for_model(model: dict[str, Any]) -> dict[str, Any]:
                 expectations.append(_expectation("expect_column_values_to_be_unique", "key is unique", column=col))
             elif test_name == "accepted_values" and "values" in args:
                 expectations.append(
-                    _expectation("expect_column_values_to_be_in_set", "only the documented values",
-                                 column=col, value_set=list(args["values"]))
+                    _expectation(
+                        "expect_column_values_to_be_in_set",
+                        "only the documented values",
+                        column=col,
+                        value_set=list(args["values"]),
+                    )
                 )
         if not NUMERIC.search(str(column.get("data_type", ""))):
             continue  # ranges by name apply to numbers only (is_langer_dan_30_dagen is a flag)
         if SHARE.search(col):
-            expectations.append(_expectation("expect_column_values_to_be_between", "a share lies between 0 and 1",
-                                             column=col, min_value=0, max_value=1))
+            expectations.append(
+                _expectation(
+                    "expect_column_values_to_be_between",
+                    "a share lies between 0 and 1",
+                    column=col,
+                    min_value=0,
+                    max_value=1,
+                )
+            )
         elif PERCENT.search(col) and not ANNUALISED.search(col):
-            expectations.append(_expectation("expect_column_values_to_be_between",
-                                             "a percentage lies between 0 and 100",
-                                             column=col, min_value=0, max_value=100))
+            expectations.append(
+                _expectation(
+                    "expect_column_values_to_be_between",
+                    "a percentage lies between 0 and 100",
+                    column=col,
+                    min_value=0,
+                    max_value=100,
+                )
+            )
         elif PERCENT.search(col) or COUNT.search(col):
-            expectations.append(_expectation("expect_column_values_to_be_between", "a count is never negative",
-                                             column=col, min_value=0))
+            expectations.append(
+                _expectation("expect_column_values_to_be_between", "a count is never negative", column=col, min_value=0)
+            )
     if name == "signalen":
         expectations.append(
-            _expectation("expect_column_pair_values_a_to_be_greater_than_b",
-                         "the interval's upper bound is not below its lower bound",
-                         column_A="bovengrens", column_B="ondergrens", or_equal=True, ignore_row_if="either_value_is_missing")
+            _expectation(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                "the interval's upper bound is not below its lower bound",
+                column_A="bovengrens",
+                column_B="ondergrens",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
         )
         expectations.append(
-            _expectation("expect_column_values_to_be_between", "a ratio of two positive figures is positive",
-                         column="verhouding", min_value=0, strict_min=True)
+            _expectation(
+                "expect_column_values_to_be_between",
+                "a ratio of two positive figures is positive",
+                column="verhouding",
+                min_value=0,
+                strict_min=True,
+            )
         )
     return {"name": f"marts.{name}", "expectations": expectations, "meta": {"generated_from": "dbt model yml"}}
 
@@ -156,8 +184,9 @@ def write_mart_suites(dbt_project_dir: Path, target: Path) -> list[Path]:
     return written
 
 
-def runtime_suites(suite_dir: Path, target: Path, *, minimum_group_size: int,
-                   previous_counts: dict[str, int], tolerance: float) -> Path:
+def runtime_suites(
+    suite_dir: Path, target: Path, *, minimum_group_size: int, previous_counts: dict[str, int], tolerance: float
+) -> Path:
     """Copy the committed suites to ``target`` with this run's rules added; returns ``target``.
 
     * ``signalen.n`` at least the minimum group size;
@@ -172,16 +201,22 @@ def runtime_suites(suite_dir: Path, target: Path, *, minimum_group_size: int,
         name = path.stem
         if name == "signalen":
             suite["expectations"].append(
-                _expectation("expect_column_values_to_be_between",
-                             f"no signal on a group smaller than the minimum group size ({minimum_group_size})",
-                             column="n", min_value=minimum_group_size)
+                _expectation(
+                    "expect_column_values_to_be_between",
+                    f"no signal on a group smaller than the minimum group size ({minimum_group_size})",
+                    column="n",
+                    min_value=minimum_group_size,
+                )
             )
         previous = previous_counts.get(name)
         if previous is not None and previous >= 100:
             suite["expectations"].append(
-                _expectation("expect_table_row_count_to_be_between",
-                             f"row count within {tolerance:.0%} of the current publication ({previous} rows)",
-                             min_value=int(previous * (1 - tolerance)), max_value=int(previous * (1 + tolerance)) + 1)
+                _expectation(
+                    "expect_table_row_count_to_be_between",
+                    f"row count within {tolerance:.0%} of the current publication ({previous} rows)",
+                    min_value=int(previous * (1 - tolerance)),
+                    max_value=int(previous * (1 + tolerance)) + 1,
+                )
             )
         (target / path.name).write_text(json.dumps(suite, indent=2, ensure_ascii=False), encoding="utf-8")
     return target

@@ -83,7 +83,9 @@ ROW_COUNT_DESCRIPTION = "row count close to the previous delivery's (WOONSIGNAAL
 
 def row_count_bounds(previous: int, tolerance: float) -> tuple[int, int]:
     """The row counts a snapshot file may have after one of ``previous`` rows."""
-    return math.ceil((1 - tolerance) * previous) - ROW_COUNT_SLACK, math.floor((1 + tolerance) * previous) + ROW_COUNT_SLACK
+    return math.ceil((1 - tolerance) * previous) - ROW_COUNT_SLACK, math.floor(
+        (1 + tolerance) * previous
+    ) + ROW_COUNT_SLACK
 
 
 def rows_parameter(f: ContractFile) -> str:
@@ -144,8 +146,13 @@ def suite_for(f: ContractFile) -> dict:
             # cannot say it: GX makes it 0 for the empty files of a delta
             rows = {"$PARAMETER": rows_parameter(f)}
             exps.append(
-                _e("expect_column_unique_value_count_to_be_between", KEY_DESCRIPTION,
-                   column=keys[0], min_value=rows, max_value=rows)
+                _e(
+                    "expect_column_unique_value_count_to_be_between",
+                    KEY_DESCRIPTION,
+                    column=keys[0],
+                    min_value=rows,
+                    max_value=rows,
+                )
             )
         else:
             exps.append(_e("expect_compound_columns_to_be_unique", KEY_DESCRIPTION, column_list=keys))
@@ -175,13 +182,13 @@ def suite_for(f: ContractFile) -> dict:
                     "unexpected_rows_expectation",
                     f"{col}: keyed hash, never the value in clear",
                     unexpected_rows_query=(
-                        f"select 1 from {{batch}} where \"{col}\" is not null and "
+                        f'select 1 from {{batch}} where "{col}" is not null and '
                         f"not regexp_full_match(\"{col}\", '[0-9a-f]{{{{64}}}}')"
                     ),
                 )
             )
     for col in SEGMENT_SOURCE_COLUMNS.get(f.name, ()):
-        found = " or ".join(f"contains(\"{col}\", {_lit(c)})" for c in SEGMENT_SEPARATORS)
+        found = " or ".join(f'contains("{col}", {_lit(c)})' for c in SEGMENT_SEPARATORS)
         exps.append(
             _e(
                 "unexpected_rows_expectation",

@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -280,7 +280,7 @@ def validate(
     if missing:
         raise FileNotFoundError(f"no Great Expectations suite for {', '.join(missing)} in {suite_dir}")
     stem = "memory" if in_memory else database.stem
-    run_name = run_name or f"{stem}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+    run_name = run_name or f"{stem}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
 
     import great_expectations as gx
 

@@ -13,4 +13,3 @@ def __getattr__(name: str):
 
         return {"ReportResult": ReportResult, "build_report": build_report, "default_month": default_month}[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,32 +156,36 @@ def _signaal_dict(s: Signaal) -> dict[str, Any]:
 # --- assembling --------------------------------------------------------------------------------
 
 
-def _proces_sectie(pub: Publicatie, proces: str, maand: date, signalen: list[Signaal],
-                   opgelost: list[Signaal], status_bekend: bool) -> dict[str, Any]:
+def _proces_sectie(
+    pub: Publicatie, proces: str, maand: date, signalen: list[Signaal], opgelost: list[Signaal], status_bekend: bool
+) -> dict[str, Any]:
     eerste = fmt.add_months(maand, -12)
     kpis, panelen, bronnen = [], [], set()
     for kpi in kpis_for(proces):
         punten, bron = pub.kpi_reeks(kpi, eerste, maand)
         bronnen.add(bron)
         nu, vorige, vorig_jaar = punten[-1], punten[-2], punten[0]
-        kpis.append({
-            "kpi": kpi,
-            "label": kpi.label,
-            "uitleg": kpi.uitleg,
-            "waarde": kpi_waarde(kpi, nu.waarde) if bron != "ontbreekt" else "niet gepubliceerd",
-            "onderdrukt": nu.onderdrukt,
-            "n": nu.n,
-            "ruw": nu.waarde,
-            "vorige": vorige.waarde,
-            "vorig_jaar": vorig_jaar.waarde,
-            "vorige_tekst": "onderdrukt" if vorige.onderdrukt else kpi_waarde(kpi, vorige.waarde),
-            "vorig_jaar_tekst": "onderdrukt" if vorig_jaar.onderdrukt else kpi_waarde(kpi, vorig_jaar.waarde),
-            "t_o_v_vorige": kpi_verschil(kpi, nu.waarde, vorige.waarde),
-            "t_o_v_vorig_jaar": kpi_verschil(kpi, nu.waarde, vorig_jaar.waarde),
-            "bron": bron,
-        })
-        panelen.append(charts.Paneel(kpi.label, [p.maand for p in punten], [p.waarde for p in punten],
-                                     lambda v, k=kpi: _as(k, v)))
+        kpis.append(
+            {
+                "kpi": kpi,
+                "label": kpi.label,
+                "uitleg": kpi.uitleg,
+                "waarde": kpi_waarde(kpi, nu.waarde) if bron != "ontbreekt" else "niet gepubliceerd",
+                "onderdrukt": nu.onderdrukt,
+                "n": nu.n,
+                "ruw": nu.waarde,
+                "vorige": vorige.waarde,
+                "vorig_jaar": vorig_jaar.waarde,
+                "vorige_tekst": "onderdrukt" if vorige.onderdrukt else kpi_waarde(kpi, vorige.waarde),
+                "vorig_jaar_tekst": "onderdrukt" if vorig_jaar.onderdrukt else kpi_waarde(kpi, vorig_jaar.waarde),
+                "t_o_v_vorige": kpi_verschil(kpi, nu.waarde, vorige.waarde),
+                "t_o_v_vorig_jaar": kpi_verschil(kpi, nu.waarde, vorig_jaar.waarde),
+                "bron": bron,
+            }
+        )
+        panelen.append(
+            charts.Paneel(kpi.label, [p.maand for p in punten], [p.waarde for p in punten], lambda v, k=kpi: _as(k, v))
+        )
     grafiek = charts.trendgrafiek(f"trend-{proces}", panelen, PROCES_KLEUR[proces])
     eigen = sorted((s for s in signalen if s.proces == proces), key=Signaal.sort_key)
     eigen_opgelost = sorted((s for s in opgelost if s.proces == proces), key=Signaal.sort_key)
@@ -233,34 +237,44 @@ def _let_op(pub: Publicatie, kpis: list[dict[str, Any]], signalen: list[Signaal]
     for k in kpis:
         kpi: Kpi = k["kpi"]
         a, b = k["t_o_v_vorige"], k["t_o_v_vorig_jaar"]
-        if a["oordeel"] == "slechter" and b["oordeel"] == "slechter" and max(
-            abs(a["relatief"] or 0), abs(b["relatief"] or 0)
-        ) >= OPVALLEND:
+        if (
+            a["oordeel"] == "slechter"
+            and b["oordeel"] == "slechter"
+            and max(abs(a["relatief"] or 0), abs(b["relatief"] or 0)) >= OPVALLEND
+        ):
             punten.append(
                 f"{kpi.label} is verslechterd naar {k['waarde']}: vorige maand {k['vorige_tekst']}, "
                 f"een jaar eerder {k['vorig_jaar_tekst']}."
             )
     hoog_nieuw = [s for s in signalen if s.ernst == "hoog" and s.status == "nieuw"]
     for s in hoog_nieuw[:2]:
-        punten.append(f"Nieuw signaal met ernst hoog: {indicator_label(s.indicator).lower()} bij "
-                      f"{_lower_first(segment_label(s.segment))}.")
+        punten.append(
+            f"Nieuw signaal met ernst hoog: {indicator_label(s.indicator).lower()} bij "
+            f"{_lower_first(segment_label(s.segment))}."
+        )
     aanhoudend = [s for s in signalen if s.status == "aanhoudend" and s.ernst in ("hoog", "midden")]
     if aanhoudend:
         woord = "signaal houdt" if len(aanhoudend) == 1 else "signalen houden"
-        punten.append(f"{len(aanhoudend)} {woord} aan sinds vorige maand (ernst hoog of midden): "
-                      f"gaan de afgesproken acties de goede kant op?")
+        punten.append(
+            f"{len(aanhoudend)} {woord} aan sinds vorige maand (ernst hoog of midden): "
+            f"gaan de afgesproken acties de goede kant op?"
+        )
     if not status_bekend and signalen:
         hoog = sum(1 for s in signalen if s.ernst == "hoog")
         if hoog:
             punten.append(f"{hoog} signa{'al' if hoog == 1 else 'len'} met ernst hoog deze maand.")
     for k in kpis:
         if k["onderdrukt"]:
-            punten.append(f"{k['label']} is deze maand niet getoond: er zitten minder dan "
-                          f"{pub.minimum} eenheden, zaken of contracten achter.")
+            punten.append(
+                f"{k['label']} is deze maand niet getoond: er zitten minder dan "
+                f"{pub.minimum} eenheden, zaken of contracten achter."
+            )
     for k in kpis:
         b = k["t_o_v_vorig_jaar"]
         if b["oordeel"] == "beter" and abs(b["relatief"] or 0) >= 2 * OPVALLEND and len(punten) < 5:
-            punten.append(f"Verbeterd: {_lower_first(k['label'])} is {k['waarde']}, een jaar eerder {k['vorig_jaar_tekst']}.")
+            punten.append(
+                f"Verbeterd: {_lower_first(k['label'])} is {k['waarde']}, een jaar eerder {k['vorig_jaar_tekst']}."
+            )
     if not punten:
         punten.append("Geen opvallende verslechteringen: de kengetallen bewegen binnen de gewone schommeling.")
     return punten[:5]
@@ -281,16 +295,33 @@ def _kwaliteit_sectie(pub: Publicatie, maand: date, tot: date | None) -> dict[st
         )
     ontbrekend = k.ontbrekend
     if not k.beschikbaar:
-        oordeel, oordeel_tekst = "onbekend", "De publicatie bevat geen verwerkingsoverzicht; de betrouwbaarheid is niet vast te stellen."
+        oordeel, oordeel_tekst = (
+            "onbekend",
+            "De publicatie bevat geen verwerkingsoverzicht; de betrouwbaarheid is niet vast te stellen.",
+        )
     elif not k.leveringen:
         oordeel, oordeel_tekst = "slecht", "Er is in deze maand geen enkele levering verwerkt."
-    elif k.eerste_levering and k.controles_afgekeurd == [] and len(ontbrekend) <= 2 and (k.aandeel_quarantaine or 0) < 1.0:
-        oordeel, oordeel_tekst = "goed", (
-            f"Deze maand is in één keer geladen met de volledige levering van {fmt.datum(k.eerste_levering)}; "
-            f"die en de leveringen erna zijn volledig en schoon verwerkt.")
+    elif (
+        k.eerste_levering
+        and k.controles_afgekeurd == []
+        and len(ontbrekend) <= 2
+        and (k.aandeel_quarantaine or 0) < 1.0
+    ):
+        oordeel, oordeel_tekst = (
+            "goed",
+            (
+                f"Deze maand is in één keer geladen met de volledige levering van {fmt.datum(k.eerste_levering)}; "
+                f"die en de leveringen erna zijn volledig en schoon verwerkt."
+            ),
+        )
     elif k.controles_afgekeurd or len(ontbrekend) > 2 or (k.aandeel_quarantaine or 0) >= 1.0:
-        oordeel, oordeel_tekst = "matig", ("Lees de cijfers met voorzichtigheid: er ontbraken leveringen, er zijn "
-                                           "leveringen afgekeurd of er ging een merkbaar deel van de rijen in quarantaine.")
+        oordeel, oordeel_tekst = (
+            "matig",
+            (
+                "Lees de cijfers met voorzichtigheid: er ontbraken leveringen, er zijn "
+                "leveringen afgekeurd of er ging een merkbaar deel van de rijen in quarantaine."
+            ),
+        )
     else:
         oordeel, oordeel_tekst = "goed", "De leveringen zijn volledig en schoon verwerkt; de cijfers zijn betrouwbaar."
     return {
@@ -356,7 +387,7 @@ def render_html(maand: str, settings: Settings) -> tuple[str, list[str]]:
             "trend_van": fmt.maand_kort(fmt.add_months(m, -12)),
             "publicatie_tot": fmt.datum(tot) if tot else fmt.ONBEKEND,
             "voorlopig": voorlopig,
-            "gemaakt_op": fmt.datum(datetime.now(timezone.utc).date()),
+            "gemaakt_op": fmt.datum(datetime.now(UTC).date()),
             "minimum": settings.minimum_group_size,
             "processen": processen,
             "top": [_signaal_dict(s) for s in top],
@@ -364,7 +395,8 @@ def render_html(maand: str, settings: Settings) -> tuple[str, list[str]]:
             "aantal_hoog": sum(1 for s in signalen if s.ernst == "hoog"),
             "signaal_periode": (
                 f"{fmt.datum(first_signal.periode_start)} t/m {fmt.datum(first_signal.periode_eind)}"
-                if first_signal and first_signal.periode_start else (fmt.datum(periode) if periode else None)
+                if first_signal and first_signal.periode_start
+                else (fmt.datum(periode) if periode else None)
             ),
             "signaal_periode_afwijkend": periode is not None and periode.replace(day=1) != m,
             "signalen_verborgen": verborgen,

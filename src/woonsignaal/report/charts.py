@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 import matplotlib
 
@@ -56,21 +56,19 @@ def _maand_label(d: date, first: bool) -> str:
     return f"{label}\n{d.year}" if first or d.month == 1 else label
 
 
-def _svg(fig: "plt.Figure", naam: str, beschrijving: str) -> str:
+def _svg(fig: plt.Figure, naam: str, beschrijving: str) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)  # RDF boilerplate, no content
     prefix = re.sub(r"[^a-zA-Z0-9_-]", "-", naam)
     svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
     svg = re.sub(r'((?:xlink:)?href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}-{m.group(2)}"', svg)
     titel = beschrijving.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-    svg = svg.replace(
-        "<svg ", f'<svg class="grafiek" data-grafiek="{prefix}" role="img" aria-label="{titel}" ', 1
-    )
+    svg = svg.replace("<svg ", f'<svg class="grafiek" data-grafiek="{prefix}" role="img" aria-label="{titel}" ', 1)
     return svg.strip()
 
 
@@ -95,9 +93,19 @@ def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int | N
             if p.waarden and p.waarden[-1] is not None:
                 ax.plot([x[-1]], [p.waarden[-1]], marker="o", markersize=6, color=kleur, zorder=4)
             if len(p.waarden) >= 13 and p.waarden[-13] is not None:
-                ax.plot([x[-13]], [p.waarden[-13]], marker="o", markersize=6, markerfacecolor="white",
-                        markeredgecolor=kleur, markeredgewidth=1.4, zorder=4)
-            ax.set_title(textwrap.fill(p.titel, int(12 * (BREEDTE - 0.65 - 0.75 * (kolommen - 1)) / kolommen)), loc="left", pad=4)
+                ax.plot(
+                    [x[-13]],
+                    [p.waarden[-13]],
+                    marker="o",
+                    markersize=6,
+                    markerfacecolor="white",
+                    markeredgecolor=kleur,
+                    markeredgewidth=1.4,
+                    zorder=4,
+                )
+            ax.set_title(
+                textwrap.fill(p.titel, int(12 * (BREEDTE - 0.65 - 0.75 * (kolommen - 1)) / kolommen)), loc="left", pad=4
+            )
             ticks = [j for j in x if j % 3 == 0 or j == x[-1]]
             if len(ticks) > 1 and ticks[-1] - ticks[-2] < 2:
                 ticks.pop(-2)
@@ -121,15 +129,21 @@ def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int | N
         rij = 1.9  # inches per row of panels: title (up to two lines), plot, two-line month labels
         fig.set_size_inches(BREEDTE, rij * rijen)
         hoogte = rij * rijen
-        fig.subplots_adjust(left=0.55 / BREEDTE, right=1 - 0.1 / BREEDTE, top=1 - 0.42 / hoogte,
-                            bottom=0.42 / hoogte, wspace=0.75 / (BREEDTE / kolommen - 0.75),
-                            hspace=0.84 / (rij - 0.84))
+        fig.subplots_adjust(
+            left=0.55 / BREEDTE,
+            right=1 - 0.1 / BREEDTE,
+            top=1 - 0.42 / hoogte,
+            bottom=0.42 / hoogte,
+            wspace=0.75 / (BREEDTE / kolommen - 0.75),
+            hspace=0.84 / (rij - 0.84),
+        )
         titels = ", ".join(p.titel for p in panelen)
         return _svg(fig, naam, f"Verloop over 13 maanden: {titels}")
 
 
-def staafgrafiek_leveringen(naam: str, dagen: list[date], geladen: list[int | None], quarantaine: list[int | None],
-                             kleur: str) -> str:
+def staafgrafiek_leveringen(
+    naam: str, dagen: list[date], geladen: list[int | None], quarantaine: list[int | None], kleur: str
+) -> str:
     """Per day of the month: rows loaded (bars) and rows quarantined (dark bars on top); a missing
     delivery is marked with a cross on the axis."""
     with plt.rc_context(_RC):
@@ -141,12 +155,27 @@ def staafgrafiek_leveringen(naam: str, dagen: list[date], geladen: list[int | No
         ax.bar(x, q, bottom=g, color="#b42318", width=0.75, label="rijen in quarantaine")
         missing = [i for i, v in enumerate(geladen) if v is None]
         if missing:
-            ax.plot(missing, [0] * len(missing), linestyle="none", marker="x", color="#b42318", markersize=6,
-                    label="geen levering", clip_on=False, zorder=5)
+            ax.plot(
+                missing,
+                [0] * len(missing),
+                linestyle="none",
+                marker="x",
+                color="#b42318",
+                markersize=6,
+                label="geen levering",
+                clip_on=False,
+                zorder=5,
+            )
         ticks = x[::2] if len(x) > 16 else x
         ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{dagen[i].day} {MAANDEN_KORT[dagen[i].month - 1]}" if i == 0 or dagen[i].day == 1
-                            else str(dagen[i].day) for i in ticks])
+        ax.set_xticklabels(
+            [
+                f"{dagen[i].day} {MAANDEN_KORT[dagen[i].month - 1]}"
+                if i == 0 or dagen[i].day == 1
+                else str(dagen[i].day)
+                for i in ticks
+            ]
+        )
         ax.set_xlabel("leveringsdatum")
         ax.set_xlim(-0.6, max(len(x), 28) - 0.4)  # a few deliveries keep the width of a month's bars
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4))

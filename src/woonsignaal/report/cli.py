@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from woonsignaal.report.data import PublicationMissing
 
 
 def report_command(
-    maand: Optional[str] = typer.Option(
-        None, "--maand", metavar="JJJJ-MM",
+    maand: str | None = typer.Option(
+        None,
+        "--maand",
+        metavar="JJJJ-MM",
         help="De maand van de rapportage, bijvoorbeeld 2026-10 (standaard: de laatste volledige maand van de publicatie).",
     ),
     pdf: bool = typer.Option(True, "--pdf/--geen-pdf", help="Ook een PDF maken (standaard: ja)."),

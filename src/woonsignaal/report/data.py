@@ -20,8 +20,21 @@ from woonsignaal.report.kpis import Kpi
 SCHEMA = "marts"
 ERNST_VOLGORDE = {"hoog": 0, "midden": 1, "laag": 2}
 STATUSSEN = ("nieuw", "aanhoudend", "opgelost")
-_SIGNAAL_KOLOMMEN = ("signaal_id", "proces", "indicator", "segment", "periode_start", "periode_eind", "waarde",
-                     "referentie", "verhouding", "n", "ernst", "richting", "toelichting")
+_SIGNAAL_KOLOMMEN = (
+    "signaal_id",
+    "proces",
+    "indicator",
+    "segment",
+    "periode_start",
+    "periode_eind",
+    "waarde",
+    "referentie",
+    "verhouding",
+    "n",
+    "ernst",
+    "richting",
+    "toelichting",
+)
 
 
 class PublicationMissing(FileNotFoundError):
@@ -149,24 +162,37 @@ class WijkTabel:
 
 
 WIJK_KOLOMMEN: dict[str, tuple[str, tuple[WijkKolom, ...]]] = {
-    "verhuur": ("mart_verhuur_kpi_maand", (
-        WijkKolom("Eenheden", "eenheden_aantal", "aantal"),
-        WijkKolom("Leegstaande eenheden", "leegstaande_eenheden_aantal", "aantal"),
-        WijkKolom("Mediaan leegstandsduur", "mediaan_leegstandsduur_dagen", "dagen", "leegstanden_afgesloten_aantal"),
-        WijkKolom("Huurderving", "huurderving_euro", "euro", "leegstaande_eenheden_aantal"),
-    )),
-    "overlast": ("mart_overlast_kpi_maand", (
-        WijkKolom("Nieuwe zaken", "instroom_aantal", "aantal"),
-        WijkKolom("Openstaande zaken", "open_voorraad", "aantal"),
-        WijkKolom("Open langer dan 90 dagen", "aandeel_open_langer_dan_90_dagen", "procent", "open_voorraad", 100.0),
-        WijkKolom("Mediaan doorlooptijd", "mediaan_doorlooptijd_dagen", "dagen", "afgesloten_aantal"),
-    )),
-    "incasso": ("mart_incasso_kpi_maand", (
-        WijkKolom("Lopende contracten", "contracten_aantal", "aantal"),
-        WijkKolom("Met achterstand", "aandeel_in_achterstand", "procent", "contracten_aantal", 100.0),
-        WijkKolom("Nieuw in achterstand", "nieuw_in_achterstand_aantal", "aantal"),
-        WijkKolom("Achterstand in % jaarhuur", "achterstand_pct_jaarhuur", "procent2", "contracten_aantal"),
-    )),
+    "verhuur": (
+        "mart_verhuur_kpi_maand",
+        (
+            WijkKolom("Eenheden", "eenheden_aantal", "aantal"),
+            WijkKolom("Leegstaande eenheden", "leegstaande_eenheden_aantal", "aantal"),
+            WijkKolom(
+                "Mediaan leegstandsduur", "mediaan_leegstandsduur_dagen", "dagen", "leegstanden_afgesloten_aantal"
+            ),
+            WijkKolom("Huurderving", "huurderving_euro", "euro", "leegstaande_eenheden_aantal"),
+        ),
+    ),
+    "overlast": (
+        "mart_overlast_kpi_maand",
+        (
+            WijkKolom("Nieuwe zaken", "instroom_aantal", "aantal"),
+            WijkKolom("Openstaande zaken", "open_voorraad", "aantal"),
+            WijkKolom(
+                "Open langer dan 90 dagen", "aandeel_open_langer_dan_90_dagen", "procent", "open_voorraad", 100.0
+            ),
+            WijkKolom("Mediaan doorlooptijd", "mediaan_doorlooptijd_dagen", "dagen", "afgesloten_aantal"),
+        ),
+    ),
+    "incasso": (
+        "mart_incasso_kpi_maand",
+        (
+            WijkKolom("Lopende contracten", "contracten_aantal", "aantal"),
+            WijkKolom("Met achterstand", "aandeel_in_achterstand", "procent", "contracten_aantal", 100.0),
+            WijkKolom("Nieuw in achterstand", "nieuw_in_achterstand_aantal", "aantal"),
+            WijkKolom("Achterstand in % jaarhuur", "achterstand_pct_jaarhuur", "procent2", "contracten_aantal"),
+        ),
+    ),
 }
 
 
@@ -192,7 +218,7 @@ class Publicatie:
     def close(self) -> None:
         self.con.close()
 
-    def __enter__(self) -> "Publicatie":
+    def __enter__(self) -> Publicatie:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -243,7 +269,9 @@ class Publicatie:
             f"from {SCHEMA}.\"{kpi.mart}\" where dimensie = 'totaal' and maand >= ? and maand < ?",
             [eerste, add_months(laatste, 1)],
         )
-        by_month = {r["maand"]: (None if r["waarde"] is None else float(r["waarde"]) * kpi.schaal, r["n"]) for r in rows}
+        by_month = {
+            r["maand"]: (None if r["waarde"] is None else float(r["waarde"]) * kpi.schaal, r["n"]) for r in rows
+        }
         punten = []
         for m in _maanden(eerste, laatste):
             # a month without a totaal row: the portfolio itself was below the minimum group size
@@ -268,9 +296,15 @@ class Publicatie:
 
     def _per_wijk_mart(self, mart: str, kolommen: tuple[WijkKolom, ...], maand: date) -> WijkTabel:
         alle = self._alle_wijken()
-        select = ", ".join(sorted({f'"{k.kolom}"' for k in kolommen} | {f'"{k.n_kolom}"' for k in kolommen if k.n_kolom}))
-        rows = {r["segment"]: r for r in self._rows(
-            f"select segment, {select} from {SCHEMA}.\"{mart}\" where dimensie = 'wijk' and maand = ?", [maand])}
+        select = ", ".join(
+            sorted({f'"{k.kolom}"' for k in kolommen} | {f'"{k.n_kolom}"' for k in kolommen if k.n_kolom})
+        )
+        rows = {
+            r["segment"]: r
+            for r in self._rows(
+                f"select segment, {select} from {SCHEMA}.\"{mart}\" where dimensie = 'wijk' and maand = ?", [maand]
+            )
+        }
         tabel = WijkTabel([k.label for k in kolommen], [k.soort for k in kolommen], "stand van de maand")
         for wijk in alle:
             r = rows.get(wijk)
@@ -290,14 +324,22 @@ class Publicatie:
     def _alle_wijken(self) -> list[str]:
         """Every wijk any published mart knows, so a wijk left out of a KPI mart for being too small is
         still listed (as suppressed) instead of silently missing."""
-        parts = [f"select segment as wijk from {SCHEMA}.\"{mart}\" where dimensie = 'wijk'"
-                 for mart, _ in WIJK_KOLOMMEN.values() if self.has(mart, "dimensie", "segment")]
-        parts += [f"select wijk from {SCHEMA}.{t}" for t in ("dim_eenheid", "fct_leegstand", "fct_publicatie")
-                  if self.has(t, "wijk")]
+        parts = [
+            f"select segment as wijk from {SCHEMA}.\"{mart}\" where dimensie = 'wijk'"
+            for mart, _ in WIJK_KOLOMMEN.values()
+            if self.has(mart, "dimensie", "segment")
+        ]
+        parts += [
+            f"select wijk from {SCHEMA}.{t}"
+            for t in ("dim_eenheid", "fct_leegstand", "fct_publicatie")
+            if self.has(t, "wijk")
+        ]
         if not parts:
             return []
         sql = " union ".join(parts)
-        return [r[0] for r in self.con.execute(f"select wijk from ({sql}) where wijk is not null order by 1").fetchall()]
+        return [
+            r[0] for r in self.con.execute(f"select wijk from ({sql}) where wijk is not null order by 1").fetchall()
+        ]
 
     # --- signals -------------------------------------------------------------------------------
     def signaal_periode(self, maand: date) -> date | None:
@@ -308,10 +350,14 @@ class Publicatie:
         for table in ("signalen", "signalen_status"):
             if not self.has(table, "periode_eind"):
                 continue
-            r = self.con.execute(f"select max(periode_eind) from {SCHEMA}.{table} where periode_eind <= ?", [eind]).fetchone()
+            r = self.con.execute(
+                f"select max(periode_eind) from {SCHEMA}.{table} where periode_eind <= ?", [eind]
+            ).fetchone()
             if r and r[0]:
                 return r[0]
-            r = self.con.execute(f"select min(periode_eind) from {SCHEMA}.{table} where periode_eind > ?", [eind]).fetchone()
+            r = self.con.execute(
+                f"select min(periode_eind) from {SCHEMA}.{table} where periode_eind > ?", [eind]
+            ).fetchone()
             if r and r[0]:
                 return r[0]
         return None
@@ -327,7 +373,9 @@ class Publicatie:
         select = ", ".join(f"s.{c}" for c in _SIGNAAL_KOLOMMEN)
         rows = self._rows(f"select {select} from {SCHEMA}.signalen s where s.periode_eind = ?", [periode_eind])
         status_rows = self._status_rows(maand, periode_eind)
-        status = {r["signaal_id"]: r["status"] for r in status_rows if r.get("signaal_id") and r["status"] != "opgelost"}
+        status = {
+            r["signaal_id"]: r["status"] for r in status_rows if r.get("signaal_id") and r["status"] != "opgelost"
+        }
         current, hidden = [], 0
         for r in rows:
             if r["n"] is not None and int(r["n"]) < self.minimum:
@@ -345,9 +393,24 @@ class Publicatie:
             if all(r.get(c) for c in ("proces", "indicator", "segment")):
                 ernst = r.get("vorige_ernst") or r.get("ernst") or ""
                 verhouding = r.get("vorige_verhouding") or r.get("verhouding")
-                opgelost.append(Signaal(str(sid), r["proces"], r["indicator"], r["segment"], None, None, None, None,
-                                        None if verhouding is None else float(verhouding), r.get("n"),
-                                        ernst.lower(), "", "", "opgelost"))
+                opgelost.append(
+                    Signaal(
+                        str(sid),
+                        r["proces"],
+                        r["indicator"],
+                        r["segment"],
+                        None,
+                        None,
+                        None,
+                        None,
+                        None if verhouding is None else float(verhouding),
+                        r.get("n"),
+                        ernst.lower(),
+                        "",
+                        "",
+                        "opgelost",
+                    )
+                )
             else:
                 found = self._signaal_by_id(str(sid))
                 if found is not None:
@@ -373,8 +436,23 @@ class Publicatie:
         if not self.status_beschikbaar():
             return []
         cols = self._columns["signalen_status"]
-        wanted = [c for c in ("signaal_id", "vorig_signaal_id", "proces", "indicator", "segment", "status", "ernst",
-                              "vorige_ernst", "verhouding", "vorige_verhouding", "n") if c in cols]
+        wanted = [
+            c
+            for c in (
+                "signaal_id",
+                "vorig_signaal_id",
+                "proces",
+                "indicator",
+                "segment",
+                "status",
+                "ernst",
+                "vorige_ernst",
+                "verhouding",
+                "vorige_verhouding",
+                "n",
+            )
+            if c in cols
+        ]
         where, params = "", []
         if "maand" in cols:
             where, params = "where date_trunc('month', maand) = ?", [maand]
@@ -391,10 +469,19 @@ class Publicatie:
             return None if v is None else float(v)
 
         return Signaal(
-            signaal_id=str(r["signaal_id"]), proces=r["proces"], indicator=r["indicator"], segment=r["segment"] or "",
-            periode_start=r["periode_start"], periode_eind=r["periode_eind"], waarde=f(r["waarde"]),
-            referentie=f(r["referentie"]), verhouding=f(r["verhouding"]), n=None if r["n"] is None else int(r["n"]),
-            ernst=(r["ernst"] or "").lower(), richting=(r["richting"] or "").lower(), toelichting=r["toelichting"] or "",
+            signaal_id=str(r["signaal_id"]),
+            proces=r["proces"],
+            indicator=r["indicator"],
+            segment=r["segment"] or "",
+            periode_start=r["periode_start"],
+            periode_eind=r["periode_eind"],
+            waarde=f(r["waarde"]),
+            referentie=f(r["referentie"]),
+            verhouding=f(r["verhouding"]),
+            n=None if r["n"] is None else int(r["n"]),
+            ernst=(r["ernst"] or "").lower(),
+            richting=(r["richting"] or "").lower(),
+            toelichting=r["toelichting"] or "",
             status=status,
         )
 
@@ -428,10 +515,11 @@ class Publicatie:
                 # only the step name ("kwaliteitspoort: ..."): the message itself may quote delivered values
                 stap = str(r["fout"]).split(":", 1)[0].strip() or None
             k.leveringen.append(
-                Levering(r["extractdatum"], status, stap, int(r["rijen_geladen"] or 0), int(r["rijen_quarantaine"] or 0))
+                Levering(
+                    r["extractdatum"], status, stap, int(r["rijen_geladen"] or 0), int(r["rijen_quarantaine"] or 0)
+                )
             )
         return k
-
 
 
 def _maanden(eerste: date, laatste: date) -> list[date]:

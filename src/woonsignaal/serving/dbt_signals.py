@@ -76,9 +76,13 @@ def _connect(output: dict[str, Any]):
     import psycopg2
 
     return psycopg2.connect(
-        host=output.get("host"), port=int(output.get("port") or 5432), user=output.get("user"),
-        password=output.get("password") or output.get("pass") or "", dbname=output.get("dbname") or output.get("database"),
-        connect_timeout=10, application_name="woonsignaal-signalen",
+        host=output.get("host"),
+        port=int(output.get("port") or 5432),
+        user=output.get("user"),
+        password=output.get("password") or output.get("pass") or "",
+        dbname=output.get("dbname") or output.get("database"),
+        connect_timeout=10,
+        application_name="woonsignaal-signalen",
     )
 
 
@@ -94,9 +98,15 @@ def _duck_type(data_type: str, precision: int | None, scale: int | None) -> str:
     """DuckDB type for a PostgreSQL column type (information_schema.columns.data_type)."""
     t = data_type.lower()
     simple = {
-        "smallint": "SMALLINT", "integer": "INTEGER", "bigint": "BIGINT", "real": "FLOAT",
-        "double precision": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
-        "timestamp without time zone": "TIMESTAMP", "timestamp with time zone": "TIMESTAMPTZ",
+        "smallint": "SMALLINT",
+        "integer": "INTEGER",
+        "bigint": "BIGINT",
+        "real": "FLOAT",
+        "double precision": "DOUBLE",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "timestamp without time zone": "TIMESTAMP",
+        "timestamp with time zone": "TIMESTAMPTZ",
     }
     if t in simple:
         return simple[t]
@@ -114,13 +124,16 @@ def _read_fact(cur, duck: duckdb.DuckDBPyConnection, schema: str, table: str, fa
 
     cur.execute(
         "select column_name, data_type, numeric_precision, numeric_scale from information_schema.columns "
-        "where table_schema = %s and table_name = %s order by ordinal_position", [schema, table])
+        "where table_schema = %s and table_name = %s order by ordinal_position",
+        [schema, table],
+    )
     available = {name: _duck_type(t, p, s) for name, t, p, s in cur.fetchall()}
     if not available:
         raise RuntimeError(f"{schema}.{table} does not exist: build the fact marts first")
     columns = fact.select_columns(list(available))
     query = sql.SQL("select {} from {}.{}").format(
-        sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(schema), sql.Identifier(table))
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(schema), sql.Identifier(table)
+    )
     if fact.where:
         query = sql.SQL("{} where {}").format(query, sql.SQL(fact.where))
     path = folder / f"{table}.csv"
@@ -129,13 +142,22 @@ def _read_fact(cur, duck: duckdb.DuckDBPyConnection, schema: str, table: str, fa
     if not columns:
         return pd.DataFrame()
     types = {c: available[c] for c in columns}
-    rel = duck.read_csv(str(path), header=True, columns=types, auto_detect=False, quotechar='"', escapechar='"',
-                        allow_quoted_nulls=False, sep=",")
+    rel = duck.read_csv(
+        str(path),
+        header=True,
+        columns=types,
+        auto_detect=False,
+        quotechar='"',
+        escapechar='"',
+        allow_quoted_nulls=False,
+        sep=",",
+    )
     return rel.df()
 
 
-def compute_signals_in_postgres(settings: Any = None, vars: dict | None = None, target: str = "postgres",
-                                manifest_path: Path | None = None) -> dict[str, Any]:
+def compute_signals_in_postgres(
+    settings: Any = None, vars: dict | None = None, target: str = "postgres", manifest_path: Path | None = None
+) -> dict[str, Any]:
     """Run the signal engine over the fact marts of dbt's ``target`` database and write its result to
     ``signalen_invoer.signalen_berekend`` (replaced in one transaction). Returns a summary."""
     from psycopg2 import sql
@@ -169,14 +191,18 @@ def compute_signals_in_postgres(settings: Any = None, vars: dict | None = None, 
         cur = con.cursor()
 
         def latest_delivery():
-            cur.execute(sql.SQL("select max(extractdatum) from {}.{}").format(
-                sql.Identifier(leveringen["schema"]), sql.Identifier(leveringen["identifier"])))
+            cur.execute(
+                sql.SQL("select max(extractdatum) from {}.{}").format(
+                    sql.Identifier(leveringen["schema"]), sql.Identifier(leveringen["identifier"])
+                )
+            )
             return cur.fetchone()[0]
 
         extractdatum = extractdatum_from(all_vars.get("extractdatum"), latest_delivery)
         minimum = minimum_from(all_vars.get("minimum_group_size"))
         periode_eind = periode_eind_for(extractdatum)
         with tempfile.TemporaryDirectory(prefix="woonsignaal-signalen-") as tmp:
+
             def read(fact):
                 node = _node(manifest, "model", fact.mart)
                 return _read_fact(cur, duck, node["schema"], node.get("alias") or node["name"], fact, Path(tmp))
@@ -186,7 +212,8 @@ def compute_signals_in_postgres(settings: Any = None, vars: dict | None = None, 
         rows = typed_signals(duck, signals_for(facts, extractdatum, minimum)).fetchall()
 
         columns = sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(pg_column(c, t)[0])) for c, t in OUTPUT_TYPES.items())
+            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(pg_column(c, t)[0])) for c, t in OUTPUT_TYPES.items()
+        )
         table = sql.Identifier(out_schema, TABLE)
         run_table = sql.Identifier(out_schema, RUN_TABLE)
         cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(out_schema)))
@@ -195,10 +222,16 @@ def compute_signals_in_postgres(settings: Any = None, vars: dict | None = None, 
         if rows:
             execute_values(cur, sql.SQL("insert into {} values %s").format(table).as_string(con), rows)
         cur.execute(sql.SQL("drop table if exists {}").format(run_table))
-        cur.execute(sql.SQL("create table {} (extractdatum date, periode_eind date, minimum_group_size integer, "
-                            "signalen integer, berekend_op timestamptz)").format(run_table))
-        cur.execute(sql.SQL("insert into {} values (%s, %s, %s, %s, now())").format(run_table),
-                    [extractdatum, periode_eind, minimum, len(rows)])
+        cur.execute(
+            sql.SQL(
+                "create table {} (extractdatum date, periode_eind date, minimum_group_size integer, "
+                "signalen integer, berekend_op timestamptz)"
+            ).format(run_table)
+        )
+        cur.execute(
+            sql.SQL("insert into {} values (%s, %s, %s, %s, now())").format(run_table),
+            [extractdatum, periode_eind, minimum, len(rows)],
+        )
         con.commit()
     except Exception:
         con.rollback()

@@ -37,8 +37,9 @@ class MetabaseError(RuntimeError):
     pass
 
 
-def _call(base: str, method: str, path: str, body: dict | None = None, session: str | None = None,
-          timeout: float = 30.0) -> Any:
+def _call(
+    base: str, method: str, path: str, body: dict | None = None, session: str | None = None, timeout: float = 30.0
+) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base.rstrip("/") + path, data=data, method=method)
     req.add_header("Content-Type", "application/json")
@@ -87,12 +88,22 @@ def configure(base: str, admin_email: str, admin_password: str, pg: PgSettings) 
     props = _call(base, "GET", "/api/session/properties") or {}
     done: dict[str, Any] = {"setup": False, "database_added": False}
     if not props.get("has-user-setup") and props.get("setup-token"):
-        resp = _call(base, "POST", "/api/setup", {
-            "token": props["setup-token"],
-            "user": {"email": admin_email, "password": admin_password, "first_name": "woonsignaal",
-                     "last_name": "beheer", "site_name": "woonsignaal"},
-            "prefs": {"site_name": "woonsignaal", "site_locale": "nl", "allow_tracking": False},
-        })
+        resp = _call(
+            base,
+            "POST",
+            "/api/setup",
+            {
+                "token": props["setup-token"],
+                "user": {
+                    "email": admin_email,
+                    "password": admin_password,
+                    "first_name": "woonsignaal",
+                    "last_name": "beheer",
+                    "site_name": "woonsignaal",
+                },
+                "prefs": {"site_name": "woonsignaal", "site_locale": "nl", "allow_tracking": False},
+            },
+        )
         done["setup"] = True
     else:
         resp = _call(base, "POST", "/api/session", {"username": admin_email, "password": admin_password})
@@ -102,12 +113,18 @@ def configure(base: str, admin_email: str, admin_password: str, pg: PgSettings) 
     listed = _call(base, "GET", "/api/database", session=session)
     databases = listed.get("data", []) if isinstance(listed, dict) else (listed or [])
     if not any(d.get("name") == DATABASE_NAME for d in databases):
-        _call(base, "POST", "/api/database", {
-            "engine": "postgres",
-            "name": DATABASE_NAME,
-            "details": database_details(pg),
-            "is_full_sync": True,
-        }, session=session)
+        _call(
+            base,
+            "POST",
+            "/api/database",
+            {
+                "engine": "postgres",
+                "name": DATABASE_NAME,
+                "details": database_details(pg),
+                "is_full_sync": True,
+            },
+            session=session,
+        )
         done["database_added"] = True
     return done
 

@@ -39,7 +39,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +90,7 @@ class PgSettings:
         if not _IDENT.match(self.bi_role):
             raise ValueError(f"{ENV_PG_BI_ROLE}={self.bi_role!r}: use lower-case letters, digits and _")
 
-    def connect(self, database: str | None = None, user: str | None = None, password: str | None = None,
-                **kwargs: Any):
+    def connect(self, database: str | None = None, user: str | None = None, password: str | None = None, **kwargs: Any):
         """A new psycopg2 connection (not autocommit) to ``database`` (default: the serving database)."""
         import psycopg2
 
@@ -180,9 +179,11 @@ def _ensure_roles(cur, pg: PgSettings, database: str) -> dict[str, Any]:
             if not pg.bi_password:
                 log.warning("role %s created without a password: set %s", pg.bi_role, ENV_PG_BI_PASSWORD)
         # whatever someone did to the role by hand: no privileges beyond logging in
-        cur.execute(sql.SQL(
-            "alter role {} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls inherit"
-        ).format(role))
+        cur.execute(
+            sql.SQL("alter role {} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls inherit").format(
+                role
+            )
+        )
         if pg.bi_password:
             # hashed here (SCRAM), so the plain password never reaches the server or its statement log
             from psycopg2.extensions import encrypt_password
@@ -304,23 +305,30 @@ def _open_duckdb(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _duck_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? "
-        "and table_type = 'BASE TABLE' order by 1",
-        [catalog, schema],
-    ).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? "
+            "and table_type = 'BASE TABLE' order by 1",
+            [catalog, schema],
+        ).fetchall()
+    ]
 
 
 def _duck_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
-        [catalog, schema, table],
-    ).fetchall()]
+    return [
+        (r[0], r[1])
+        for r in con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+            [catalog, schema, table],
+        ).fetchall()
+    ]
 
 
-def _load_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema: str, cur, target_schema: str,
-                 workdir: Path) -> dict[str, int]:
+def _load_schema(
+    duck: duckdb.DuckDBPyConnection, catalog: str, source_schema: str, cur, target_schema: str, workdir: Path
+) -> dict[str, int]:
     """Create ``target_schema`` in PostgreSQL with a copy of every table of DuckDB ``source_schema``.
 
     Each table goes through a CSV file (DuckDB's COPY TO, PostgreSQL's COPY FROM STDIN): NULL is an
@@ -336,19 +344,21 @@ def _load_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema: s
         columns = _duck_columns(duck, catalog, source_schema, table)
         mapped = [(name, *pg_column(name, type_)) for name, type_ in columns]
         target = sql.Identifier(target_schema, table)
-        cur.execute(sql.SQL("create table {} ({})").format(
-            target,
-            sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(pg_type)) for n, pg_type, _ in mapped),
-        ))
+        cur.execute(
+            sql.SQL("create table {} ({})").format(
+                target,
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(pg_type)) for n, pg_type, _ in mapped
+                ),
+            )
+        )
         csv_path = workdir / f"{table}.csv"
         select = ", ".join(expr for _, _, expr in mapped)
         duck.execute(
-            f"copy (select {select} from \"{catalog}\".\"{source_schema}\".\"{table}\") "
+            f'copy (select {select} from "{catalog}"."{source_schema}"."{table}") '
             f"to '{csv_path}' (format csv, header false)"
         )
-        expected = duck.execute(
-            f'select count(*) from "{catalog}"."{source_schema}"."{table}"'
-        ).fetchone()[0]
+        expected = duck.execute(f'select count(*) from "{catalog}"."{source_schema}"."{table}"').fetchone()[0]
         with open(csv_path, "rb") as fh:
             cur.copy_expert(
                 sql.SQL("copy {} from stdin with (format csv, header false)").format(target).as_string(cur), fh
@@ -394,17 +404,27 @@ def _swap(cur, pg: PgSettings, target_schema: str, new_schema: str, old_schema: 
             # lock and, once the swap commits, find the new tables by name (PostgreSQL looks the name up
             # again after waiting for a lock). So no statement ever reads old and new tables together.
             cur.execute(f"lock table {', '.join(old_tables)} in access exclusive mode")
-        cur.execute(sql.SQL("alter schema {} rename to {}").format(
-            sql.Identifier(target_schema), sql.Identifier(old_schema)))
-    cur.execute(sql.SQL("alter schema {} rename to {}").format(
-        sql.Identifier(new_schema), sql.Identifier(target_schema)))
+        cur.execute(
+            sql.SQL("alter schema {} rename to {}").format(sql.Identifier(target_schema), sql.Identifier(old_schema))
+        )
+    cur.execute(
+        sql.SQL("alter schema {} rename to {}").format(sql.Identifier(new_schema), sql.Identifier(target_schema))
+    )
     if had_old:
         cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(old_schema)))
     return had_old
 
 
-def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema: str, pg: PgSettings,
-                    database: str, target_schema: str, bi_role: str | None, comment: str) -> dict[str, Any]:
+def _replace_schema(
+    duck: duckdb.DuckDBPyConnection,
+    catalog: str,
+    source_schema: str,
+    pg: PgSettings,
+    database: str,
+    target_schema: str,
+    bi_role: str | None,
+    comment: str,
+) -> dict[str, Any]:
     """Load DuckDB ``source_schema`` into PostgreSQL beside ``target_schema``, then swap it in.
 
     1. (transaction) drop leftovers of killed runs, load every table into ``<target>_new_<version>``,
@@ -418,7 +438,7 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
     from psycopg2 import errors as pg_errors
 
     sql = _sql()
-    version = (datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]).lower()
+    version = (datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]).lower()
     new_schema = f"{target_schema}_new_{version}"
     old_schema = f"{target_schema}_old_{version}"
     started = time.perf_counter()
@@ -431,8 +451,10 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
             orphans = _drop_orphans(cur, target_schema)
             with tempfile.TemporaryDirectory(prefix="woonsignaal-pg-") as workdir:
                 rows = _load_schema(duck, catalog, source_schema, cur, new_schema, Path(workdir))
-            cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(new_schema)),
-                        [f"{comment}; versie {version}"])
+            cur.execute(
+                sql.SQL("comment on schema {} is %s").format(sql.Identifier(new_schema)),
+                [f"{comment}; versie {version}"],
+            )
             if bi_role:
                 _grant_marts(cur, new_schema, bi_role)
             con.commit()
@@ -456,8 +478,12 @@ def _replace_schema(duck: duckdb.DuckDBPyConnection, catalog: str, source_schema
             except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected) as exc:
                 con.rollback()
                 last_error = exc
-                log.warning("swap of %s attempt %d: BI queries hold the old tables (%s)", target_schema, attempt,
-                            type(exc).__name__)
+                log.warning(
+                    "swap of %s attempt %d: BI queries hold the old tables (%s)",
+                    target_schema,
+                    attempt,
+                    type(exc).__name__,
+                )
                 if attempt >= pg.swap_attempts:
                     cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(new_schema)))
                     con.commit()
@@ -508,13 +534,26 @@ def publish_to_postgres(candidate_duckdb: Path, settings: Any = None, pg: PgSett
     duck = _open_duckdb(candidate)
     try:
         catalog = duck.execute("select current_database()").fetchone()[0]
-        info = _replace_schema(duck, catalog, MARTS_SCHEMA, pg, pg.database, MARTS_SCHEMA, pg.bi_role,
-                               comment=f"woonsignaal: gepubliceerde marts uit {candidate.name}")
+        info = _replace_schema(
+            duck,
+            catalog,
+            MARTS_SCHEMA,
+            pg,
+            pg.database,
+            MARTS_SCHEMA,
+            pg.bi_role,
+            comment=f"woonsignaal: gepubliceerde marts uit {candidate.name}",
+        )
     finally:
         duck.close()
     info["bi_rol"] = pg.bi_role
-    log.info("published %d marts (%d rows) to %s in %.1f s", len(info["tabellen"]), info["rijen"],
-             info["database"], info["seconden_totaal"])
+    log.info(
+        "published %d marts (%d rows) to %s in %.1f s",
+        len(info["tabellen"]),
+        info["rijen"],
+        info["database"],
+        info["seconden_totaal"],
+    )
     return info
 
 
@@ -534,10 +573,23 @@ def copy_raw_to_postgres(settings: Any = None, pg: PgSettings | None = None) -> 
     duck = _open_duckdb(settings.warehouse_path)
     try:
         catalog = duck.execute("select current_database()").fetchone()[0]
-        info = _replace_schema(duck, catalog, RAW_SCHEMA, pg, database, RAW_SCHEMA, None,
-                               comment="woonsignaal: raw layer (copy of the working DuckDB) for dbt")
+        info = _replace_schema(
+            duck,
+            catalog,
+            RAW_SCHEMA,
+            pg,
+            database,
+            RAW_SCHEMA,
+            None,
+            comment="woonsignaal: raw layer (copy of the working DuckDB) for dbt",
+        )
     finally:
         duck.close()
-    log.info("copied raw (%d tables, %d rows) to %s in %.1f s", len(info["tabellen"]), info["rijen"],
-             info["database"], info["seconden_totaal"])
+    log.info(
+        "copied raw (%d tables, %d rows) to %s in %.1f s",
+        len(info["tabellen"]),
+        info["rijen"],
+        info["database"],
+        info["seconden_totaal"],
+    )
     return info

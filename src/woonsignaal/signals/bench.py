@@ -41,8 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     settings.ensure_dirs()
     gt = settings.home / "ground_truth.json"
     t = time.perf_counter()
-    result = simulate(settings.landing, eenheden=args.eenheden, jaren=3, delta_dagen=0, scenario=args.scenario,
-                      seed=args.seed, ground_truth=gt)
+    result = simulate(
+        settings.landing,
+        eenheden=args.eenheden,
+        jaren=3,
+        delta_dagen=0,
+        scenario=args.scenario,
+        seed=args.seed,
+        ground_truth=gt,
+    )
     print(f"simulate: {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
     for d in result.deliveries:
@@ -63,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     con.close()
     t = time.perf_counter()
     compute_signals(facts, periode_eind_for(date.fromisoformat(extract)), settings.minimum_group_size)
-    print(f"engine alone: {time.perf_counter() - t:.1f} s "
-          f"({len(facts['fct_contract_maand']):,} contract-months, {len(facts['fct_zaak']):,} cases)")
+    print(
+        f"engine alone: {time.perf_counter() - t:.1f} s "
+        f"({len(facts['fct_contract_maand']):,} contract-months, {len(facts['fct_zaak']):,} cases)"
+    )
     return 0
 
 

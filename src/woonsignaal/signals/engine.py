@@ -100,12 +100,22 @@ INDICATORS: tuple[Indicator, ...] = (
 #: window, the longest indicator window, and one month more (entry into arrears needs the month
 #: before). The dbt model loads only these months and the columns below: the mart has one row per
 #: contract per month over the whole history (9.6 M rows at 80,000 units x 10 years).
-CONTRACT_MONTH_LOOKBACK = max(2 * WINDOW_MONTHS, PARTNER_WINDOW_MONTHS,
-                              *(i.window_months or 0 for i in INDICATORS)) + 1
-CONTRACT_MONTH_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((
-    "overeenkomst_id", "maand", "in_achterstand", "nieuw_in_achterstand", "saldo_euro", "jaarhuur_euro",
-    "deurwaarder_bereikt", "wijk", *TENANT_DIMENSIONS,
-)))
+CONTRACT_MONTH_LOOKBACK = max(2 * WINDOW_MONTHS, PARTNER_WINDOW_MONTHS, *(i.window_months or 0 for i in INDICATORS)) + 1
+CONTRACT_MONTH_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            "overeenkomst_id",
+            "maand",
+            "in_achterstand",
+            "nieuw_in_achterstand",
+            "saldo_euro",
+            "jaarhuur_euro",
+            "deurwaarder_bereikt",
+            "wijk",
+            *TENANT_DIMENSIONS,
+        )
+    )
+)
 
 #: Handled by their own code paths (other comparison groups than "the rest").
 MELDINGEN = Indicator("overlast", "meldingen_per_eenheid", "rate", True, ("wijk",), scale=100.0 * 12)
@@ -309,7 +319,9 @@ def _instroom_achterstand(facts, start, end):
     f, keep = r
     rows = f[keep & f["_at_risk"]]
     dims = [d for d in TENANT_DIMENSIONS if d in rows.columns]
-    return _per_contract(rows, dims, _bool(rows, "nieuw_in_achterstand").astype(float), pd.Series(1.0, index=rows.index))
+    return _per_contract(
+        rows, dims, _bool(rows, "nieuw_in_achterstand").astype(float), pd.Series(1.0, index=rows.index)
+    )
 
 
 def _achterstand_pct(facts, start, end):
@@ -380,12 +392,16 @@ def _sums_by(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
     shape = tuple(len(u) for u in uniques)
     size = int(np.prod(shape)) if shape else 0
     if size == 0 or not valid.any():
-        empty = pd.MultiIndex.from_arrays([[] for _ in dims], names=list(dims)) if len(dims) > 1 else pd.Index([], name=dims[0])
+        empty = (
+            pd.MultiIndex.from_arrays([[] for _ in dims], names=list(dims))
+            if len(dims) > 1
+            else pd.Index([], name=dims[0])
+        )
         return pd.DataFrame({c: pd.Series(dtype=float) for c in stats.SUM_COLUMNS}, index=empty)
     cell = np.ravel_multi_index(tuple(c[valid] for c in codes), shape)
-    sums = np.column_stack([
-        np.bincount(cell, weights=frame[c].to_numpy(dtype=float)[valid], minlength=size) for c in stats.SUM_COLUMNS
-    ])
+    sums = np.column_stack(
+        [np.bincount(cell, weights=frame[c].to_numpy(dtype=float)[valid], minlength=size) for c in stats.SUM_COLUMNS]
+    )
     present = np.flatnonzero(np.bincount(cell, minlength=size) > 0)
     parts = np.unravel_index(present, shape)
     if len(dims) == 1:
@@ -463,8 +479,9 @@ def _range_sums(ind: Indicator, dim: str, single: pd.DataFrame, total: pd.Series
         rows.append(sums)
     if not rows:
         return single.iloc[:0]
-    return pd.DataFrame(np.array(rows), columns=list(stats.SUM_COLUMNS),
-                        index=pd.Index(names, name=single.index.name, dtype=object))[single.columns]
+    return pd.DataFrame(
+        np.array(rows), columns=list(stats.SUM_COLUMNS), index=pd.Index(names, name=single.index.name, dtype=object)
+    )[single.columns]
 
 
 def _pair_range_sums(ind: Indicator, dims: tuple[str, ...], seg: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
@@ -513,7 +530,9 @@ def _test_frames(
         is_range = np.zeros(len(seg), dtype=bool)
         if len(dims) == 1:
             single_n.update({(dims[0], v): n for v, n in seg["n"].items()})
-        ranges = _range_sums(ind, dims[0], seg, total_now) if len(dims) == 1 else _pair_range_sums(ind, dims, seg, total_now)
+        ranges = (
+            _range_sums(ind, dims[0], seg, total_now) if len(dims) == 1 else _pair_range_sums(ind, dims, seg, total_now)
+        )
         if not ranges.empty:
             seg = pd.concat([seg, ranges])
             is_range = np.r_[is_range, np.ones(len(ranges), dtype=bool)]
@@ -525,8 +544,7 @@ def _test_frames(
             # a pair that holds exactly the clusters of one of its single dimensions is the same
             # group under a longer name (e.g. every BOV is on floor 1-2): not a separate hypothesis
             same = [
-                single_n.get((dims[0], k[0])) == n or single_n.get((dims[1], k[1])) == n
-                for k, n in seg["n"].items()
+                single_n.get((dims[0], k[0])) == n or single_n.get((dims[1], k[1])) == n for k, n in seg["n"].items()
             ]
             ok &= ~np.asarray(same, dtype=bool)
         seg, rest, is_range = seg[ok], rest[ok], is_range[np.asarray(ok)]
@@ -609,7 +627,9 @@ def _forget_codes(frame: pd.DataFrame | None) -> None:
             del _CODES_CACHE[key]
 
 
-def _meldingen_tests(facts, periode_eind: date, cur: tuple[date, date], prev: tuple[date, date], minimum: int) -> list[dict]:
+def _meldingen_tests(
+    facts, periode_eind: date, cur: tuple[date, date], prev: tuple[date, date], minimum: int
+) -> list[dict]:
     """New overlast cases per 100 units per year by wijk (and wijk x zaaktype), exposure from
     fct_contract_maand (occupied unit-months). Cases are clustered by the unit of the cause.
     Cases are few: the portfolio comparison uses the longest window of ``WINDOW_CHOICES`` the history
@@ -622,7 +642,9 @@ def _meldingen_tests(facts, periode_eind: date, cur: tuple[date, date], prev: tu
     reg = _ts(zaken, "registratiedatum")
     # exposure needs no month before: the contract-months count from their own first month
     first_month = maand.min()
-    starts = [d for d in (history_start(facts, MELDINGEN.name), first_month.date() if pd.notna(first_month) else None) if d]
+    starts = [
+        d for d in (history_start(facts, MELDINGEN.name), first_month.date() if pd.notna(first_month) else None) if d
+    ]
     limit = max(starts) if starts else None
     wide = cur
     for months in WINDOW_CHOICES:
@@ -687,11 +709,20 @@ def _meldingen_tests(facts, periode_eind: date, cur: tuple[date, date], prev: tu
             key = key if isinstance(key, tuple) else (key,)
             rows.append(
                 {
-                    "indicator": MELDINGEN, "name": MELDINGEN.name, "vergelijking": "rest", "periode": wide,
-                    "segment_dict": dict(zip(keys, key, strict=True)), "n": int(y[i]), "n_ref": int(ry[i]),
-                    "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": ry[i] / e_rest[i] * MELDINGEN.scale,
-                    "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
-                    "log_ratio": diff[i], "se": se[i], "p": p[i],
+                    "indicator": MELDINGEN,
+                    "name": MELDINGEN.name,
+                    "vergelijking": "rest",
+                    "periode": wide,
+                    "segment_dict": dict(zip(keys, key, strict=True)),
+                    "n": int(y[i]),
+                    "n_ref": int(ry[i]),
+                    "waarde": y[i] / e_seg[i] * MELDINGEN.scale,
+                    "referentie": ry[i] / e_rest[i] * MELDINGEN.scale,
+                    "ondergrens": lo[i] * MELDINGEN.scale,
+                    "bovengrens": hi[i] * MELDINGEN.scale,
+                    "log_ratio": diff[i],
+                    "se": se[i],
+                    "p": p[i],
                 }
             )
 
@@ -722,11 +753,19 @@ def _meldingen_tests(facts, periode_eind: date, cur: tuple[date, date], prev: tu
         p_d = float(2 * stats.sps.t.sf(abs(did / se_d), max(min(y[i], yp) - 1, 1)))
         rows.append(
             {
-                "indicator": MELDINGEN, "name": MELDINGEN.name + "_trend", "vergelijking": "verleden",
-                "segment_dict": {"wijk": wijk}, "n": int(y[i]), "n_ref": int(yp),
-                "waarde": y[i] / e_seg[i] * MELDINGEN.scale, "referentie": yp / ep * MELDINGEN.scale,
-                "ondergrens": lo[i] * MELDINGEN.scale, "bovengrens": hi[i] * MELDINGEN.scale,
-                "log_ratio": did, "se": se_d, "p": p_d,
+                "indicator": MELDINGEN,
+                "name": MELDINGEN.name + "_trend",
+                "vergelijking": "verleden",
+                "segment_dict": {"wijk": wijk},
+                "n": int(y[i]),
+                "n_ref": int(yp),
+                "waarde": y[i] / e_seg[i] * MELDINGEN.scale,
+                "referentie": yp / ep * MELDINGEN.scale,
+                "ondergrens": lo[i] * MELDINGEN.scale,
+                "bovengrens": hi[i] * MELDINGEN.scale,
+                "log_ratio": did,
+                "se": se_d,
+                "p": p_d,
             }
         )
     return rows
@@ -776,10 +815,20 @@ def _partner_tests(facts, cur, minimum: int) -> list[dict]:
         lo, hi = stats.ratio_interval(c.estimate_a, va, len(a))
         rows.append(
             {
-                "indicator": PARTNER, "name": PARTNER.name, "vergelijking": "partner", "periode": cur,
-                "segment_dict": {"partner": partner}, "n": len(a), "n_ref": len(b),
-                "waarde": c.estimate_a, "referentie": c.estimate_b, "ondergrens": float(lo), "bovengrens": float(hi),
-                "log_ratio": c.log_ratio, "se": c.se, "p": c.p_value,
+                "indicator": PARTNER,
+                "name": PARTNER.name,
+                "vergelijking": "partner",
+                "periode": cur,
+                "segment_dict": {"partner": partner},
+                "n": len(a),
+                "n_ref": len(b),
+                "waarde": c.estimate_a,
+                "referentie": c.estimate_b,
+                "ondergrens": float(lo),
+                "bovengrens": float(hi),
+                "log_ratio": c.log_ratio,
+                "se": c.se,
+                "p": c.p_value,
             }
         )
     return rows
@@ -835,7 +884,9 @@ def _prune(
         by_name.setdefault(c["name"], []).append(c)
     accepted_by: dict[str, list[dict]] = {}
     for name in sorted(by_name, key=lambda nm: nm.endswith("_trend")):
-        group = _simpler_first(_ranges_first(sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"]))))
+        group = _simpler_first(
+            _ranges_first(sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"])))
+        )
         accepted: list[dict] = []
         base_name = group[0]["indicator"].name
         frame = frames.get(name)
@@ -891,8 +942,10 @@ def _ranges_first(group: list[dict]) -> list[dict]:
     for c in [c for c in group if c.get("range")]:
         i = out.index(c)
         inside = [
-            j for j, o in enumerate(out[:i])
-            if not o.get("range") and o["segment_dict"].keys() == c["segment_dict"].keys()
+            j
+            for j, o in enumerate(out[:i])
+            if not o.get("range")
+            and o["segment_dict"].keys() == c["segment_dict"].keys()
             and _is_within(o["segment_dict"], c["segment_dict"])
         ]
         if inside:
@@ -914,8 +967,11 @@ def _simpler_first(group: list[dict]) -> list[dict]:
     for c in [c for c in group if len(c["segment_dict"]) == 1]:
         i = out.index(c)
         inside = [
-            j for j, o in enumerate(out[:i])
-            if len(o["segment_dict"]) > 1 and o["n"] >= SIMPLER_SHARE * c["n"] and _is_within(o["segment_dict"], c["segment_dict"])
+            j
+            for j, o in enumerate(out[:i])
+            if len(o["segment_dict"]) > 1
+            and o["n"] >= SIMPLER_SHARE * c["n"]
+            and _is_within(o["segment_dict"], c["segment_dict"])
         ]
         if inside:
             out.insert(inside[0], out.pop(i))
@@ -934,13 +990,18 @@ def _drop_explained_ranges(accepted: list[dict], frame: pd.DataFrame, cutoff: fl
 
     def holds(r, c) -> bool:
         return (
-            r is not None and np.isfinite(r[1]) and r[1] <= cutoff and np.sign(r[0]) == np.sign(c["log_ratio"])
+            r is not None
+            and np.isfinite(r[1])
+            and r[1] <= cutoff
+            and np.sign(r[0]) == np.sign(c["log_ratio"])
             and abs(r[0]) >= math.log(RELEVANT_RATIO)
         )
 
     drop: set[int] = set()
     for c in sorted((c for c in accepted if c.get("range")), key=lambda c: c["n"]):
-        inner = [a for a in accepted if a is not c and id(a) not in drop and _is_within(a["segment_dict"], c["segment_dict"])]
+        inner = [
+            a for a in accepted if a is not c and id(a) not in drop and _is_within(a["segment_dict"], c["segment_dict"])
+        ]
         if not inner:
             continue
         if not holds(_retest_rest(frame, c["segment_dict"], inner, [], minimum), c):
@@ -1063,7 +1124,9 @@ def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
         med_a = stats.km_median(frame.loc[m, "dur"], frame.loc[m, "event"] > 0)[0]
         med_b = stats.km_median(frame.loc[~m, "dur"], frame.loc[~m, "event"] > 0)[0]
         if math.isfinite(med_a) and math.isfinite(med_b):
-            words.append(f"mediaan (Kaplan-Meier, open gevallen meegeteld) {nl_auto(med_a)} tegen {nl_auto(med_b)} dagen")
+            words.append(
+                f"mediaan (Kaplan-Meier, open gevallen meegeteld) {nl_auto(med_a)} tegen {nl_auto(med_b)} dagen"
+            )
     return "; ".join(words) or None
 
 
@@ -1183,8 +1246,10 @@ def collect_tests(
             past_frames[ind.name + "_trend"] = past
         choices = tuple(m for m in WINDOW_CHOICES if m >= (ind.window_months or window_months))
         months, wide = choose_window(
-            lambda s, e, ind=ind: BUILDERS[ind.name](facts, s, e), periode_eind,
-            history_start(facts, ind.name), choices or (window_months,),
+            lambda s, e, ind=ind: BUILDERS[ind.name](facts, s, e),
+            periode_eind,
+            history_start(facts, ind.name),
+            choices or (window_months,),
         )
         if wide is None or wide.empty:
             continue
@@ -1245,7 +1310,9 @@ def compute_signals(
     cands = [
         t
         for t in tests
-        if t["q"] < fdr_alpha and abs(t["log_ratio"]) >= math.log(RELEVANT_RATIO) and t["n"] >= minimum_group_size
+        if t["q"] < fdr_alpha
+        and abs(t["log_ratio"]) >= math.log(RELEVANT_RATIO)
+        and t["n"] >= minimum_group_size
         and t["n_ref"] >= minimum_group_size
     ]
     # Re-tests of pre-selected candidates (echo pruning) use the run's BH cut-off, or a Bonferroni
@@ -1285,7 +1352,13 @@ def compute_signals(
                 "ernst": ernst(c["q"], math.exp(c["log_ratio"]), c["n"], minimum_group_size),
                 "richting": richting,
                 "toelichting": toelichting(
-                    c["name"], segment, c["waarde"], c["referentie"], verhouding, c["n"], _extra(c, frames),
+                    c["name"],
+                    segment,
+                    c["waarde"],
+                    c["referentie"],
+                    verhouding,
+                    c["n"],
+                    _extra(c, frames),
                     _months(*periode),
                 ),
                 "signaal_sleutel": signaal_sleutel(ind.proces, c["name"], segment),

@@ -82,7 +82,9 @@ def evaluate(signals: pd.DataFrame, effects: list[dict]) -> Evaluation:
     for e in effects:
         planted = parse_segment_values(e["segment"])
         matches = [
-            r for r in rows if r["proces"] == e["proces"] and overlaps(r["_values"], planted) and r["ernst"] in FOUND_ERNST
+            r
+            for r in rows
+            if r["proces"] == e["proces"] and overlaps(r["_values"], planted) and r["ernst"] in FOUND_ERNST
         ]
         best = min(matches, key=lambda r, e=e, planted=planted: _preference(r, e, planted)) if matches else None
         results.append(EffectResult(e["proces"], e["segment"], e["indicator"], best is not None, _public(best)))
@@ -170,17 +172,27 @@ class StrictEvaluation:
             "false_alarms": len(self.false_alarms),
             "precision": None if math.isnan(self.precision) else self.precision,
             "effects": [
-                {"proces": e.proces, "segment": e.segment, "indicator": e.indicator, "found": e.found,
-                 "via_range": e.via_range, "same_indicator": e.same_indicator,
-                 "best": {k: e.best.get(k) for k in ("indicator", "segment", "ernst", "verhouding", "n")} if e.best else None}
+                {
+                    "proces": e.proces,
+                    "segment": e.segment,
+                    "indicator": e.indicator,
+                    "found": e.found,
+                    "via_range": e.via_range,
+                    "same_indicator": e.same_indicator,
+                    "best": {k: e.best.get(k) for k in ("indicator", "segment", "ernst", "verhouding", "n")}
+                    if e.best
+                    else None,
+                }
                 for e in self.effects
             ],
             "false_alarm_signals": [
-                {k: f.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")} for f in self.false_alarms
+                {k: f.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")}
+                for f in self.false_alarms
             ],
             # every counted signal, so a run can be read without its warehouse
             "hoog_midden_signals": [
-                {k: s.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")} for s in self.signals
+                {k: s.get(k) for k in ("proces", "indicator", "segment", "ernst", "verhouding", "n")}
+                for s in self.signals
             ],
         }
 
@@ -202,7 +214,10 @@ def evaluate_strict(signals: pd.DataFrame, effects: list[dict]) -> StrictEvaluat
         best = min(matches, key=key) if matches else None
         results.append(
             StrictEffectResult(
-                e["proces"], e["segment"], e["indicator"], best is not None,
+                e["proces"],
+                e["segment"],
+                e["indicator"],
+                best is not None,
                 via_range=best is not None and best["_values"] != planted,
                 same_indicator=best is not None and str(best["indicator"]).removesuffix("_trend") == e["indicator"],
                 best=_public(best),
@@ -232,7 +247,16 @@ def render(result: Evaluation, console) -> None:
     from rich.table import Table
 
     t = Table(title="Geplante effecten")
-    for col in ("proces", "segment", "indicator", "gevonden", "beste signaal", "indicator signaal", "ernst", "verhouding"):
+    for col in (
+        "proces",
+        "segment",
+        "indicator",
+        "gevonden",
+        "beste signaal",
+        "indicator signaal",
+        "ernst",
+        "verhouding",
+    ):
         t.add_column(col)
     for e in result.effects:
         b = e.best or {}

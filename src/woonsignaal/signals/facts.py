@@ -37,7 +37,7 @@ FACT_MARTS: tuple[str, ...] = ("fct_leegstand", "fct_publicatie", "fct_zaak", "f
 OUTPUT_TYPES: dict[str, str] = dict(
     SIGNALEN_COLUMNS, signaal_sleutel="VARCHAR", vergelijking="VARCHAR", p_waarde="DOUBLE", q_waarde="DOUBLE"
 )
-assert tuple(OUTPUT_TYPES)[len(SIGNALEN_COLUMNS):] == EXTRA_COLUMNS
+assert tuple(OUTPUT_TYPES)[len(SIGNALEN_COLUMNS) :] == EXTRA_COLUMNS
 
 
 @dataclass(frozen=True)

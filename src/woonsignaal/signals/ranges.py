@@ -64,8 +64,9 @@ def values_in_range(dim: str, lo: str | None, hi: str | None, present: Iterable[
     if dim not in ORDERED_DIMENSIONS:
         raise SegmentNotationError(f"{dim} is not an ordered dimension: a range is not allowed")
     order = ORDERED_DIMENSIONS[dim]
-    candidates = list(present) if present is not None else (
-        [str(i) for i in range(21)] if order is None else list(order))
+    candidates = (
+        list(present) if present is not None else ([str(i) for i in range(21)] if order is None else list(order))
+    )
     low = order_key(dim, lo) if lo is not None else float("-inf")
     high = order_key(dim, hi) if hi is not None else float("inf")
     if low > high:
@@ -112,7 +113,7 @@ def format_range(dim: str, values: Iterable[str]) -> str:
         return f"{dim}={vals[0]}"
     order = ORDERED_DIMENSIONS[dim]
     if order is not None:
-        span = list(order[order.index(vals[0]): order.index(vals[-1]) + 1])
+        span = list(order[order.index(vals[0]) : order.index(vals[-1]) + 1])
         if span != vals:
             raise SegmentNotationError(f"{dim}: {vals} is not a contiguous range")
         if vals[-1] == order[-1]:

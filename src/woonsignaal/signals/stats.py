@@ -142,7 +142,9 @@ def wilson_interval(successes, trials, level: float = 0.95):
     """Wilson score interval of a proportion (statsmodels; vectorised)."""
     from statsmodels.stats.proportion import proportion_confint
 
-    lo, hi = proportion_confint(np.asarray(successes, float), np.asarray(trials, float), alpha=1 - level, method="wilson")
+    lo, hi = proportion_confint(
+        np.asarray(successes, float), np.asarray(trials, float), alpha=1 - level, method="wilson"
+    )
     return np.asarray(lo, float), np.asarray(hi, float)
 
 

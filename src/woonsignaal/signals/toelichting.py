@@ -114,8 +114,20 @@ _TEMPLATES: dict[str, tuple[str, str, str, str, str]] = {
     "weigeringen_per_toewijzing": ("Eenheden", "krijgen {waarde} weigeringen per verhuring", "", "veel", "minder"),
     "reacties_per_publicatie": ("Eenheden", "krijgen gemiddeld {waarde} reacties per publicatie", "", "veel", "minder"),
     "doorlooptijd": ("Overlastzaken", "lopen gemiddeld {waarde} dagen", "dagen", "lang", "korter"),
-    "aandeel_langlopend": ("Overlastzaken", "staan in {waarde}% van de gevallen langer dan 90 dagen open", "%", "vaak", "minder vaak"),
-    "meldingen_per_eenheid": ("Eenheden", "krijgen {waarde} nieuwe overlastzaken per 100 woningen per jaar", "", "veel", "minder"),
+    "aandeel_langlopend": (
+        "Overlastzaken",
+        "staan in {waarde}% van de gevallen langer dan 90 dagen open",
+        "%",
+        "vaak",
+        "minder vaak",
+    ),
+    "meldingen_per_eenheid": (
+        "Eenheden",
+        "krijgen {waarde} nieuwe overlastzaken per 100 woningen per jaar",
+        "",
+        "veel",
+        "minder",
+    ),
     "doorlooptijd_partner_binnen_30_dagen": (
         "Overlastzaken",
         "lopen na dag 30 nog gemiddeld {waarde} dagen als de partner binnen 30 dagen aansloot",
@@ -123,9 +135,27 @@ _TEMPLATES: dict[str, tuple[str, str, str, str, str]] = {
         "lang",
         "korter",
     ),
-    "instroom_achterstand": ("Huurders", "raken {waarde} keer per 100 per jaar in achterstand", "", "vaak", "minder vaak"),
-    "achterstand_pct_jaarhuur": ("Huurders", "hebben een achterstand van gemiddeld {waarde}% van de jaarhuur", "%", "hoog", "lager"),
-    "escalatie_deurwaarder": ("Huurders", "met achterstand gaan in {waarde}% van de gevallen naar de deurwaarder", "%", "vaak", "minder vaak"),
+    "instroom_achterstand": (
+        "Huurders",
+        "raken {waarde} keer per 100 per jaar in achterstand",
+        "",
+        "vaak",
+        "minder vaak",
+    ),
+    "achterstand_pct_jaarhuur": (
+        "Huurders",
+        "hebben een achterstand van gemiddeld {waarde}% van de jaarhuur",
+        "%",
+        "hoog",
+        "lager",
+    ),
+    "escalatie_deurwaarder": (
+        "Huurders",
+        "met achterstand gaan in {waarde}% van de gevallen naar de deurwaarder",
+        "%",
+        "vaak",
+        "minder vaak",
+    ),
 }
 
 
@@ -169,9 +199,12 @@ def toelichting(
         )
     else:
         sentence = f"{subject} ({wie}) {body}, {_times(verhouding, more, less)} als de rest ({ref})"
-    sentence = sentence.replace("korter als", "korter dan").replace("minder als", "minder dan").replace(
-        "minder vaak als", "minder vaak dan"
-    ).replace("lager als", "lager dan")
+    sentence = (
+        sentence.replace("korter als", "korter dan")
+        .replace("minder als", "minder dan")
+        .replace("minder vaak als", "minder vaak dan")
+        .replace("lager als", "lager dan")
+    )
     sentence += f" (n = {nl_number(n)}"
     if maanden and maanden != 12:
         # a longer window than the usual 12 months (few cases or a small corporation): say so

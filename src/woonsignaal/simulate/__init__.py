@@ -18,4 +18,3 @@ def __getattr__(name: str):
 
         return {"DEFAULT_TOT": DEFAULT_TOT, "SimulationResult": SimulationResult, "simulate": simulate}[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-

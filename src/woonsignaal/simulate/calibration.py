@@ -24,8 +24,17 @@ SECTOR_RANGES: dict[str, tuple[float, float, str, str]] = {
 }
 
 
-def sector_figures(*, n_units: int, start: int, end: int, tenancies: pd.DataFrame, lets: pd.DataFrame,
-                   cases: pd.DataFrame, case_start: int, maanden: pd.DataFrame) -> dict[str, float]:
+def sector_figures(
+    *,
+    n_units: int,
+    start: int,
+    end: int,
+    tenancies: pd.DataFrame,
+    lets: pd.DataFrame,
+    cases: pd.DataFrame,
+    case_start: int,
+    maanden: pd.DataFrame,
+) -> dict[str, float]:
     years = (end - start + 1) / 365.25
     e = tenancies["end_nat"].to_numpy()
     ended = (e >= start) & (e <= end)
@@ -41,7 +50,10 @@ def sector_figures(*, n_units: int, start: int, end: int, tenancies: pd.DataFram
         "doorlooptijd_mediaan_dagen": float(np.median(cases["dur"])) if len(cases) else float("nan"),
         "aandeel_in_achterstand_pct": 100.0 * float((m["in_achterstand"] / m["actief"]).mean()),
         "achterstand_pct_jaarhuur": 100.0 * float((m["achterstand_cent"] / m["jaarhuur_cent"]).mean()),
-        "ontruimingen_per_1000_per_jaar": 1000.0 * float((ended & tenancies["evict"].to_numpy()).sum()) / n_units / years,
+        "ontruimingen_per_1000_per_jaar": 1000.0
+        * float((ended & tenancies["evict"].to_numpy()).sum())
+        / n_units
+        / years,
     }
 
 
@@ -55,5 +67,12 @@ def format_table(figures: dict[str, float]) -> list[tuple[str, str, str, str]]:
     for k, (lo, hi, label, unit) in SECTOR_RANGES.items():
         v = figures.get(k, float("nan"))
         fmt = lambda x: f"{x:.2f}".replace(".", ",")  # noqa: E731
-        rows.append((label, f"{fmt(v)} {unit}".strip(), f"{fmt(lo)} - {fmt(hi)} {unit}".strip(), "ja" if lo <= v <= hi else "NEE"))
+        rows.append(
+            (
+                label,
+                f"{fmt(v)} {unit}".strip(),
+                f"{fmt(lo)} - {fmt(hi)} {unit}".strip(),
+                "ja" if lo <= v <= hi else "NEE",
+            )
+        )
     return rows

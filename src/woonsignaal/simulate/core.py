@@ -15,15 +15,15 @@ from woonsignaal import contract
 from woonsignaal.simulate import calibration
 from woonsignaal.simulate.common import DAY, from_days, last_months, segment_mask, stream, to_days, years_before
 from woonsignaal.simulate.corporation import build_property
+
+#: The default last extract date. A fixed date (not "yesterday") keeps a seed's output reproducible.
+from woonsignaal.simulate.defaults import DEFAULT_TOT  # noqa: E402 (re-exported)
 from woonsignaal.simulate.deliveries import History, write_delivery
 from woonsignaal.simulate.incasso import evict_risk_fn, simulate_incasso
 from woonsignaal.simulate.overlast import go_live_day, simulate_overlast
 from woonsignaal.simulate.people import personal_data
 from woonsignaal.simulate.scenarios import Scenario, load_scenario
 from woonsignaal.simulate.verhuur import link_movers, simulate_verhuur
-
-#: The default last extract date. A fixed date (not "yesterday") keeps a seed's output reproducible.
-from woonsignaal.simulate.defaults import DEFAULT_TOT  # noqa: E402 (re-exported)
 
 
 @dataclass
@@ -40,7 +40,12 @@ def _progress(enabled: bool):
         return nullcontext(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
 
 
 def simulate(
@@ -120,8 +125,14 @@ def simulate(
             deletions=deletions,
         )
         figures = calibration.sector_figures(
-            n_units=eenheden, start=start, end=end, tenancies=ten, lets=vh.lets, cases=ol.cases,
-            case_start=max(start, go_live_day()), maanden=ic.maanden,
+            n_units=eenheden,
+            start=start,
+            end=end,
+            tenancies=ten,
+            lets=vh.lets,
+            cases=ol.cases,
+            case_start=max(start, go_live_day()),
+            maanden=ic.maanden,
         )
         gt = _ground_truth(sc, seed, prop, vh, ol, ic, start, end)
         gt["kalibratie"] = {k: round(v, 3) for k, v in figures.items()}
@@ -169,7 +180,14 @@ def _deletions(rng: np.random.Generator, events: dict[str, pd.DataFrame], e0: in
         for j in rng.choice(len(pool), min(2, len(pool)), replace=False):
             src = pool.iloc[int(j)]
             made = int(rng.integers(d - 2, d))
-            extra.append({**src.to_dict(), "boeking_id": next_id, "boekdatum": made, "gewijzigd_op": made * DAY + 11 * 3600 + int(rng.integers(0, 3600))})
+            extra.append(
+                {
+                    **src.to_dict(),
+                    "boeking_id": next_id,
+                    "boekdatum": made,
+                    "gewijzigd_op": made * DAY + 11 * 3600 + int(rng.integers(0, 3600)),
+                }
+            )
             rows.append(("boekingen", str(next_id), d * DAY + 9 * 3600 + int(rng.integers(0, 3600))))
             next_id += 1
         zb = events["zaakbetrokkenen"]
@@ -194,14 +212,24 @@ def _ratio(seg: np.ndarray, rest: np.ndarray, fn=np.mean) -> dict:
     if len(seg) == 0 or len(rest) == 0:
         return {"n": int(len(seg)), "waarde": None, "referentie": None, "verhouding": None}
     w, r = float(fn(seg)), float(fn(rest))
-    return {"n": int(len(seg)), "waarde": round(w, 3), "referentie": round(r, 3), "verhouding": round(w / r, 3) if r else None}
+    return {
+        "n": int(len(seg)),
+        "waarde": round(w, 3),
+        "referentie": round(r, 3),
+        "verhouding": round(w / r, 3) if r else None,
+    }
 
 
 def _group(n_all: int, n_12: int, soort: str, venster: str) -> dict:
     """The planted group's size: ``n`` counts what the indicator counts in the window the signals use
     (``venster``); ``n_historie`` over the whole history, ``n_12_maanden`` over the last 12 months."""
-    return {"n": n_all if venster == "historie" else n_12, "soort": soort, "venster": venster,
-            "n_historie": int(n_all), "n_12_maanden": int(n_12)}
+    return {
+        "n": n_all if venster == "historie" else n_12,
+        "soort": soort,
+        "venster": venster,
+        "n_historie": int(n_all),
+        "n_12_maanden": int(n_12),
+    }
 
 
 def _ground_truth(sc: Scenario, seed: int, prop, vh, ol, ic, start: int, end: int) -> dict:
@@ -215,7 +243,11 @@ def _ground_truth(sc: Scenario, seed: int, prop, vh, ol, ic, start: int, end: in
         item = e.to_json()
         if e.proces == "verhuur":
             m = segment_mask(e.segment, prop.dims, n_units)[lets["unit"].to_numpy()]
-            col = {"leegstandsduur": "vac_days", "weigeringen_per_toewijzing": "n_gew", "reacties_per_publicatie": "reacties"}[e.indicator]
+            col = {
+                "leegstandsduur": "vac_days",
+                "weigeringen_per_toewijzing": "n_gew",
+                "reacties_per_publicatie": "reacties",
+            }[e.indicator]
             v = lets[col].to_numpy()
             item["gerealiseerd"] = _ratio(v[m], v[~m])
             item["eenheden_in_segment"] = int(segment_mask(e.segment, prop.dims, n_units).sum())
@@ -239,9 +271,13 @@ def _ground_truth(sc: Scenario, seed: int, prop, vh, ol, ic, start: int, end: in
                 years = max(end - max(start, go_live_day()) + 1, 1) / 365.25
                 rate_in = m.sum() / max(units_in.sum(), 1) / years
                 rate_out = (~m).sum() / max((~units_in).sum(), 1) / years
-                item["gerealiseerd"] = {"n": int(m.sum()), "waarde": round(100 * rate_in, 3), "referentie": round(100 * rate_out, 3),
-                                        "verhouding": round(rate_in / rate_out, 3) if rate_out else None,
-                                        "maat": "zaken per 100 eenheden per jaar"}
+                item["gerealiseerd"] = {
+                    "n": int(m.sum()),
+                    "waarde": round(100 * rate_in, 3),
+                    "referentie": round(100 * rate_out, 3),
+                    "verhouding": round(rate_in / rate_out, 3) if rate_out else None,
+                    "maat": "zaken per 100 eenheden per jaar",
+                }
                 item["eenheden_in_segment"] = int(units_in.sum())
             reg = c["reg"].to_numpy()
             recent = (reg >= w0) & (reg <= w1)
@@ -252,8 +288,11 @@ def _ground_truth(sc: Scenario, seed: int, prop, vh, ol, ic, start: int, end: in
             item["groep"] = {
                 # the tenancies in the segment at a time (its contract-months in the window / 12), as a
                 # unit segment's size is its units; n_12_maanden: every tenancy with a month in it
-                "n": int(round(months_12 / 12)), "soort": "contracten", "venster": "gemiddeld per maand, laatste 12 maanden",
-                "n_historie": int(n_all), "n_12_maanden": int(n_12),
+                "n": int(round(months_12 / 12)),
+                "soort": "contracten",
+                "venster": "gemiddeld per maand, laatste 12 maanden",
+                "n_historie": int(n_all),
+                "n_12_maanden": int(n_12),
             }
         effects.append(item)
     return {"scenario": sc.naam, "seed": seed, "beschrijving": sc.beschrijving, "effects": effects}

@@ -18,14 +18,43 @@ LIBERALISATIEGRENS = 900.07
 PLAATSEN = ("Lindendaal", "Beekhuizen", "Ooststroom")
 #: wijk names; "Molenwijk" is always present (the standaard scenario plants an effect in it)
 WIJKEN = (
-    "Centrum", "Molenwijk", "De Hoven", "Noorderpark", "Zuiderkwartier", "Vogelwijk", "Rivierenbuurt",
-    "Oosterhout", "Schildersbuurt", "Kerkakkers", "Hooghuis", "Waterland", "De Brink", "Vossenberg",
+    "Centrum",
+    "Molenwijk",
+    "De Hoven",
+    "Noorderpark",
+    "Zuiderkwartier",
+    "Vogelwijk",
+    "Rivierenbuurt",
+    "Oosterhout",
+    "Schildersbuurt",
+    "Kerkakkers",
+    "Hooghuis",
+    "Waterland",
+    "De Brink",
+    "Vossenberg",
 )
 BUURT_SUFFIX = ("Noord", "Zuid", "Oost", "West", "Midden")
 STRATEN = (
-    "Sluisstraat", "Molenweg", "Lindelaan", "Beukenhof", "Rembrandtplein", "Vondelstraat", "Kastanjelaan",
-    "Merelstraat", "Havenkade", "Dorpsstraat", "Esdoornlaan", "Spoorstraat", "Kerkpad", "Populierenweg",
-    "Tulpstraat", "Zwanenhof", "Marktstraat", "Rijnstraat", "Maasplein", "Wilgenhof",
+    "Sluisstraat",
+    "Molenweg",
+    "Lindelaan",
+    "Beukenhof",
+    "Rembrandtplein",
+    "Vondelstraat",
+    "Kastanjelaan",
+    "Merelstraat",
+    "Havenkade",
+    "Dorpsstraat",
+    "Esdoornlaan",
+    "Spoorstraat",
+    "Kerkpad",
+    "Populierenweg",
+    "Tulpstraat",
+    "Zwanenhof",
+    "Marktstraat",
+    "Rijnstraat",
+    "Maasplein",
+    "Wilgenhof",
 )
 
 #: complex types: (name, share of units, detailsoorten, floors range, bouwjaar periods)
@@ -87,7 +116,10 @@ def build_property(rng: np.random.Generator, n_units: int, history_start: int) -
     wijk_w[1] = wijk_w.sum() / n_wijken * 1.3  # Molenwijk: a sizeable wijk
     wijk_w /= wijk_w.sum()
     n_plaatsen = 1 if n_wijken <= 5 else (2 if n_wijken <= 9 else 3)
-    wijk_plaats = [PLAATSEN[0] if i < max(n_wijken - 2 * (n_plaatsen - 1), 1) else PLAATSEN[1 + (i % (n_plaatsen - 1 or 1))] for i in range(n_wijken)]
+    wijk_plaats = [
+        PLAATSEN[0] if i < max(n_wijken - 2 * (n_plaatsen - 1), 1) else PLAATSEN[1 + (i % (n_plaatsen - 1 or 1))]
+        for i in range(n_wijken)
+    ]
     if n_plaatsen == 1:
         wijk_plaats = [PLAATSEN[0]] * n_wijken
     n_buurt = rng.integers(2, 5, n_wijken)
@@ -171,7 +203,9 @@ def build_property(rng: np.random.Generator, n_units: int, history_start: int) -
             lift[m] = (rng.random(k) < 0.3).astype(np.int8)
     oppervlakte = np.round(kamers * rng.uniform(15.5, 21.0, n) + rng.uniform(8, 22, n), 1)
     label = _energielabel(rng, bouwjaar)
-    label_adj = pd.Series(label).map({"AP": 70, "A": 50, "B": 30, "C": 12, "D": 0, "E": -15, "F": -25, "G": -35}).to_numpy()
+    label_adj = (
+        pd.Series(label).map({"AP": 70, "A": 50, "B": 30, "C": 12, "D": 0, "E": -15, "F": -25, "G": -35}).to_numpy()
+    )
     nettohuur = np.clip(235 + 5.4 * oppervlakte + label_adj + rng.normal(0, 55, n), 330, 1150)
     netto_c = np.round(nettohuur * 100).astype(np.int64)
     service_c = np.round(rng.uniform(12, 68, n) * 100).astype(np.int64)

@@ -125,7 +125,9 @@ def write_delivery(out: Path, h: History, day: int, soort: str, prev_day: int | 
     counts["referentiedata.csv"] = write_referentiedata(folder / "referentiedata.csv")
     counts["complexen.csv"] = write_frame(folder / "complexen.csv", h.complexen, contract.COMPLEXEN)
     counts["eenheden.csv"] = write_frame(folder / "eenheden.csv", h.eenheden, contract.EENHEDEN)
-    counts["eenheidstatussen.csv"] = write_frame(folder / "eenheidstatussen.csv", snapshot_eenheidstatussen(h, day), contract.EENHEIDSTATUSSEN)
+    counts["eenheidstatussen.csv"] = write_frame(
+        folder / "eenheidstatussen.csv", snapshot_eenheidstatussen(h, day), contract.EENHEIDSTATUSSEN
+    )
     ho, rel = snapshot_tenancies(h, day)
     counts["relaties.csv"] = write_frame(folder / "relaties.csv", rel, contract.RELATIES)
     counts["huurovereenkomsten.csv"] = write_frame(folder / "huurovereenkomsten.csv", ho, contract.HUUROVEREENKOMSTEN)
@@ -135,8 +137,12 @@ def write_delivery(out: Path, h: History, day: int, soort: str, prev_day: int | 
         crlf = spec.name in ("boekingen", "incassoacties")
         if spec.name in h.single_version:
             # one version per row: filter inside DuckDB, no copy of a ledger of millions of rows
-            cond = f"gewijzigd_op < {(day + 1) * DAY}" + (f" AND gewijzigd_op >= {first * DAY}" if first is not None else "")
-            counts[spec.filename] = write_frame(folder / spec.filename, _frames(h.events[spec.name]), spec, crlf=crlf, where=cond)
+            cond = f"gewijzigd_op < {(day + 1) * DAY}" + (
+                f" AND gewijzigd_op >= {first * DAY}" if first is not None else ""
+            )
+            counts[spec.filename] = write_frame(
+                folder / spec.filename, _frames(h.events[spec.name]), spec, crlf=crlf, where=cond
+            )
         else:
             rows = event_rows(h, spec.name, first, day)
             counts[spec.filename] = write_frame(folder / spec.filename, rows, spec, crlf=crlf)
@@ -149,7 +155,13 @@ def write_delivery(out: Path, h: History, day: int, soort: str, prev_day: int | 
     counts["verwijderingen.csv"] = write_frame(folder / "verwijderingen.csv", dels, contract.VERWIJDERINGEN)
     made = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(2, 13, 7))
     write_manifest(
-        folder, extractdatum=date, soort=soort, aangemaakt_op=made, bron=h.bron, corporatie=h.corporatie,
-        row_counts=counts, files=[f.filename for f in contract.FILES],
+        folder,
+        extractdatum=date,
+        soort=soort,
+        aangemaakt_op=made,
+        bron=h.bron,
+        corporatie=h.corporatie,
+        row_counts=counts,
+        files=[f.filename for f in contract.FILES],
     )
     return folder

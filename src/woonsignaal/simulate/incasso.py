@@ -69,7 +69,9 @@ def tenancy_dims(prop: Property, ten: pd.DataFrame, idx: np.ndarray, day, needed
     return out
 
 
-def arrears_multiplier(scenario: Scenario, prop: Property, ten: pd.DataFrame, idx: np.ndarray, day, masks: list | None = None) -> np.ndarray:
+def arrears_multiplier(
+    scenario: Scenario, prop: Property, ten: pd.DataFrame, idx: np.ndarray, day, masks: list | None = None
+) -> np.ndarray:
     """Planted factor on the monthly chance of missing the rent; ``masks`` (if given) receives each
     effect's segment mask."""
     effects = scenario.effects_for("incasso", "instroom_achterstand")
@@ -93,7 +95,9 @@ def evict_risk_fn(scenario: Scenario, prop: Property):
     return risk
 
 
-def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame, scenario: Scenario, start: int, end: int) -> Incasso:
+def simulate_incasso(
+    rng: np.random.Generator, prop: Property, ten: pd.DataFrame, scenario: Scenario, start: int, end: int
+) -> Incasso:
     nt = len(ten)
     begin = ten["begin"].to_numpy()
     t_end = ten["end_nat"].to_numpy()
@@ -101,7 +105,11 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
     rent_now = prop.eenheden["brutohuur"].to_numpy()[unit].astype(np.float64)
     evict = ten["evict"].to_numpy() & (t_end <= end)
     bw = ten["betaalwijze"].to_numpy()
-    late = np.where(bw == "OV", np.round(rng.gamma(1.6, 4.0, nt)), np.where(bw == "HT", rng.integers(2, 6, nt), rng.integers(0, 2, nt)))
+    late = np.where(
+        bw == "OV",
+        np.round(rng.gamma(1.6, 4.0, nt)),
+        np.where(bw == "HT", rng.integers(2, 6, nt), rng.integers(0, 2, nt)),
+    )
     late = np.clip(late, 0, 24).astype(np.int64)
     vrs_offset = rng.integers(35, 100, nt)
     deep = rng.random(nt) < 0.25  # an episode that reaches the court if it lasts
@@ -205,29 +213,48 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
                     day = np.where(ev, ee - 75, day)
                 ok = (day >= M) & (day < stop) & (day >= first_day[ai]) & (~reg_on[act[ai]] | ev) & (day <= end)
                 if ok.any():
-                    a_ten.append(act[ai][ok]); a_day.append(day[ok]); a_kind.append(np.full(int(ok.sum()), k, np.int8))
+                    a_ten.append(act[ai][ok])
+                    a_day.append(day[ok])
+                    a_kind.append(np.full(int(ok.sum()), k, np.int8))
                     a_amt.append(np.maximum(prev[ai][ok] + c[ai][ok], 0))
             for k, off in ((7, 35), (8, 0)):
                 day = ee - off
                 ok = ev & (day >= M) & (day < M2) & (day <= end)
                 if ok.any():
-                    a_ten.append(act[ai][ok]); a_day.append(day[ok]); a_kind.append(np.full(int(ok.sum()), k, np.int8))
+                    a_ten.append(act[ai][ok])
+                    a_day.append(day[ok])
+                    a_kind.append(np.full(int(ok.sum()), k, np.int8))
                     a_amt.append(np.maximum(newbal[ai][ok], 0))
 
         # regelingen: end the kept ones that are paid off, end the broken ones, start new ones
         done = on & (newbal <= 0)
-        for i_, day, reason in [(np.flatnonzero(done), payday, "AFB"), (np.flatnonzero(broke), np.minimum(first_day + 20, M2 - 1), "VOL")]:
+        for i_, day, reason in [
+            (np.flatnonzero(done), payday, "AFB"),
+            (np.flatnonzero(broke), np.minimum(first_day + 20, M2 - 1), "VOL"),
+        ]:
             for j in i_:
                 reg_rows[reg_row[act[j]]].update(status="BEE", einddatum=int(day[j]), eindereden=reason)
                 reg_on[act[j]] = False
-        start_reg = (~clean) & (~on) & (~forced) & (prev >= 1.5 * full) & (rng.random(len(act)) < P_REGELING) & (newbal > 0)
+        start_reg = (
+            (~clean) & (~on) & (~forced) & (prev >= 1.5 * full) & (rng.random(len(act)) < P_REGELING) & (newbal > 0)
+        )
         for j in np.flatnonzero(start_reg):
             t = act[j]
             amount = int(newbal[j])
             termijnen = int(np.clip(np.ceil(amount / max(0.3 * full[j], 5000)), 3, 18))
             day = int(min(first_day[j] + rng.integers(5, 20), M2 - 1))
             reg_row[t] = len(reg_rows)
-            reg_rows.append({"ten": t, "afspraakdatum": day, "bedrag": amount, "termijnen_aantal": termijnen, "status": "ACT", "einddatum": -1, "eindereden": None})
+            reg_rows.append(
+                {
+                    "ten": t,
+                    "afspraakdatum": day,
+                    "bedrag": amount,
+                    "termijnen_aantal": termijnen,
+                    "status": "ACT",
+                    "einddatum": -1,
+                    "eindereden": None,
+                }
+            )
             reg_on[t] = True
             reg_inst[t] = int(np.ceil(amount / termijnen))
             reg_break[t] = mi + int(rng.integers(1, termijnen + 1)) if rng.random() < P_REGELING_BROKEN else -1
@@ -242,10 +269,20 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
                 eff_seen[j][1][act[m_]] = True
                 eff_months_12[j] += int(m_.sum())
             acc = eff_counts[j]
-            acc[0] += int((clean & m_).sum()); acc[1] += int((new_arr & m_).sum())
-            acc[2] += int((clean & ~m_).sum()); acc[3] += int((new_arr & ~m_).sum())
+            acc[0] += int((clean & m_).sum())
+            acc[1] += int((new_arr & m_).sum())
+            acc[2] += int((clean & ~m_).sum())
+            acc[3] += int((new_arr & ~m_).sum())
         mrec.append(
-            (M, len(act), int(in_arr.sum()), int(newbal[in_arr].sum()), int((full * 12).sum()), int((in_arr & clean).sum()), int(clean.sum()))
+            (
+                M,
+                len(act),
+                int(in_arr.sum()),
+                int(newbal[in_arr].sum()),
+                int((full * 12).sum()),
+                int((in_arr & clean).sum()),
+                int(clean.sum()),
+            )
         )
 
         # tenancies that end this month: pay off or write off what is left
@@ -259,7 +296,9 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
             book(t_, day, np.where(write_off, 4, 1), -bal[t_])
             for j, t in enumerate(t_):
                 if reg_on[t]:
-                    reg_rows[reg_row[t]].update(status="BEE", einddatum=int(day[j]), eindereden="ONI" if write_off[j] else "AFB")
+                    reg_rows[reg_row[t]].update(
+                        status="BEE", einddatum=int(day[j]), eindereden="ONI" if write_off[j] else "AFB"
+                    )
                     reg_on[t] = False
             bal[t_] = 0
             since[t_] = -1
@@ -267,10 +306,14 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
 
     from woonsignaal.simulate.writer import NULL_INT
 
-    bt = np.concatenate(b_ten); b_ten.clear()
-    bd = np.concatenate(b_day); b_day.clear()
-    kind = np.concatenate(b_kind); b_kind.clear()
-    amt = np.concatenate(b_amt); b_amt.clear()
+    bt = np.concatenate(b_ten)
+    b_ten.clear()
+    bd = np.concatenate(b_day)
+    b_day.clear()
+    kind = np.concatenate(b_kind)
+    b_kind.clear()
+    amt = np.concatenate(b_amt)
+    b_amt.clear()
     if (bd > end).any():
         keep = bd <= end
         bt, bd, kind, amt = bt[keep], bd[keep], kind[keep], amt[keep]
@@ -295,9 +338,13 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
     del bt
 
     if a_ten:
-        at = np.concatenate(a_ten); ad = np.concatenate(a_day).astype(np.int64); ak = np.concatenate(a_kind); aa = np.concatenate(a_amt)
+        at = np.concatenate(a_ten)
+        ad = np.concatenate(a_day).astype(np.int64)
+        ak = np.concatenate(a_kind)
+        aa = np.concatenate(a_amt)
     else:
-        at = ad = aa = np.zeros(0, np.int64); ak = np.zeros(0, np.int8)
+        at = ad = aa = np.zeros(0, np.int64)
+        ak = np.zeros(0, np.int8)
     order = np.lexsort((ak, at, ad))
     at, ad, ak, aa = at[order], ad[order], ak[order], aa[order]
     acties = pd.DataFrame(
@@ -311,30 +358,60 @@ def simulate_incasso(rng: np.random.Generator, prop: Property, ten: pd.DataFrame
         }
     )
 
-    reg = pd.DataFrame(reg_rows, columns=["ten", "afspraakdatum", "bedrag", "termijnen_aantal", "status", "einddatum", "eindereden"])
+    reg = pd.DataFrame(
+        reg_rows, columns=["ten", "afspraakdatum", "bedrag", "termijnen_aantal", "status", "einddatum", "eindereden"]
+    )
     reg["regeling_id"] = 40_001 + np.arange(len(reg), dtype=np.int64)
-    reg["overeenkomst_id"] = ten["overeenkomst_id"].to_numpy()[reg["ten"].to_numpy(dtype=np.int64)] if len(reg) else np.zeros(0, np.int64)
+    reg["overeenkomst_id"] = (
+        ten["overeenkomst_id"].to_numpy()[reg["ten"].to_numpy(dtype=np.int64)] if len(reg) else np.zeros(0, np.int64)
+    )
     reg = reg[reg["afspraakdatum"] <= end]
-    v1 = reg.assign(status="ACT", einddatum=NULL_INT, eindereden=None, gewijzigd_op=reg["afspraakdatum"] * DAY + 10 * 3600 + reg["regeling_id"] % 3600)
+    v1 = reg.assign(
+        status="ACT",
+        einddatum=NULL_INT,
+        eindereden=None,
+        gewijzigd_op=reg["afspraakdatum"] * DAY + 10 * 3600 + reg["regeling_id"] % 3600,
+    )
     closed = reg[(reg["status"] == "BEE") & (reg["einddatum"] <= end) & (reg["einddatum"] >= 0)]
-    v2 = closed.assign(gewijzigd_op=np.maximum(closed["einddatum"] * DAY + 15 * 3600 + closed["regeling_id"] % 3600, closed["afspraakdatum"] * DAY + 11 * 3600))
+    v2 = closed.assign(
+        gewijzigd_op=np.maximum(
+            closed["einddatum"] * DAY + 15 * 3600 + closed["regeling_id"] % 3600,
+            closed["afspraakdatum"] * DAY + 11 * 3600,
+        )
+    )
     regelingen = pd.concat([v1, v2], ignore_index=True).drop(columns=["ten"])
     regelingen["einddatum"] = regelingen["einddatum"].astype(np.int64)
     regelingen = regelingen.sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
-    maanden = pd.DataFrame(mrec, columns=["maand", "actief", "in_achterstand", "achterstand_cent", "jaarhuur_cent", "nieuw_in_achterstand", "zonder_achterstand_vorig"])
+    maanden = pd.DataFrame(
+        mrec,
+        columns=[
+            "maand",
+            "actief",
+            "in_achterstand",
+            "achterstand_cent",
+            "jaarhuur_cent",
+            "nieuw_in_achterstand",
+            "zonder_achterstand_vorig",
+        ],
+    )
     realised = {}
     for e, (ns, ks, nr, kr) in zip(inc_effects, eff_counts):
         w = ks / ns if ns else None
         r = kr / nr if nr else None
         realised[e.segment_text] = {
-            "n": ns, "waarde": round(w, 5) if w is not None else None, "referentie": round(r, 5) if r is not None else None,
+            "n": ns,
+            "waarde": round(w, 5) if w is not None else None,
+            "referentie": round(r, 5) if r is not None else None,
             "verhouding": round(w / r, 3) if w and r else None,
             "maat": "kans per contractmaand zonder achterstand om in achterstand te raken",
         }
     maanden.attrs["effecten"] = realised
     # per effect (by its position among the scenario's effects): tenancies in the segment over the history
     # and in the last 12 months, and the contract-months in the segment in those 12 months
-    positions = [i for i, e in enumerate(scenario.effecten) if e.proces == "incasso" and e.indicator == "instroom_achterstand"]
-    maanden.attrs["contracten"] = {i: (int(a.sum()), int(b.sum()), k)
-                                   for i, (a, b), k in zip(positions, eff_seen, eff_months_12)}
+    positions = [
+        i for i, e in enumerate(scenario.effecten) if e.proces == "incasso" and e.indicator == "instroom_achterstand"
+    ]
+    maanden.attrs["contracten"] = {
+        i: (int(a.sum()), int(b.sum()), k) for i, (a, b), k in zip(positions, eff_seen, eff_months_12)
+    }
     return Incasso(boekingen, acties, regelingen, maanden)

@@ -27,15 +27,28 @@ TYPES = ("GEL", "RUZ", "PSY", "VUI", "DRU", "AGR", "DIE", "STA", "HEN", "VER", "
 TYPES_P = (0.18, 0.15, 0.24, 0.08, 0.07, 0.06, 0.05, 0.03, 0.03, 0.06, 0.05)
 PARTNERS = tuple(EIGEN_LIJSTEN["ZAAKPARTNER"])  # POL WIJ GGD BBM GEM ZOR MWK
 PARTNER_W = {"POL": 0.15, "WIJ": 0.5, "GGD": 0.1, "BBM": 0.2, "GEM": 0.1, "ZOR": 0.08, "MWK": 0.07}
-PARTNER_BOOST = {"DRU": {"POL": 4}, "HEN": {"POL": 5}, "AGR": {"POL": 3}, "PSY": {"GGD": 4, "ZOR": 3, "WIJ": 0.4},
-                 "VER": {"GGD": 3, "ZOR": 3}, "RUZ": {"BBM": 3}, "GEL": {"BBM": 2}}
+PARTNER_BOOST = {
+    "DRU": {"POL": 4},
+    "HEN": {"POL": 5},
+    "AGR": {"POL": 3},
+    "PSY": {"GGD": 4, "ZOR": 3, "WIJ": 0.4},
+    "VER": {"GGD": 3, "ZOR": 3},
+    "RUZ": {"BBM": 3},
+    "GEL": {"BBM": 2},
+}
 ISSUES = {
-    "GEL": "harde muziek tot diep in de nacht", "RUZ": "ruzie over de gemeenschappelijke tuin",
-    "PSY": "verward gedrag; bewoner is onder behandeling bij de GGZ", "VUI": "afval en vervuiling op het balkon",
-    "VUIL": "afval en vervuiling op het balkon", "DRU": "vermoeden van drugshandel, veel aanloop",
-    "AGR": "bedreiging van de buren in het trappenhuis", "DIE": "blaffende honden en uitwerpselen in de tuin",
-    "STA": "stankoverlast uit de woning", "HEN": "vermoeden van een hennepkwekerij (stroomverbruik)",
-    "VER": "alcoholproblematiek; bewoner gebruikt medicatie", "HAN": "overlast van hangjongeren bij de ingang",
+    "GEL": "harde muziek tot diep in de nacht",
+    "RUZ": "ruzie over de gemeenschappelijke tuin",
+    "PSY": "verward gedrag; bewoner is onder behandeling bij de GGZ",
+    "VUI": "afval en vervuiling op het balkon",
+    "VUIL": "afval en vervuiling op het balkon",
+    "DRU": "vermoeden van drugshandel, veel aanloop",
+    "AGR": "bedreiging van de buren in het trappenhuis",
+    "DIE": "blaffende honden en uitwerpselen in de tuin",
+    "STA": "stankoverlast uit de woning",
+    "HEN": "vermoeden van een hennepkwekerij (stroomverbruik)",
+    "VER": "alcoholproblematiek; bewoner gebruikt medicatie",
+    "HAN": "overlast van hangjongeren bij de ingang",
 }
 TEMPLATES = (
     "Melding van buurman {m}: {i}. Bewoner {n} aangesproken.",
@@ -55,7 +68,10 @@ class Overlast:
 
 
 def go_live_day() -> int:
-    codes = [("ZAAKSTATUSSOORT", c) for c in ("AAN", "INB", "INU", "AFG")] + [("ZAAKTYPESOORT", "OMG"), ("ZAAKTYPESOORT", "SOC")]
+    codes = [("ZAAKSTATUSSOORT", c) for c in ("AAN", "INB", "INU", "AFG")] + [
+        ("ZAAKTYPESOORT", "OMG"),
+        ("ZAAKTYPESOORT", "SOC"),
+    ]
     return max(valid_from(s, c) or 0 for s, c in codes)
 
 
@@ -116,12 +132,22 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
     eid = prop.eenheden["eenheid_id"].to_numpy()[unit]
     complex_of = prop.eenheden["complex_id"].to_numpy()
     # the reporter: another unit, usually in the same complex
-    melder = np.where(rng.random(k) < 0.8, np.clip(unit + rng.choice([-3, -2, -1, 1, 2, 3], k), 0, n_units - 1), rng.integers(0, n_units, k))
+    melder = np.where(
+        rng.random(k) < 0.8,
+        np.clip(unit + rng.choice([-3, -2, -1, 1, 2, 3], k), 0, n_units - 1),
+        rng.integers(0, n_units, k),
+    )
     melder = np.where(complex_of[melder] == complex_of[unit], melder, unit + np.where(unit > 0, -1, 1))
-    melder_id = np.where(rng.random(k) < 0.85, prop.eenheden["eenheid_id"].to_numpy()[np.clip(melder, 0, n_units - 1)], NULL_INT)
+    melder_id = np.where(
+        rng.random(k) < 0.85, prop.eenheden["eenheid_id"].to_numpy()[np.clip(melder, 0, n_units - 1)], NULL_INT
+    )
     resultaat = rng.choice(tuple(EIGEN_LIJSTEN["ZAAKRESULTAAT"]), k, p=(0.52, 0.15, 0.12, 0.02, 0.19))
     sens = np.isin(typ, ("PSY", "VER", "DRU"))
-    vert = np.where(sens, rng.choice(["GEH", "VER", "INT"], k, p=(0.3, 0.4, 0.3)), rng.choice(["INT", "VER", "GEH"], k, p=(0.82, 0.13, 0.05)))
+    vert = np.where(
+        sens,
+        rng.choice(["GEH", "VER", "INT"], k, p=(0.3, 0.4, 0.3)),
+        rng.choice(["INT", "VER", "GEH"], k, p=(0.82, 0.13, 0.05)),
+    )
     oms = []
     vn, an = np.array(VOORNAMEN), np.array(ACHTERNAMEN)
     for i in range(k):
@@ -132,8 +158,14 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
     r1 = stamp(reg, rng)
     r2 = np.maximum(stamp(einde, rng), r1 + 60)
     base = {
-        "zaak_id": zid, "zaaktype_soort": soort, "zaaktype_detailsoort": typ, "eenheid_id": eid,
-        "melder_eenheid_id": melder_id, "registratiedatum": reg, "vertrouwelijkheid": vert, "omschrijving": oms,
+        "zaak_id": zid,
+        "zaaktype_soort": soort,
+        "zaaktype_detailsoort": typ,
+        "eenheid_id": eid,
+        "melder_eenheid_id": melder_id,
+        "registratiedatum": reg,
+        "vertrouwelijkheid": vert,
+        "omschrijving": oms,
     }
     z1 = pd.DataFrame({**base, "einddatum": NULL_INT, "resultaat": None, "gewijzigd_op": r1})
     # a third of the cases is updated while open: a line added to the text, sometimes more confidential
@@ -146,7 +178,9 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
         oms_upd[i] = f"{oms[i]}\nUpdate {d}: gesprek gevoerd; situatie wordt gevolgd."
     vert_upd = np.where(upd & (vert == "INT") & (rng.random(k) < 0.2), "VER", vert)
     later = {**base, "omschrijving": np.where(upd, oms_upd, np.array(oms, dtype=object)), "vertrouwelijkheid": vert_upd}
-    zm = pd.DataFrame({**later, "einddatum": NULL_INT, "resultaat": None, "gewijzigd_op": r_mid})[upd & (r_mid > r1) & (r_mid < r2)]
+    zm = pd.DataFrame({**later, "einddatum": NULL_INT, "resultaat": None, "gewijzigd_op": r_mid})[
+        upd & (r_mid > r1) & (r_mid < r2)
+    ]
     z2 = pd.DataFrame({**later, "einddatum": einde, "resultaat": resultaat, "gewijzigd_op": r2})
     z2 = z2[einde <= end]
     zaken = pd.concat([z1, zm, z2], ignore_index=True).sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
@@ -166,7 +200,9 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
         b, e_, ids_ = b[m], e_[m], ids[m]
         t1 = stamp(b, rng, 8, 12)
         t2 = np.maximum(stamp(e_, rng, 13, 18), t1 + 60)
-        st.append(pd.DataFrame({"zaak_id": ids_, "soort": s, "begindatum": b, "einddatum": NULL_INT, "gewijzigd_op": t1}))
+        st.append(
+            pd.DataFrame({"zaak_id": ids_, "soort": s, "begindatum": b, "einddatum": NULL_INT, "gewijzigd_op": t1})
+        )
         st.append(pd.DataFrame({"zaak_id": ids_, "soort": s, "begindatum": b, "einddatum": e_, "gewijzigd_op": t2}))
     zs = pd.concat(st, ignore_index=True)
     zs = zs[(zs["begindatum"] <= end) & (zs["gewijzigd_op"] < (end + 1) * DAY)]
@@ -175,7 +211,14 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
 
     pc = parts["case"].to_numpy()
     pday = reg[pc] + parts["dagen"].to_numpy()
-    zb = pd.DataFrame({"zaak_id": zid[pc], "partner": parts["partner"].to_numpy(), "betrokken_vanaf": pday, "gewijzigd_op": stamp(pday, rng)})
+    zb = pd.DataFrame(
+        {
+            "zaak_id": zid[pc],
+            "partner": parts["partner"].to_numpy(),
+            "betrokken_vanaf": pday,
+            "gewijzigd_op": stamp(pday, rng),
+        }
+    )
     zb = zb[zb["betrokken_vanaf"] <= end].sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
 
     first_p = parts.sort_values(["case", "dagen"]).drop_duplicates("case")

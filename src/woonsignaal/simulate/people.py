@@ -5,17 +5,88 @@ from __future__ import annotations
 import numpy as np
 
 VOORNAMEN = (
-    "Jan", "Piet", "Kees", "Anna", "Maria", "Sanne", "Fatima", "Mohamed", "Emma", "Daan", "Lotte", "Sem",
-    "Yusuf", "Ayse", "Tim", "Linda", "Henk", "Ingrid", "Noah", "Julia", "Ahmed", "Sara", "Bram", "Fleur",
-    "Mehmet", "Priya", "Wouter", "Esther", "Kofi", "Mila", "Gerrit", "Tineke", "Rachid", "Nadia", "Luuk",
-    "Iris", "Dewi", "Stefan", "Hanneke", "Bilal",
+    "Jan",
+    "Piet",
+    "Kees",
+    "Anna",
+    "Maria",
+    "Sanne",
+    "Fatima",
+    "Mohamed",
+    "Emma",
+    "Daan",
+    "Lotte",
+    "Sem",
+    "Yusuf",
+    "Ayse",
+    "Tim",
+    "Linda",
+    "Henk",
+    "Ingrid",
+    "Noah",
+    "Julia",
+    "Ahmed",
+    "Sara",
+    "Bram",
+    "Fleur",
+    "Mehmet",
+    "Priya",
+    "Wouter",
+    "Esther",
+    "Kofi",
+    "Mila",
+    "Gerrit",
+    "Tineke",
+    "Rachid",
+    "Nadia",
+    "Luuk",
+    "Iris",
+    "Dewi",
+    "Stefan",
+    "Hanneke",
+    "Bilal",
 )
 ACHTERNAMEN = (
-    "de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
-    "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra",
-    "Yilmaz", "El Amrani", "Kaya", "Boukhari", "Pinas", "Sedney", "Nguyen", "Kowalski", "van Dijk",
-    "Koster", "Prins", "Huisman", "Willems", "Kramer", "van der Linden", "Postma", "'t Hart", "Öztürk",
-    "Martens", "Verhoeven", "Çelik",
+    "de Vries",
+    "Jansen",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Yilmaz",
+    "El Amrani",
+    "Kaya",
+    "Boukhari",
+    "Pinas",
+    "Sedney",
+    "Nguyen",
+    "Kowalski",
+    "van Dijk",
+    "Koster",
+    "Prins",
+    "Huisman",
+    "Willems",
+    "Kramer",
+    "van der Linden",
+    "Postma",
+    "'t Hart",
+    "Öztürk",
+    "Martens",
+    "Verhoeven",
+    "Çelik",
 )
 BANKEN = ("INGB", "RABO", "ABNA", "SNSB", "ASNB", "TRIO", "KNAB", "BUNQ")
 
@@ -88,7 +159,9 @@ def personal_data(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     }
 
 
-def households(rng: np.random.Generator, n: int, start_days: np.ndarray, initial: np.ndarray, brutohuur_c: np.ndarray) -> dict[str, np.ndarray]:
+def households(
+    rng: np.random.Generator, n: int, start_days: np.ndarray, initial: np.ndarray, brutohuur_c: np.ndarray
+) -> dict[str, np.ndarray]:
     """Household attributes for ``n`` tenancies starting on ``start_days``; ``initial`` marks tenancies
     already running when the history begins (their tenants are older on average)."""
     # age at the start of the tenancy: starters, families, later movers, seniors
@@ -101,7 +174,9 @@ def households(rng: np.random.Generator, n: int, start_days: np.ndarray, initial
     birth = start_days - np.round(age * 365.25).astype(np.int64)
     hh = rng.choice(len(HUISHOUDENS), n, p=HUISHOUDEN_P)
     personen = np.select(
-        [hh == 0, hh == 1, hh == 2, hh == 3], [1, 2, rng.integers(3, 7, n), rng.integers(2, 5, n)], rng.integers(2, 5, n)
+        [hh == 0, hh == 1, hh == 2, hh == 3],
+        [1, 2, rng.integers(3, 7, n), rng.integers(2, 5, n)],
+        rng.integers(2, 5, n),
     )
     income = rng.lognormal(np.log(24_500), 0.42, n) * np.where(hh == 0, 0.85, 1.15)
     income = np.round(np.clip(income, 9_000, 120_000), 0)

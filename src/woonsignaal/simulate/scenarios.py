@@ -62,11 +62,22 @@ INKOMENSKLASSEN: tuple[tuple[str, float, float], ...] = (
 )
 
 UNIT_DIMENSIONS = (
-    "wijk", "complex_id", "eenheid_detailsoort", "huurklasse", "kamers_aantal", "lift",
-    "energielabel", "etage_klasse", "bouwjaar_klasse",
+    "wijk",
+    "complex_id",
+    "eenheid_detailsoort",
+    "huurklasse",
+    "kamers_aantal",
+    "lift",
+    "energielabel",
+    "etage_klasse",
+    "bouwjaar_klasse",
 )
 TENANT_DIMENSIONS = (
-    "leeftijdsklasse", "huishoudsamenstelling", "huurtoeslag", "betaalwijze", "inkomensklasse",
+    "leeftijdsklasse",
+    "huishoudsamenstelling",
+    "huurtoeslag",
+    "betaalwijze",
+    "inkomensklasse",
     "contractduur_klasse",
 )
 CASE_DIMENSIONS = ("zaaktype_detailsoort", "partner")
@@ -176,7 +187,11 @@ class Scenario:
             mask = keys == values[chosen]
             taken.setdefault(e.proces, []).append(mask)
             segment = {d: frozenset({v}) for d, v in zip(dims, values[chosen].split("\x1f"))}
-            gekozen = {"dimensies": sorted(dims), "aandeel_doel": target, "aandeel": round(float(counts[chosen]) / n, 4)}
+            gekozen = {
+                "dimensies": sorted(dims),
+                "aandeel_doel": target,
+                "aandeel": round(float(counts[chosen]) / n, 4),
+            }
             out.append(Effect(e.proces, segment, e.indicator, e.factor, e.beschrijving, e.kies, gekozen))
         return Scenario(self.naam, self.beschrijving, tuple(out))
 
@@ -185,7 +200,8 @@ def segment_text(segment: dict[str, str] | dict[str, frozenset[str]]) -> str:
     """``dimensie=waarde`` pairs joined by ``;``, sorted by dimension name (contract section 6); a
     dimension with several values is written as a range (``energielabel>=F``)."""
     return format_segment_values(
-        {k: (next(iter(v)) if not isinstance(v, str) and len(v) == 1 else v) for k, v in segment.items()})
+        {k: (next(iter(v)) if not isinstance(v, str) and len(v) == 1 else v) for k, v in segment.items()}
+    )
 
 
 def parse_segment(text: str) -> dict[str, str]:
@@ -242,7 +258,9 @@ def _validate_effect(raw: dict, where: str) -> Effect:
             raise ScenarioError(f"{where}: kies_segment needs 'dimensies' (a list) and 'aandeel' (0 <= x < 1)")
         for dim in dims:
             if dim not in UNIT_DIMENSIONS or dim not in allowed:
-                raise ScenarioError(f"{where}: kies_segment can only use unit dimensions of {proces}/{indicator}, not {dim!r}")
+                raise ScenarioError(
+                    f"{where}: kies_segment can only use unit dimensions of {proces}/{indicator}, not {dim!r}"
+                )
         return Effect(proces, {}, indicator, factor, beschrijving, kies={"dimensies": list(dims), "aandeel": aandeel})
     segment = raw.get("segment", {})
     if not segment:
@@ -261,16 +279,16 @@ def _validate_effect(raw: dict, where: str) -> Effect:
             raise ScenarioError(f"{where}: {dim}={bad[0]!r} is not one of {labels}")
     notation = segment.strip() if isinstance(segment, str) and any(len(v) > 1 for v in values.values()) else ""
     if notation:  # written sorted by dimension, as the contract writes segments
-        notation = ";".join(sorted((p.strip() for p in notation.split(";") if p.strip()), key=lambda p: parse_part(p)[0]))
+        notation = ";".join(
+            sorted((p.strip() for p in notation.split(";") if p.strip()), key=lambda p: parse_part(p)[0])
+        )
     return Effect(proces, values, indicator, factor, beschrijving, notation=notation)
 
 
 def scenario_from_dict(data: dict, where: str = "scenario") -> Scenario:
     if not isinstance(data, dict) or "naam" not in data:
         raise ScenarioError(f"{where}: a scenario is a JSON object with at least 'naam'")
-    effects = tuple(
-        _validate_effect(e, f"{where}, effect {i + 1}") for i, e in enumerate(data.get("effecten", []))
-    )
+    effects = tuple(_validate_effect(e, f"{where}, effect {i + 1}") for i, e in enumerate(data.get("effecten", [])))
     return Scenario(str(data["naam"]), data.get("beschrijving", ""), effects)
 
 
@@ -292,6 +310,9 @@ def scenario_data(name_or_file: str | Path) -> dict:
 def load_scenario(name_or_file: str | Path) -> Scenario:
     """A built-in scenario by name (``standaard``, ``nul``, ``groot``) or a scenario JSON file."""
     text = str(name_or_file)
-    builtin = "/" not in text and not text.endswith(".json") and \
-        resources.files("woonsignaal.data").joinpath(f"scenario_{text}.json").is_file()
+    builtin = (
+        "/" not in text
+        and not text.endswith(".json")
+        and resources.files("woonsignaal.data").joinpath(f"scenario_{text}.json").is_file()
+    )
     return scenario_from_dict(scenario_data(text), f"scenario {text}" if builtin else text)

@@ -64,7 +64,9 @@ def _unit_factor(scenario: Scenario, indicator: str, prop: Property) -> np.ndarr
     return f
 
 
-def simulate_verhuur(rng: np.random.Generator, prop: Property, scenario: Scenario, start: int, end: int, evict_risk) -> Verhuur:
+def simulate_verhuur(
+    rng: np.random.Generator, prop: Property, scenario: Scenario, start: int, end: int, evict_risk
+) -> Verhuur:
     """Simulate lettings of every unit from before ``start`` (day number) up to ``end`` (the last
     extract date). ``evict_risk(tenancy_frame, day)`` gives each ending tenancy's arrears multiplier."""
     n_units = len(prop.eenheden)
@@ -89,8 +91,12 @@ def simulate_verhuur(rng: np.random.Generator, prop: Property, scenario: Scenari
         life = np.maximum(rng.exponential(mean_days, k).astype(np.int64), 30)
         # running tenancies: the remaining time is exponential too (constant hazard)
         t_end = np.where(initial, start + life - 30, begin + life)
-        ten_parts.append(pd.DataFrame({"unit": units, "begin": begin, "end_nat": t_end, "initial": initial, "round": rnd}))
-        st_parts.append(pd.DataFrame({"unit": units, "status": "VEH", "detailstatus": "PER", "begin": begin, "end": t_end}))
+        ten_parts.append(
+            pd.DataFrame({"unit": units, "begin": begin, "end_nat": t_end, "initial": initial, "round": rnd})
+        )
+        st_parts.append(
+            pd.DataFrame({"unit": units, "status": "VEH", "detailstatus": "PER", "begin": begin, "end": t_end})
+        )
         go = t_end <= horizon
         units, b_end = units[go], t_end[go]
         ten_idx = np.flatnonzero(go)
@@ -175,7 +181,9 @@ def simulate_verhuur(rng: np.random.Generator, prop: Property, scenario: Scenari
     pubs["opzeg"] = key["opzeg"].reindex(pos).to_numpy()
     pubs["detail_end"] = key["eindedetailreden"].reindex(pos).to_numpy()
 
-    statuses, publicaties, aanbiedingen, lets = _vacancies(rng, pubs, pd.concat(offer_parts, ignore_index=True), prop, end)
+    statuses, publicaties, aanbiedingen, lets = _vacancies(
+        rng, pubs, pd.concat(offer_parts, ignore_index=True), prop, end
+    )
     statuses = pd.concat([pd.concat(st_parts, ignore_index=True), statuses], ignore_index=True)
     return Verhuur(ten, statuses, publicaties, aanbiedingen, lets)
 
@@ -189,11 +197,15 @@ def _letting(rng: np.random.Generator, pub: pd.DataFrame, bruto: np.ndarray) -> 
     str_len = pub["str_len"].to_numpy()
     structural = str_len > 0
     notice = rng.integers(28, 63, k)  # replaced by the real opzegdatum later; used for timing only
-    pub_begin = np.where(structural, prev_end + repair + str_len + rng.integers(1, 6, k), prev_end - notice + rng.integers(2, 10, k))
+    pub_begin = np.where(
+        structural, prev_end + repair + str_len + rng.integers(1, 6, k), prev_end - notice + rng.integers(2, 10, k)
+    )
     model = rng.choice(MODELS, k, p=MODELS_P)
     reaction = np.where(model == "LOT", 14, 7)
     pub_close = pub_begin + reaction
-    reacties = np.maximum(np.round(rng.lognormal(np.log(MEDIAN_REACTIES), 0.55, k) * pub["f_reac"].to_numpy()), 1).astype(np.int64)
+    reacties = np.maximum(
+        np.round(rng.lognormal(np.log(MEDIAN_REACTIES), 0.55, k) * pub["f_reac"].to_numpy()), 1
+    ).astype(np.int64)
     mean_nonfinal = MEAN_REFUSALS * pub["f_weig"].to_numpy() / 0.87
     r = 3.0
     nonfinal = rng.negative_binomial(r, r / (r + mean_nonfinal))
@@ -242,7 +254,9 @@ def _letting(rng: np.random.Generator, pub: pd.DataFrame, bruto: np.ndarray) -> 
     pub["new_begin"] = new_begin
     pub["vac_days"] = vac
     pub["n_gew"] = np.bincount(grp, weights=(status == "GEW"), minlength=k).astype(np.int64)
-    offers = pd.DataFrame({"pubrow": grp, "positie": positie, "datum": datum, "antwoord": antwoord, "status": status, "detailstatus": det})
+    offers = pd.DataFrame(
+        {"pubrow": grp, "positie": positie, "datum": datum, "antwoord": antwoord, "status": status, "detailstatus": det}
+    )
     return new_begin, offers
 
 
@@ -258,10 +272,30 @@ def _vacancies(rng, pubs: pd.DataFrame, offers: pd.DataFrame, prop: Property, en
     mut_end = prev_end + np.minimum(repair, np.maximum(vac, 1))
     st = [pd.DataFrame({"unit": unit, "status": "LEE", "detailstatus": "MUT", "begin": prev_end + 1, "end": mut_end})]
     s_ = structural
-    st.append(pd.DataFrame({"unit": unit[s_], "status": "LEE", "detailstatus": "STR", "begin": mut_end[s_] + 1, "end": mut_end[s_] + str_len[s_]}))
+    st.append(
+        pd.DataFrame(
+            {
+                "unit": unit[s_],
+                "status": "LEE",
+                "detailstatus": "STR",
+                "begin": mut_end[s_] + 1,
+                "end": mut_end[s_] + str_len[s_],
+            }
+        )
+    )
     nih_begin = np.where(structural, mut_end + str_len + 1, mut_end + 1)
     nih = nih_begin <= new_begin - 1
-    st.append(pd.DataFrame({"unit": unit[nih], "status": "LEE", "detailstatus": "NIH", "begin": nih_begin[nih], "end": new_begin[nih] - 1}))
+    st.append(
+        pd.DataFrame(
+            {
+                "unit": unit[nih],
+                "status": "LEE",
+                "detailstatus": "NIH",
+                "begin": nih_begin[nih],
+                "end": new_begin[nih] - 1,
+            }
+        )
+    )
     statuses = pd.concat(st, ignore_index=True)
 
     # publications: real timing relative to the opzegdatum where there was one
@@ -287,10 +321,28 @@ def _vacancies(rng, pubs: pd.DataFrame, offers: pd.DataFrame, prop: Property, en
 
     base = {"publicatie_id": pid, "eenheid_id": eid, "begindatum": pub_begin, "model": pubs["model"].to_numpy()}
     v1 = pd.DataFrame({**base, "einddatum": NULL_INT, "status": "GEP", "reacties_aantal": NULL_INT, "gewijzigd_op": r1})
-    v2 = pd.DataFrame({**base, "einddatum": pub_close, "status": "AAN", "reacties_aantal": pubs["reacties"].to_numpy(), "gewijzigd_op": r2})
-    v3 = pd.DataFrame({**base, "einddatum": pub_close, "status": "AFG", "reacties_aantal": pubs["reacties"].to_numpy(), "gewijzigd_op": r3})
+    v2 = pd.DataFrame(
+        {
+            **base,
+            "einddatum": pub_close,
+            "status": "AAN",
+            "reacties_aantal": pubs["reacties"].to_numpy(),
+            "gewijzigd_op": r2,
+        }
+    )
+    v3 = pd.DataFrame(
+        {
+            **base,
+            "einddatum": pub_close,
+            "status": "AFG",
+            "reacties_aantal": pubs["reacties"].to_numpy(),
+            "gewijzigd_op": r3,
+        }
+    )
     publicaties = pd.concat([v1, v2, v3], ignore_index=True)
-    publicaties = publicaties[publicaties["begindatum"] <= end].sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
+    publicaties = (
+        publicaties[publicaties["begindatum"] <= end].sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
+    )
 
     sh = shift[offers["pubrow"].to_numpy()]
     datum = offers["datum"].to_numpy() + sh
@@ -307,9 +359,19 @@ def _vacancies(rng, pubs: pd.DataFrame, offers: pd.DataFrame, prop: Property, en
         "datum": datum,
     }
     w1 = pd.DataFrame({**obase, "antwoorddatum": NULL_INT, "status": "AAN", "detailstatus": None, "gewijzigd_op": a1})
-    w2 = pd.DataFrame({**obase, "antwoorddatum": antw, "status": offers["status"].to_numpy(), "detailstatus": offers["detailstatus"].to_numpy(), "gewijzigd_op": a2})
+    w2 = pd.DataFrame(
+        {
+            **obase,
+            "antwoorddatum": antw,
+            "status": offers["status"].to_numpy(),
+            "detailstatus": offers["detailstatus"].to_numpy(),
+            "gewijzigd_op": a2,
+        }
+    )
     aanbiedingen = pd.concat([w1, w2], ignore_index=True)
-    aanbiedingen = aanbiedingen[aanbiedingen["datum"] <= end].sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
+    aanbiedingen = (
+        aanbiedingen[aanbiedingen["datum"] <= end].sort_values("gewijzigd_op", kind="stable").reset_index(drop=True)
+    )
 
     lets = pd.DataFrame(
         {
@@ -328,8 +390,17 @@ def _vacancies(rng, pubs: pd.DataFrame, offers: pd.DataFrame, prop: Property, en
 
 
 HOUSEHOLD_COLUMNS = (
-    "relatie_id", "geboortedatum", "huishoudsamenstelling", "personen_aantal", "bruto_jaarinkomen", "huurtoeslag",
-    "naam", "email", "telefoon", "iban", "bsn",
+    "relatie_id",
+    "geboortedatum",
+    "huishoudsamenstelling",
+    "personen_aantal",
+    "bruto_jaarinkomen",
+    "huurtoeslag",
+    "naam",
+    "email",
+    "telefoon",
+    "iban",
+    "bsn",
 )
 
 
@@ -340,7 +411,9 @@ def link_movers(rng: np.random.Generator, ten: pd.DataFrame, start: int, end: in
     ``ten`` in place; returns the number of moves."""
     end_nat = ten["end_nat"].to_numpy()
     detail = ten["eindedetailreden"].to_numpy()
-    movers = np.flatnonzero(np.isin(detail, ("PAS", "WON")) & (end_nat >= start) & (end_nat <= end) & (rng.random(len(ten)) < share))
+    movers = np.flatnonzero(
+        np.isin(detail, ("PAS", "WON")) & (end_nat >= start) & (end_nat <= end) & (rng.random(len(ten)) < share)
+    )
     begin = ten["begin"].to_numpy()
     unit = ten["unit"].to_numpy()
     fresh = np.flatnonzero(~ten["initial"].to_numpy() & (begin >= start) & (begin <= end))

@@ -60,13 +60,28 @@ def werklijst_command(
             )
             return
         first = rows[0]
-        table = Table(title=Text(f"Werklijst signaal {signaal}: {first['proces']}, {first['indicator']}, "
-                                 f"{first['segment']} (ernst {first['ernst']}, extractdatum {first['extractdatum']})"))
+        table = Table(
+            title=Text(
+                f"Werklijst signaal {signaal}: {first['proces']}, {first['indicator']}, "
+                f"{first['segment']} (ernst {first['ernst']}, extractdatum {first['extractdatum']})"
+            )
+        )
         for header in ("Prio", "Soort", "Sleutel in bronsysteem", "Wijk", "Reden", "Voorgestelde actie"):
             table.add_column(header)
         for r in rows:
-            table.add_row(*(Text(str(v)) for v in (r["prioriteit"], r["object_soort"], r["object_id"],
-                                                     r["wijk"] or "", r["reden"], r["actie"])))
+            table.add_row(
+                *(
+                    Text(str(v))
+                    for v in (
+                        r["prioriteit"],
+                        r["object_soort"],
+                        r["object_id"],
+                        r["wijk"] or "",
+                        r["reden"],
+                        r["actie"],
+                    )
+                )
+            )
         console.print(table)
         return
 
@@ -81,6 +96,5 @@ def werklijst_command(
     for header in ("Signaal", "Proces", "Indicator", "Segment", "Ernst", "Rijen"):
         table.add_column(header)
     for sid, c in counts.items():
-        table.add_row(*(Text(str(v)) for v in (sid, c["proces"], c["indicator"], c["segment"], c["ernst"],
-                                                 c["rijen"])))
+        table.add_row(*(Text(str(v)) for v in (sid, c["proces"], c["indicator"], c["segment"], c["ernst"], c["rijen"])))
     console.print(table)

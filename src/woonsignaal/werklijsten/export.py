@@ -156,8 +156,9 @@ def _file_name(wijk: str | None) -> str:
     return f"werklijst_{slug}.csv"
 
 
-def export_csv(settings: Settings, out_dir: Path, database: Path | None = None,
-               signaal_id: str | None = None) -> list[Path]:
+def export_csv(
+    settings: Settings, out_dir: Path, database: Path | None = None, signaal_id: str | None = None
+) -> list[Path]:
     """One CSV per wijk (``werklijst_<wijk>.csv``) in ``out_dir``; returns the files written (sorted).
 
     Rows of objects without a known wijk go to ``werklijst_onbekend.csv``. Files are mode 0600.

@@ -11,14 +11,15 @@ woonsignaal.serving.dbt_signals computes the same with the same engine and int_s
 its output instead. Which facts are read, how, and the output's types: woonsignaal.signals.facts.
 """
 
+
 def model(dbt, session):
+    from woonsignaal.signals.engine import periode_eind_for
     from woonsignaal.signals.facts import (
         minimum_from,
         read_facts_duckdb,
         signals_for,
         typed_signals,
     )
-    from woonsignaal.signals.engine import periode_eind_for
 
     dbt.config(materialized="table")
     minimum = minimum_from(dbt.config.get("minimum_group_size"))
