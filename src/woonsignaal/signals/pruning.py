@@ -1,0 +1,279 @@
+"""Echo pruning: one signal per effect.
+
+Candidates that pass the FDR and relevance cut are taken strongest first; one overlapping accepted
+signals of the same indicator must still differ once their clusters are set aside (or, inside an
+accepted segment, from the rest of that segment) (:func:`prune`). Ranges are preferred over their
+member values and single values over pairs that hold nearly all their clusters. A second pass does the
+same across the indicators of one proces (:func:`prune_across`). :func:`mask` selects a segment's
+clusters in a cluster frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from woonsignaal.signals import stats
+from woonsignaal.signals.comparisons import CODES_CACHE
+from woonsignaal.signals.ernst import RELEVANT_RATIO
+from woonsignaal.signals.segments import value_set
+
+
+def _column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, dict]:
+    key = (id(frame), column)
+    hit = CODES_CACHE.get(key)
+    if hit is None or hit[0] is not frame:
+        codes, uniques = pd.factorize(frame[column])
+        hit = (frame, codes, {v: i for i, v in enumerate(uniques)})
+        CODES_CACHE[key] = hit
+    return hit[1], hit[2]
+
+
+def mask(frame: pd.DataFrame, seg: Mapping[str, str]) -> np.ndarray:
+    m = np.ones(len(frame), dtype=bool)
+    for d, v in seg.items():
+        if d not in frame.columns:
+            return np.zeros(len(frame), dtype=bool)
+        codes, lookup = _column_codes(frame, d)
+        wanted = [lookup[x] for x in value_set(d, v) if x in lookup]
+        if not wanted:
+            return np.zeros(len(frame), dtype=bool)
+        m &= codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
+    return m
+
+
+def _is_within(inner: Mapping[str, str], outer: Mapping[str, str]) -> bool:
+    """True when ``inner`` is a subgroup of ``outer``: every dimension of ``outer`` is in ``inner``
+    with values among ``outer``'s (a value lies within a range that holds it)."""
+    return all(k in inner and value_set(k, inner[k]) <= value_set(k, v) for k, v in outer.items())
+
+
+def prune(
+    cands: list[dict],
+    frames: dict[str, pd.DataFrame],
+    past_frames: dict[str, pd.DataFrame],
+    cutoff: float,
+    minimum: int,
+) -> list[dict]:
+    """Echo pruning per indicator name (portfolio comparisons before trends); see the module docstring."""
+    by_name: dict[str, list[dict]] = {}
+    for c in cands:
+        by_name.setdefault(c["name"], []).append(c)
+    accepted_by: dict[str, list[dict]] = {}
+    for name in sorted(by_name, key=lambda nm: nm.endswith("_trend")):
+        group = _simpler_first(
+            _ranges_first(sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"])))
+        )
+        accepted: list[dict] = []
+        base_name = group[0]["indicator"].name
+        frame = frames.get(name)
+        past = past_frames.get(name)
+        if frame is None:
+            # nothing to re-test with: prefer the simplest explanation (single dimensions first)
+            group.sort(key=lambda c: len(c["segment_dict"]))
+        trend = name.endswith("_trend")
+        # clusters of the indicator's accepted portfolio signals: set aside when testing a trend
+        portfolio = accepted_by.get(base_name, []) if trend else []
+        for c in group:
+            seg = c["segment_dict"]
+            if not accepted and not portfolio:
+                accepted.append(c)
+                continue
+            overlapping = [a for a in accepted if _overlaps(seg, a["segment_dict"])]
+            if frame is None or c["vergelijking"] not in ("rest", "verleden") or (trend and past is None):
+                # no cluster frame to re-test with: an overlapping stronger signal already says it
+                if not overlapping:
+                    accepted.append(c)
+                continue
+            # the narrowest accepted group that holds the candidate is its comparison group
+            outers = sorted((a for a in overlapping if _is_within(seg, a["segment_dict"])), key=lambda a: a["n"])
+            if trend:
+                if outers:
+                    continue
+                # a portfolio signal on this segment (or a wider one) is no echo source for its trend
+                aside = [a for a in portfolio if not _is_within(seg, a["segment_dict"])]
+                r = _retest_trend(frame, past, seg, accepted + aside, minimum)
+            else:
+                r = _retest_rest(frame, seg, accepted, outers, minimum)
+            if r is None:
+                continue
+            same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
+            if outers and outers[0].get("range"):
+                # inside a range: only a part that stands out further in the range's own direction
+                # is a signal of its own (the other members merely differ from it)
+                same_direction &= np.sign(r[0]) == np.sign(outers[0]["log_ratio"])
+            if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
+                accepted.append(c)
+        if frame is not None and not trend:
+            accepted = _drop_explained_ranges(accepted, frame, cutoff, minimum)
+        accepted_by[name] = accepted
+    return [c for name in accepted_by for c in accepted_by[name]]
+
+
+def _ranges_first(group: list[dict]) -> list[dict]:
+    """``group`` (strongest first) with every range moved before the first of its member values: the
+    range ("energielabel F or worse") is preferred, a member is then re-tested against the rest of the
+    range and kept only if it stands out from it (see :func:`prune`). Pairs keep their place (a
+    strong pair inside a range is an effect of its own; the range is re-tested with it set aside)."""
+    out = list(group)
+    for c in [c for c in group if c.get("range")]:
+        i = out.index(c)
+        inside = [
+            j
+            for j, o in enumerate(out[:i])
+            if not o.get("range")
+            and o["segment_dict"].keys() == c["segment_dict"].keys()
+            and _is_within(o["segment_dict"], c["segment_dict"])
+        ]
+        if inside:
+            out.insert(inside[0], out.pop(i))
+    return out
+
+
+#: A pair holding at least this share of the clusters of a single value it lies within is nearly the
+#: same group under a longer name: the single value is taken first (see :func:`_simpler_first`).
+SIMPLER_SHARE = 0.8
+
+
+def _simpler_first(group: list[dict]) -> list[dict]:
+    """``group`` with a single value (or range) moved before the pairs within it that hold nearly all
+    of its clusters (``SIMPLER_SHARE``): "wijk Noord" rather than "wijk Noord, contractduur 3 jaar of
+    langer" when almost every tenancy in Noord is that old. The pair is then re-tested against the
+    rest of the single value and kept only if it stands out from it."""
+    out = list(group)
+    for c in [c for c in group if len(c["segment_dict"]) == 1]:
+        i = out.index(c)
+        inside = [
+            j
+            for j, o in enumerate(out[:i])
+            if len(o["segment_dict"]) > 1
+            and o["n"] >= SIMPLER_SHARE * c["n"]
+            and _is_within(o["segment_dict"], c["segment_dict"])
+        ]
+        if inside:
+            out.insert(inside[0], out.pop(i))
+    return out
+
+
+def _drop_explained_ranges(accepted: list[dict], frame: pd.DataFrame, cutoff: float, minimum: int) -> list[dict]:
+    """One signal per effect, never a range and its member value both. For an accepted range with
+    accepted subgroups inside it (member values, narrower ranges, pairs):
+
+    * set those subgroups aside; if the rest of the range no longer differs from the rest of the
+      portfolio (with them set aside too), the range was their echo and is dropped ("label F or worse"
+      when only F differs);
+    * otherwise the range holds on its own, and a member value that does not differ from the rest of
+      the range is dropped (F and G both refused 2.5x as often: "F or worse", not also "F")."""
+
+    def holds(r, c) -> bool:
+        return (
+            r is not None
+            and np.isfinite(r[1])
+            and r[1] <= cutoff
+            and np.sign(r[0]) == np.sign(c["log_ratio"])
+            and abs(r[0]) >= math.log(RELEVANT_RATIO)
+        )
+
+    drop: set[int] = set()
+    for c in sorted((c for c in accepted if c.get("range")), key=lambda c: c["n"]):
+        inner = [
+            a for a in accepted if a is not c and id(a) not in drop and _is_within(a["segment_dict"], c["segment_dict"])
+        ]
+        if not inner:
+            continue
+        if not holds(_retest_rest(frame, c["segment_dict"], inner, [], minimum), c):
+            drop.add(id(c))
+            continue
+        for m in inner:
+            if m["segment_dict"].keys() == c["segment_dict"].keys() and not m.get("range"):
+                r = _retest_rest(frame, m["segment_dict"], [], [c], minimum)
+                if not holds(r, m):
+                    drop.add(id(m))
+    return [c for c in accepted if id(c) not in drop]
+
+
+def prune_across(kept: list[dict], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int) -> list[dict]:
+    """Second pass over portfolio signals: one that no longer differs once the segments flagged for
+    the other indicators of its proces are set aside is an echo of them (e.g. "fewer escalations among
+    automatic payers with huurtoeslag" when the risky groups of instroom_achterstand are elsewhere)."""
+    rest = [c for c in kept if c["vergelijking"] == "rest"]
+    out = []
+    for c in kept:
+        frame = frames.get(c["name"])
+        if c["vergelijking"] != "rest" or frame is None:
+            out.append(c)
+            continue
+        seg = c["segment_dict"]
+
+        def usable(a, frame=frame, seg=seg):
+            return (
+                a is not c
+                and a["indicator"].proces == c["indicator"].proces
+                and not _is_within(seg, a["segment_dict"])
+                and all(d in frame.columns for d in a["segment_dict"])
+            )
+
+        others = [a for a in rest if usable(a) and a["name"] != c["name"]]
+        if not others:
+            out.append(c)
+            continue
+        own = [a for a in rest if usable(a) and a["name"] == c["name"]]
+        r = _retest_rest(frame, seg, others + own, [], minimum)
+        if r is None:
+            out.append(c)
+            continue
+        same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
+        if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
+            out.append(c)
+    return out
+
+
+def _retest_rest(frame, seg, accepted, outers, minimum) -> tuple[float, float] | None:
+    """(log ratio, p) of the segment once accepted signals are accounted for."""
+    in_c = mask(frame, seg)
+    if outers:
+        base = mask(frame, outers[0]["segment_dict"])
+        a_rows, b_rows = frame[in_c], frame[base & ~in_c]
+    else:
+        # set every accepted signal's clusters aside: the rest no longer holds their effect
+        acc = np.zeros(len(frame), dtype=bool)
+        for a in accepted:
+            acc |= mask(frame, a["segment_dict"])
+        a_rows, b_rows = frame[in_c & ~acc], frame[~in_c & ~acc]
+    if len(a_rows) < minimum or len(b_rows) < minimum:
+        return None
+    r = stats.compare_sums(stats.cluster_sums(a_rows["y"], a_rows["x"]), stats.cluster_sums(b_rows["y"], b_rows["x"]))
+    return r.log_ratio, r.p_value
+
+
+def _retest_trend(now, past, seg, accepted, minimum) -> tuple[float, float] | None:
+    """(difference in differences, p) with the accepted signals' clusters set aside in both windows."""
+    parts = []
+    for frame in (now, past):
+        acc = np.zeros(len(frame), dtype=bool)
+        for a in accepted:
+            acc |= mask(frame, a["segment_dict"])
+        in_c = mask(frame, seg)
+        for rows in (frame[in_c & ~acc], frame[~in_c & ~acc]):
+            if len(rows) < minimum:
+                return None
+            parts.append(stats.cluster_sums(rows["y"], rows["x"]))
+    logs, vars_ = [], []
+    for i, sums in enumerate(parts):
+        total = {k: sums[k] + parts[i ^ 1][k] for k in stats.SUM_COLUMNS}
+        if sums["y"] <= 0 or sums["x"] <= 0:
+            return None
+        logs.append(math.log(sums["y"] / sums["x"]))
+        vars_.append(float(stats.floored_variance(sums, total)))
+    did = (logs[0] - logs[2]) - (logs[1] - logs[3])
+    se = math.sqrt(sum(vars_))
+    df = max(min(parts[0]["n"], parts[2]["n"]) - 1, 1)
+    return did, float(2 * stats.sps.t.sf(abs(did / se), df))
+
+
+def _overlaps(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    """Two segments overlap unless they have no value in common on a shared dimension."""
+    return all(value_set(k, a[k]) & value_set(k, b[k]) for k in set(a) & set(b))
