@@ -49,9 +49,9 @@ def _world(seed: int, factor: float | None, n: int = 3000, group: int = 30) -> p
     return f
 
 
-def _q_values(frame: pd.DataFrame, two_level: bool = True) -> tuple[list[dict], np.ndarray]:
-    tests = [t for t in indicator_tests(DURATION, frame, None, 10) if np.isfinite(t["p"])]
-    p = [t["p"] for t in tests]
+def _q_values(frame: pd.DataFrame, two_level: bool = True) -> tuple[list, np.ndarray]:
+    tests = [t for t in indicator_tests(DURATION, frame, None, 10) if np.isfinite(t.p)]
+    p = [t.p for t in tests]
     if two_level:
         return tests, stats.hierarchical_fdr(p, [fdr_family(t) for t in tests])[0]
     return tests, stats.benjamini_hochberg(p)[0]
@@ -83,9 +83,9 @@ def test_a_planted_2_5x_group_of_30_among_3000_is_found():
     found = false_alarms = 0
     for seed in range(8):
         tests, q = _q_values(_world(seed, 2.5))
-        found += any(qv < 0.05 and t["segment_dict"] == PLANTED for t, qv in zip(tests, q, strict=True))
+        found += any(qv < 0.05 and t.segment == PLANTED for t, qv in zip(tests, q, strict=True))
         false_alarms += sum(
-            qv < 0.05 and not all(t["segment_dict"].get(k, v) == v for k, v in PLANTED.items())
+            qv < 0.05 and not all(t.segment.get(k, v) == v for k, v in PLANTED.items())
             for t, qv in zip(tests, q, strict=True)
         )
     assert found >= 7

@@ -4,12 +4,13 @@
 pairs, ranges of ordered dimensions) with the rest of the portfolio and with its own previous window
 (a difference-in-differences). :func:`meldingen_tests` compares the overlast cases per unit of a wijk
 with the other wijken; :func:`partner_tests` the residual case duration with and without a partner
-(:func:`partner_frame`). Each test is one dict (indicator, segment, counts, estimates, log ratio, p).
+(:func:`partner_frame`). Each test is one :class:`SegmentTest`.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -32,6 +33,35 @@ from woonsignaal.signals.indicators import (
 )
 from woonsignaal.signals.ranges import ORDERED_DIMENSIONS, order_key
 from woonsignaal.signals.segments import dimension_sets, normalise_dimension_columns, range_cuts
+
+
+@dataclass(slots=True, eq=False)
+class SegmentTest:
+    """One test of a run: a segment of an indicator against its comparison group (``vergelijking``:
+    ``rest``, ``verleden`` or ``partner``). ``name`` is the indicator's name, with ``_trend`` for the
+    own-past comparison. ``waarde``/``referentie`` and the interval are on the indicator's scale;
+    ``log_ratio``/``se``/``p`` are the test's. ``periode`` is set when the comparison uses another
+    window than the run's; ``q`` is set by the run's FDR control. Compared by identity (the pruning
+    keeps lists of accepted tests)."""
+
+    indicator: Indicator
+    name: str
+    vergelijking: str
+    segment: dict[str, str]
+    n: int
+    n_ref: int
+    waarde: float
+    referentie: float
+    ondergrens: float
+    bovengrens: float
+    log_ratio: float
+    se: float
+    p: float
+    #: a range of an ordered dimension (e.g. ``energielabel>=F``), not one value
+    range: bool = False
+    periode: tuple[date, date] | None = None
+    q: float = math.nan
+
 
 #: (id(frame), column) -> (frame, integer codes, value -> code): the pruning compares the same
 #: dimension columns of the same frames with many segments; comparing codes beats comparing text.
@@ -181,9 +211,9 @@ def _pair_range_sums(ind: Indicator, dims: tuple[str, ...], seg: pd.DataFrame, t
 
 def indicator_tests(
     ind: Indicator, now: pd.DataFrame, past: pd.DataFrame | None, minimum: int, rest_rows: bool = True
-) -> list[dict]:
+) -> list[SegmentTest]:
     """Tests of every segment against the rest (``rest_rows``) and, given ``past``, against its own past."""
-    rows: list[dict] = []
+    rows: list[SegmentTest] = []
     dims_present = [d for d in ind.dimensions if d in now.columns]
     now = _with_squares(now)
     total_now = now[list(stats.SUM_COLUMNS)].sum()
@@ -230,22 +260,22 @@ def indicator_tests(
         n_seg, n_rest = seg["n"].to_numpy(), rest["n"].to_numpy()
         for i, key in enumerate(keys if rest_rows else []):
             rows.append(
-                {
-                    "indicator": ind,
-                    "name": ind.name,
-                    "vergelijking": "rest",
-                    "segment_dict": dict(zip(dims, key, strict=True)),
-                    "n": int(n_seg[i]),
-                    "n_ref": int(n_rest[i]),
-                    "waarde": est_s[i] * ind.scale,
-                    "referentie": est_r[i] * ind.scale,
-                    "ondergrens": lo[i] * ind.scale,
-                    "bovengrens": hi[i] * ind.scale,
-                    "log_ratio": diff[i],
-                    "se": se[i],
-                    "p": p[i],
-                    "range": bool(is_range[i]),
-                }
+                SegmentTest(
+                    indicator=ind,
+                    name=ind.name,
+                    vergelijking="rest",
+                    segment=dict(zip(dims, key, strict=True)),
+                    n=int(n_seg[i]),
+                    n_ref=int(n_rest[i]),
+                    waarde=est_s[i] * ind.scale,
+                    referentie=est_r[i] * ind.scale,
+                    ondergrens=lo[i] * ind.scale,
+                    bovengrens=hi[i] * ind.scale,
+                    log_ratio=diff[i],
+                    se=se[i],
+                    p=p[i],
+                    range=bool(is_range[i]),
+                )
             )
         if not ind.trend or past_sq is None or TREND_UNSTABLE & set(dims):
             continue
@@ -269,21 +299,21 @@ def indicator_tests(
             if is_range[i] or not okp[i] or not np.isfinite(p_did[i]):
                 continue
             rows.append(
-                {
-                    "indicator": ind,
-                    "name": ind.name + "_trend",
-                    "vergelijking": "verleden",
-                    "segment_dict": dict(zip(dims, key, strict=True)),
-                    "n": int(n_seg[i]),
-                    "n_ref": int(n_past[i]),
-                    "waarde": est_s[i] * ind.scale,
-                    "referentie": est_sp[i] * ind.scale,
-                    "ondergrens": lo[i] * ind.scale,
-                    "bovengrens": hi[i] * ind.scale,
-                    "log_ratio": did[i],
-                    "se": se_did[i],
-                    "p": p_did[i],
-                }
+                SegmentTest(
+                    indicator=ind,
+                    name=ind.name + "_trend",
+                    vergelijking="verleden",
+                    segment=dict(zip(dims, key, strict=True)),
+                    n=int(n_seg[i]),
+                    n_ref=int(n_past[i]),
+                    waarde=est_s[i] * ind.scale,
+                    referentie=est_sp[i] * ind.scale,
+                    ondergrens=lo[i] * ind.scale,
+                    bovengrens=hi[i] * ind.scale,
+                    log_ratio=did[i],
+                    se=se_did[i],
+                    p=p_did[i],
+                )
             )
     for frame in (now, past_sq):
         _forget_codes(frame)
@@ -299,7 +329,7 @@ def _forget_codes(frame: pd.DataFrame | None) -> None:
 
 def meldingen_tests(
     facts, periode_eind: date, cur: tuple[date, date], prev: tuple[date, date], minimum: int
-) -> list[dict]:
+) -> list[SegmentTest]:
     """New overlast cases per 100 units per year by wijk (and wijk x zaaktype), exposure from
     fct_contract_maand (occupied unit-months). Cases are clustered by the unit of the cause.
     Cases are few: the portfolio comparison uses the longest window of ``WINDOW_CHOICES`` the history
@@ -307,7 +337,7 @@ def meldingen_tests(
     zaken, cm = facts.get("fct_zaak"), facts.get("fct_contract_maand")
     if zaken is None or cm is None or zaken.empty or cm.empty or "wijk" not in cm.columns:
         return []
-    rows: list[dict] = []
+    rows: list[SegmentTest] = []
     maand = as_timestamps(cm, "maand")
     reg = as_timestamps(zaken, "registratiedatum")
     # exposure needs no month before: the contract-months count from their own first month
@@ -378,22 +408,22 @@ def meldingen_tests(
                 continue
             key = key if isinstance(key, tuple) else (key,)
             rows.append(
-                {
-                    "indicator": MELDINGEN,
-                    "name": MELDINGEN.name,
-                    "vergelijking": "rest",
-                    "periode": wide,
-                    "segment_dict": dict(zip(keys, key, strict=True)),
-                    "n": int(y[i]),
-                    "n_ref": int(ry[i]),
-                    "waarde": y[i] / e_seg[i] * MELDINGEN.scale,
-                    "referentie": ry[i] / e_rest[i] * MELDINGEN.scale,
-                    "ondergrens": lo[i] * MELDINGEN.scale,
-                    "bovengrens": hi[i] * MELDINGEN.scale,
-                    "log_ratio": diff[i],
-                    "se": se[i],
-                    "p": p[i],
-                }
+                SegmentTest(
+                    indicator=MELDINGEN,
+                    name=MELDINGEN.name,
+                    vergelijking="rest",
+                    periode=wide,
+                    segment=dict(zip(keys, key, strict=True)),
+                    n=int(y[i]),
+                    n_ref=int(ry[i]),
+                    waarde=y[i] / e_seg[i] * MELDINGEN.scale,
+                    referentie=ry[i] / e_rest[i] * MELDINGEN.scale,
+                    ondergrens=lo[i] * MELDINGEN.scale,
+                    bovengrens=hi[i] * MELDINGEN.scale,
+                    log_ratio=diff[i],
+                    se=se[i],
+                    p=p[i],
+                )
             )
 
     # own past: same wijk, this window's 12 months against the 12 before, relative to the rest
@@ -422,21 +452,21 @@ def meldingen_tests(
         se_d = math.sqrt(var_s[i] + vsp[0] + var_r[i] + vrp[0])
         p_d = float(2 * stats.sps.t.sf(abs(did / se_d), max(min(y[i], yp) - 1, 1)))
         rows.append(
-            {
-                "indicator": MELDINGEN,
-                "name": MELDINGEN.name + "_trend",
-                "vergelijking": "verleden",
-                "segment_dict": {"wijk": wijk},
-                "n": int(y[i]),
-                "n_ref": int(yp),
-                "waarde": y[i] / e_seg[i] * MELDINGEN.scale,
-                "referentie": yp / ep * MELDINGEN.scale,
-                "ondergrens": lo[i] * MELDINGEN.scale,
-                "bovengrens": hi[i] * MELDINGEN.scale,
-                "log_ratio": did,
-                "se": se_d,
-                "p": p_d,
-            }
+            SegmentTest(
+                indicator=MELDINGEN,
+                name=MELDINGEN.name + "_trend",
+                vergelijking="verleden",
+                segment={"wijk": wijk},
+                n=int(y[i]),
+                n_ref=int(yp),
+                waarde=y[i] / e_seg[i] * MELDINGEN.scale,
+                referentie=yp / ep * MELDINGEN.scale,
+                ondergrens=lo[i] * MELDINGEN.scale,
+                bovengrens=hi[i] * MELDINGEN.scale,
+                log_ratio=did,
+                se=se_d,
+                p=p_d,
+            )
         )
     return rows
 
@@ -467,7 +497,7 @@ def partner_frame(facts, start, end) -> pd.DataFrame | None:
     return lm
 
 
-def partner_tests(facts, cur, minimum: int) -> list[dict]:
+def partner_tests(facts, cur, minimum: int) -> list[SegmentTest]:
     lm = partner_frame(facts, *cur)
     if lm is None or lm.empty:
         return []
@@ -484,21 +514,21 @@ def partner_tests(facts, cur, minimum: int) -> list[dict]:
         va = float(stats.log_ratio_variance(**stats.cluster_sums(a["y"], a["x"])))
         lo, hi = stats.ratio_interval(c.estimate_a, va, len(a))
         rows.append(
-            {
-                "indicator": PARTNER,
-                "name": PARTNER.name,
-                "vergelijking": "partner",
-                "periode": cur,
-                "segment_dict": {"partner": partner},
-                "n": len(a),
-                "n_ref": len(b),
-                "waarde": c.estimate_a,
-                "referentie": c.estimate_b,
-                "ondergrens": float(lo),
-                "bovengrens": float(hi),
-                "log_ratio": c.log_ratio,
-                "se": c.se,
-                "p": c.p_value,
-            }
+            SegmentTest(
+                indicator=PARTNER,
+                name=PARTNER.name,
+                vergelijking="partner",
+                periode=cur,
+                segment={"partner": partner},
+                n=len(a),
+                n_ref=len(b),
+                waarde=c.estimate_a,
+                referentie=c.estimate_b,
+                ondergrens=float(lo),
+                bovengrens=float(hi),
+                log_ratio=c.log_ratio,
+                se=c.se,
+                p=c.p_value,
+            )
         )
     return rows

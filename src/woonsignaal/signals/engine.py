@@ -41,7 +41,14 @@ import pandas as pd
 
 from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE, SIGNALEN_COLUMNS
 from woonsignaal.signals import stats
-from woonsignaal.signals.comparisons import CODES_CACHE, indicator_tests, meldingen_tests, partner_frame, partner_tests
+from woonsignaal.signals.comparisons import (
+    CODES_CACHE,
+    SegmentTest,
+    indicator_tests,
+    meldingen_tests,
+    partner_frame,
+    partner_tests,
+)
 from woonsignaal.signals.ernst import FDR_ALPHA, RELEVANT_RATIO, ernst
 from woonsignaal.signals.indicators import (
     BUILDERS,
@@ -75,6 +82,7 @@ __all__ = [
     "EXTRA_COLUMNS",
     "INDICATORS",
     "OUTPUT_COLUMNS",
+    "SegmentTest",
     "WINDOW_MONTHS",
     "Indicator",
     "choose_window",
@@ -96,14 +104,14 @@ def collect_tests(
     periode_eind: date,
     minimum_group_size: int = DEFAULT_MINIMUM_GROUP_SIZE,
     window_months: int = WINDOW_MONTHS,
-) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Every test of the run (one dict per segment and comparison) and the cluster frames the echo
+) -> tuple[list[SegmentTest], dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Every test of the run (one :class:`SegmentTest` per segment and comparison) and the cluster frames the echo
     pruning re-tests with: ``(tests, frames, past_frames)``."""
     periode_eind = pd.Timestamp(periode_eind).date()
     cur = window(periode_eind, window_months)
     prev = window(cur[0] - timedelta(days=1), window_months)
 
-    tests: list[dict] = []
+    tests: list[SegmentTest] = []
     frames: dict[str, pd.DataFrame] = {}
     past_frames: dict[str, pd.DataFrame] = {}
     for ind in INDICATORS:
@@ -134,7 +142,7 @@ def collect_tests(
         long_window = window(periode_eind, months)
         rows = indicator_tests(ind, wide, None, minimum_group_size)
         for r in rows:
-            r["periode"] = long_window
+            r.periode = long_window
         tests.extend(rows)
         tests.extend(indicator_tests(ind, now, past, minimum_group_size, rest_rows=False))
     tests.extend(meldingen_tests(facts, periode_eind, cur, prev, minimum_group_size))
@@ -146,12 +154,12 @@ def collect_tests(
     return tests, frames, past_frames
 
 
-def fdr_family(test: Mapping) -> tuple[str, str, str, str]:
+def fdr_family(test: SegmentTest) -> tuple[str, str, str, str]:
     """The family of a test in the two-level FDR control: proces, indicator (with ``_trend`` for the
     own-past comparison), comparison, and the kind of segment (``waarde``: one dimension's single
     values; ``bereik``: ranges of ordered dimensions; ``paar``: pairs, a value or range of each)."""
-    kind = "paar" if len(test["segment_dict"]) > 1 else "bereik" if test.get("range") else "waarde"
-    return (test["indicator"].proces, test["name"], test["vergelijking"], kind)
+    kind = "paar" if len(test.segment) > 1 else "bereik" if test.range else "waarde"
+    return (test.indicator.proces, test.name, test.vergelijking, kind)
 
 
 def compute_signals(
@@ -172,21 +180,21 @@ def compute_signals(
     cur = window(periode_eind, window_months)
     tests, frames, past_frames = collect_tests(facts, periode_eind, minimum_group_size, window_months)
 
-    tests = [t for t in tests if np.isfinite(t["p"]) and np.isfinite(t["log_ratio"])]
+    tests = [t for t in tests if np.isfinite(t.p) and np.isfinite(t.log_ratio)]
     if not tests:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OUTPUT_COLUMNS})
-    q, _ = stats.hierarchical_fdr([t["p"] for t in tests], [fdr_family(t) for t in tests], alpha=fdr_alpha)
+    q, _ = stats.hierarchical_fdr([t.p for t in tests], [fdr_family(t) for t in tests], alpha=fdr_alpha)
     for t, qv in zip(tests, q, strict=True):
-        t["q"] = float(qv)
-    rejected = [t["p"] for t in tests if t["q"] < fdr_alpha]
+        t.q = float(qv)
+    rejected = [t.p for t in tests if t.q < fdr_alpha]
     cutoff = max(rejected) if rejected else 0.0
     cands = [
         t
         for t in tests
-        if t["q"] < fdr_alpha
-        and abs(t["log_ratio"]) >= math.log(RELEVANT_RATIO)
-        and t["n"] >= minimum_group_size
-        and t["n_ref"] >= minimum_group_size
+        if t.q < fdr_alpha
+        and abs(t.log_ratio) >= math.log(RELEVANT_RATIO)
+        and t.n >= minimum_group_size
+        and t.n_ref >= minimum_group_size
     ]
     # Re-tests of pre-selected candidates (echo pruning) use the run's BH cut-off, or a Bonferroni
     # level over the candidates when that is more lenient: an echo loses its difference entirely,
@@ -200,45 +208,45 @@ def compute_signals(
 
     out = []
     for c in kept:
-        ind: Indicator = c["indicator"]
-        segment = format_segment(c["segment_dict"])
-        periode = c.get("periode", cur)
-        verhouding = c["waarde"] / c["referentie"] if c["referentie"] else float("nan")
+        ind: Indicator = c.indicator
+        segment = format_segment(c.segment)
+        periode = c.periode or cur
+        verhouding = c.waarde / c.referentie if c.referentie else float("nan")
         if not math.isfinite(verhouding) or verhouding <= 0:
             continue
         worse_if_higher = ind.higher_is_worse
-        richting = "slechter" if (c["log_ratio"] > 0) == worse_if_higher else "beter"
+        richting = "slechter" if (c.log_ratio > 0) == worse_if_higher else "beter"
         out.append(
             {
-                "signaal_id": signaal_id(ind.proces, c["name"], segment, periode[0], periode[1]),
+                "signaal_id": signaal_id(ind.proces, c.name, segment, periode[0], periode[1]),
                 "proces": ind.proces,
-                "indicator": c["name"],
+                "indicator": c.name,
                 "segment": segment,
                 "periode_start": periode[0],
                 "periode_eind": periode[1],
-                "waarde": float(c["waarde"]),
-                "referentie": float(c["referentie"]),
+                "waarde": float(c.waarde),
+                "referentie": float(c.referentie),
                 "verhouding": float(verhouding),
-                "ondergrens": float(c["ondergrens"]),
-                "bovengrens": float(c["bovengrens"]),
-                "n": int(c["n"]),
-                "ernst": ernst(c["q"], math.exp(c["log_ratio"]), c["n"], minimum_group_size),
+                "ondergrens": float(c.ondergrens),
+                "bovengrens": float(c.bovengrens),
+                "n": int(c.n),
+                "ernst": ernst(c.q, math.exp(c.log_ratio), c.n, minimum_group_size),
                 "richting": richting,
                 "toelichting": toelichting(
-                    c["name"],
+                    c.name,
                     segment,
-                    c["waarde"],
-                    c["referentie"],
+                    c.waarde,
+                    c.referentie,
                     verhouding,
-                    c["n"],
+                    c.n,
                     _extra(c, frames),
                     _months(*periode),
                 ),
-                "signaal_sleutel": signaal_sleutel(ind.proces, c["name"], segment),
-                "vergelijking": c["vergelijking"],
-                "p_waarde": float(c["p"]),
-                "q_waarde": float(c["q"]),
-                "_strength": abs(c["log_ratio"]),
+                "signaal_sleutel": signaal_sleutel(ind.proces, c.name, segment),
+                "vergelijking": c.vergelijking,
+                "p_waarde": float(c.p),
+                "q_waarde": float(c.q),
+                "_strength": abs(c.log_ratio),
             }
         )
     frame = pd.DataFrame(out)
@@ -253,13 +261,13 @@ def compute_signals(
     return frame[list(OUTPUT_COLUMNS)]
 
 
-def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
+def _extra(c: SegmentTest, frames: dict[str, pd.DataFrame]) -> str | None:
     """Extra words for the sentence: dominant refusal reason, Kaplan-Meier medians."""
-    base = c["indicator"].name
-    frame = frames.get(c["name"])
+    base = c.indicator.name
+    frame = frames.get(c.name)
     if frame is None:
         return None
-    m = mask(frame, c["segment_dict"])
+    m = mask(frame, c.segment)
     if base == "weigeringen_per_toewijzing" and "reden" in frame.columns:
         sub = frame[m & frame["reden"].notna().to_numpy()]
         if len(sub):
@@ -274,7 +282,7 @@ def _extra(c: dict, frames: dict[str, pd.DataFrame]) -> str | None:
         lost = float((euro / days.where(days > 0) * frame.loc[m, "dur"]).fillna(0).sum())
         if lost > 0:
             words.append(f"samen {nl_auto(lost)} euro huurderving")
-    if base in ("leegstandsduur", "doorlooptijd") and c["vergelijking"] == "rest" and "dur" in frame.columns:
+    if base in ("leegstandsduur", "doorlooptijd") and c.vergelijking == "rest" and "dur" in frame.columns:
         med_a = stats.km_median(frame.loc[m, "dur"], frame.loc[m, "event"] > 0)[0]
         med_b = stats.km_median(frame.loc[~m, "dur"], frame.loc[~m, "event"] > 0)[0]
         if math.isfinite(med_a) and math.isfinite(med_b):

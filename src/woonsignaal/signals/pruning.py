@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from woonsignaal.signals import stats
-from woonsignaal.signals.comparisons import CODES_CACHE
+from woonsignaal.signals.comparisons import CODES_CACHE, SegmentTest
 from woonsignaal.signals.ernst import RELEVANT_RATIO
 from woonsignaal.signals.segments import value_set
 
@@ -52,59 +52,57 @@ def _is_within(inner: Mapping[str, str], outer: Mapping[str, str]) -> bool:
 
 
 def prune(
-    cands: list[dict],
+    cands: list[SegmentTest],
     frames: dict[str, pd.DataFrame],
     past_frames: dict[str, pd.DataFrame],
     cutoff: float,
     minimum: int,
-) -> list[dict]:
+) -> list[SegmentTest]:
     """Echo pruning per indicator name (portfolio comparisons before trends); see the module docstring."""
-    by_name: dict[str, list[dict]] = {}
+    by_name: dict[str, list[SegmentTest]] = {}
     for c in cands:
-        by_name.setdefault(c["name"], []).append(c)
-    accepted_by: dict[str, list[dict]] = {}
+        by_name.setdefault(c.name, []).append(c)
+    accepted_by: dict[str, list[SegmentTest]] = {}
     for name in sorted(by_name, key=lambda nm: nm.endswith("_trend")):
-        group = _simpler_first(
-            _ranges_first(sorted(by_name[name], key=lambda c: -(abs(c["log_ratio"]) - 1.96 * c["se"])))
-        )
-        accepted: list[dict] = []
-        base_name = group[0]["indicator"].name
+        group = _simpler_first(_ranges_first(sorted(by_name[name], key=lambda c: -(abs(c.log_ratio) - 1.96 * c.se))))
+        accepted: list[SegmentTest] = []
+        base_name = group[0].indicator.name
         frame = frames.get(name)
         past = past_frames.get(name)
         if frame is None:
             # nothing to re-test with: prefer the simplest explanation (single dimensions first)
-            group.sort(key=lambda c: len(c["segment_dict"]))
+            group.sort(key=lambda c: len(c.segment))
         trend = name.endswith("_trend")
         # clusters of the indicator's accepted portfolio signals: set aside when testing a trend
         portfolio = accepted_by.get(base_name, []) if trend else []
         for c in group:
-            seg = c["segment_dict"]
+            seg = c.segment
             if not accepted and not portfolio:
                 accepted.append(c)
                 continue
-            overlapping = [a for a in accepted if _overlaps(seg, a["segment_dict"])]
-            if frame is None or c["vergelijking"] not in ("rest", "verleden") or (trend and past is None):
+            overlapping = [a for a in accepted if _overlaps(seg, a.segment)]
+            if frame is None or c.vergelijking not in ("rest", "verleden") or (trend and past is None):
                 # no cluster frame to re-test with: an overlapping stronger signal already says it
                 if not overlapping:
                     accepted.append(c)
                 continue
             # the narrowest accepted group that holds the candidate is its comparison group
-            outers = sorted((a for a in overlapping if _is_within(seg, a["segment_dict"])), key=lambda a: a["n"])
+            outers = sorted((a for a in overlapping if _is_within(seg, a.segment)), key=lambda a: a.n)
             if trend:
                 if outers:
                     continue
                 # a portfolio signal on this segment (or a wider one) is no echo source for its trend
-                aside = [a for a in portfolio if not _is_within(seg, a["segment_dict"])]
+                aside = [a for a in portfolio if not _is_within(seg, a.segment)]
                 r = _retest_trend(frame, past, seg, accepted + aside, minimum)
             else:
                 r = _retest_rest(frame, seg, accepted, outers, minimum)
             if r is None:
                 continue
-            same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
-            if outers and outers[0].get("range"):
+            same_direction = np.sign(r[0]) == np.sign(c.log_ratio)
+            if outers and outers[0].range:
                 # inside a range: only a part that stands out further in the range's own direction
                 # is a signal of its own (the other members merely differ from it)
-                same_direction &= np.sign(r[0]) == np.sign(outers[0]["log_ratio"])
+                same_direction &= np.sign(r[0]) == np.sign(outers[0].log_ratio)
             if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
                 accepted.append(c)
         if frame is not None and not trend:
@@ -113,20 +111,18 @@ def prune(
     return [c for name in accepted_by for c in accepted_by[name]]
 
 
-def _ranges_first(group: list[dict]) -> list[dict]:
+def _ranges_first(group: list[SegmentTest]) -> list[SegmentTest]:
     """``group`` (strongest first) with every range moved before the first of its member values: the
     range ("energielabel F or worse") is preferred, a member is then re-tested against the rest of the
     range and kept only if it stands out from it (see :func:`prune`). Pairs keep their place (a
     strong pair inside a range is an effect of its own; the range is re-tested with it set aside)."""
     out = list(group)
-    for c in [c for c in group if c.get("range")]:
+    for c in [c for c in group if c.range]:
         i = out.index(c)
         inside = [
             j
             for j, o in enumerate(out[:i])
-            if not o.get("range")
-            and o["segment_dict"].keys() == c["segment_dict"].keys()
-            and _is_within(o["segment_dict"], c["segment_dict"])
+            if not o.range and o.segment.keys() == c.segment.keys() and _is_within(o.segment, c.segment)
         ]
         if inside:
             out.insert(inside[0], out.pop(i))
@@ -138,27 +134,27 @@ def _ranges_first(group: list[dict]) -> list[dict]:
 SIMPLER_SHARE = 0.8
 
 
-def _simpler_first(group: list[dict]) -> list[dict]:
+def _simpler_first(group: list[SegmentTest]) -> list[SegmentTest]:
     """``group`` with a single value (or range) moved before the pairs within it that hold nearly all
     of its clusters (``SIMPLER_SHARE``): "wijk Noord" rather than "wijk Noord, contractduur 3 jaar of
     langer" when almost every tenancy in Noord is that old. The pair is then re-tested against the
     rest of the single value and kept only if it stands out from it."""
     out = list(group)
-    for c in [c for c in group if len(c["segment_dict"]) == 1]:
+    for c in [c for c in group if len(c.segment) == 1]:
         i = out.index(c)
         inside = [
             j
             for j, o in enumerate(out[:i])
-            if len(o["segment_dict"]) > 1
-            and o["n"] >= SIMPLER_SHARE * c["n"]
-            and _is_within(o["segment_dict"], c["segment_dict"])
+            if len(o.segment) > 1 and o.n >= SIMPLER_SHARE * c.n and _is_within(o.segment, c.segment)
         ]
         if inside:
             out.insert(inside[0], out.pop(i))
     return out
 
 
-def _drop_explained_ranges(accepted: list[dict], frame: pd.DataFrame, cutoff: float, minimum: int) -> list[dict]:
+def _drop_explained_ranges(
+    accepted: list[SegmentTest], frame: pd.DataFrame, cutoff: float, minimum: int
+) -> list[SegmentTest]:
     """One signal per effect, never a range and its member value both. For an accepted range with
     accepted subgroups inside it (member values, narrower ranges, pairs):
 
@@ -173,59 +169,59 @@ def _drop_explained_ranges(accepted: list[dict], frame: pd.DataFrame, cutoff: fl
             r is not None
             and np.isfinite(r[1])
             and r[1] <= cutoff
-            and np.sign(r[0]) == np.sign(c["log_ratio"])
+            and np.sign(r[0]) == np.sign(c.log_ratio)
             and abs(r[0]) >= math.log(RELEVANT_RATIO)
         )
 
     drop: set[int] = set()
-    for c in sorted((c for c in accepted if c.get("range")), key=lambda c: c["n"]):
-        inner = [
-            a for a in accepted if a is not c and id(a) not in drop and _is_within(a["segment_dict"], c["segment_dict"])
-        ]
+    for c in sorted((c for c in accepted if c.range), key=lambda c: c.n):
+        inner = [a for a in accepted if a is not c and id(a) not in drop and _is_within(a.segment, c.segment)]
         if not inner:
             continue
-        if not holds(_retest_rest(frame, c["segment_dict"], inner, [], minimum), c):
+        if not holds(_retest_rest(frame, c.segment, inner, [], minimum), c):
             drop.add(id(c))
             continue
         for m in inner:
-            if m["segment_dict"].keys() == c["segment_dict"].keys() and not m.get("range"):
-                r = _retest_rest(frame, m["segment_dict"], [], [c], minimum)
+            if m.segment.keys() == c.segment.keys() and not m.range:
+                r = _retest_rest(frame, m.segment, [], [c], minimum)
                 if not holds(r, m):
                     drop.add(id(m))
     return [c for c in accepted if id(c) not in drop]
 
 
-def prune_across(kept: list[dict], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int) -> list[dict]:
+def prune_across(
+    kept: list[SegmentTest], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int
+) -> list[SegmentTest]:
     """Second pass over portfolio signals: one that no longer differs once the segments flagged for
     the other indicators of its proces are set aside is an echo of them (e.g. "fewer escalations among
     automatic payers with huurtoeslag" when the risky groups of instroom_achterstand are elsewhere)."""
-    rest = [c for c in kept if c["vergelijking"] == "rest"]
+    rest = [c for c in kept if c.vergelijking == "rest"]
     out = []
     for c in kept:
-        frame = frames.get(c["name"])
-        if c["vergelijking"] != "rest" or frame is None:
+        frame = frames.get(c.name)
+        if c.vergelijking != "rest" or frame is None:
             out.append(c)
             continue
-        seg = c["segment_dict"]
+        seg = c.segment
 
         def usable(a, frame=frame, seg=seg):
             return (
                 a is not c
-                and a["indicator"].proces == c["indicator"].proces
-                and not _is_within(seg, a["segment_dict"])
-                and all(d in frame.columns for d in a["segment_dict"])
+                and a.indicator.proces == c.indicator.proces
+                and not _is_within(seg, a.segment)
+                and all(d in frame.columns for d in a.segment)
             )
 
-        others = [a for a in rest if usable(a) and a["name"] != c["name"]]
+        others = [a for a in rest if usable(a) and a.name != c.name]
         if not others:
             out.append(c)
             continue
-        own = [a for a in rest if usable(a) and a["name"] == c["name"]]
+        own = [a for a in rest if usable(a) and a.name == c.name]
         r = _retest_rest(frame, seg, others + own, [], minimum)
         if r is None:
             out.append(c)
             continue
-        same_direction = np.sign(r[0]) == np.sign(c["log_ratio"])
+        same_direction = np.sign(r[0]) == np.sign(c.log_ratio)
         if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
             out.append(c)
     return out
@@ -235,13 +231,13 @@ def _retest_rest(frame, seg, accepted, outers, minimum) -> tuple[float, float] |
     """(log ratio, p) of the segment once accepted signals are accounted for."""
     in_c = mask(frame, seg)
     if outers:
-        base = mask(frame, outers[0]["segment_dict"])
+        base = mask(frame, outers[0].segment)
         a_rows, b_rows = frame[in_c], frame[base & ~in_c]
     else:
         # set every accepted signal's clusters aside: the rest no longer holds their effect
         acc = np.zeros(len(frame), dtype=bool)
         for a in accepted:
-            acc |= mask(frame, a["segment_dict"])
+            acc |= mask(frame, a.segment)
         a_rows, b_rows = frame[in_c & ~acc], frame[~in_c & ~acc]
     if len(a_rows) < minimum or len(b_rows) < minimum:
         return None
@@ -255,7 +251,7 @@ def _retest_trend(now, past, seg, accepted, minimum) -> tuple[float, float] | No
     for frame in (now, past):
         acc = np.zeros(len(frame), dtype=bool)
         for a in accepted:
-            acc |= mask(frame, a["segment_dict"])
+            acc |= mask(frame, a.segment)
         in_c = mask(frame, seg)
         for rows in (frame[in_c & ~acc], frame[~in_c & ~acc]):
             if len(rows) < minimum:
