@@ -63,9 +63,34 @@ class SegmentTest:
     q: float = math.nan
 
 
-#: (id(frame), column) -> (frame, integer codes, value -> code): the pruning compares the same
-#: dimension columns of the same frames with many segments; comparing codes beats comparing text.
-CODES_CACHE: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, dict]] = {}
+class ColumnCodes:
+    """Integer codes of the columns of one frame, computed once per column while this object lives:
+    the sums per segment and the segment masks of the pruning ask for the same dimension columns of
+    the same frame many times, and comparing codes beats comparing text. Made per frame within one
+    run (never kept at module level: a frame may have millions of rows)."""
+
+    __slots__ = ("frame", "_sorted", "_lookup")
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._sorted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._lookup: dict[str, tuple[np.ndarray, dict]] = {}
+
+    def sorted(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of ``column`` in the sorted order of its values (-1 where missing), and the values."""
+        hit = self._sorted.get(column)
+        if hit is None:
+            codes, uniques = pd.factorize(self.frame[column], sort=True)
+            hit = self._sorted[column] = (codes, np.asarray(uniques, dtype=object))
+        return hit
+
+    def lookup(self, column: str) -> tuple[np.ndarray, dict]:
+        """Codes of ``column`` in the order of appearance, and value -> code."""
+        hit = self._lookup.get(column)
+        if hit is None:
+            codes, uniques = pd.factorize(self.frame[column])
+            hit = self._lookup[column] = (codes, {v: i for i, v in enumerate(uniques)})
+        return hit
 
 
 def _with_squares(frame: pd.DataFrame) -> pd.DataFrame:
@@ -79,13 +104,14 @@ def _with_squares(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _sums_by(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
+def _sums_by(columns: ColumnCodes, dims: tuple[str, ...]) -> pd.DataFrame:
     """``SUM_COLUMNS`` summed per combination of ``dims`` (rows with a missing value left out), sorted
     by the values: ``groupby(dims).sum()``, with bincount over the columns' integer codes (the engine
     asks this for every dimension set of every indicator; pandas' groupby costs more than the sums)."""
+    frame = columns.frame
     codes, uniques = [], []
     for d in dims:
-        c, u = _sorted_codes(frame, d)
+        c, u = columns.sorted(d)
         codes.append(c)
         uniques.append(u)
     valid = np.logical_and.reduce([c >= 0 for c in codes]) if codes else np.ones(len(frame), bool)
@@ -109,17 +135,6 @@ def _sums_by(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
     else:
         index = pd.MultiIndex.from_arrays([u[p] for u, p in zip(uniques, parts, strict=True)], names=list(dims))
     return pd.DataFrame(sums[present], index=index, columns=list(stats.SUM_COLUMNS))
-
-
-def _sorted_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of ``column`` in the sorted order of its values (-1 where missing), cached per frame."""
-    key = (id(frame), "sorted:" + column)
-    hit = CODES_CACHE.get(key)
-    if hit is None or hit[0] is not frame:
-        codes, uniques = pd.factorize(frame[column], sort=True)
-        hit = (frame, codes, np.asarray(uniques, dtype=object))
-        CODES_CACHE[key] = hit
-    return hit[1], hit[2]
 
 
 def _log_and_var(s: pd.DataFrame, total: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -217,11 +232,13 @@ def indicator_tests(
     dims_present = [d for d in ind.dimensions if d in now.columns]
     now = _with_squares(now)
     total_now = now[list(stats.SUM_COLUMNS)].sum()
+    now_codes = ColumnCodes(now)
     past_sq = _with_squares(past) if past is not None and len(past) else None
+    past_codes = ColumnCodes(past_sq) if past_sq is not None else None
     total_past = past_sq[list(stats.SUM_COLUMNS)].sum() if past_sq is not None else None
     single_n: dict[tuple[str, object], float] = {}
     for dims in dimension_sets(dims_present, pairs=ind.pairs):
-        seg = _sums_by(now, dims)
+        seg = _sums_by(now_codes, dims)
         if seg.empty:
             continue
         rest = pd.DataFrame(
@@ -279,7 +296,7 @@ def indicator_tests(
             )
         if not ind.trend or past_sq is None or TREND_UNSTABLE & set(dims):
             continue
-        seg_p = _sums_by(past_sq, dims).reindex(seg.index)
+        seg_p = _sums_by(past_codes, dims).reindex(seg.index)
         if seg_p["n"].isna().all():
             continue
         rest_p = pd.DataFrame(
@@ -315,16 +332,7 @@ def indicator_tests(
                     p=p_did[i],
                 )
             )
-    for frame in (now, past_sq):
-        _forget_codes(frame)
     return rows
-
-
-def _forget_codes(frame: pd.DataFrame | None) -> None:
-    """Drop the cached codes of ``frame`` (a frame made for one indicator's tests)."""
-    if frame is not None:
-        for key in [k for k in CODES_CACHE if k[0] == id(frame)]:
-            del CODES_CACHE[key]
 
 
 def meldingen_tests(

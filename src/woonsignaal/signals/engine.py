@@ -42,7 +42,7 @@ import pandas as pd
 from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE, SIGNALEN_COLUMNS
 from woonsignaal.signals import stats
 from woonsignaal.signals.comparisons import (
-    CODES_CACHE,
+    ColumnCodes,
     SegmentTest,
     indicator_tests,
     meldingen_tests,
@@ -59,6 +59,7 @@ from woonsignaal.signals.indicators import (
     PARTNER_WINDOW_MONTHS,
     WINDOW_CHOICES,
     WINDOW_MONTHS,
+    FactFrames,
     Indicator,
     choose_window,
     detectable_z,
@@ -105,8 +106,9 @@ def collect_tests(
     minimum_group_size: int = DEFAULT_MINIMUM_GROUP_SIZE,
     window_months: int = WINDOW_MONTHS,
 ) -> tuple[list[SegmentTest], dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Every test of the run (one :class:`SegmentTest` per segment and comparison) and the cluster frames the echo
-    pruning re-tests with: ``(tests, frames, past_frames)``."""
+    """Every test of the run (one :class:`SegmentTest` per segment and comparison) and the cluster
+    frames the echo pruning re-tests with: ``(tests, frames, past_frames)``."""
+    facts = FactFrames(facts)
     periode_eind = pd.Timestamp(periode_eind).date()
     cur = window(periode_eind, window_months)
     prev = window(cur[0] - timedelta(days=1), window_months)
@@ -200,11 +202,14 @@ def compute_signals(
     # level over the candidates when that is more lenient: an echo loses its difference entirely,
     # a real effect only a little precision when other groups are set aside.
     retest_level = max(cutoff, fdr_alpha / max(len(cands), 1))
-    try:
-        kept = prune(cands, frames, past_frames, retest_level, minimum_group_size)
-        kept = prune_across(kept, frames, retest_level, minimum_group_size)
-    finally:
-        CODES_CACHE.clear()
+    # one ColumnCodes per cluster frame (the same frame may serve two names), for this run only
+    codes: dict[int, ColumnCodes] = {}
+    for f in (*frames.values(), *past_frames.values()):
+        codes.setdefault(id(f), ColumnCodes(f))
+    frame_codes = {name: codes[id(f)] for name, f in frames.items()}
+    past_codes = {name: codes[id(f)] for name, f in past_frames.items()}
+    kept = prune(cands, frame_codes, past_codes, retest_level, minimum_group_size)
+    kept = prune_across(kept, frame_codes, retest_level, minimum_group_size)
 
     out = []
     for c in kept:
@@ -239,7 +244,7 @@ def compute_signals(
                     c.referentie,
                     verhouding,
                     c.n,
-                    _extra(c, frames),
+                    _extra(c, frame_codes),
                     _months(*periode),
                 ),
                 "signaal_sleutel": signaal_sleutel(ind.proces, c.name, segment),
@@ -261,13 +266,14 @@ def compute_signals(
     return frame[list(OUTPUT_COLUMNS)]
 
 
-def _extra(c: SegmentTest, frames: dict[str, pd.DataFrame]) -> str | None:
+def _extra(c: SegmentTest, frames: dict[str, ColumnCodes]) -> str | None:
     """Extra words for the sentence: dominant refusal reason, Kaplan-Meier medians."""
     base = c.indicator.name
-    frame = frames.get(c.name)
-    if frame is None:
+    columns = frames.get(c.name)
+    if columns is None:
         return None
-    m = mask(frame, c.segment)
+    frame = columns.frame
+    m = mask(columns, c.segment)
     if base == "weigeringen_per_toewijzing" and "reden" in frame.columns:
         sub = frame[m & frame["reden"].notna().to_numpy()]
         if len(sub):

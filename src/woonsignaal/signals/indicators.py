@@ -216,15 +216,35 @@ def _langlopend(facts, start, end):
     return out
 
 
-_CM_CACHE: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+class FactFrames(Mapping[str, pd.DataFrame]):
+    """The fact marts of one run (``{mart: frame}``), with what the builders derive from them once: the
+    prepared contract months (:meth:`contract_months`). It lives as long as the run that made it, so
+    nothing of a night's facts outlives :func:`~woonsignaal.signals.engine.compute_signals`."""
+
+    def __init__(self, facts: Mapping[str, pd.DataFrame]):
+        self._facts = dict(facts)
+        self._contract_months: pd.DataFrame | None = None
+
+    def __getitem__(self, mart: str) -> pd.DataFrame:
+        return self._facts[mart]
+
+    def __iter__(self):
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def contract_months(self) -> pd.DataFrame:
+        """fct_contract_maand with the helper columns, prepared on first use (it has millions of rows
+        and every incasso indicator reads it for several windows)."""
+        if self._contract_months is None:
+            self._contract_months = prepare_contract_months(self._facts["fct_contract_maand"])
+        return self._contract_months
 
 
-def _prepared_contract_months(cm: pd.DataFrame) -> pd.DataFrame:
-    """fct_contract_maand with the helper columns, prepared once per frame (it has millions of rows)."""
-    key = id(cm)
-    hit = _CM_CACHE.get(key)
-    if hit is not None and hit[0] is cm:
-        return hit[1]
+def prepare_contract_months(cm: pd.DataFrame) -> pd.DataFrame:
+    """fct_contract_maand with the helper columns the incasso builders read: ``_maand`` (timestamp),
+    ``_in`` (in arrears), ``_at_risk`` (not in arrears the month before), ``_deu`` (deurwaarder)."""
     keep_cols = [c for c in CONTRACT_MONTH_COLUMNS if c in cm.columns]
     f = cm[keep_cols].copy()
     f["_maand"] = as_timestamps(f, "maand")
@@ -242,8 +262,6 @@ def _prepared_contract_months(cm: pd.DataFrame) -> pd.DataFrame:
     f["_at_risk"] = ~prev_in
     f["_deu"] = as_bools(f, "deurwaarder_bereikt").to_numpy()
     f = normalise_dimension_columns(f, [d for d in TENANT_DIMENSIONS if d in f.columns])
-    _CM_CACHE.clear()
-    _CM_CACHE[key] = (cm, f)
     return f
 
 
@@ -262,7 +280,7 @@ def _contract_months(facts, start, end):
     f = facts.get("fct_contract_maand")
     if f is None or f.empty:
         return None
-    f = _prepared_contract_months(f)
+    f = (facts if isinstance(facts, FactFrames) else FactFrames(facts)).contract_months()
     keep = (f["_maand"] >= pd.Timestamp(start)) & (f["_maand"] <= pd.Timestamp(end))
     return f, keep
 
@@ -313,7 +331,6 @@ def _escalatie(facts, start, end):
     # contracts that had not reached the deurwaarder before the window
     rows = rows[~(rows["_first_deu"] < pd.Timestamp(start))]
     last = rows.groupby("overeenkomst_id").tail(1).copy()
-    dims = [d for d in TENANT_DIMENSIONS if d in last.columns]
     last["y"] = (last["_first_deu"].notna() & (last["_first_deu"] <= pd.Timestamp(end))).astype(float)
     last["x"] = 1.0
     return last

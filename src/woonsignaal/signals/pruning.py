@@ -14,30 +14,21 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 
 from woonsignaal.signals import stats
-from woonsignaal.signals.comparisons import CODES_CACHE, SegmentTest
+from woonsignaal.signals.comparisons import ColumnCodes, SegmentTest
 from woonsignaal.signals.ernst import RELEVANT_RATIO
 from woonsignaal.signals.segments import value_set
 
 
-def _column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, dict]:
-    key = (id(frame), column)
-    hit = CODES_CACHE.get(key)
-    if hit is None or hit[0] is not frame:
-        codes, uniques = pd.factorize(frame[column])
-        hit = (frame, codes, {v: i for i, v in enumerate(uniques)})
-        CODES_CACHE[key] = hit
-    return hit[1], hit[2]
-
-
-def mask(frame: pd.DataFrame, seg: Mapping[str, str]) -> np.ndarray:
+def mask(columns: ColumnCodes, seg: Mapping[str, str]) -> np.ndarray:
+    """The rows of ``columns.frame`` in segment ``seg`` (a value or range per dimension)."""
+    frame = columns.frame
     m = np.ones(len(frame), dtype=bool)
     for d, v in seg.items():
         if d not in frame.columns:
             return np.zeros(len(frame), dtype=bool)
-        codes, lookup = _column_codes(frame, d)
+        codes, lookup = columns.lookup(d)
         wanted = [lookup[x] for x in value_set(d, v) if x in lookup]
         if not wanted:
             return np.zeros(len(frame), dtype=bool)
@@ -53,8 +44,8 @@ def _is_within(inner: Mapping[str, str], outer: Mapping[str, str]) -> bool:
 
 def prune(
     cands: list[SegmentTest],
-    frames: dict[str, pd.DataFrame],
-    past_frames: dict[str, pd.DataFrame],
+    frames: dict[str, ColumnCodes],
+    past_frames: dict[str, ColumnCodes],
     cutoff: float,
     minimum: int,
 ) -> list[SegmentTest]:
@@ -67,9 +58,9 @@ def prune(
         group = _simpler_first(_ranges_first(sorted(by_name[name], key=lambda c: -(abs(c.log_ratio) - 1.96 * c.se))))
         accepted: list[SegmentTest] = []
         base_name = group[0].indicator.name
-        frame = frames.get(name)
+        columns = frames.get(name)
         past = past_frames.get(name)
-        if frame is None:
+        if columns is None:
             # nothing to re-test with: prefer the simplest explanation (single dimensions first)
             group.sort(key=lambda c: len(c.segment))
         trend = name.endswith("_trend")
@@ -81,7 +72,7 @@ def prune(
                 accepted.append(c)
                 continue
             overlapping = [a for a in accepted if _overlaps(seg, a.segment)]
-            if frame is None or c.vergelijking not in ("rest", "verleden") or (trend and past is None):
+            if columns is None or c.vergelijking not in ("rest", "verleden") or (trend and past is None):
                 # no cluster frame to re-test with: an overlapping stronger signal already says it
                 if not overlapping:
                     accepted.append(c)
@@ -93,9 +84,9 @@ def prune(
                     continue
                 # a portfolio signal on this segment (or a wider one) is no echo source for its trend
                 aside = [a for a in portfolio if not _is_within(seg, a.segment)]
-                r = _retest_trend(frame, past, seg, accepted + aside, minimum)
+                r = _retest_trend(columns, past, seg, accepted + aside, minimum)
             else:
-                r = _retest_rest(frame, seg, accepted, outers, minimum)
+                r = _retest_rest(columns, seg, accepted, outers, minimum)
             if r is None:
                 continue
             same_direction = np.sign(r[0]) == np.sign(c.log_ratio)
@@ -105,8 +96,8 @@ def prune(
                 same_direction &= np.sign(r[0]) == np.sign(outers[0].log_ratio)
             if np.isfinite(r[1]) and r[1] <= cutoff and same_direction and abs(r[0]) >= math.log(RELEVANT_RATIO):
                 accepted.append(c)
-        if frame is not None and not trend:
-            accepted = _drop_explained_ranges(accepted, frame, cutoff, minimum)
+        if columns is not None and not trend:
+            accepted = _drop_explained_ranges(accepted, columns, cutoff, minimum)
         accepted_by[name] = accepted
     return [c for name in accepted_by for c in accepted_by[name]]
 
@@ -153,7 +144,7 @@ def _simpler_first(group: list[SegmentTest]) -> list[SegmentTest]:
 
 
 def _drop_explained_ranges(
-    accepted: list[SegmentTest], frame: pd.DataFrame, cutoff: float, minimum: int
+    accepted: list[SegmentTest], columns: ColumnCodes, cutoff: float, minimum: int
 ) -> list[SegmentTest]:
     """One signal per effect, never a range and its member value both. For an accepted range with
     accepted subgroups inside it (member values, narrower ranges, pairs):
@@ -178,19 +169,19 @@ def _drop_explained_ranges(
         inner = [a for a in accepted if a is not c and id(a) not in drop and _is_within(a.segment, c.segment)]
         if not inner:
             continue
-        if not holds(_retest_rest(frame, c.segment, inner, [], minimum), c):
+        if not holds(_retest_rest(columns, c.segment, inner, [], minimum), c):
             drop.add(id(c))
             continue
         for m in inner:
             if m.segment.keys() == c.segment.keys() and not m.range:
-                r = _retest_rest(frame, m.segment, [], [c], minimum)
+                r = _retest_rest(columns, m.segment, [], [c], minimum)
                 if not holds(r, m):
                     drop.add(id(m))
     return [c for c in accepted if id(c) not in drop]
 
 
 def prune_across(
-    kept: list[SegmentTest], frames: dict[str, pd.DataFrame], cutoff: float, minimum: int
+    kept: list[SegmentTest], frames: dict[str, ColumnCodes], cutoff: float, minimum: int
 ) -> list[SegmentTest]:
     """Second pass over portfolio signals: one that no longer differs once the segments flagged for
     the other indicators of its proces are set aside is an echo of them (e.g. "fewer escalations among
@@ -198,18 +189,18 @@ def prune_across(
     rest = [c for c in kept if c.vergelijking == "rest"]
     out = []
     for c in kept:
-        frame = frames.get(c.name)
-        if c.vergelijking != "rest" or frame is None:
+        columns = frames.get(c.name)
+        if c.vergelijking != "rest" or columns is None:
             out.append(c)
             continue
         seg = c.segment
 
-        def usable(a, frame=frame, seg=seg):
+        def usable(a, c=c, columns=columns, seg=seg):
             return (
                 a is not c
                 and a.indicator.proces == c.indicator.proces
                 and not _is_within(seg, a.segment)
-                and all(d in frame.columns for d in a.segment)
+                and all(d in columns.frame.columns for d in a.segment)
             )
 
         others = [a for a in rest if usable(a) and a.name != c.name]
@@ -217,7 +208,7 @@ def prune_across(
             out.append(c)
             continue
         own = [a for a in rest if usable(a) and a.name == c.name]
-        r = _retest_rest(frame, seg, others + own, [], minimum)
+        r = _retest_rest(columns, seg, others + own, [], minimum)
         if r is None:
             out.append(c)
             continue
@@ -227,17 +218,18 @@ def prune_across(
     return out
 
 
-def _retest_rest(frame, seg, accepted, outers, minimum) -> tuple[float, float] | None:
+def _retest_rest(columns: ColumnCodes, seg, accepted, outers, minimum) -> tuple[float, float] | None:
     """(log ratio, p) of the segment once accepted signals are accounted for."""
-    in_c = mask(frame, seg)
+    frame = columns.frame
+    in_c = mask(columns, seg)
     if outers:
-        base = mask(frame, outers[0].segment)
+        base = mask(columns, outers[0].segment)
         a_rows, b_rows = frame[in_c], frame[base & ~in_c]
     else:
         # set every accepted signal's clusters aside: the rest no longer holds their effect
         acc = np.zeros(len(frame), dtype=bool)
         for a in accepted:
-            acc |= mask(frame, a.segment)
+            acc |= mask(columns, a.segment)
         a_rows, b_rows = frame[in_c & ~acc], frame[~in_c & ~acc]
     if len(a_rows) < minimum or len(b_rows) < minimum:
         return None
@@ -245,14 +237,15 @@ def _retest_rest(frame, seg, accepted, outers, minimum) -> tuple[float, float] |
     return r.log_ratio, r.p_value
 
 
-def _retest_trend(now, past, seg, accepted, minimum) -> tuple[float, float] | None:
+def _retest_trend(now: ColumnCodes, past: ColumnCodes, seg, accepted, minimum) -> tuple[float, float] | None:
     """(difference in differences, p) with the accepted signals' clusters set aside in both windows."""
     parts = []
-    for frame in (now, past):
+    for columns in (now, past):
+        frame = columns.frame
         acc = np.zeros(len(frame), dtype=bool)
         for a in accepted:
-            acc |= mask(frame, a.segment)
-        in_c = mask(frame, seg)
+            acc |= mask(columns, a.segment)
+        in_c = mask(columns, seg)
         for rows in (frame[in_c & ~acc], frame[~in_c & ~acc]):
             if len(rows) < minimum:
                 return None
