@@ -65,7 +65,7 @@ INDICATORS: tuple[Indicator, ...] = (
 #: How far back from periode_eind the engine reads fct_contract_maand: the current and the previous
 #: window, the longest indicator window, and one month more (entry into arrears needs the month
 #: before). The dbt model loads only these months and the columns below: the mart has one row per
-#: contract per month over the whole history (9.6 M rows at 80,000 units x 10 years).
+#: contract per month over the whole history (millions of rows at a large corporation; BENCHMARKS.md).
 CONTRACT_MONTH_LOOKBACK = max(2 * WINDOW_MONTHS, PARTNER_WINDOW_MONTHS, *(i.window_months or 0 for i in INDICATORS)) + 1
 CONTRACT_MONTH_COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys(
