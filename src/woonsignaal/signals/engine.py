@@ -12,17 +12,17 @@ Steps (docs/signals.md explains them for a reader):
    evaluated as of ``periode_eind`` (a spell still open then is censored there); the previous window
    is evaluated as of its own end, so "own past" compares like with like.
 2. Per indicator, one row per independent cluster (vacancy, publication, case, tenancy) with ``y``/``x``
-   (see :mod:`woonsignaal.signals.stats`).
+   (see :mod:`woonsignaal.signals.stats`; the builders are in :mod:`woonsignaal.signals.indicators`).
 3. Every segment (single dimensions and sensible pairs) with at least ``minimum_group_size`` clusters,
    and a comparison group of at least that size, is tested against the rest of the portfolio and
    against its own previous window (indicator name + ``_trend``; a difference-in-differences, so a
-   portfolio-wide change is no segment signal).
+   portfolio-wide change is no segment signal); :mod:`woonsignaal.signals.comparisons`.
 4. Benjamini-Hochberg over every test of the run (all processes together) at ``FDR_ALPHA``.
 5. Relevance (ratio at least ``RELEVANT_RATIO`` away from 1), then echo pruning: strongest first
    (by the interval bound nearest to "no difference"), a candidate overlapping accepted signals of
    the same indicator must still differ once their clusters are set aside (or, inside an accepted
    segment, from the rest of that segment).
-   A second pass does the same across the indicators of one proces.
+   A second pass does the same across the indicators of one proces (:mod:`woonsignaal.signals.pruning`).
 6. ``ernst`` (:mod:`woonsignaal.signals.ernst`), ``richting`` by the indicator's polarity,
    ``toelichting`` (:mod:`woonsignaal.signals.toelichting`), ``signaal_id``.
 
