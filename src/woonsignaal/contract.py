@@ -485,6 +485,9 @@ CODELISTS: tuple[str, ...] = tuple(sorted({c.codelist for f in FILES for c in f.
 VERA_CODELISTS: tuple[str, ...] = tuple(c for c in CODELISTS if c not in EIGEN_LIJSTEN)
 
 # --- Published output (section 6) --------------------------------------------------------------
+#: The schema of the published marts (``marts.signalen``): the dbt project builds the marts into it
+#: (``dbt_project.yml``, ``+schema``), publish copies it, the report, PostgreSQL and Metabase read it.
+MARTS_SCHEMA = "marts"
 PROCESSEN = ("verhuur", "overlast", "incasso")
 ERNST = ("hoog", "midden", "laag")
 RICHTING = ("slechter", "beter")

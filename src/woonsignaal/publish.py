@@ -34,12 +34,11 @@ from typing import Any
 import duckdb
 
 from woonsignaal import runs
-from woonsignaal.contract import FILES, SIGNALEN_COLUMNS, Pii
+from woonsignaal.contract import FILES, MARTS_SCHEMA, SIGNALEN_COLUMNS, Pii
 from woonsignaal.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MARTS_SCHEMA = "marts"
 #: schema of the build stamp (``publicatie.bouw``) in the working warehouse and the candidate
 STAMP_SCHEMA = "publicatie"
 #: publication versions kept under ``published/versies/`` (the current one and the ones before it)
@@ -294,13 +293,13 @@ def audit_candidate(settings: Settings, candidate: Path, extractdatum: date, run
             by_table.setdefault(table, {})[column] = type_
         report.checks += 1
         if "signalen" not in by_table:
-            report.failures.append("marts.signalen ontbreekt")
+            report.failures.append(f"{MARTS_SCHEMA}.signalen ontbreekt")
         else:
             report.checks += 1
             got = list(by_table["signalen"])
             if got != list(SIGNALEN_COLUMNS):
                 report.failures.append(
-                    f"marts.signalen heeft kolommen {got}, het contract (sectie 6) vraagt {list(SIGNALEN_COLUMNS)}"
+                    f"{MARTS_SCHEMA}.signalen heeft kolommen {got}, het contract (sectie 6) vraagt {list(SIGNALEN_COLUMNS)}"
                 )
             else:
                 report.checks += 1
@@ -309,7 +308,7 @@ def audit_candidate(settings: Settings, candidate: Path, extractdatum: date, run
                 ).fetchone()[0]
                 if small:
                     report.failures.append(
-                        f"marts.signalen: {small} signalen met n kleiner dan de minimale groepsgrootte "
+                        f"{MARTS_SCHEMA}.signalen: {small} signalen met n kleiner dan de minimale groepsgrootte "
                         f"{settings.minimum_group_size}"
                     )
         suites = {p.stem for p in (settings.expectations_dir / "marts").glob("*.json")}

@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from woonsignaal.sqltext import qualified_name
+
 log = logging.getLogger(__name__)
 
 #: A result format that never stores values (counts and percentages only).
@@ -305,7 +307,7 @@ def validate(
             suite = suite_from_dict(load_suite_dict(suite_dir / f"{t}.json"))
             suite = ctx.suites.add_or_update(suite)
             table_of_suite[suite.name] = t
-            asset = ds.add_query_asset(name=t, query=f'select * from "{schema}"."{t}"')
+            asset = ds.add_query_asset(name=t, query=f"select * from {qualified_name(schema, t)}")
             bd = asset.add_batch_definition_whole_table(name=f"{t}_all")
             vds.append(
                 ctx.validation_definitions.add_or_update(

@@ -45,6 +45,10 @@ from typing import Any
 
 import duckdb
 
+from woonsignaal.contract import MARTS_SCHEMA
+from woonsignaal.raw_schema import RAW_SCHEMA
+from woonsignaal.sqltext import qualified_name, quote_identifier, quote_literal
+
 log = logging.getLogger(__name__)
 
 ENV_PG_HOST = "WOONSIGNAAL_PG_HOST"
@@ -57,8 +61,6 @@ ENV_PG_BI_PASSWORD = "WOONSIGNAAL_PG_BI_PASSWORD"
 #: The database dbt's ``postgres`` target uses (``dbt_project/profiles.yml`` reads this name).
 ENV_PG_DBT_DATABASE = "WOONSIGNAAL_PG_DBNAME"
 
-MARTS_SCHEMA = "marts"
-RAW_SCHEMA = "raw"
 DEFAULT_BI_ROLE = "woonsignaal_bi"
 #: Schemas the BI role must never read (the layers below the published marts).
 PRIVATE_SCHEMAS = ("raw", "staging", "intermediate", "public")
@@ -278,7 +280,7 @@ def pg_column(name: str, duck_type: str) -> tuple[str, str]:
     Types PostgreSQL has are kept; nested types (LIST, STRUCT, MAP) become jsonb; BLOB becomes bytea;
     enums and anything else unknown are published as text (their DuckDB text form).
     """
-    quoted = '"' + name.replace('"', '""') + '"'
+    quoted = quote_identifier(name)
     t = duck_type.upper().strip()
     if t in _SIMPLE_TYPES:
         return _SIMPLE_TYPES[t], quoted
@@ -355,10 +357,10 @@ def _load_schema(
         csv_path = workdir / f"{table}.csv"
         select = ", ".join(expr for _, _, expr in mapped)
         duck.execute(
-            f'copy (select {select} from "{catalog}"."{source_schema}"."{table}") '
-            f"to '{csv_path}' (format csv, header false)"
+            f"copy (select {select} from {qualified_name(catalog, source_schema, table)}) "
+            f"to {quote_literal(str(csv_path))} (format csv, header false)"
         )
-        expected = duck.execute(f'select count(*) from "{catalog}"."{source_schema}"."{table}"').fetchone()[0]
+        expected = duck.execute(f"select count(*) from {qualified_name(catalog, source_schema, table)}").fetchone()[0]
         with open(csv_path, "rb") as fh:
             cur.copy_expert(
                 sql.SQL("copy {} from stdin with (format csv, header false)").format(target).as_string(cur), fh
