@@ -119,3 +119,62 @@ def test_sql_quoting_is_written_only_in_sqltext():
     }
     assert offenders == {}, f"quote with woonsignaal.sqltext instead: {offenders}"
     assert _quote_doubling_calls(ast.parse("q = '\"' + n.replace('\"', '\"\"') + '\"'")) == [1]
+
+
+# --- configuration: only woonsignaal.settings reads the environment -----------------------------------
+DAGS = SRC.parent / "dags"
+
+#: Files other branches of issue 21 own while this rule lands; emptied at merge. Each entry says why.
+ENVIRON_ALLOWLIST = {
+    # signals/** (branch split): bench.py sets WOONSIGNAAL_HOME/DEMO for its own benchmark run
+    "woonsignaal/signals/bench.py": "owned by the signals split; bench.py moves to bench/",
+    # transform.py (branch sigstep): dbt's own variables for the in-process dbtRunner
+    "woonsignaal/transform.py": "owned by the signal-step change; its dbt environment goes through settings",
+    # serving/dbt_signals.py (branch sigstep): goes away with the signal step
+    "woonsignaal/serving/dbt_signals.py": "owned by the signal-step change",
+}
+
+
+def _environ_uses(tree: ast.Module) -> list[int]:
+    """Lines that touch the process environment: ``os.environ``, ``os.getenv``, ``os.putenv``,
+    ``os.unsetenv`` and ``from os import environ/getenv``."""
+    names = {"environ", "getenv", "putenv", "unsetenv", "environb"}
+    lines = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in names
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        ):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" and any(a.name in names for a in node.names):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_only_settings_reads_the_environment():
+    """Configuration goes through woonsignaal.settings (get_settings, Settings.child_environment)."""
+    offenders = {}
+    for path in sorted([*PACKAGE.rglob("*.py"), *DAGS.rglob("*.py")]):
+        rel = str(path.relative_to(SRC if path.is_relative_to(SRC) else SRC.parent))
+        if rel == "woonsignaal/settings.py" or rel in ENVIRON_ALLOWLIST:
+            continue
+        lines = _environ_uses(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+        if lines:
+            offenders[rel] = lines
+    assert offenders == {}, f"read settings through woonsignaal.settings: {offenders}"
+    # the check sees every spelling
+    assert _environ_uses(ast.parse("import os\nos.environ['A'] = '1'\nos.getenv('B')\nfrom os import environ")) == [
+        2,
+        3,
+        4,
+    ]
+
+
+def test_the_allowlist_names_files_that_still_read_the_environment():
+    """An allowlisted file that no longer reads the environment is taken off the list."""
+    for rel in ENVIRON_ALLOWLIST:
+        path = SRC / rel
+        if path.exists():
+            assert _environ_uses(ast.parse(path.read_text(encoding="utf-8"))), rel

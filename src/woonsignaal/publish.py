@@ -464,7 +464,7 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
     # stay on the last good night
     from woonsignaal.serving import postgres_enabled, publish_to_postgres
 
-    postgres_info = publish_to_postgres(candidate, settings) if postgres_enabled() else None
+    postgres_info = publish_to_postgres(candidate, settings) if postgres_enabled(settings) else None
 
     with open(candidate, "rb") as fh:  # make sure the bytes are on disk before the switch
         os.fsync(fh.fileno())

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -176,10 +175,11 @@ def _context(settings):
         ProgressBarsConfig,
     )
 
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     settings.gx_dir.mkdir(parents=True, exist_ok=True)
     defaults = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
-    config = DataContextConfig(store_backend_defaults=defaults, progress_bars=ProgressBarsConfig(globally=False))
+    config = DataContextConfig(
+        store_backend_defaults=defaults, progress_bars=ProgressBarsConfig(globally=False), analytics_enabled=False
+    )
     config.stores[defaults.validation_results_store_name] = {
         "class_name": "ValidationResultsStore",
         "store_backend": {
