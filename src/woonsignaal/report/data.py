@@ -17,6 +17,7 @@ import duckdb
 from woonsignaal.contract import MARTS_SCHEMA
 from woonsignaal.report.formatting import add_months, month_end
 from woonsignaal.report.kpis import Kpi
+from woonsignaal.sqltext import qualified_name, quote_identifier
 
 ERNST_VOLGORDE = {"hoog": 0, "midden": 1, "laag": 2}
 STATUSSEN = ("nieuw", "aanhoudend", "opgelost")
@@ -245,7 +246,8 @@ class Publicatie:
         """The newest date the publication covers (latest published extractdatum, else latest month)."""
         if self.has("pipeline_runs", "extractdatum", "status"):
             r = self.con.execute(
-                f"select max(extractdatum) from {MARTS_SCHEMA}.pipeline_runs where status in ('gepubliceerd', 'geslaagd')"
+                f"select max(extractdatum) from {MARTS_SCHEMA}.pipeline_runs "
+                "where status in ('gepubliceerd', 'geslaagd')"
             ).fetchone()
             if r and r[0]:
                 return r[0]
@@ -265,8 +267,9 @@ class Publicatie:
         if not self.has(kpi.mart, "maand", "dimensie", kpi.kolom, kpi.n_kolom):
             return [Punt(m, None, None, False) for m in _maanden(eerste, laatste)], "ontbreekt"
         rows = self._rows(
-            f'select maand::date as maand, "{kpi.kolom}" as waarde, "{kpi.n_kolom}" as n '
-            f"from {MARTS_SCHEMA}.\"{kpi.mart}\" where dimensie = 'totaal' and maand >= ? and maand < ?",
+            f"select maand::date as maand, {quote_identifier(kpi.kolom)} as waarde, "
+            f"{quote_identifier(kpi.n_kolom)} as n "
+            f"from {qualified_name(MARTS_SCHEMA, kpi.mart)} where dimensie = 'totaal' and maand >= ? and maand < ?",
             [eerste, add_months(laatste, 1)],
         )
         by_month = {
@@ -297,12 +300,16 @@ class Publicatie:
     def _per_wijk_mart(self, mart: str, kolommen: tuple[WijkKolom, ...], maand: date) -> WijkTabel:
         alle = self._alle_wijken()
         select = ", ".join(
-            sorted({f'"{k.kolom}"' for k in kolommen} | {f'"{k.n_kolom}"' for k in kolommen if k.n_kolom})
+            sorted(
+                {quote_identifier(k.kolom) for k in kolommen}
+                | {quote_identifier(k.n_kolom) for k in kolommen if k.n_kolom}
+            )
         )
         rows = {
             r["segment"]: r
             for r in self._rows(
-                f"select segment, {select} from {MARTS_SCHEMA}.\"{mart}\" where dimensie = 'wijk' and maand = ?",
+                f"select segment, {select} from {qualified_name(MARTS_SCHEMA, mart)} "
+                "where dimensie = 'wijk' and maand = ?",
                 [maand],
             )
         }
@@ -326,7 +333,7 @@ class Publicatie:
         """Every wijk any published mart knows, so a wijk left out of a KPI mart for being too small is
         still listed (as suppressed) instead of silently missing."""
         parts = [
-            f"select segment as wijk from {MARTS_SCHEMA}.\"{mart}\" where dimensie = 'wijk'"
+            f"select segment as wijk from {qualified_name(MARTS_SCHEMA, mart)} where dimensie = 'wijk'"
             for mart, _ in WIJK_KOLOMMEN.values()
             if self.has(mart, "dimensie", "segment")
         ]

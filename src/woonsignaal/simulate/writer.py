@@ -35,7 +35,7 @@ import pandas as pd
 
 from woonsignaal import contract
 from woonsignaal.contract import ColumnType, ContractFile
-from woonsignaal.sqltext import quote_identifier
+from woonsignaal.sqltext import quote_identifier, quote_literal
 
 BOM = "\ufeff"
 NULL_INT = -(2**31) + 7  # sentinel for an empty integer / date field in typed frames
@@ -225,7 +225,7 @@ def write_frame(
             cond = f" WHERE {where}" if where else ""
             # one COPY per frame, appended in order: the output is deterministic byte for byte
             written = con.execute(
-                f"COPY (SELECT {exprs} FROM frame_in_{i}{cond}) TO '{body.as_posix()}' "
+                f"COPY (SELECT {exprs} FROM frame_in_{i}{cond}) TO {quote_literal(body.as_posix())} "
                 f"(FORMAT csv, HEADER false, DELIMITER ';', QUOTE '\"', ESCAPE '\"', NEW_LINE '{nl}')"
             ).fetchall()
             n += int(written[0][0])  # COPY returns the number of rows it wrote

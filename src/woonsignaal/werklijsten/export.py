@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from woonsignaal.settings import Settings
-from woonsignaal.sqltext import qualified_name
+from woonsignaal.sqltext import qualified_name, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def publish_werklijsten(settings: Settings) -> Path:
         os.umask(old_umask)
     os.chmod(tmp, FILE_MODE)
     try:
-        con.execute(f"attach '{settings.warehouse_path}' as werk (read_only)")
+        con.execute(f"attach {quote_literal(str(settings.warehouse_path))} as werk (read_only)")
         tables = [
             r[0]
             for r in con.execute(
