@@ -292,7 +292,7 @@ def test_a_home_whose_path_holds_quotes_publishes(tmp_path, monkeypatch):
     /srv/corporatie's-hertogenbosch, is a name like any other."""
     from tests.demo_env import demo_environment
 
-    demo_environment(monkeypatch, tmp_path / "Woonstichting 't Goed; \"test\"" / "home")
+    demo_environment(monkeypatch, tmp_path / 'Woonstichting \'t Goed; "test"' / "home")
     settings = get_settings()
     _make_warehouse(settings)
     candidate, report = _publish(settings, date(2026, 11, 24))

@@ -77,7 +77,9 @@ COLUMN_DOCS: dict[str, str] = {
     "huishoudsamenstelling": "Household composition (eigen lijst HUISHOUDSAMENSTELLING: ALL, PZK, PMK, EOG, OVR).",
     "huishoudsamenstelling_naam": "Name of the huishoudsamenstelling code.",
     "personen_aantal": "Number of persons in the household.",
-    "inkomensklasse": f"Gross annual household income class: {_labels('inkomensklasse')} (the amount itself never leaves staging).",
+    "inkomensklasse": (
+        f"Gross annual household income class: {_labels('inkomensklasse')} (the amount itself never leaves staging)."
+    ),
     "huurtoeslag": "The household receives huurtoeslag: J/N.",
     "is_huidig_huishouden": "The agreement still runs on the extract date.",
     # --- agreements
@@ -93,7 +95,9 @@ COLUMN_DOCS: dict[str, str] = {
     "is_beeindigd": "Ended on or before the extract date.",
     "is_geannuleerd": "The agreement was cancelled or annulled (status GEA or VER).",
     "looptijd_dagen": "Days from start to end (or to the extract date while it runs).",
-    "contractduur_klasse": f"Age of the agreement in whole years at the moment measured: {_labels('contractduur_klasse')}.",
+    "contractduur_klasse": (
+        f"Age of the agreement in whole years at the moment measured: {_labels('contractduur_klasse')}."
+    ),
     # --- status periods and vacancy
     "status": "Status code as delivered.",
     "status_naam": "Name of the status code (VERA).",
