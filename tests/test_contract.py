@@ -103,3 +103,39 @@ def test_personal_data_never_reaches_raw():
     }
     assert contract.RELATIES.column("naam").pii is Pii.DROP
     assert contract.COMPLEXEN.column("naam").pii is None  # a complex's name is not personal data
+
+
+def test_class_rules_put_each_bound_in_the_class_above_it():
+    k = contract.KLASSENINDELINGEN
+    assert [k["bouwjaar_klasse"].klasse(y) for y in (1944, 1945, 1969, 1970, 2009, 2010, 2030)] == [
+        "<1945",
+        "1945-1969",
+        "1945-1969",
+        "1970-1989",
+        "1990-2009",
+        "2010+",
+        "2010+",
+    ]
+    # etage: "up to and including": 0 (and a basement) is 0, 1 and 2 are 1-2
+    assert [k["etage_klasse"].klasse(e) for e in (-1, 0, 1, 2, 3, 12)] == ["0", "0", "1-2", "1-2", "3+", "3+"]
+    assert [k["inkomensklasse"].klasse(x) for x in (19999.99, 20000, 59999, 60000)] == [
+        "<20k",
+        "20-30k",
+        "45-60k",
+        "60k+",
+    ]
+    assert contract.SEGMENT_DIMENSIONS["inkomensklasse"] == k["inkomensklasse"].labels
+    with pytest.raises(ValueError):
+        contract.Klassenindeling(("a", "b"), (1, 2))
+    with pytest.raises(ValueError):
+        contract.Klassenindeling(("a", "b", "c"), (2, 1))
+
+
+def test_the_simulator_classifies_by_the_contract_rules():
+    import numpy as np
+
+    from woonsignaal.simulate.common import klassen
+
+    for name, indeling in contract.KLASSENINDELINGEN.items():
+        values = np.array(sorted({b + d for b in indeling.grenzen for d in (-1, -0.5, 0, 0.5, 1)}))
+        assert list(klassen(values, indeling)) == [indeling.klasse(v) for v in values], name

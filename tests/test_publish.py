@@ -285,3 +285,20 @@ def test_the_audit_refuses_marts_built_from_another_delivery_or_run(woonsignaal_
     candidate = publish.build_candidate(settings, date(2026, 11, 24), "test")
     report = publish.audit_candidate(settings, candidate, date(2026, 11, 24), "test")
     assert not report.success and message in report.summary()
+
+
+def test_a_home_whose_path_holds_quotes_publishes(tmp_path, monkeypatch):
+    """Paths reach DuckDB as quoted literals (woonsignaal.sqltext): an apostrophe in the home folder, as in
+    /srv/corporatie's-hertogenbosch, is a name like any other."""
+    from tests.demo_env import demo_environment
+
+    demo_environment(monkeypatch, tmp_path / 'Woonstichting \'t Goed; "test"' / "home")
+    settings = get_settings()
+    _make_warehouse(settings)
+    candidate, report = _publish(settings, date(2026, 11, 24))
+    assert report.success, report.summary()
+    publish.publish_candidate(settings, candidate, date(2026, 11, 24), "test")
+    assert (settings.parquet_dir / "signalen.parquet").exists()
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    assert con.execute("select count(*) from marts.signalen").fetchone()[0] == 2
+    con.close()

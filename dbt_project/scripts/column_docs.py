@@ -2,8 +2,15 @@
 
 Used by ``gen_models_yml.py`` to write the ``_<dir>__models.yml`` files; one description per column name
 keeps a column's meaning the same in every model. A model-specific description can override it in
-``MODEL_COLUMN_DOCS``.
+``MODEL_COLUMN_DOCS``. The labels of the computed classes come from ``woonsignaal.contract.KLASSENINDELINGEN``.
 """
+
+from woonsignaal.contract import KLASSENINDELINGEN
+
+
+def _labels(klasse: str) -> str:
+    return ", ".join(KLASSENINDELINGEN[klasse].labels)
+
 
 COLUMN_DOCS: dict[str, str] = {
     # --- keys
@@ -35,11 +42,11 @@ COLUMN_DOCS: dict[str, str] = {
     "eenheid_detailsoort": "Detailed kind of unit (VERA EENHEIDDETAILSOORT, e.g. BOV bovenwoning).",
     "eenheid_detailsoort_naam": "Name of the eenheid_detailsoort code (VERA).",
     "bouwjaar": "Year of construction.",
-    "bouwjaar_klasse": "Construction year class: <1945, 1945-1969, 1970-1989, 1990-2009, 2010+.",
+    "bouwjaar_klasse": f"Construction year class: {_labels('bouwjaar_klasse')}.",
     "kamers_aantal": "Number of rooms.",
     "oppervlakte_m2": "Floor area in square metres.",
     "etage": "Floor (0 = begane grond).",
-    "etage_klasse": "Floor class: 0, 1-2, 3+.",
+    "etage_klasse": f"Floor class: {_labels('etage_klasse')}.",
     "lift": "Lift present: J/N.",
     "energielabel": "Energy label (VERA ENERGIELABEL code).",
     "huurklasse": "Rent class (VERA HUURKLASSE code).",
@@ -65,12 +72,14 @@ COLUMN_DOCS: dict[str, str] = {
     "is_verwijderd": "The source deleted this row; every mart leaves it out.",
     # --- household
     "geboortedatum": "Birth date of the main tenant (personal data: this view stores nothing; only classes leave it).",
-    "leeftijdsklasse": "Age class of the main tenant at the moment measured: <23, 23-29, 30-44, 45-64, 65+.",
+    "leeftijdsklasse": f"Age class of the main tenant at the moment measured: {_labels('leeftijdsklasse')}.",
     "leeftijdsklasse_bij_start": "Age class of the main tenant when the agreement began.",
     "huishoudsamenstelling": "Household composition (eigen lijst HUISHOUDSAMENSTELLING: ALL, PZK, PMK, EOG, OVR).",
     "huishoudsamenstelling_naam": "Name of the huishoudsamenstelling code.",
     "personen_aantal": "Number of persons in the household.",
-    "inkomensklasse": "Gross annual household income class: <20k, 20-30k, 30-45k, 45-60k, 60k+ (the amount itself never leaves staging).",
+    "inkomensklasse": (
+        f"Gross annual household income class: {_labels('inkomensklasse')} (the amount itself never leaves staging)."
+    ),
     "huurtoeslag": "The household receives huurtoeslag: J/N.",
     "is_huidig_huishouden": "The agreement still runs on the extract date.",
     # --- agreements
@@ -86,7 +95,9 @@ COLUMN_DOCS: dict[str, str] = {
     "is_beeindigd": "Ended on or before the extract date.",
     "is_geannuleerd": "The agreement was cancelled or annulled (status GEA or VER).",
     "looptijd_dagen": "Days from start to end (or to the extract date while it runs).",
-    "contractduur_klasse": "Age of the agreement in whole years at the moment measured: <1, 1-2, 3-9, 10+.",
+    "contractduur_klasse": (
+        f"Age of the agreement in whole years at the moment measured: {_labels('contractduur_klasse')}."
+    ),
     # --- status periods and vacancy
     "status": "Status code as delivered.",
     "status_naam": "Name of the status code (VERA).",

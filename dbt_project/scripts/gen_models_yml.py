@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from woonsignaal.contract import KLASSENINDELINGEN
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from column_docs import COLUMN_DOCS, MODEL_COLUMN_DOCS  # noqa: E402
 
@@ -31,13 +33,10 @@ OWN_DIRS = ("staging", "intermediate", "marts/core", "marts/verhuur", "marts/ove
 
 DOUBLE = "{{ 'double precision' if target.type == 'postgres' else 'double' }}"
 
+#: accepted values per column: the computed classes of the contract (KLASSENINDELINGEN), then code lists
 KLASSEN = {
-    "etage_klasse": ["0", "1-2", "3+"],
-    "bouwjaar_klasse": ["<1945", "1945-1969", "1970-1989", "1990-2009", "2010+"],
-    "leeftijdsklasse": ["<23", "23-29", "30-44", "45-64", "65+"],
-    "leeftijdsklasse_bij_start": ["<23", "23-29", "30-44", "45-64", "65+"],
-    "contractduur_klasse": ["<1", "1-2", "3-9", "10+"],
-    "inkomensklasse": ["<20k", "20-30k", "30-45k", "45-60k", "60k+"],
+    **{name: list(indeling.labels) for name, indeling in KLASSENINDELINGEN.items()},
+    "leeftijdsklasse_bij_start": list(KLASSENINDELINGEN["leeftijdsklasse"].labels),
     "lift": ["J", "N"],
     "huurtoeslag": ["J", "N"],
     "huishoudsamenstelling": ["ALL", "PZK", "PMK", "EOG", "OVR"],

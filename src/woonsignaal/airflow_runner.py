@@ -8,6 +8,7 @@ must run before anything imports ``airflow``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -24,45 +25,55 @@ from pathlib import Path
 from typing import Any
 
 from woonsignaal.processes import end_processes, process_tree
-from woonsignaal.settings import PROJECT_ROOT, Settings
+from woonsignaal.settings import (
+    INTERACTIVE_RETRY_DELAY_SECONDS,
+    Settings,
+    current_environment,
+    prepare_child_environment,
+)
 
 log = logging.getLogger(__name__)
 
 
-def dags_folder() -> Path:
-    return Path(os.environ.get("WOONSIGNAAL_DAGS_FOLDER", PROJECT_ROOT / "dags")).resolve()
-
-
 def airflow_environment(settings: Settings) -> dict[str, str]:
-    """The environment for the embedded Airflow (also used by ``woonsignaal airflow`` for the UI)."""
+    """The environment for the embedded Airflow (also used by ``woonsignaal airflow`` for the UI): its
+    configuration and the woonsignaal settings its tasks read back (``Settings.as_environment``)."""
     home = settings.airflow_home
     return {
+        **settings.as_environment(),
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_folder),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "WOONSIGNAAL_HOME": str(settings.home),
-        "WOONSIGNAAL_LANDING": str(settings.landing),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "GX_ANALYTICS_ENABLED": "false",
     }
 
 
+def interactive(settings: Settings) -> Settings:
+    """The settings of a run an operator waits for: a transient fault is retried after seconds, not
+    minutes (unless the retry delay is configured)."""
+    if settings.retry_delay_seconds is not None:
+        return settings
+    return dataclasses.replace(settings, retry_delay_seconds=INTERACTIVE_RETRY_DELAY_SECONDS)
+
+
 def configure_environment(settings: Settings) -> None:
-    """Point this process's (not yet imported) Airflow at the embedded home. Idempotent."""
+    """Point this process's (not yet imported) Airflow at the embedded home and give its tasks
+    ``settings``. Only in a process started for the run (the nightly child, a fresh interpreter):
+    Airflow and the tasks read their configuration from the environment. Idempotent."""
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
     env = airflow_environment(settings)
-    if "airflow" in sys.modules and os.environ.get("AIRFLOW_HOME") != env["AIRFLOW_HOME"]:
+    current = current_environment().get("AIRFLOW_HOME")
+    if "airflow" in sys.modules and current != env["AIRFLOW_HOME"]:
         raise RuntimeError(
             "Airflow was imported before woonsignaal configured it; start a fresh process "
-            f"(AIRFLOW_HOME is {os.environ.get('AIRFLOW_HOME')!r}, expected {env['AIRFLOW_HOME']!r})"
+            f"(AIRFLOW_HOME is {current!r}, expected {env['AIRFLOW_HOME']!r})"
         )
-    os.environ.update(env)
-    # Interactive runs should not wait minutes before retrying a transient fault.
-    os.environ.setdefault("WOONSIGNAAL_RETRY_DELAY_SECONDS", "5")
+    prepare_child_environment(env)
 
 
 def ensure_metadata_db(settings: Settings) -> None:
@@ -72,7 +83,7 @@ def ensure_metadata_db(settings: Settings) -> None:
     if marker.exists() and db_file.exists():
         return
     log.info("preparing the embedded Airflow metadata DB in %s (once)", settings.airflow_home)
-    env = {**os.environ, **airflow_environment(settings)}
+    env = {**settings.child_environment(), **airflow_environment(settings)}
     proc = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
@@ -97,16 +108,16 @@ def _outcome(extractdatum: date, dag_run) -> DagRunOutcome:
     return DagRunOutcome(extractdatum, dag_run.run_id, str(getattr(dag_run.state, "value", dag_run.state)), failed)
 
 
-def load_dag(dag_id: str):
+def load_dag(dag_id: str, settings: Settings):
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(dags_folder()))
+    bag = DagBag(dag_folder=str(settings.dags_folder))
     if bag.import_errors:
         errors = "\n".join(f"{path}: {err}" for path, err in bag.import_errors.items())
         raise RuntimeError(f"the DAG files do not import:\n{errors}")
     dag = bag.dags.get(dag_id)
     if dag is None:
-        raise RuntimeError(f"DAG {dag_id!r} not found in {dags_folder()}")
+        raise RuntimeError(f"DAG {dag_id!r} not found in {settings.dags_folder}")
     return dag
 
 
@@ -231,7 +242,7 @@ def _nightly_child(extractdatum: date, settings: Settings, log_file: Path | None
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGUSR1, stop)
-    os.environ[pipeline.ENV_ONE_PROCESS] = "1"
+    settings = dataclasses.replace(interactive(settings), night_in_one_process=True)
     try:
         holder = night_holder(settings.state_dir)
         if holder is not None and not holder.is_stale():
@@ -243,7 +254,7 @@ def _nightly_child(extractdatum: date, settings: Settings, log_file: Path | None
         configure_environment(settings)
         with output_to(log_file):
             ensure_metadata_db(settings)
-            dag = load_dag(NIGHTLY_DAG_ID)
+            dag = load_dag(NIGHTLY_DAG_ID, settings)
             dag_run = dag.test(
                 logical_date=pipeline.extractdatum_to_logical_date(extractdatum),
                 run_conf={"extractdatum": extractdatum.isoformat()},
@@ -304,8 +315,9 @@ def run_monthly(maand: str, settings: Settings) -> DagRunOutcome:
 
     from woonsignaal.airflow_support import MONTHLY_DAG_ID
 
+    settings = interactive(settings)
     configure_environment(settings)
     ensure_metadata_db(settings)
-    dag = load_dag(MONTHLY_DAG_ID)
+    dag = load_dag(MONTHLY_DAG_ID, settings)
     dag_run = dag.test(logical_date=datetime.now(UTC), run_conf={"maand": maand})
     return _outcome(date.fromisoformat(f"{maand}-01"), dag_run)

@@ -5,12 +5,12 @@ Kept free of heavy imports: DAG files import this at parse time.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from woonsignaal.alerts import on_task_failure
+from woonsignaal.settings import dag_retry_delay
 
 NIGHTLY_DAG_ID = "woonsignaal_nightly"
 MONTHLY_DAG_ID = "woonsignaal_monthly"
@@ -29,12 +29,13 @@ def default_args() -> dict[str, Any]:
     """Retries for transient faults (a busy warehouse, a full disk cleared by an operator).
 
     Faults a retry cannot fix raise ``AirflowFailException`` (see ``run_step``) and fail at once.
-    ``WOONSIGNAAL_RETRY_DELAY_SECONDS`` shortens the delay for interactive runs (the CLI sets it).
+    ``WOONSIGNAAL_RETRY_DELAY_SECONDS`` sets the delay (``settings.dag_retry_delay``; ``woonsignaal run``
+    gives its night a short one).
     """
     return {
         "owner": "woonsignaal",
         "retries": 2,
-        "retry_delay": timedelta(seconds=int(os.environ.get("WOONSIGNAAL_RETRY_DELAY_SECONDS", "300"))),
+        "retry_delay": dag_retry_delay(),
         "retry_exponential_backoff": True,
         "execution_timeout": timedelta(hours=3),
         "on_failure_callback": on_task_failure,

@@ -6,6 +6,7 @@ Airflow is imported only by the subcommands that need it, after its environment 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -21,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from woonsignaal.report.cli import report_command
-from woonsignaal.settings import ENV_DEMO, ENV_LANDING, ConfigurationError, get_settings
+from woonsignaal.settings import ConfigurationError, get_settings
 from woonsignaal.signals.cli import evaluate_command
 from woonsignaal.simulate.cli import simulate_command
 from woonsignaal.werklijsten.cli import werklijst_command
@@ -82,10 +83,10 @@ def run_command(
     ),
 ) -> None:
     """Verwerk elke complete, nog niet verwerkte levering in volgorde van extractdatum, elk via de nachtelijke DAG."""
-    if landing is not None:
-        os.environ[ENV_LANDING] = str(landing.resolve())
     try:
         settings = get_settings()
+        if landing is not None:  # the nightly child gets it with the other settings (run_nightly)
+            settings = dataclasses.replace(settings, landing=landing.resolve())
         settings.ensure_dirs()
         if not settings.landing.is_dir():
             _fail(f"landing folder {settings.landing} does not exist")
@@ -290,11 +291,9 @@ def demo_command(
     """Simuleer een kleine corporatie en verwerk elke levering via de nachtelijke DAG (demosleutel, geen geheimen)."""
     from woonsignaal.simulate import simulate
 
-    os.environ[ENV_DEMO] = "1"
     settings = get_settings()
     landing = settings.home / "landing"
-    os.environ[ENV_LANDING] = str(landing)
-    settings = get_settings()
+    settings = dataclasses.replace(settings, demo=True, landing=landing)
     settings.ensure_dirs()
     if not any(landing.glob("*/manifest.json")):
         console.print(f"Simuleer een corporatie met {eenheden} eenheden en {jaren} jaar geschiedenis in {landing} ...")
@@ -327,7 +326,7 @@ def airflow_command(
 
     settings = get_settings()
     settings.ensure_dirs()
-    env = {**os.environ, **airflow_environment(settings), "AIRFLOW__API__PORT": str(port)}
+    env = {**settings.child_environment(), **airflow_environment(settings), "AIRFLOW__API__PORT": str(port)}
     # standalone starts its components as `airflow ...` subprocesses: the venv's bin must be on PATH
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     console.print(

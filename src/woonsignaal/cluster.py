@@ -49,23 +49,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from woonsignaal.airflow_runner import dags_folder
 from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE
 from woonsignaal.processes import kill_processes, process_tree
-from woonsignaal.serving.postgres import (
-    DEFAULT_BI_ROLE,
-    ENV_PG_BI_PASSWORD,
-    ENV_PG_BI_ROLE,
-    ENV_PG_DATABASE,
-    ENV_PG_HOST,
-    ENV_PG_PASSWORD,
-    ENV_PG_PORT,
-    ENV_PG_USER,
-)
+from woonsignaal.serving.postgres import DEFAULT_BI_ROLE
 from woonsignaal.settings import (
     DEFAULT_DELETION_TOLERANCE,
     DEFAULT_DUCKDB_MEMORY_LIMIT,
     DEFAULT_INGEST_MEMORY_LIMIT,
+    ENV_DAGS_FOLDER,
     ENV_DBT_PROJECT,
     ENV_DELETION_TOLERANCE,
     ENV_DEMO,
@@ -76,10 +67,20 @@ from woonsignaal.settings import (
     ENV_KEY,
     ENV_LANDING,
     ENV_MIN_GROUP,
+    ENV_NODE,
+    ENV_PG_BI_PASSWORD,
+    ENV_PG_BI_ROLE,
+    ENV_PG_DATABASE,
+    ENV_PG_HOST,
+    ENV_PG_PASSWORD,
+    ENV_PG_PORT,
+    ENV_PG_USER,
     ENV_WEBHOOK,
     PROJECT_ROOT,
     ConfigurationError,
     _truthy,
+    current_environment,
+    get_settings,
 )
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,6 @@ ENV_JWT_SECRET = "AIRFLOW__API_AUTH__JWT_SECRET"
 ENV_API_SECRET_KEY = "AIRFLOW__API__SECRET_KEY"
 ENV_FERNET_KEY = "AIRFLOW__CORE__FERNET_KEY"
 ENV_WORKER_CONCURRENCY = "AIRFLOW__CELERY__WORKER_CONCURRENCY"
-#: the node name a local worker reports as its host name (``node_hostname``); compose leaves it unset
-ENV_NODE = "WOONSIGNAAL_CLUSTER_NODE"
 
 METADATA_DB = "airflow"  # database, role and password of Airflow's metadata DB, as in Airflow's compose file
 WAREHOUSE_DB = "woonsignaal"  # database and publishing role of the warehouse PostgreSQL
@@ -212,7 +211,7 @@ def compose_environment() -> dict[str, str]:
 def node_hostname() -> str:
     """``[core] hostname_callable`` of a local worker: its node name, so the task instances of the two
     workers on this host can be told apart (in compose every worker container has its own host name)."""
-    return os.environ.get(ENV_NODE) or socket.getfqdn()
+    return get_settings().cluster_node or socket.getfqdn()
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -268,7 +267,7 @@ class ClusterConfig:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
-    def topology(self, landing: Path, dbt_project: Path, expectations: Path) -> Topology:
+    def topology(self, landing: Path, dbt_project: Path, expectations: Path, dags: Path) -> Topology:
         return Topology(
             postgres=f"127.0.0.1:{self.pg_port}",
             redis=f"127.0.0.1:{self.redis_port}",
@@ -277,7 +276,7 @@ class ClusterConfig:
             warehouse_port=str(self.pg_port),
             airflow_home=str(self.root / "airflow"),
             log_folder=str(self.logs / "tasks"),
-            dags_folder=str(dags_folder()),
+            dags_folder=str(dags),
             home=str(self.home),
             landing=str(landing),
             dbt_project=str(dbt_project),
@@ -324,6 +323,7 @@ def local_environment(config: ClusterConfig, base: Mapping[str, str]) -> dict[st
         folder(ENV_LANDING, config.home / "landing"),
         folder(ENV_DBT_PROJECT, PROJECT_ROOT / "dbt_project"),
         folder(ENV_EXPECTATIONS, PROJECT_ROOT / "expectations"),
+        folder(ENV_DAGS_FOLDER, PROJECT_ROOT / "dags"),
     )
     return airflow_environment(topology, setting)
 
@@ -366,7 +366,7 @@ class LocalCluster:
     def __init__(self, config: ClusterConfig, base_env: Mapping[str, str] | None = None):
         self.config = config
         if base_env is None:
-            base_env = {**read_dotenv(PROJECT_ROOT / ".env"), **os.environ}
+            base_env = {**read_dotenv(PROJECT_ROOT / ".env"), **current_environment()}
         self.base_env = dict(base_env)
         self.services: dict[str, Service] = {}
         self.redis: subprocess.Popen | None = None
@@ -376,7 +376,7 @@ class LocalCluster:
     # --- PostgreSQL (.ci/postgres.sh), Redis -------------------------------------------------------
     def _pg_script(self, *args: str) -> subprocess.CompletedProcess:
         env = {
-            **os.environ,
+            **current_environment(),
             "WOONSIGNAAL_PG_TEST_DIR": str(self.config.postgres_dir),
             "WOONSIGNAAL_PG_TEST_PORT": str(self.config.pg_port),
             "WOONSIGNAAL_PG_TEST_DB": METADATA_DB,
@@ -736,7 +736,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
     )
-    base = {**read_dotenv(PROJECT_ROOT / ".env"), **os.environ}
+    base = {**read_dotenv(PROJECT_ROOT / ".env"), **current_environment()}
     home = Path(base.get(ENV_HOME) or "var").resolve()
     config = ClusterConfig(
         home=home,

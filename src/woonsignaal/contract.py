@@ -485,6 +485,9 @@ CODELISTS: tuple[str, ...] = tuple(sorted({c.codelist for f in FILES for c in f.
 VERA_CODELISTS: tuple[str, ...] = tuple(c for c in CODELISTS if c not in EIGEN_LIJSTEN)
 
 # --- Published output (section 6) --------------------------------------------------------------
+#: The schema of the published marts (``marts.signalen``): the dbt project builds the marts into it
+#: (``dbt_project.yml``, ``+schema``), publish copies it, the report, PostgreSQL and Metabase read it.
+MARTS_SCHEMA = "marts"
 PROCESSEN = ("verhuur", "overlast", "incasso")
 ERNST = ("hoog", "midden", "laag")
 RICHTING = ("slechter", "beter")
@@ -508,6 +511,47 @@ SIGNALEN_COLUMNS: dict[str, str] = {
     "toelichting": "VARCHAR",
 }
 
+
+@dataclass(frozen=True)
+class Klassenindeling:
+    """A class rule of section 6: a number (a floor, a year, whole years, euro) is in the first class whose
+    bound it is below (``value < bound``; with ``tot_en_met``, ``value <= bound``); a number past the
+    last bound is in the last class. One more label than bounds, lowest class first."""
+
+    labels: tuple[str, ...]
+    grenzen: tuple[int, ...]
+    tot_en_met: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != len(self.grenzen) + 1 or list(self.grenzen) != sorted(set(self.grenzen)):
+            raise ValueError(f"{self.labels}: needs one label more than increasing bounds {self.grenzen}")
+
+    def klasse(self, value: float) -> str:
+        """The label of ``value``."""
+        for label, bound in zip(self.labels, self.grenzen, strict=False):
+            if value <= bound if self.tot_en_met else value < bound:
+                return label
+        return self.labels[-1]
+
+
+#: The computed classes of section 6: the one definition. The dbt macros (dbt_project/macros/
+#: klassen_contract.sql, written by dbt_project/scripts/gen_klassen_macros.py), the models' accepted
+#: values, the column docs, the segment dimensions and the simulator all derive from it.
+KLASSENINDELINGEN: dict[str, Klassenindeling] = {
+    #: floor (etage): 0 is the ground floor, below it (a basement) counts as 0
+    "etage_klasse": Klassenindeling(("0", "1-2", "3+"), (0, 2), tot_en_met=True),
+    #: bouwjaar
+    "bouwjaar_klasse": Klassenindeling(
+        ("<1945", "1945-1969", "1970-1989", "1990-2009", "2010+"), (1945, 1970, 1990, 2010)
+    ),
+    #: exact age in whole years (a birthday counts once reached) at the moment measured
+    "leeftijdsklasse": Klassenindeling(("<23", "23-29", "30-44", "45-64", "65+"), (23, 30, 45, 65)),
+    #: gross annual household income in euro
+    "inkomensklasse": Klassenindeling(("<20k", "20-30k", "30-45k", "45-60k", "60k+"), (20000, 30000, 45000, 60000)),
+    #: the agreement's age in whole years at the moment measured
+    "contractduur_klasse": Klassenindeling(("<1", "1-2", "3-9", "10+"), (1, 3, 10)),
+}
+
 #: Segment dimension names allowed in marts.signalen.segment, with their class labels where fixed.
 SEGMENT_DIMENSIONS: dict[str, tuple[str, ...] | None] = {
     "wijk": None,
@@ -517,16 +561,16 @@ SEGMENT_DIMENSIONS: dict[str, tuple[str, ...] | None] = {
     "kamers_aantal": None,
     "lift": None,
     "energielabel": None,
-    "etage_klasse": ("0", "1-2", "3+"),
-    "bouwjaar_klasse": ("<1945", "1945-1969", "1970-1989", "1990-2009", "2010+"),
+    "etage_klasse": KLASSENINDELINGEN["etage_klasse"].labels,
+    "bouwjaar_klasse": KLASSENINDELINGEN["bouwjaar_klasse"].labels,
     "zaaktype_detailsoort": None,
     "partner": None,
-    "leeftijdsklasse": ("<23", "23-29", "30-44", "45-64", "65+"),
+    "leeftijdsklasse": KLASSENINDELINGEN["leeftijdsklasse"].labels,
     "huishoudsamenstelling": None,
     "huurtoeslag": None,
     "betaalwijze": None,
-    "inkomensklasse": None,
-    "contractduur_klasse": ("<1", "1-2", "3-9", "10+"),
+    "inkomensklasse": KLASSENINDELINGEN["inkomensklasse"].labels,
+    "contractduur_klasse": KLASSENINDELINGEN["contractduur_klasse"].labels,
 }
 
 DEFAULT_MINIMUM_GROUP_SIZE = 10

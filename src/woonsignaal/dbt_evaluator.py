@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import yaml
 
+from woonsignaal.sqltext import quote_literal
+
 if TYPE_CHECKING:
     from woonsignaal.settings import Settings
 
@@ -544,7 +546,7 @@ def _rules(v: dict[str, Any]) -> list[Rule]:
 
 
 def _lit(value: Any) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
+    return quote_literal(str(value))
 
 
 RULE_NAMES: tuple[str, ...] = tuple(r.name for r in _rules(DEFAULT_VARS))

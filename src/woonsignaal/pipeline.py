@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -56,8 +55,6 @@ class DiskFull(PermanentFailure):
 
 #: set in the process that runs a night when it is asked to stop (signal name)
 _stop: dict[str, str | None] = {"signaal": None}
-#: ``woonsignaal run`` runs every step of a night in one process; it sets this for the night lock
-ENV_ONE_PROCESS = "WOONSIGNAAL_NACHT_EEN_PROCES"
 
 
 def request_stop(signal_name: str) -> None:
@@ -161,7 +158,7 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
             extractdatum.isoformat(),
             night_run,
             stap,
-            een_proces=os.environ.get(ENV_ONE_PROCESS) == "1",
+            een_proces=settings.night_in_one_process,
         )
     except NightBusy:
         if stap == FIRST_STEP:

@@ -34,12 +34,12 @@ from typing import Any
 import duckdb
 
 from woonsignaal import runs
-from woonsignaal.contract import FILES, SIGNALEN_COLUMNS, Pii
+from woonsignaal.contract import FILES, MARTS_SCHEMA, SIGNALEN_COLUMNS, Pii
 from woonsignaal.settings import Settings
+from woonsignaal.sqltext import qualified_name, quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
 
-MARTS_SCHEMA = "marts"
 #: schema of the build stamp (``publicatie.bouw``) in the working warehouse and the candidate
 STAMP_SCHEMA = "publicatie"
 #: publication versions kept under ``published/versies/`` (the current one and the ones before it)
@@ -189,7 +189,7 @@ def build_candidate(settings: Settings, extractdatum: date, run_id: str) -> Path
     candidate.unlink(missing_ok=True)
     con = duckdb.connect(str(candidate))
     try:
-        con.execute(f"attach '{settings.warehouse_path}' as werk (read_only)")
+        con.execute(f"attach {quote_literal(str(settings.warehouse_path))} as werk (read_only)")
         built = {
             r[0]
             for r in con.execute(
@@ -205,7 +205,8 @@ def build_candidate(settings: Settings, extractdatum: date, run_id: str) -> Path
             )
         con.execute(f"create schema {MARTS_SCHEMA}")
         for table in tables:
-            con.execute(f'create table {MARTS_SCHEMA}."{table}" as select * from werk.{MARTS_SCHEMA}."{table}"')
+            name = qualified_name(MARTS_SCHEMA, table)
+            con.execute(f"create table {name} as select * from werk.{name}")
         _write_pipeline_runs(con, settings, extractdatum, run_id)
         stamp = _build_stamp(con, "werk")
         con.execute(f"create schema {STAMP_SCHEMA}")
@@ -294,13 +295,14 @@ def audit_candidate(settings: Settings, candidate: Path, extractdatum: date, run
             by_table.setdefault(table, {})[column] = type_
         report.checks += 1
         if "signalen" not in by_table:
-            report.failures.append("marts.signalen ontbreekt")
+            report.failures.append(f"{MARTS_SCHEMA}.signalen ontbreekt")
         else:
             report.checks += 1
             got = list(by_table["signalen"])
             if got != list(SIGNALEN_COLUMNS):
                 report.failures.append(
-                    f"marts.signalen heeft kolommen {got}, het contract (sectie 6) vraagt {list(SIGNALEN_COLUMNS)}"
+                    f"{MARTS_SCHEMA}.signalen heeft kolommen {got}, "
+                    f"het contract (sectie 6) vraagt {list(SIGNALEN_COLUMNS)}"
                 )
             else:
                 report.checks += 1
@@ -309,7 +311,7 @@ def audit_candidate(settings: Settings, candidate: Path, extractdatum: date, run
                 ).fetchone()[0]
                 if small:
                     report.failures.append(
-                        f"marts.signalen: {small} signalen met n kleiner dan de minimale groepsgrootte "
+                        f"{MARTS_SCHEMA}.signalen: {small} signalen met n kleiner dan de minimale groepsgrootte "
                         f"{settings.minimum_group_size}"
                     )
         suites = {p.stem for p in (settings.expectations_dir / "marts").glob("*.json")}
@@ -354,13 +356,13 @@ def _personal_data_rule(
         if table in FREE_TEXT_TABLES:
             patterns["telefoonnummer"] = PHONE_PATTERN
         tests = [
-            (c, kind, f'count(*) filter (where regexp_matches("{c}", ?))', pattern)
+            (c, kind, f"count(*) filter (where regexp_matches({quote_identifier(c)}, ?))", pattern)
             for c in text
             for kind, pattern in patterns.items()
         ]
         report.checks += 1
         counts = con.execute(
-            f'select {", ".join(sql for _, _, sql, _ in tests)} from {MARTS_SCHEMA}."{table}"',
+            f"select {', '.join(sql for _, _, sql, _ in tests)} from {qualified_name(MARTS_SCHEMA, table)}",
             [pattern for *_, pattern in tests],
         ).fetchone()
         for (column, kind, _, _), n in zip(tests, counts):
@@ -432,7 +434,7 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
         ).fetchall()
     ]
-    return {t: con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
+    return {t: con.execute(f"select count(*) from {qualified_name(MARTS_SCHEMA, t)}").fetchone()[0] for t in tables}
 
 
 def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, run_id: str) -> dict[str, Any]:
@@ -455,7 +457,8 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
         ]
         for table in tables:
             con.execute(
-                f"copy {MARTS_SCHEMA}.\"{table}\" to '{folder / PARQUET_NAME / (table + '.parquet')}' (format parquet)"
+                f"copy {qualified_name(MARTS_SCHEMA, table)} "
+                f"to {quote_literal(str(folder / PARQUET_NAME / (table + '.parquet')))} (format parquet)"
             )
         counts = _counts(con)
     finally:
@@ -465,7 +468,7 @@ def publish_candidate(settings: Settings, candidate: Path, extractdatum: date, r
     # stay on the last good night
     from woonsignaal.serving import postgres_enabled, publish_to_postgres
 
-    postgres_info = publish_to_postgres(candidate, settings) if postgres_enabled() else None
+    postgres_info = publish_to_postgres(candidate, settings) if postgres_enabled(settings) else None
 
     with open(candidate, "rb") as fh:  # make sure the bytes are on disk before the switch
         os.fsync(fh.fileno())

@@ -28,6 +28,7 @@ from woonsignaal.contract import (
     FileKind,
     Pii,
 )
+from woonsignaal.sqltext import quote_identifier
 
 RAW_SCHEMA = "raw"
 
@@ -130,7 +131,8 @@ def create_raw_tables_sql() -> list[str]:
     zstd = {f.name: set(zstd_columns(f)) for f in FILES}
     for table, cols in raw_tables().items():
         body = ", ".join(
-            f'"{name}" {type_}' + (f" USING COMPRESSION {RAW_ZSTD}" if name in zstd.get(table, ()) else "")
+            f"{quote_identifier(name)} {type_}"
+            + (f" USING COMPRESSION {RAW_ZSTD}" if name in zstd.get(table, ()) else "")
             for name, type_ in cols.items()
         )
         statements.append(f"create table if not exists {RAW_SCHEMA}.{table} ({body})")

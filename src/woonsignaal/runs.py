@@ -8,7 +8,6 @@ history into the published table ``marts.pipeline_runs``.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +44,7 @@ def record(
         {
             "tijd": _now(),
             "extractdatum": extractdatum,
-            "run_id": run_id or os.environ.get("WOONSIGNAAL_RUN_ID", ""),
+            "run_id": run_id or "",
             "stap": stap,
             "status": status,
             "bericht": bericht,

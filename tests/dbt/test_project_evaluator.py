@@ -52,6 +52,17 @@ def test_the_project_has_no_finding_that_is_not_a_documented_exception(project_m
     }
 
 
+def test_the_published_marts_are_built_in_the_schema_the_package_reads(project_manifest):
+    """Every public model lands in contract.MARTS_SCHEMA, the schema publish copies and the report,
+    PostgreSQL and Metabase read: dbt_project.yml's ``+schema`` and the package name one schema."""
+    from woonsignaal.contract import MARTS_SCHEMA
+
+    manifest = json.loads(project_manifest.read_text())
+    public = {n["name"]: n["schema"] for n in manifest["nodes"].values() if n.get("access") == "public"}
+    assert "signalen" in public and len(public) > 5
+    assert {name: schema for name, schema in public.items() if schema != MARTS_SCHEMA} == {}
+
+
 def test_no_model_reads_the_deliveries_source_but_its_staging_model(project_manifest):
     manifest = json.loads(project_manifest.read_text())
     readers = sorted(

@@ -135,3 +135,60 @@ def test_profiles_have_both_targets_and_schemas_have_no_prefix():
     assert all(k in str(prof["outputs"]["postgres"]) for k in ("WOONSIGNAAL_PG_HOST", "WOONSIGNAAL_PG_USER"))
     macro = (PROJECT / "macros" / "generate_schema_name.sql").read_text()
     assert "custom_schema_name | trim" in macro and "target.schema ~" not in macro
+
+
+def _gen_klassen_macros():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_klassen_macros", PROJECT / "scripts" / "gen_klassen_macros.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_class_macros_are_the_generated_ones_from_the_contract():
+    """macros/klassen_contract.sql is what scripts/gen_klassen_macros.py writes from
+    contract.KLASSENINDELINGEN; run the script after changing a class."""
+    gen = _gen_klassen_macros()
+    assert (PROJECT / "macros" / "klassen_contract.sql").read_text(encoding="utf-8") == gen.render()
+    # and no other macro file defines a class macro
+    for path in (PROJECT / "macros").glob("*.sql"):
+        if path.name != "klassen_contract.sql":
+            for name in gen.MACROS:
+                assert f"macro {name}(" not in path.read_text(encoding="utf-8"), (path.name, name)
+
+
+def test_class_macros_compute_the_contract_classes():
+    """The generated SQL, run in DuckDB on every value around the bounds, gives contract's klasse(value)."""
+    import duckdb
+
+    from woonsignaal.contract import KLASSENINDELINGEN
+
+    gen = _gen_klassen_macros()
+    con = duckdb.connect()
+    for name in ("etage_klasse", "bouwjaar_klasse", "inkomensklasse"):  # the ones of one number
+        (arg,), _, _ = gen.MACROS[name]
+        body = gen.macro_sql(name).split("-%}\n", 1)[1].split("{%- endmacro %}")[0].replace("{{ " + arg + " }}", "v")
+        indeling = KLASSENINDELINGEN[name]
+        values = sorted({b + d for b in indeling.grenzen for d in (-1, 0, 1)} | {-5})
+        got = dict(con.execute(f"select v, {body} from unnest({values}) as t(v)").fetchall())
+        assert got == {v: indeling.klasse(v) for v in values}, name
+        assert con.execute(f"select {body} from (select null::integer as v)").fetchone()[0] is None
+
+
+def test_accepted_class_values_in_the_models_yml_are_the_contract_labels():
+    from woonsignaal.contract import KLASSENINDELINGEN
+
+    labels = {name: list(k.labels) for name, k in KLASSENINDELINGEN.items()}
+    labels["leeftijdsklasse_bij_start"] = labels["leeftijdsklasse"]
+    checked = 0
+    for path in MODELS.rglob("_*__models.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            for col in model.get("columns", []):
+                for test in col.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test and col["name"] in labels:
+                        spec = test["accepted_values"]
+                        values = (spec.get("arguments") or spec)["values"]
+                        assert values == labels[col["name"]], (path.name, model["name"], col["name"])
+                        checked += 1
+    assert checked >= 5

@@ -38,13 +38,13 @@ def _catalogue() -> list[dict]:
 
 
 def test_models_use_portable_sql():
-    sql_files = sorted(MODELS.glob("*.sql"))
-    assert {p.stem for p in sql_files} == {
-        "int_werklijst_objecten",
-        "int_werklijst_object_dimensies",
-        "werklijst",
-        "werklijst_historie",
-        "werklijst_effect",
+    sql_files = sorted(MODELS.rglob("*.sql"))
+    assert {str(p.relative_to(MODELS)) for p in sql_files} == {
+        "intermediate/int_werklijst_objecten.sql",
+        "intermediate/int_werklijst_object_dimensies.sql",
+        "werklijst.sql",
+        "werklijst_historie.sql",
+        "werklijst_effect.sql",
     }
     for p in sql_files:
         sql = re.sub(r"\{#.*?#\}", "", p.read_text(encoding="utf-8"), flags=re.S).lower()
@@ -53,10 +53,12 @@ def test_models_use_portable_sql():
 
 
 def test_every_model_is_restricted_described_and_never_published():
-    doc = yaml.safe_load((MODELS / "_werklijsten__models.yml").read_text(encoding="utf-8"))
-    names = {m["name"] for m in doc["models"]}
-    assert names == {p.stem for p in MODELS.glob("*.sql")}
-    for model in doc["models"]:
+    models = [
+        m for p in MODELS.rglob("_*__models.yml") for m in yaml.safe_load(p.read_text(encoding="utf-8"))["models"]
+    ]
+    names = {m["name"] for m in models}
+    assert names == {p.stem for p in MODELS.rglob("*.sql")}
+    for model in models:
         config = model.get("config") or {}
         assert config.get("schema") == "werklijsten", model["name"]
         assert config.get("access", model.get("access", "protected")) != "public", model["name"]

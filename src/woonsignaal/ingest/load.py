@@ -32,7 +32,7 @@ from woonsignaal.contract import FILES, SOORT_DELTA, SOORT_VOLLEDIG, ColumnType,
 from woonsignaal.faults import Fout
 from woonsignaal.ingest.errors import DeliveryRejected
 from woonsignaal.ingest.landing import _as_naive_utc
-from woonsignaal.ingest.parse import ParsedFile, code_lists, lit, parse_delivery, q
+from woonsignaal.ingest.parse import ParsedFile, code_lists, parse_delivery
 from woonsignaal.ingest.pseudonymise import install_key
 from woonsignaal.ingest.verify import Manifest, read_manifest, row_count_problem, start_file_checks
 from woonsignaal.quality.raw_suites import (
@@ -45,6 +45,8 @@ from woonsignaal.quality.raw_suites import (
 )
 from woonsignaal.raw_schema import RAW_SCHEMA, create_raw_tables, raw_columns, stored_column_name
 from woonsignaal.settings import ENV_DELETION_TOLERANCE, ENV_DELIVERY_ROW_TOLERANCE
+from woonsignaal.sqltext import quote_identifier as q
+from woonsignaal.sqltext import quote_literal as lit
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +296,12 @@ def _merge_event(con, f: ContractFile, d: date) -> int:
     t, s, v = f"{RAW_SCHEMA}.{f.name}", f"{SCRATCH}.{f.name}", f"{INGEST_SCHEMA}.vervangen_{f.name}"
     keys, business = _keys(f), _business(f)
     cols = business + ["_extractdatum", "_bronbestand", "_regelnummer", "_verwijderd_op"]
-    sel = [f"n.{q(c)}" for c in business] + [D, lit(f"{d.isoformat()}/{f.filename}"), "n._regelnummer", "null"]
+    sel = [f"n.{q(c)}" for c in business] + [
+        D,
+        lit(f"{d.isoformat()}/{f.filename}"),
+        "n._regelnummer",
+        "null",
+    ]
     insert = f"insert into {t} ({', '.join(q(c) for c in cols)}) select {', '.join(sel)} from "
     if con.execute(f"select count(*) from (select 1 from {t} limit 1)").fetchone()[0] == 0:
         con.execute(insert + f"{s} n")

@@ -25,8 +25,6 @@ reported as warnings, never fatal (it is the real VERA file).
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import time
 from dataclasses import dataclass, field
@@ -37,8 +35,6 @@ from woonsignaal.contract import (
     BOOLEAN_FALSE,
     BOOLEAN_TRUE,
     CODELISTS,
-    CSV_DELIMITER,
-    CSV_QUOTE,
     DATE_FORMAT,
     DECIMAL_SEPARATOR,
     EIGEN_LIJSTEN,
@@ -51,9 +47,13 @@ from woonsignaal.contract import (
     Pii,
 )
 from woonsignaal.faults import Fout
+from woonsignaal.ingest.csvread import read_csv_sql, read_header
 from woonsignaal.ingest.pseudonymise import pseudonymise_sql
+from woonsignaal.ingest.verify import check_file_bytes, csv_read_fout, sha256_problem
 from woonsignaal.quality.raw_suites import SEGMENT_SEPARATORS, SEGMENT_SOURCE_COLUMNS
 from woonsignaal.raw_schema import SNAPSHOT_HISTORY_COLUMNS, raw_columns, stored_column_name
+from woonsignaal.sqltext import quote_identifier as q
+from woonsignaal.sqltext import quote_literal as lit
 
 log = logging.getLogger(__name__)
 
@@ -74,40 +74,6 @@ ROW_DATE_COLUMN: dict[str, str] = {
 _MAX_LISTED = 5  # lines named per summary message
 
 
-def q(name: str) -> str:
-    """Quote an identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def read_csv_sql(path: Path, names: list[str] | None = None, rejects: str | None = None) -> str:
-    """``read_csv(...)`` with the contract's dialect, every column as text, named ``names`` (default:
-    as many columns as the header has fields).
-
-    Nothing is sniffed (``auto_detect=false``): the dialect is the contract's, and DuckDB's sniffer
-    can fail on a file it could read (a bare CR in a field) or guess comment lines or rows to skip.
-    """
-    if names is None:
-        names = [f"c{i}" for i in range(len(read_header(path)))]
-    opts = [
-        lit(str(path)),
-        f"delim={lit(CSV_DELIMITER)}",
-        f"quote={lit(CSV_QUOTE)}",
-        f"escape={lit(CSV_QUOTE)}",
-        "header=true",
-        "auto_detect=false",
-        "columns={" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}",
-        "encoding='utf-8'",
-    ]
-    if rejects is not None:
-        opts += ["store_rejects=true", f"rejects_table={lit(rejects)}", f"rejects_scan={lit(rejects + '_scan')}"]
-    return "read_csv(" + ", ".join(opts) + ")"
-
-
 @dataclass
 class ParsedFile:
     name: str
@@ -117,18 +83,6 @@ class ParsedFile:
     warnings: list[str] = field(default_factory=list)
     problems: list[Fout] = field(default_factory=list)  # fatal for the delivery
     extra_columns: list[str] = field(default_factory=list)
-
-
-def read_header(path: Path) -> list[str]:
-    """The header fields of a CSV (BOM stripped), parsed with the contract's dialect."""
-    with open(path, "rb") as fh:
-        raw = fh.read(1 << 20)
-    text = raw.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text), delimiter=CSV_DELIMITER, quotechar=CSV_QUOTE)
-    try:
-        return next(reader)
-    except StopIteration:
-        return []
 
 
 def match_header(file: ContractFile, header: list[str]) -> tuple[list[str], list[str], list[str], list[str]]:
@@ -340,8 +294,6 @@ def _read(
     """
     import duckdb
 
-    from woonsignaal.ingest.verify import check_file_bytes, csv_read_fout
-
     rej = f"_rej_{file.name}"
     raw_names = [RAW_PREFIX + n for n in names]
     try:
@@ -398,8 +350,6 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     mf = m.bestanden.get(file.name)
     if check is not None and mf is not None and check.sha256 != mf.sha256:
         # the verification refuses it (cut off, or altered): nothing of it is read
-        from woonsignaal.ingest.verify import sha256_problem
-
         pf.problems.append(sha256_problem(mf, check))
         return pf
     if check is not None and check.utf8_error:  # the verification reports it; nothing to read

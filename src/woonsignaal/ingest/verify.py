@@ -29,6 +29,7 @@ from woonsignaal.contract import (
     SOORT_VOLLEDIG,
 )
 from woonsignaal.faults import Fout
+from woonsignaal.ingest.csvread import read_csv_sql
 from woonsignaal.ingest.errors import DeliveryIncomplete, DeliveryRejected
 from woonsignaal.ingest.landing import parse_timestamp, read_manifest_json, today_in_source_timezone
 
@@ -530,8 +531,6 @@ def count_rows(path: Path) -> int:
     """Data rows of a contract CSV as the loader parses it (header excluded); a file DuckDB cannot
     read raises :class:`DeliveryRejected` built by :func:`csv_read_fout`, never DuckDB's text."""
     import duckdb
-
-    from woonsignaal.ingest.parse import read_csv_sql
 
     con = duckdb.connect()
     try:

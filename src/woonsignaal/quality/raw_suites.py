@@ -31,6 +31,7 @@ from woonsignaal.contract import (
     Pii,
 )
 from woonsignaal.raw_schema import stored_column_name
+from woonsignaal.sqltext import quote_identifier, quote_literal
 
 #: (min, max) plausibility ranges by (file, column); checked with mostly = RANGE_MOSTLY.
 RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
@@ -98,10 +99,6 @@ def _e(type_: str, description: str | None = None, **kwargs) -> dict:
     if description:
         out["description"] = description
     return out
-
-
-def _lit(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
 
 
 def scratch_columns(f: ContractFile) -> list[str]:
@@ -182,13 +179,13 @@ def suite_for(f: ContractFile) -> dict:
                     "unexpected_rows_expectation",
                     f"{col}: keyed hash, never the value in clear",
                     unexpected_rows_query=(
-                        f'select 1 from {{batch}} where "{col}" is not null and '
-                        f"not regexp_full_match(\"{col}\", '[0-9a-f]{{{{64}}}}')"
+                        f"select 1 from {{batch}} where {quote_identifier(col)} is not null and "
+                        f"not regexp_full_match({quote_identifier(col)}, '[0-9a-f]{{{{64}}}}')"
                     ),
                 )
             )
     for col in SEGMENT_SOURCE_COLUMNS.get(f.name, ()):
-        found = " or ".join(f'contains("{col}", {_lit(c)})' for c in SEGMENT_SEPARATORS)
+        found = " or ".join(f"contains({quote_identifier(col)}, {quote_literal(c)})" for c in SEGMENT_SEPARATORS)
         exps.append(
             _e(
                 "unexpected_rows_expectation",
@@ -235,7 +232,7 @@ def suite_for(f: ContractFile) -> dict:
                 ROW_COUNT_DESCRIPTION,
                 unexpected_rows_query=(
                     f"select b.n, v.rijen from (select count(*) as n from {{batch}}) b "
-                    f"join _vorige_levering v on v.bestand = {_lit(f.name)} "
+                    f"join _vorige_levering v on v.bestand = {quote_literal(f.name)} "
                     f"where b.n not between v.min_rijen and v.max_rijen"
                 ),
             )

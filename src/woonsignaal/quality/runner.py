@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from woonsignaal.sqltext import qualified_name
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +175,11 @@ def _context(settings):
         ProgressBarsConfig,
     )
 
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     settings.gx_dir.mkdir(parents=True, exist_ok=True)
     defaults = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
-    config = DataContextConfig(store_backend_defaults=defaults, progress_bars=ProgressBarsConfig(globally=False))
+    config = DataContextConfig(
+        store_backend_defaults=defaults, progress_bars=ProgressBarsConfig(globally=False), analytics_enabled=False
+    )
     config.stores[defaults.validation_results_store_name] = {
         "class_name": "ValidationResultsStore",
         "store_backend": {
@@ -305,7 +307,7 @@ def validate(
             suite = suite_from_dict(load_suite_dict(suite_dir / f"{t}.json"))
             suite = ctx.suites.add_or_update(suite)
             table_of_suite[suite.name] = t
-            asset = ds.add_query_asset(name=t, query=f'select * from "{schema}"."{t}"')
+            asset = ds.add_query_asset(name=t, query=f"select * from {qualified_name(schema, t)}")
             bd = asset.add_batch_definition_whole_table(name=f"{t}_all")
             vds.append(
                 ctx.validation_definitions.add_or_update(

@@ -14,10 +14,11 @@ from typing import Any
 
 import duckdb
 
+from woonsignaal.contract import MARTS_SCHEMA
 from woonsignaal.report.formatting import add_months, month_end
 from woonsignaal.report.kpis import Kpi
+from woonsignaal.sqltext import qualified_name, quote_identifier
 
-SCHEMA = "marts"
 ERNST_VOLGORDE = {"hoog": 0, "midden": 1, "laag": 2}
 STATUSSEN = ("nieuw", "aanhoudend", "opgelost")
 _SIGNAAL_KOLOMMEN = (
@@ -209,7 +210,7 @@ class Publicatie:
         self.minimum = minimum_group_size
         self.con = duckdb.connect(str(self.path), read_only=True)
         rows = self.con.execute(
-            "select table_name, column_name from information_schema.columns where table_schema = ?", [SCHEMA]
+            "select table_name, column_name from information_schema.columns where table_schema = ?", [MARTS_SCHEMA]
         ).fetchall()
         self._columns: dict[str, set[str]] = {}
         for table, column in rows:
@@ -245,12 +246,13 @@ class Publicatie:
         """The newest date the publication covers (latest published extractdatum, else latest month)."""
         if self.has("pipeline_runs", "extractdatum", "status"):
             r = self.con.execute(
-                f"select max(extractdatum) from {SCHEMA}.pipeline_runs where status in ('gepubliceerd', 'geslaagd')"
+                f"select max(extractdatum) from {MARTS_SCHEMA}.pipeline_runs "
+                "where status in ('gepubliceerd', 'geslaagd')"
             ).fetchone()
             if r and r[0]:
                 return r[0]
         if self.has("fct_contract_maand", "maand"):
-            r = self.con.execute(f"select max(maand) from {SCHEMA}.fct_contract_maand").fetchone()
+            r = self.con.execute(f"select max(maand) from {MARTS_SCHEMA}.fct_contract_maand").fetchone()
             if r and r[0]:
                 return month_end(r[0])
         return None
@@ -265,8 +267,9 @@ class Publicatie:
         if not self.has(kpi.mart, "maand", "dimensie", kpi.kolom, kpi.n_kolom):
             return [Punt(m, None, None, False) for m in _maanden(eerste, laatste)], "ontbreekt"
         rows = self._rows(
-            f'select maand::date as maand, "{kpi.kolom}" as waarde, "{kpi.n_kolom}" as n '
-            f"from {SCHEMA}.\"{kpi.mart}\" where dimensie = 'totaal' and maand >= ? and maand < ?",
+            f"select maand::date as maand, {quote_identifier(kpi.kolom)} as waarde, "
+            f"{quote_identifier(kpi.n_kolom)} as n "
+            f"from {qualified_name(MARTS_SCHEMA, kpi.mart)} where dimensie = 'totaal' and maand >= ? and maand < ?",
             [eerste, add_months(laatste, 1)],
         )
         by_month = {
@@ -297,12 +300,17 @@ class Publicatie:
     def _per_wijk_mart(self, mart: str, kolommen: tuple[WijkKolom, ...], maand: date) -> WijkTabel:
         alle = self._alle_wijken()
         select = ", ".join(
-            sorted({f'"{k.kolom}"' for k in kolommen} | {f'"{k.n_kolom}"' for k in kolommen if k.n_kolom})
+            sorted(
+                {quote_identifier(k.kolom) for k in kolommen}
+                | {quote_identifier(k.n_kolom) for k in kolommen if k.n_kolom}
+            )
         )
         rows = {
             r["segment"]: r
             for r in self._rows(
-                f"select segment, {select} from {SCHEMA}.\"{mart}\" where dimensie = 'wijk' and maand = ?", [maand]
+                f"select segment, {select} from {qualified_name(MARTS_SCHEMA, mart)} "
+                "where dimensie = 'wijk' and maand = ?",
+                [maand],
             )
         }
         tabel = WijkTabel([k.label for k in kolommen], [k.soort for k in kolommen], "stand van de maand")
@@ -325,12 +333,12 @@ class Publicatie:
         """Every wijk any published mart knows, so a wijk left out of a KPI mart for being too small is
         still listed (as suppressed) instead of silently missing."""
         parts = [
-            f"select segment as wijk from {SCHEMA}.\"{mart}\" where dimensie = 'wijk'"
+            f"select segment as wijk from {qualified_name(MARTS_SCHEMA, mart)} where dimensie = 'wijk'"
             for mart, _ in WIJK_KOLOMMEN.values()
             if self.has(mart, "dimensie", "segment")
         ]
         parts += [
-            f"select wijk from {SCHEMA}.{t}"
+            f"select wijk from {MARTS_SCHEMA}.{t}"
             for t in ("dim_eenheid", "fct_leegstand", "fct_publicatie")
             if self.has(t, "wijk")
         ]
@@ -351,12 +359,12 @@ class Publicatie:
             if not self.has(table, "periode_eind"):
                 continue
             r = self.con.execute(
-                f"select max(periode_eind) from {SCHEMA}.{table} where periode_eind <= ?", [eind]
+                f"select max(periode_eind) from {MARTS_SCHEMA}.{table} where periode_eind <= ?", [eind]
             ).fetchone()
             if r and r[0]:
                 return r[0]
             r = self.con.execute(
-                f"select min(periode_eind) from {SCHEMA}.{table} where periode_eind > ?", [eind]
+                f"select min(periode_eind) from {MARTS_SCHEMA}.{table} where periode_eind > ?", [eind]
             ).fetchone()
             if r and r[0]:
                 return r[0]
@@ -371,7 +379,7 @@ class Publicatie:
         if periode_eind is None:
             return [], [], 0
         select = ", ".join(f"s.{c}" for c in _SIGNAAL_KOLOMMEN)
-        rows = self._rows(f"select {select} from {SCHEMA}.signalen s where s.periode_eind = ?", [periode_eind])
+        rows = self._rows(f"select {select} from {MARTS_SCHEMA}.signalen s where s.periode_eind = ?", [periode_eind])
         status_rows = self._status_rows(maand, periode_eind)
         status = {
             r["signaal_id"]: r["status"] for r in status_rows if r.get("signaal_id") and r["status"] != "opgelost"
@@ -426,7 +434,8 @@ class Publicatie:
                 continue
             cols = ", ".join(c if c in self._columns[table] else f"null as {c}" for c in _SIGNAAL_KOLOMMEN)
             rows = self._rows(
-                f"select {cols} from {SCHEMA}.{table} where signaal_id = ? order by periode_eind desc limit 1", [sid]
+                f"select {cols} from {MARTS_SCHEMA}.{table} where signaal_id = ? order by periode_eind desc limit 1",
+                [sid],
             )
             if rows:
                 return rows[0]
@@ -458,7 +467,7 @@ class Publicatie:
             where, params = "where date_trunc('month', maand) = ?", [maand]
         elif "periode_eind" in cols:
             where, params = "where periode_eind = ?", [periode_eind]
-        rows = self._rows(f"select {', '.join(wanted)} from {SCHEMA}.signalen_status {where}", params)
+        rows = self._rows(f"select {', '.join(wanted)} from {MARTS_SCHEMA}.signalen_status {where}", params)
         for r in rows:
             r["status"] = (r["status"] or "").lower()
         return [r for r in rows if r["status"] in STATUSSEN]
@@ -495,7 +504,7 @@ class Publicatie:
         if not self.has("pipeline_runs", "extractdatum", "status", "fout", "rijen_geladen", "rijen_quarantaine"):
             k.beschikbaar = False
             return k
-        eerste = self.con.execute(f"select min(extractdatum) from {SCHEMA}.pipeline_runs").fetchone()[0]
+        eerste = self.con.execute(f"select min(extractdatum) from {MARTS_SCHEMA}.pipeline_runs").fetchone()[0]
         van, last = maand, min(eind, tot) if tot else eind
         if eerste is not None and eerste > eind:
             k.eerste_levering = eerste
@@ -504,7 +513,7 @@ class Publicatie:
             van = eerste
         k.verwachte_dagen = [van + timedelta(days=i) for i in range((last - van).days + 1)] if last >= van else []
         rows = self._rows(
-            f"""select extractdatum, status, fout, rijen_geladen, rijen_quarantaine from {SCHEMA}.pipeline_runs
+            f"""select extractdatum, status, fout, rijen_geladen, rijen_quarantaine from {MARTS_SCHEMA}.pipeline_runs
                 where extractdatum >= ? and extractdatum <= ? order by extractdatum""",
             [van, last],
         )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 import urllib.error
@@ -24,12 +23,15 @@ import urllib.request
 from typing import Any
 
 from woonsignaal.serving.postgres import MARTS_SCHEMA, PgSettings, pg_settings
+from woonsignaal.settings import (  # noqa: F401 - the variables' names (docker-compose.yml sets them)
+    ENV_METABASE_ADMIN_EMAIL,
+    ENV_METABASE_ADMIN_PASSWORD,
+    ENV_METABASE_URL,
+    get_settings,
+)
 
 log = logging.getLogger(__name__)
 
-ENV_METABASE_URL = "WOONSIGNAAL_METABASE_URL"
-ENV_METABASE_ADMIN_EMAIL = "WOONSIGNAAL_METABASE_ADMIN_EMAIL"
-ENV_METABASE_ADMIN_PASSWORD = "WOONSIGNAAL_METABASE_ADMIN_PASSWORD"
 DATABASE_NAME = "woonsignaal"
 
 
@@ -131,15 +133,14 @@ def configure(base: str, admin_email: str, admin_password: str, pg: PgSettings) 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    base = os.environ.get(ENV_METABASE_URL, "http://metabase:3000")
-    email = os.environ.get(ENV_METABASE_ADMIN_EMAIL, "")
-    password = os.environ.get(ENV_METABASE_ADMIN_PASSWORD, "")
+    settings = get_settings()
+    base, email, password = settings.metabase_url, settings.metabase_admin_email, settings.metabase_admin_password
     if not email or not password:
         log.error("set %s and %s", ENV_METABASE_ADMIN_EMAIL, ENV_METABASE_ADMIN_PASSWORD)
         return 2
     try:
         wait_until_healthy(base)
-        done = configure(base, email, password, pg_settings())
+        done = configure(base, email, password, pg_settings(settings))
     except MetabaseError as exc:
         log.error("%s", exc)
         return 1

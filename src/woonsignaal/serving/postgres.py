@@ -33,7 +33,6 @@ variable                        default                           meaning
 from __future__ import annotations
 
 import logging
-import os
 import re
 import tempfile
 import time
@@ -45,20 +44,25 @@ from typing import Any
 
 import duckdb
 
+from woonsignaal.contract import MARTS_SCHEMA
+from woonsignaal.raw_schema import RAW_SCHEMA
+from woonsignaal.settings import (  # noqa: F401 - the variables' names, used here and by the cluster
+    ENV_PG_BI_PASSWORD,
+    ENV_PG_BI_ROLE,
+    ENV_PG_DATABASE,
+    ENV_PG_DBT_DATABASE,
+    ENV_PG_HOST,
+    ENV_PG_PASSWORD,
+    ENV_PG_PORT,
+    ENV_PG_USER,
+    Settings,
+    get_settings,
+)
+from woonsignaal.sqltext import qualified_name, quote_identifier, quote_literal
+
 log = logging.getLogger(__name__)
 
-ENV_PG_HOST = "WOONSIGNAAL_PG_HOST"
-ENV_PG_PORT = "WOONSIGNAAL_PG_PORT"
-ENV_PG_USER = "WOONSIGNAAL_PG_USER"
-ENV_PG_PASSWORD = "WOONSIGNAAL_PG_PASSWORD"
-ENV_PG_DATABASE = "WOONSIGNAAL_PG_DATABASE"
-ENV_PG_BI_ROLE = "WOONSIGNAAL_PG_BI_ROLE"
-ENV_PG_BI_PASSWORD = "WOONSIGNAAL_PG_BI_PASSWORD"
-#: The database dbt's ``postgres`` target uses (``dbt_project/profiles.yml`` reads this name).
-ENV_PG_DBT_DATABASE = "WOONSIGNAAL_PG_DBNAME"
 
-MARTS_SCHEMA = "marts"
-RAW_SCHEMA = "raw"
 DEFAULT_BI_ROLE = "woonsignaal_bi"
 #: Schemas the BI role must never read (the layers below the published marts).
 PRIVATE_SCHEMAS = ("raw", "staging", "intermediate", "public")
@@ -110,32 +114,31 @@ class PgSettings:
         return f"{self.user}@{self.host}:{self.port}/{database or self.database}"
 
 
-def pg_settings() -> PgSettings:
-    """The PostgreSQL settings from the environment; raises when ``WOONSIGNAAL_PG_HOST`` is not set."""
-    host = os.environ.get(ENV_PG_HOST, "").strip()
-    if not host:
+def pg_settings(settings: Settings | None = None) -> PgSettings:
+    """The PostgreSQL settings (default: from the environment); raises when ``WOONSIGNAAL_PG_HOST`` is not set."""
+    s = settings or get_settings()
+    if not s.pg_host:
         raise PostgresPublishError(f"{ENV_PG_HOST} is not set: publication to PostgreSQL is off")
-    raw_port = os.environ.get(ENV_PG_PORT, "5432")
     try:
-        port = int(raw_port)
+        port = int(s.pg_port)
     except ValueError:
-        raise PostgresPublishError(f"{ENV_PG_PORT}={raw_port!r} is not a port number") from None
-    database = os.environ.get(ENV_PG_DATABASE) or "woonsignaal"
+        raise PostgresPublishError(f"{ENV_PG_PORT}={s.pg_port!r} is not a port number") from None
+    database = s.pg_database or "woonsignaal"
     return PgSettings(
-        host=host,
+        host=s.pg_host,
         port=port,
-        user=os.environ.get(ENV_PG_USER) or "postgres",
-        password=os.environ.get(ENV_PG_PASSWORD, ""),
+        user=s.pg_user or "postgres",
+        password=s.pg_password,
         database=database,
-        bi_role=os.environ.get(ENV_PG_BI_ROLE) or DEFAULT_BI_ROLE,
-        bi_password=os.environ.get(ENV_PG_BI_PASSWORD) or None,
-        dbt_database=os.environ.get(ENV_PG_DBT_DATABASE) or database,
+        bi_role=s.pg_bi_role or DEFAULT_BI_ROLE,
+        bi_password=s.pg_bi_password or None,
+        dbt_database=s.pg_dbt_database or database,
     )
 
 
-def postgres_enabled() -> bool:
+def postgres_enabled(settings: Settings | None = None) -> bool:
     """Publication to PostgreSQL is on when ``WOONSIGNAAL_PG_HOST`` is set."""
-    return bool(os.environ.get(ENV_PG_HOST, "").strip())
+    return bool((settings or get_settings()).pg_host)
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -278,7 +281,7 @@ def pg_column(name: str, duck_type: str) -> tuple[str, str]:
     Types PostgreSQL has are kept; nested types (LIST, STRUCT, MAP) become jsonb; BLOB becomes bytea;
     enums and anything else unknown are published as text (their DuckDB text form).
     """
-    quoted = '"' + name.replace('"', '""') + '"'
+    quoted = quote_identifier(name)
     t = duck_type.upper().strip()
     if t in _SIMPLE_TYPES:
         return _SIMPLE_TYPES[t], quoted
@@ -355,10 +358,10 @@ def _load_schema(
         csv_path = workdir / f"{table}.csv"
         select = ", ".join(expr for _, _, expr in mapped)
         duck.execute(
-            f'copy (select {select} from "{catalog}"."{source_schema}"."{table}") '
-            f"to '{csv_path}' (format csv, header false)"
+            f"copy (select {select} from {qualified_name(catalog, source_schema, table)}) "
+            f"to {quote_literal(str(csv_path))} (format csv, header false)"
         )
-        expected = duck.execute(f'select count(*) from "{catalog}"."{source_schema}"."{table}"').fetchone()[0]
+        expected = duck.execute(f"select count(*) from {qualified_name(catalog, source_schema, table)}").fetchone()[0]
         with open(csv_path, "rb") as fh:
             cur.copy_expert(
                 sql.SQL("copy {} from stdin with (format csv, header false)").format(target).as_string(cur), fh
@@ -524,9 +527,9 @@ def publish_to_postgres(candidate_duckdb: Path, settings: Any = None, pg: PgSett
     Atomic for readers (see the module docstring); the BI role is created or repaired first and gets
     SELECT on the new tables before they become visible. ``settings`` (woonsignaal's ``Settings``) is
     accepted for symmetry with the other publication steps; the connection comes from ``pg`` or the
-    ``WOONSIGNAAL_PG_*`` environment. Returns what was published (per table the row count).
+    ``WOONSIGNAAL_PG_*`` settings. Returns what was published (per table the row count).
     """
-    pg = pg or pg_settings()
+    pg = pg or pg_settings(settings)
     candidate = Path(candidate_duckdb)
     if not candidate.is_file():
         raise PostgresPublishError(f"{candidate} does not exist: nothing to publish")
@@ -565,10 +568,8 @@ def copy_raw_to_postgres(settings: Any = None, pg: PgSettings | None = None) -> 
     on it (``staging``) go with it and are rebuilt by the next ``dbt build --target postgres``.
     No role gets any right on it. Call with the warehouse writer lock held (it opens the working DuckDB).
     """
-    from woonsignaal.settings import get_settings
-
     settings = settings or get_settings()
-    pg = pg or pg_settings()
+    pg = pg or pg_settings(settings)
     database = pg.dbt_database or pg.database
     duck = _open_duckdb(settings.warehouse_path)
     try:

@@ -6,6 +6,8 @@ import datetime as dt
 
 import numpy as np
 
+from woonsignaal.contract import KLASSENINDELINGEN, Klassenindeling
+
 EPOCH = dt.date(1970, 1, 1)
 DAY = 86_400
 
@@ -64,30 +66,25 @@ def segment_mask(segment, dims: dict[str, np.ndarray], n: int) -> np.ndarray:
     return mask
 
 
+def klassen(values: np.ndarray, indeling: Klassenindeling) -> np.ndarray:
+    """The class label of every value (an object array), by the contract's rule (contract.Klassenindeling)."""
+    values = np.asarray(values)
+    out = np.full(values.shape, indeling.labels[-1], dtype=object)
+    for label, bound in reversed(list(zip(indeling.labels, indeling.grenzen, strict=False))):
+        out[values <= bound if indeling.tot_en_met else values < bound] = label
+    return out
+
+
 def leeftijdsklasse(age_years: np.ndarray) -> np.ndarray:
-    out = np.full(np.shape(age_years), "65+", dtype=object)
-    out[age_years < 65] = "45-64"
-    out[age_years < 45] = "30-44"
-    out[age_years < 30] = "23-29"
-    out[age_years < 23] = "<23"
-    return out.astype(str)
+    return klassen(age_years, KLASSENINDELINGEN["leeftijdsklasse"]).astype(str)
 
 
 def contractduur_klasse(years: np.ndarray) -> np.ndarray:
-    out = np.full(np.shape(years), "10+", dtype=object)
-    out[years < 10] = "3-9"
-    out[years < 3] = "1-2"
-    out[years < 1] = "<1"
-    return out.astype(str)
+    return klassen(years, KLASSENINDELINGEN["contractduur_klasse"]).astype(str)
 
 
 def inkomensklasse(income: np.ndarray) -> np.ndarray:
-    from woonsignaal.simulate.scenarios import INKOMENSKLASSEN
-
-    out = np.empty(np.shape(income), dtype=object)
-    for label, lo, hi in INKOMENSKLASSEN:
-        out[(income >= lo) & (income < hi)] = label
-    return out.astype(str)
+    return klassen(income, KLASSENINDELINGEN["inkomensklasse"]).astype(str)
 
 
 def last_months(end: int, months: int = 12) -> tuple[int, int]:

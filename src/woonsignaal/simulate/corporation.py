@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from woonsignaal.simulate.common import date_days, from_days
+from woonsignaal.contract import KLASSENINDELINGEN
+from woonsignaal.simulate.common import date_days, from_days, klassen
 
 #: Aftoppingsgrenzen and liberalisatiegrens 2025 (euro per month, kale huur) and kwaliteitskortingsgrens.
 KWALITEITSKORTINGSGRENS = 477.20
@@ -74,22 +75,6 @@ class Property:
     eenheden: pd.DataFrame  # contract columns (typed) + helper columns
     #: per unit, segment dimension values as strings (contract section 6 names)
     dims: dict[str, np.ndarray]
-
-
-def _bouwjaar_klasse(year: np.ndarray) -> np.ndarray:
-    out = np.full(year.shape, "2010+", dtype=object)
-    out[year < 2010] = "1990-2009"
-    out[year < 1990] = "1970-1989"
-    out[year < 1970] = "1945-1969"
-    out[year < 1945] = "<1945"
-    return out
-
-
-def _etage_klasse(etage: np.ndarray) -> np.ndarray:
-    out = np.full(etage.shape, "3+", dtype=object)
-    out[etage <= 2] = "1-2"
-    out[etage == 0] = "0"
-    return out
 
 
 def huurklasse(nettohuur: np.ndarray) -> np.ndarray:
@@ -262,7 +247,7 @@ def build_property(rng: np.random.Generator, n_units: int, history_start: int) -
         "kamers_aantal": kamers.astype(str),
         "lift": np.where(lift == 1, "J", "N"),
         "energielabel": label.astype(str),
-        "etage_klasse": _etage_klasse(etage).astype(str),
-        "bouwjaar_klasse": _bouwjaar_klasse(bouwjaar).astype(str),
+        "etage_klasse": klassen(etage, KLASSENINDELINGEN["etage_klasse"]).astype(str),
+        "bouwjaar_klasse": klassen(bouwjaar, KLASSENINDELINGEN["bouwjaar_klasse"]).astype(str),
     }
     return Property(complexen=complexen, eenheden=eenheden, dims=dims)

@@ -52,15 +52,6 @@ from woonsignaal.signals.ranges import (
     parse_part,
 )
 
-#: inkomensklasse labels (docs/marts-interface.md): bruto jaarinkomen in euro.
-INKOMENSKLASSEN: tuple[tuple[str, float, float], ...] = (
-    ("<20k", 0, 20_000),
-    ("20-30k", 20_000, 30_000),
-    ("30-45k", 30_000, 45_000),
-    ("45-60k", 45_000, 60_000),
-    ("60k+", 60_000, float("inf")),
-)
-
 UNIT_DIMENSIONS = (
     "wijk",
     "complex_id",
@@ -272,8 +263,6 @@ def _validate_effect(raw: dict, where: str) -> Effect:
         if dim not in allowed:
             raise ScenarioError(f"{where}: {proces}/{indicator} cannot use dimension {dim!r}")
         labels = contract.SEGMENT_DIMENSIONS[dim]
-        if dim == "inkomensklasse":
-            labels = tuple(k for k, _, _ in INKOMENSKLASSEN)
         bad = [v for v in vals if labels is not None and v not in labels]
         if bad:
             raise ScenarioError(f"{where}: {dim}={bad[0]!r} is not one of {labels}")

@@ -35,6 +35,7 @@ import pandas as pd
 
 from woonsignaal import contract
 from woonsignaal.contract import ColumnType, ContractFile
+from woonsignaal.sqltext import quote_identifier, quote_literal
 
 BOM = "\ufeff"
 NULL_INT = -(2**31) + 7  # sentinel for an empty integer / date field in typed frames
@@ -142,12 +143,8 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 # --- fast typed writer ------------------------------------------------------------------------------
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _column_sql(name: str, ctype: ColumnType, series: pd.Series) -> str:
-    col = _q(name)
+    col = quote_identifier(name)
     is_int = pd.api.types.is_integer_dtype(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype)
     is_bool = pd.api.types.is_bool_dtype(series.dtype)
     nn = f"nullif({col}, {NULL_INT})" if is_int else col
@@ -222,11 +219,13 @@ def write_frame(
         con.execute("SET memory_limit = '1GB'")
         for i, f in enumerate(frames):
             con.register(f"frame_in_{i}", f)
-            exprs = ", ".join(f"{_column_sql(n_, spec.column(n_).type, f[n_])} AS {_q(n_)}" for n_ in names)
+            exprs = ", ".join(
+                f"{_column_sql(n_, spec.column(n_).type, f[n_])} AS {quote_identifier(n_)}" for n_ in names
+            )
             cond = f" WHERE {where}" if where else ""
             # one COPY per frame, appended in order: the output is deterministic byte for byte
             written = con.execute(
-                f"COPY (SELECT {exprs} FROM frame_in_{i}{cond}) TO '{body.as_posix()}' "
+                f"COPY (SELECT {exprs} FROM frame_in_{i}{cond}) TO {quote_literal(body.as_posix())} "
                 f"(FORMAT csv, HEADER false, DELIMITER ';', QUOTE '\"', ESCAPE '\"', NEW_LINE '{nl}')"
             ).fetchall()
             n += int(written[0][0])  # COPY returns the number of rows it wrote

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from woonsignaal.settings import Settings
+from woonsignaal.sqltext import qualified_name, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def publish_werklijsten(settings: Settings) -> Path:
         os.umask(old_umask)
     os.chmod(tmp, FILE_MODE)
     try:
-        con.execute(f"attach '{settings.warehouse_path}' as werk (read_only)")
+        con.execute(f"attach {quote_literal(str(settings.warehouse_path))} as werk (read_only)")
         tables = [
             r[0]
             for r in con.execute(
@@ -96,9 +97,8 @@ def publish_werklijsten(settings: Settings) -> Path:
             )
         con.execute(f"create schema {WERKLIJSTEN_SCHEMA}")
         for table in tables:
-            con.execute(
-                f'create table {WERKLIJSTEN_SCHEMA}."{table}" as select * from werk.{WERKLIJSTEN_SCHEMA}."{table}"'
-            )
+            name = qualified_name(WERKLIJSTEN_SCHEMA, table)
+            con.execute(f"create table {name} as select * from werk.{name}")
         con.execute("detach werk")
         con.execute("checkpoint")
     except BaseException:
@@ -130,8 +130,8 @@ def _connect(settings: Settings, database: Path | None = None) -> duckdb.DuckDBP
 def qualified(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """``"<catalog>".werklijsten."<table>"``: the file is called werklijsten.duckdb, so its catalog has the
     schema's name and a bare ``werklijsten.<table>`` is ambiguous in DuckDB."""
-    catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
-    return f'"{catalog}".{WERKLIJSTEN_SCHEMA}."{table}"'
+    catalog = con.execute("select current_database()").fetchone()[0]
+    return qualified_name(catalog, WERKLIJSTEN_SCHEMA, table)
 
 
 def read_werklijst(settings: Settings, signaal_id: str | None = None, database: Path | None = None) -> list[dict]:

@@ -1,21 +1,12 @@
-{#- SCD2 history of units, from the raw layer's per-extract snapshot versions.
+{#- SCD2 history of units, from the raw layer's per-extract snapshot versions (macros/historie.sql).
     The first known version of a unit is taken to hold since always (geldig_vanaf 1900-01-01): the
     warehouse's history starts at the first delivery, facts before it use the first version. The last
     version holds until 9999-12-31, also for a unit that left the extract (is_in_extract = false).
     Complex attributes (wijk, plaats, buurt) are the complex's version valid at the extract date. -#}
 with
 
-eenheden as (
-    select * from {{ ref('stg_raw__eenheden') }}
-    where geldig_vanaf <= {{ extractdatum() }}
-),
-
 versies as (
-    select
-        eenheden.*,
-        row_number() over (partition by eenheid_id order by geldig_vanaf) as versie_nr,
-        count(*) over (partition by eenheid_id) as versies_aantal
-    from eenheden
+    {{ scd2_versies(ref('stg_raw__eenheden'), 'eenheid_id') }}
 ),
 
 complexen as (
@@ -64,11 +55,11 @@ final as (
         v.in_exploitatiedatum,
         v.uit_exploitatiedatum,
         -- validity
-        case when v.versie_nr = 1 then {{ begin_der_tijden() }} else v.geldig_vanaf end as geldig_vanaf,
-        case when v.versie_nr = v.versies_aantal then {{ einde_der_tijden() }} else v.geldig_tot end as geldig_tot,
+        v.versie_geldig_vanaf as geldig_vanaf,
+        v.versie_geldig_tot as geldig_tot,
         v.geldig_vanaf as geregistreerd_vanaf,
         v.versie_nr,
-        (v.versie_nr = v.versies_aantal) as is_laatste_versie,
+        v.is_laatste_versie,
         {{ is_actueel('v.geldig_vanaf', 'v.geldig_tot') }} as is_in_extract
     from versies as v
     left join complexen as c
