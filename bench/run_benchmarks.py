@@ -61,20 +61,14 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from woonsignaal.pipeline import NIGHT_STEPS
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 SIZES = {"S": (2_000, 3), "M": (20_000, 5), "L": (80_000, 10)}
-STEPS = (
-    "verifieer_levering",
-    "laad_raw",
-    "dbt_build_marts",
-    "bereken_signalen",
-    "dbt_build_signalen",
-    "kwaliteitspoort",
-    "publiceer",
-)
+STEPS = NIGHT_STEPS
 #: the steps that run dbt (their details hold dbt's per-node results)
 DBT_STEPS = ("dbt_build_marts", "dbt_build_signalen")
 HOOK_STEP = {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from woonsignaal import pipeline
 from woonsignaal.airflow_support import MONTHLY_DAG_ID, NIGHTLY_DAG_ID, PUBLISHED_MARTS_ASSET_URI
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +52,7 @@ def test_nightly_chain_order(dagbag):
         "kwaliteitspoort",
         "publiceer",
     ]
+    assert order[1:] == list(pipeline.NIGHT_STEPS)
     # a chain: each task waits for the one before it (the signal step between the two dbt builds)
     for before, after in zip(order, order[1:], strict=False):
         assert dag.get_task(after).upstream_task_ids == {before}, after
@@ -61,7 +63,6 @@ def test_the_signal_step_is_a_package_step_under_the_night_lock(dagbag, tmp_path
     confirms the night lock and records itself in the run history (no Airflow needed)."""
     import datetime as dt
 
-    from woonsignaal import pipeline
     from woonsignaal.locking import NightBusy, hold_night
     from woonsignaal.settings import get_settings
 

@@ -211,6 +211,16 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
 
 
 FIRST_STEP = "verifieer_levering"
+#: The steps of a night after the wait for the delivery, in order (the nightly DAG's tasks)
+NIGHT_STEPS = (
+    FIRST_STEP,
+    "laad_raw",
+    "dbt_build_marts",
+    "bereken_signalen",
+    "dbt_build_signalen",
+    "kwaliteitspoort",
+    "publiceer",
+)
 
 
 def _own_failure(settings: Settings, stap: str, exc: BaseException) -> BaseException | None:
