@@ -9,9 +9,9 @@ by attribute at call time by the pipeline (``pipeline.verify``, ``publish.build_
 ``from woonsignaal.quality import validate`` inside functions), and Airflow's ``dag.test()`` runs the
 tasks in this same process, so the hooks see the real night. Wrapped:
 
-* the pipeline steps (``woonsignaal.pipeline.verify``/``load_raw``/``build_marts``/``audit``/
-  ``publish_marts``, ``delivery_is_complete``): step times with sub-second resolution (the run
-  history in ``runs.jsonl`` records whole seconds);
+* the pipeline steps (``woonsignaal.pipeline.verify``/``load_raw``/``build_marts``/``compute_signals``/
+  ``build_signals``/``audit``/``publish_marts``, ``delivery_is_complete``): step times with sub-second
+  resolution (the run history in ``runs.jsonl`` records whole seconds);
 * ``woonsignaal.quality.validate`` (every Great Expectations validation: raw suites in the ingest,
   mart suites in the quality gate), with the one-off ``import great_expectations`` timed apart;
 * ``woonsignaal.transform.run_dbt_build`` and each dbt invocation in it (``transform.invoke``: build,
@@ -90,7 +90,16 @@ def _gx_validate_wrapper(module) -> None:
 def install() -> None:
     from woonsignaal import airflow_runner, pipeline, publish, quality, transform
 
-    for step in ("verify", "load_raw", "build_marts", "audit", "publish_marts", "delivery_is_complete"):
+    for step in (
+        "verify",
+        "load_raw",
+        "build_marts",
+        "compute_signals",
+        "build_signals",
+        "audit",
+        "publish_marts",
+        "delivery_is_complete",
+    ):
         _wrap(pipeline, step, f"step.{step}")
     _gx_validate_wrapper(quality)
     _wrap(transform, "run_dbt_build", "dbt.run_dbt_build")

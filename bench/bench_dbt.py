@@ -2,7 +2,8 @@
 
 Simulates a corporation (``--eenheden`` units, ``--jaren`` years of history, one volledig delivery plus
 ``--delta-dagen`` deltas), loads every delivery into the raw layer of a temporary WOONSIGNAAL_HOME and
-then times ``woonsignaal.transform.run_dbt_build`` in a child process, reporting its wall time and peak
+then times the night's build (``woonsignaal.pipeline.build_warehouse``; with ``--select``
+``woonsignaal.transform.run_dbt_build``) in a child process, reporting its wall time and peak
 RSS (the child's ``ru_maxrss``). Prints one JSON line; ``--json FILE`` also writes it.
 
     .venv/bin/python bench/bench_dbt.py --eenheden 80000 --jaren 10
@@ -25,10 +26,16 @@ from pathlib import Path
 
 CHILD = r"""
 import json, sys, time
+import datetime as dt
+from woonsignaal.pipeline import build_warehouse
+from woonsignaal.settings import get_settings
 from woonsignaal.transform import run_dbt_build
 select = sys.argv[1] or None
 t = time.perf_counter()
-r = run_dbt_build(select=select, vars={"extractdatum": sys.argv[2]}, generate_docs=False)
+if select:
+    r = run_dbt_build(select=select, vars={"extractdatum": sys.argv[2]}, generate_docs=False)
+else:  # the night's build: the marts, the signal step, the signals
+    r = build_warehouse(get_settings(), dt.date.fromisoformat(sys.argv[2]))
 out = {"success": r.success, "seconds": time.perf_counter() - t, "nodes": len(r.nodes),
        "slowest": sorted(((n.execution_time, n.unique_id) for n in r.nodes), reverse=True)[:8]}
 if not r.success:

@@ -28,10 +28,10 @@ def build(args: argparse.Namespace) -> Path | None:
     from rich.console import Console
 
     from woonsignaal.ingest import load_delivery
+    from woonsignaal.pipeline import build_warehouse
     from woonsignaal.settings import get_settings
     from woonsignaal.signals.evaluate import evaluate, load_ground_truth, read_published_signals, render
     from woonsignaal.simulate import simulate
-    from woonsignaal.transform import run_dbt_build
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -53,7 +53,7 @@ def build(args: argparse.Namespace) -> Path | None:
     print(f"load: {time.perf_counter() - t:.1f} s")
     extract = result.deliveries[-1].name
     t = time.perf_counter()
-    run = run_dbt_build(settings, vars={"extractdatum": extract}, generate_docs=False)
+    run = build_warehouse(settings, date.fromisoformat(extract))
     print(f"dbt build: {time.perf_counter() - t:.1f} s, success={run.success}")
     if not run.success:
         print(run.summary())

@@ -30,7 +30,8 @@ work on the machine slows every figure down.
 
 Time split of a DAG run (full load and delta), summing to the process's wall time:
 * loading: ``verifieer_levering`` + ``laad_raw`` minus the GX raw validation inside it;
-* dbt: the ``dbt_build`` step;
+* dbt: the ``dbt_build_marts`` and ``dbt_build_signalen`` steps and ``bereken_signalen`` between them (the
+  signal engine, which ran inside the dbt build before issue 21: kept here so the figures compare);
 * Great Expectations: the raw suites in ``laad_raw`` and the mart suites in ``kwaliteitspoort``
   (each ``woonsignaal.quality.validate`` call, plus the one-off ``import great_expectations``);
 * audit/publish without GX: ``kwaliteitspoort`` (candidate copy, built-in rules) + ``publiceer``;
@@ -60,16 +61,22 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from woonsignaal.pipeline import NIGHT_STEPS
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 SIZES = {"S": (2_000, 3), "M": (20_000, 5), "L": (80_000, 10)}
-STEPS = ("verifieer_levering", "laad_raw", "dbt_build", "kwaliteitspoort", "publiceer")
+STEPS = NIGHT_STEPS
+#: the steps that run dbt (their details hold dbt's per-node results)
+DBT_STEPS = ("dbt_build_marts", "dbt_build_signalen")
 HOOK_STEP = {
     "verify": "verifieer_levering",
     "load_raw": "laad_raw",
-    "build_marts": "dbt_build",
+    "build_marts": "dbt_build_marts",
+    "compute_signals": "bereken_signalen",
+    "build_signals": "dbt_build_signalen",
     "audit": "kwaliteitspoort",
     "publish_marts": "publiceer",
     "delivery_is_complete": "wacht_op_levering",
@@ -243,7 +250,7 @@ def split_run(phase: dict, hooks: list[dict], history: dict) -> dict:
     load_timings = history.get("details", {}).get("laad_raw", {}).get("timings", {})
     split = {
         "loading_s": steps.get("verifieer_levering", 0) + steps.get("laad_raw", 0) - gx_raw - gx_import_in_load,
-        "dbt_s": steps.get("dbt_build", 0),
+        "dbt_s": sum(steps.get(s, 0) for s in (*DBT_STEPS, "bereken_signalen")),
         "gx_s": gx_raw + gx_audit + gx_import,
         "audit_publish_other_s": steps.get("kwaliteitspoort", 0)
         - gx_audit
@@ -273,9 +280,14 @@ def split_run(phase: dict, hooks: list[dict], history: dict) -> dict:
     return {"split": {k: round(v, 2) for k, v in split.items()}, "detail": json.loads(json.dumps(detail, default=str))}
 
 
+def _dbt_details(history: dict) -> list[dict]:
+    details = history.get("details", {})
+    return [d for d in (details.get(s) for s in DBT_STEPS) if isinstance(d, dict)]
+
+
 def dbt_stats(history: dict) -> dict:
-    d = history.get("details", {}).get("dbt_build", {})
-    nodes = [n for n in (d.get("nodes") or []) if isinstance(n, dict)] if isinstance(d, dict) else []
+    parts = _dbt_details(history)
+    nodes = [n for d in parts for n in (d.get("nodes") or []) if isinstance(n, dict)]
     by_type: dict[str, float] = {}
     for n in nodes:
         by_type[n.get("resource_type", "?")] = by_type.get(n.get("resource_type", "?"), 0.0) + float(
@@ -284,14 +296,13 @@ def dbt_stats(history: dict) -> dict:
     return {
         "dbt_nodes": len(nodes),
         "dbt_node_seconds_by_type": {k: round(v, 2) for k, v in by_type.items()},
-        "dbt_elapsed_s": d.get("elapsed_seconds") if isinstance(d, dict) else None,
+        "dbt_elapsed_s": sum(float(d.get("elapsed_seconds") or 0) for d in parts) if parts else None,
     }
 
 
 def slowest_dbt_nodes(history: dict, n: int = 8) -> list:
-    d = history.get("details", {}).get("dbt_build", {})
-    nodes = d.get("nodes") if isinstance(d, dict) else None
-    if not isinstance(nodes, list):
+    nodes = [node for d in _dbt_details(history) for node in (d.get("nodes") or [])]
+    if not nodes:
         return []
     rows = []
     for node in nodes:
@@ -648,7 +659,8 @@ def write_md(path: Path, out: Path) -> None:
         "## Machine",
         "",
         f"- CPU: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} logical CPUs "
-        f"({m.get('Core(s) per socket', '?')} core(s) per socket, {m.get('Thread(s) per core', '?')} thread(s) per core)",
+        f"({m.get('Core(s) per socket', '?')} core(s) per socket, "
+        f"{m.get('Thread(s) per core', '?')} thread(s) per core)",
         f"- RAM: {m.get('RAM', '?')}; kernel {m.get('kernel')}; Python {m.get('python')}",
         "- "
         + ", ".join(
@@ -760,7 +772,7 @@ def write_md(path: Path, out: Path) -> None:
                 continue
             w = ph["wall_s"]
 
-            def c(v):
+            def c(v, w=w):
                 return f"{v:.1f} ({100 * v / w:.0f}%)"
 
             lines.append(

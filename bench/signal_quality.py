@@ -10,8 +10,8 @@ Per case (size x years x scenario x seed), in a fresh ``WOONSIGNAAL_HOME`` under
 1. ``simulate`` (``woonsignaal.simulate.simulate``): one volledig delivery with the history, no deltas;
 2. ``load_delivery(..., gx=False)``: the real ingest (verify, parse, pseudonymise, raw layer) without the
    Great Expectations suites, which check data, not signals;
-3. ``run_dbt_build(select="+signalen")``: the real dbt build of everything the signals depend on and the
-   signal engine itself (the dbt Python model ``int_signalen_berekend_duckdb``), then ``marts.signalen``;
+3. ``woonsignaal.pipeline.build_warehouse``: the night's real build (``dbt build --selector marts``, the
+   signal step that runs the engine, ``dbt build --selector signalen``), then ``marts.signalen``;
 4. the strict evaluation (``woonsignaal.signals.evaluate.evaluate_strict``) against the ground truth.
 
 Why not ``woonsignaal run``: it runs the same ingest and the same dbt build, plus the Airflow DAG, the GX
@@ -37,6 +37,7 @@ the default). Results: ``<out>/signal_quality.json`` (every case, with its figur
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shlex
@@ -105,10 +106,10 @@ def run_case(case: Case, home: Path) -> dict:
     """Simulate, load, build and evaluate one case in ``home`` (a fresh folder). Call in a subprocess
     whose environment has ``WOONSIGNAAL_HOME=home``."""
     from woonsignaal.ingest import load_delivery
+    from woonsignaal.pipeline import build_warehouse
     from woonsignaal.settings import get_settings
     from woonsignaal.signals.evaluate import evaluate, evaluate_strict, load_ground_truth, read_published_signals
     from woonsignaal.simulate import simulate
-    from woonsignaal.transform import run_dbt_build
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -132,9 +133,7 @@ def run_case(case: Case, home: Path) -> dict:
     load_delivery(sim.deliveries[-1], settings, gx=False)
     timings["load_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    build = run_dbt_build(
-        settings, select="+signalen", vars={"extractdatum": sim.deliveries[-1].name}, generate_docs=False
-    )
+    build = build_warehouse(settings, dt.date.fromisoformat(sim.deliveries[-1].name))
     timings["dbt_build_s"] = time.perf_counter() - t
     if not build.success:
         raise RuntimeError("dbt build failed:\n" + build.summary())
@@ -387,8 +386,8 @@ def markdown(summary: list[dict], meta: dict) -> str:
         "",
         *(
             [
-                f"- command: `{r['command']}`: {r['source']}; run {r['started']} -> {r['finished']} (UTC), load average "
-                f"{r['load_start']:.1f} -> {r['load_end']:.1f}"
+                f"- command: `{r['command']}`: {r['source']}; run {r['started']} -> {r['finished']} (UTC), "
+                f"load average {r['load_start']:.1f} -> {r['load_end']:.1f}"
                 for r in meta["runs"]
             ]
             + ["- combined with `bench/signal_quality.py --combine <the runs' signal_quality.json>`"]

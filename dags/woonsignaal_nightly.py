@@ -9,9 +9,14 @@ Every night at 03:00 (Europe/Amsterdam) this DAG processes the delivery of the p
    the whole delivery and leaves the warehouse untouched.
 3. **laad_raw** parses the CSV files, pseudonymises person keys, quarantines bad rows, validates each
    file with Great Expectations and merges it into the raw layer in one transaction.
-4. **dbt_build** runs one `dbt build` (staging, intermediate, marts, signalen and their tests).
-5. **kwaliteitspoort** copies the marts into a candidate file and audits it (GX mart suites, Data Docs).
-6. **publiceer** writes the audited candidate, its Parquet and `publicatie.json` into a new version
+4. **dbt_build_marts** runs `dbt build --selector marts`: staging, intermediate and the marts, everything
+   but what depends on the signals, with their tests.
+5. **bereken_signalen** runs the signal engine over the fact marts and writes its output, with a run row
+   naming this night, into the dbt source `signalen_invoer.signalen_berekend` (re-running it replaces it).
+6. **dbt_build_signalen** runs `dbt build --selector signalen`: the signals, their history and status and
+   the werklijsten, with their tests; it refuses signals computed for another night or by another run.
+7. **kwaliteitspoort** copies the marts into a candidate file and audits it (GX mart suites, Data Docs).
+8. **publiceer** writes the audited candidate, its Parquet and `publicatie.json` into a new version
    folder and switches `published/current` to it in one atomic rename, and updates the
    `woonsignaal_published_marts` Asset, which starts the monthly report DAG.
 
@@ -73,8 +78,16 @@ def woonsignaal_nightly():
         return run_step(pipeline.load_raw)
 
     @task
-    def dbt_build() -> dict:
+    def dbt_build_marts() -> dict:
         return run_step(pipeline.build_marts)
+
+    @task
+    def bereken_signalen() -> dict:
+        return run_step(pipeline.compute_signals)
+
+    @task
+    def dbt_build_signalen() -> dict:
+        return run_step(pipeline.build_signals)
 
     @task
     def kwaliteitspoort() -> dict:
@@ -85,7 +98,15 @@ def woonsignaal_nightly():
         return run_step(pipeline.publish_marts, audit["candidate"])
 
     gate = kwaliteitspoort()
-    wacht_op_levering() >> verifieer_levering() >> laad_raw() >> dbt_build() >> gate
+    (
+        wacht_op_levering()
+        >> verifieer_levering()
+        >> laad_raw()
+        >> dbt_build_marts()
+        >> bereken_signalen()
+        >> dbt_build_signalen()
+        >> gate
+    )
     publiceer(gate)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from woonsignaal import pipeline
 from woonsignaal.airflow_support import MONTHLY_DAG_ID, NIGHTLY_DAG_ID, PUBLISHED_MARTS_ASSET_URI
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,48 @@ def test_operational_settings(dagbag, dag_id):
 def test_nightly_chain_order(dagbag):
     dag = dagbag.dags[NIGHTLY_DAG_ID]
     order = [t.task_id for t in dag.topological_sort()]
-    assert order == ["wacht_op_levering", "verifieer_levering", "laad_raw", "dbt_build", "kwaliteitspoort", "publiceer"]
+    assert order == [
+        "wacht_op_levering",
+        "verifieer_levering",
+        "laad_raw",
+        "dbt_build_marts",
+        "bereken_signalen",
+        "dbt_build_signalen",
+        "kwaliteitspoort",
+        "publiceer",
+    ]
+    assert order[1:] == list(pipeline.NIGHT_STEPS)
+    # a chain: each task waits for the one before it (the signal step between the two dbt builds)
+    for before, after in zip(order, order[1:], strict=False):
+        assert dag.get_task(after).upstream_task_ids == {before}, after
+
+
+def test_the_signal_step_is_a_package_step_under_the_night_lock(dagbag, tmp_path, monkeypatch):
+    """bereken_signalen calls woonsignaal.pipeline.compute_signals, a step like the others: it takes or
+    confirms the night lock and records itself in the run history (no Airflow needed)."""
+    import datetime as dt
+
+    from woonsignaal.locking import NightBusy, hold_night
+    from woonsignaal.settings import get_settings
+
+    monkeypatch.setenv("WOONSIGNAAL_HOME", str(tmp_path))
+    settings = get_settings()
+    settings.ensure_dirs()
+    import json
+
+    from woonsignaal.locking import night_lock_path
+
+    hold_night(settings.state_dir, "2026-11-23", "een-andere-run", "laad_raw")
+    lock = night_lock_path(settings.state_dir)  # held by another live process (pid 1), not by this one
+    lock.write_text(json.dumps({**json.loads(lock.read_text()), "pid": 1}))
+    with pytest.raises(pipeline.PermanentFailure) as refused:
+        pipeline.compute_signals(dt.date(2026, 11, 24), "deze-run", settings)
+    assert "een andere run nam de nacht over" in str(refused.value)
+    assert not isinstance(refused.value, NightBusy)
+    from woonsignaal.runs import latest_runs
+
+    (run,) = latest_runs(settings)
+    assert run.stappen == {"bereken_signalen": "mislukt"} and run.run_id == "deze-run"
 
 
 def test_nightly_schedule_is_03_amsterdam(dagbag):

@@ -69,7 +69,8 @@ def _make_warehouse(settings, signalen_n=(25, 40), extra_sql=()):
             [f"s{i}", n],
         )
     con.execute(
-        "create or replace table marts.fct_leegstand as select range as leegstand_id, range * 2 as leegstand_dagen from range(150)"
+        "create or replace table marts.fct_leegstand "
+        "as select range as leegstand_id, range * 2 as leegstand_dagen from range(150)"
     )
     con.execute("create or replace table marts.fct_contract_maand as select 'C1' as overeenkomst_id")
     for sql in extra_sql:
@@ -82,7 +83,7 @@ def _sha(path):
 
 
 def _publish(settings, day, run_id="test"):
-    publish.stamp_build(settings.warehouse_path, day, run_id)  # what the dbt_build step does after a build
+    publish.stamp_build(settings.warehouse_path, day, run_id)  # what the dbt_build_signalen step does after the build
     candidate = publish.build_candidate(settings, day, run_id)
     report = publish.audit_candidate(settings, candidate, day, run_id)
     return candidate, report

@@ -38,6 +38,7 @@ KLASSEN: dict[str, str] = {
     "verwijderingen": "volledige levering zou te veel rijen verwijderen",
     "levering": "levering geweigerd",
     "dbt_build": "dbt build mislukt",
+    "signalen_andere_nacht": "berekende signalen horen bij een andere nacht of run",
     "kwaliteitspoort": "kwaliteitspoort afgekeurd",
     "warehouse_bezet": "warehouse in gebruik",
     "nacht_bezet": "een andere run verwerkt een nacht",

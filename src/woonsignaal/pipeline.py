@@ -4,13 +4,16 @@ Each step takes the extract date it works on (the delivery ``<landing>/<extractd
 for that date, records its start and outcome in the run history and returns a small JSON-able dict
 (passed between tasks as XCom). Steps that write the working warehouse hold the writer lock.
 
-    wacht_op_levering -> verifieer_levering -> laad_raw -> dbt_build -> kwaliteitspoort -> publiceer
+    wacht_op_levering -> verifieer_levering -> laad_raw -> dbt_build_marts -> bereken_signalen
+        -> dbt_build_signalen -> kwaliteitspoort -> publiceer
 
 A night is one unit: ``verifieer_levering`` takes the night lock (``state/nacht.json``) for its run,
 every later step confirms it, ``publiceer`` (or a failure no retry can fix) releases it. A second run
-meanwhile is refused with ``NightBusy`` (Airflow retries it later). ``dbt_build`` stamps the working
-warehouse with the delivery and run it built (``publicatie.bouw``); the quality gate refuses a candidate
-whose stamp names another delivery or run.
+meanwhile is refused with ``NightBusy`` (Airflow retries it later). ``dbt_build_signalen``, the last
+build step, stamps the working warehouse with the delivery and run it built (``publicatie.bouw``); the
+quality gate refuses a candidate whose stamp names another delivery or run. The same rule holds for the
+signal engine's output: ``bereken_signalen`` writes a run row with it, and ``dbt_build_signalen`` refuses
+an output of another night or run.
 """
 
 from __future__ import annotations
@@ -205,6 +208,16 @@ def _step(settings: Settings, extractdatum: date, stap: str, run_id: str | None)
 
 
 FIRST_STEP = "verifieer_levering"
+#: The steps of a night after the wait for the delivery, in order (the nightly DAG's tasks)
+NIGHT_STEPS = (
+    FIRST_STEP,
+    "laad_raw",
+    "dbt_build_marts",
+    "bereken_signalen",
+    "dbt_build_signalen",
+    "kwaliteitspoort",
+    "publiceer",
+)
 
 
 def _own_failure(settings: Settings, stap: str, exc: BaseException) -> BaseException | None:
@@ -315,44 +328,118 @@ def dbt_vars(settings: Settings, extractdatum: date) -> dict[str, str]:
     return {} if latest == extractdatum else explicit
 
 
+def _dbt_step_failure(result: Any, stap: str) -> PermanentFailure:
+    """The failure of a dbt build step: the failed nodes only (dbt's messages may quote data, a database
+    error on a row); the task log and dbt's own log have the rest."""
+    if _stop["signaal"]:  # dbt failed because this run was asked to stop
+        return PermanentFailure(
+            faults.Fout(
+                "gestopt",
+                detail=(
+                    f"gestopt door {_stop['signaal']} tijdens {stap}; er is niets half gepubliceerd. "
+                    f"Draai `woonsignaal run` opnieuw om deze levering te verwerken"
+                ),
+            )
+        )
+    failed = [getattr(n, "unique_id", "?") for n in getattr(result, "failed", [])]
+    return PermanentFailure(
+        faults.Fout(
+            "dbt_build",
+            detail=(
+                "dbt build mislukt"
+                + (f": {', '.join(failed[:10])}" if failed else "")
+                + (f" (en {len(failed) - 10} meer)" if len(failed) > 10 else "")
+                + f"; de meldingen van dbt staan in de log van de taak {stap}"
+            ),
+        )
+    )
+
+
+#: The nightly dbt build in two parts around the signal step (``dbt_project/selectors.yml``).
+MARTS_SELECTOR = "marts"
+SIGNALS_SELECTOR = "signalen"
+
+
 def build_marts(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
-    """One ``dbt build`` (one writing process) for the whole project, as of the extract date."""
+    """``dbt build --selector marts``: everything the signal engine reads and everything that does not
+    depend on its output, as of the extract date. One writing process."""
     from woonsignaal.publish import stamp_build
     from woonsignaal.transform import run_dbt_build
 
     settings = settings or get_settings()
-    with _step(settings, extractdatum, "dbt_build", run_id) as details, _lock(settings):
+    with _step(settings, extractdatum, "dbt_build_marts", run_id) as details, _lock(settings):
         # no stamp while the marts are being rebuilt: a half build is never taken for a finished one
         stamp_build(settings.warehouse_path, None, None)
-        result = run_dbt_build(settings, vars=dbt_vars(settings, extractdatum))
+        result = run_dbt_build(
+            settings, selector=MARTS_SELECTOR, vars=dbt_vars(settings, extractdatum), generate_docs=False
+        )
         details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
         if not result.success:
-            if _stop["signaal"]:  # dbt failed because this run was asked to stop
-                raise PermanentFailure(
-                    faults.Fout(
-                        "gestopt",
-                        detail=(
-                            f"gestopt door {_stop['signaal']} tijdens dbt_build; er is niets half gepubliceerd. "
-                            f"Draai `woonsignaal run` opnieuw om deze levering te verwerken"
-                        ),
-                    )
-                )
-            # dbt's messages may quote data (a database error on a row): the nodes only; the task log
-            # and dbt's own log have the rest
-            failed = [getattr(n, "unique_id", "?") for n in getattr(result, "failed", [])]
-            raise PermanentFailure(
-                faults.Fout(
-                    "dbt_build",
-                    detail=(
-                        "dbt build mislukt"
-                        + (f": {', '.join(failed[:10])}" if failed else "")
-                        + (f" (en {len(failed) - 10} meer)" if len(failed) > 10 else "")
-                        + "; de meldingen van dbt staan in de log van de taak dbt_build"
-                    ),
-                )
-            )
+            raise _dbt_step_failure(result, "dbt_build_marts")
+        return {"success": True, "nodes": len(getattr(result, "nodes", []) or [])}
+
+
+def compute_signals(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """The signal engine over the fact marts of the working warehouse; its output replaces the dbt source
+    ``signalen_invoer`` (``woonsignaal.signals.step``). Re-running it replaces the night's output."""
+    from woonsignaal.signals.step import compute_and_store
+
+    settings = settings or get_settings()
+    with _step(settings, extractdatum, "bereken_signalen", run_id) as details, _lock(settings):
+        details.update(compute_and_store(settings, extractdatum, run_id or "handmatig"))
+        return dict(details)
+
+
+def build_signals(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """``dbt build --selector signalen``: the engine's output and everything downstream (signals, their
+    history and status, werklijsten); then stamps the working warehouse with the delivery and run it built.
+    Refuses the engine's output of another night or run."""
+    from woonsignaal.publish import stamp_build
+    from woonsignaal.signals.step import read_run, run_problem
+    from woonsignaal.transform import run_dbt_build
+
+    settings = settings or get_settings()
+    with _step(settings, extractdatum, "dbt_build_signalen", run_id) as details, _lock(settings):
+        stamp_build(settings.warehouse_path, None, None)
+        problem = run_problem(read_run(settings), extractdatum, run_id or "handmatig")
+        if problem:
+            raise PermanentFailure(faults.Fout("signalen_andere_nacht", detail=problem))
+        result = run_dbt_build(settings, selector=SIGNALS_SELECTOR, vars=dbt_vars(settings, extractdatum))
+        details.update(result.to_dict() if hasattr(result, "to_dict") else {"success": result.success})
+        if not result.success:
+            raise _dbt_step_failure(result, "dbt_build_signalen")
         stamp_build(settings.warehouse_path, extractdatum, run_id or "handmatig")
         return {"success": True, "nodes": len(getattr(result, "nodes", []) or [])}
+
+
+def build_warehouse(
+    settings: Settings,
+    extractdatum: date,
+    target: str | None = None,
+    run_id: str = "handmatig",
+    generate_docs: bool = False,
+):
+    """The night's three build parts one after the other (``dbt build --selector marts``, the signal step,
+    ``dbt build --selector signalen``) without the night's bookkeeping (run history, night lock, build
+    stamp): for tests, benchmarks and building another dbt ``target`` by hand. Stops after a failed
+    part. Returns one ``DbtRunResult`` with the nodes of both dbt builds."""
+    from woonsignaal.signals.step import compute_and_store
+    from woonsignaal.transform import DbtRunResult, run_dbt_build
+
+    vars = {"extractdatum": extractdatum.isoformat()} if target else dbt_vars(settings, extractdatum)
+    marts = run_dbt_build(settings, selector=MARTS_SELECTOR, vars=vars, target=target, generate_docs=False)
+    if not marts.success:
+        return marts
+    compute_and_store(settings, extractdatum, run_id, target=target)
+    signalen = run_dbt_build(settings, selector=SIGNALS_SELECTOR, vars=vars, target=target, generate_docs=generate_docs)
+    return DbtRunResult(
+        command=signalen.command,
+        success=signalen.success,
+        nodes=[*marts.nodes, *signalen.nodes],
+        error=signalen.error,
+        elapsed_seconds=marts.elapsed_seconds + signalen.elapsed_seconds,
+        target_path=signalen.target_path,
+    )
 
 
 def audit(extractdatum: date, run_id: str | None = None, settings: Settings | None = None) -> dict[str, Any]:

@@ -166,7 +166,7 @@ def stamp_problem(stamp: tuple[date, str] | None, extractdatum: date, run_id: st
     if stamp is None:
         return (
             "de kandidaat heeft geen bouwstempel (publicatie.bouw): de marts zijn niet door de stap "
-            "dbt_build van deze nacht gebouwd"
+            "dbt_build_signalen van deze nacht gebouwd"
         )
     if stamp[0] != extractdatum:
         return (
@@ -365,7 +365,7 @@ def _personal_data_rule(
             f"select {', '.join(sql for _, _, sql, _ in tests)} from {qualified_name(MARTS_SCHEMA, table)}",
             [pattern for *_, pattern in tests],
         ).fetchone()
-        for (column, kind, _, _), n in zip(tests, counts):
+        for (column, kind, _, _), n in zip(tests, counts, strict=True):
             if n:
                 report.failures.append(
                     f"marts.{table}.{column}: {n} waarde(n) die op persoonsgegevens lijken ({kind}); "

@@ -26,7 +26,8 @@ All state lives under one home folder, ``WOONSIGNAAL_HOME`` (default ``./var``):
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
@@ -284,6 +285,17 @@ class Settings:
     def duckdb_temp_dir(self) -> Path:
         return self.build_dir / "duckdb-tmp"
 
+    # --- dbt ---------------------------------------------------------------------------------
+    def dbt_environment(self) -> dict[str, str]:
+        """What woonsignaal sets in the environment of an in-process dbt run (``environment_for_dbt``):
+        the working warehouse ``profiles.yml`` reads, and no anonymous usage statistics."""
+        return {"WOONSIGNAAL_WAREHOUSE": str(self.warehouse_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+    def dbt_env_var(self, name: str) -> str | None:
+        """An environment variable as ``env_var`` in ``profiles.yml`` sees it in a dbt run of this runner
+        (``dbt_environment``, else the process's environment), None when unset."""
+        return self.dbt_environment().get(name, os.environ.get(name))
+
     # --- secrets -------------------------------------------------------------------------------
     @property
     def pseudonymisation_key(self) -> bytes:
@@ -311,6 +323,23 @@ class Settings:
             self.state_dir,
         ):
             d.mkdir(parents=True, exist_ok=True)
+
+
+@contextmanager
+def environment_for_dbt(settings: Settings) -> Iterator[None]:
+    """Set ``settings.dbt_environment()`` for an in-process dbt run (dbt reads ``profiles.yml``'s
+    ``env_var`` from the process environment) and put the previous values back afterwards."""
+    env = settings.dbt_environment()
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -6,8 +6,12 @@ One dbt process per call, never two at once on the DuckDB file: callers hold the
 * project dir and profiles dir = ``settings.dbt_project_dir`` (``profiles.yml`` lives in the project),
 * target ``settings.dbt_target`` (or the ``target`` argument),
 * ``--target-path`` ``settings.dbt_dir/target`` and logs in ``settings.dbt_dir/logs``,
-* env ``WOONSIGNAAL_WAREHOUSE=settings.warehouse_path`` and ``DBT_SEND_ANONYMOUS_USAGE_STATS=false``,
+* the environment of :meth:`Settings.dbt_environment` (the warehouse path ``profiles.yml`` reads),
 * vars ``minimum_group_size`` (from settings) plus the caller's vars (e.g. ``extractdatum``).
+
+A plain runner: which part of the project a build runs is the caller's choice (``select``, or a selector
+of ``dbt_project/selectors.yml``). The nightly build is two of them around the signal step
+(``woonsignaal.pipeline``: ``dbt_build_marts``, ``bereken_signalen``, ``dbt_build_signalen``).
 
 ``run_dbt_build`` also regenerates the dbt docs after a successful build (``generate_docs=True``) when
 the project (models, macros, seeds, configuration) or the target changed since the docs were last
@@ -19,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from woonsignaal.settings import Settings, get_settings
+from woonsignaal.settings import Settings, environment_for_dbt, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -111,26 +114,36 @@ def _log_path(settings: Settings) -> Path:
     return settings.dbt_dir / "logs"
 
 
-@contextmanager
-def _dbt_env(settings: Settings) -> Iterator[None]:
-    env = {
-        "WOONSIGNAAL_WAREHOUSE": str(settings.warehouse_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
-        # a partial build (--select) runs only tests whose parents are all selected (the code-list tests
-        # also read the seed; eager selection would run them against models that were not built)
-        "DBT_INDIRECT_SELECTION": "cautious",
-    }
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def dbt_target_output(settings: Settings, target: str | None = None) -> dict[str, Any]:
+    """The ``target`` output (default ``settings.dbt_target``) of the project's ``profiles.yml``, rendered
+    as dbt renders it for this runner (``env_var`` as :meth:`Settings.dbt_env_var` gives it, ``as_number``)."""
+    import jinja2
+    import yaml
+
+    target = target or settings.dbt_target
+    profiles = yaml.safe_load((settings.dbt_project_dir / "profiles.yml").read_text())
+    (profile,) = profiles.values()
+    outputs = profile["outputs"]
+    if target not in outputs:
+        raise ValueError(f"profiles.yml has no output {target!r} (has {sorted(outputs)})")
+
+    def env_var(name: str, default: str | None = None) -> str:
+        value = settings.dbt_env_var(name)
+        if value is not None:
+            return value
+        if default is None:
+            raise ValueError(f"profiles.yml: env_var {name!r} is not set and has no default")
+        return default
+
+    env = jinja2.Environment()
+    env.filters["as_number"] = lambda v: int(v) if str(v).strip().lstrip("-").isdigit() else float(v)
+    env.globals["env_var"] = env_var
+    return {k: env.from_string(v).render() if isinstance(v, str) else v for k, v in outputs[target].items()}
+
+
+def dbt_target_type(settings: Settings, target: str | None = None) -> str:
+    """The adapter type (``duckdb``, ``postgres``, ...) of ``target`` (default ``settings.dbt_target``)."""
+    return str(dbt_target_output(settings, target)["type"])
 
 
 def _common_args(settings: Settings, target: str | None, vars: dict | None) -> list[str]:
@@ -225,7 +238,7 @@ def invoke(
             pass
 
     started = time.perf_counter()
-    with _DBT_LOCK, _dbt_env(settings):
+    with _DBT_LOCK, environment_for_dbt(settings):
         try:
             runner = dbtRunner(callbacks=[on_event])
             res = runner.invoke(cli_args)
@@ -259,15 +272,29 @@ def run_dbt_build(
     vars: dict | None = None,
     target: str | None = None,
     generate_docs: bool = True,
+    selector: str | None = None,
 ) -> DbtRunResult:
-    """``dbt build`` (seeds, models, tests) of the whole project or of ``select``.
+    """``dbt build`` (seeds, models, tests) of the whole project, of a selector of
+    ``dbt_project/selectors.yml`` (``selector``, the nightly parts) or of ``select`` (ad hoc; a test runs
+    only when all its parents are selected: ``--indirect-selection cautious``).
 
-    After a successful full build the docs are regenerated (``dbt docs generate``) into
-    ``settings.dbt_dir/target``; a docs failure is logged, never fails the build.
+    A build runs with ``--full-refresh`` when the project changed since the last successful build of the
+    same part (:data:`BUILD_STAMP`). After a successful build the docs are regenerated (``dbt docs
+    generate``) into ``settings.dbt_dir/target`` when the project changed since they were last generated;
+    a docs failure is logged, never fails the build.
     """
     settings = settings or get_settings()
-    with _full_refresh_when_project_changed(settings, target, whole_project=select is None) as state:
-        result = _build(settings, select, vars, target)
+    if select and selector:
+        raise ValueError("run_dbt_build: select or selector, not both")
+    args = ["build"]
+    if selector:
+        args += ["--selector", selector]
+    elif select:
+        args += ["--select", select, "--indirect-selection", "cautious"]
+    with _full_refresh_when_project_changed(settings, target, part=selector, ad_hoc=bool(select)) as state:
+        if state["full_refresh"]:
+            args.append("--full-refresh")
+        result = invoke(args, settings, target=target, vars=vars)
         state["success"] = result.success
     if result.success and generate_docs:
         fingerprint = project_fingerprint(settings, target)
@@ -284,149 +311,46 @@ def run_dbt_build(
     return result
 
 
-def _build(settings: Settings, select: str | None, vars: dict | None, target: str | None) -> DbtRunResult:
-    if _runs_python_models(settings, target):
-        args = ["build"]
-        if select:
-            args += ["--select", select]
-        return invoke(args, settings, target=target, vars=vars)
-    return _build_with_signal_step(settings, select, vars, target)
-
-
 #: File in the target folder holding the project fingerprint of the last successful build of the whole
-#: project. While it matches, incremental models (the contract-month models) are brought up to date; when
-#: it does not (first build, a new woonsignaal version, a failed or partial build since) the build runs
-#: with --full-refresh. History models (signalen_historie, werklijst_historie) have full_refresh: false
-#: and keep their rows.
+#: project (``<BUILD_STAMP>.<selector>``: of that selector). While it matches, incremental models (the
+#: contract-month models) are brought up to date; when it does not (first build, a new woonsignaal
+#: version, a failed or ad hoc partial build since) the build runs with --full-refresh. History models
+#: (fct_signalen_historie, werklijst_historie) have full_refresh: false and keep their rows.
 BUILD_STAMP = ".build_fingerprint"
 
 
 @contextmanager
-def _full_refresh_when_project_changed(settings: Settings, target: str | None, whole_project: bool) -> Iterator[dict]:
-    stamp = _target_path(settings) / BUILD_STAMP
+def _full_refresh_when_project_changed(
+    settings: Settings, target: str | None, part: str | None, ad_hoc: bool
+) -> Iterator[dict]:
+    target_path = _target_path(settings)
+    stamp = target_path / (f"{BUILD_STAMP}.{part}" if part else BUILD_STAMP)
     fingerprint = project_fingerprint(settings, target)
     full_refresh = not stamp.exists() or stamp.read_text() != fingerprint
     if full_refresh:
         log.info("dbt build --full-refresh: the project changed since the last successful build (or none yet)")
-    stamp.unlink(missing_ok=True)  # a failed or partial build leaves none: the next one refreshes
-    state = {"success": False}
-    saved = os.environ.get("DBT_FULL_REFRESH")
-    if full_refresh:
-        os.environ["DBT_FULL_REFRESH"] = "true"
-    try:
-        yield state
-    finally:
-        if saved is None:
-            os.environ.pop("DBT_FULL_REFRESH", None)
-        else:
-            os.environ["DBT_FULL_REFRESH"] = saved
-    if state["success"] and whole_project:
+    # a failed build leaves no stamp of its part, an ad hoc partial build none at all: the next refreshes
+    for old in [stamp] if not ad_hoc else target_path.glob(f"{BUILD_STAMP}*"):
+        old.unlink(missing_ok=True)
+    state = {"success": False, "full_refresh": full_refresh}
+    yield state
+    if state["success"] and not ad_hoc:
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(fingerprint)
 
 
-#: The signals and what depends on them: on DuckDB int_signalen_berekend selects the dbt Python model
-#: int_signalen_berekend_duckdb (the engine); on a target whose adapter runs no Python models (PostgreSQL)
-#: it selects what the signal step wrote (woonsignaal.serving.dbt_signals).
-SIGNAL_MODEL = "int_signalen_berekend"
-
-
-def _runs_python_models(settings: Settings, target: str | None) -> bool:
-    """Whether ``target`` (default ``settings.dbt_target``) is DuckDB, where the signal engine runs as
-    the dbt Python model ``int_signalen_berekend_duckdb``."""
-    from woonsignaal.serving.dbt_signals import dbt_target_type
-
-    return dbt_target_type(settings.dbt_project_dir, target or settings.dbt_target) == "duckdb"
-
-
-def _selects_signals(settings: Settings, target: str | None, vars: dict | None, select: str) -> bool:
-    """Whether ``select`` includes the signal model or anything downstream of it (``dbt ls``)."""
-    from dbt.cli.main import dbtRunner
-
-    cli_args = [
-        "ls",
-        "--select",
-        _signal_part(select),
-        "--resource-type",
-        "model",
-        "--output",
-        "name",
-        "--quiet",
-        *_common_args(settings, target, vars),
-    ]
-    with _DBT_LOCK, _dbt_env(settings):
-        res = dbtRunner().invoke(cli_args)
-    if not res.success:
-        raise RuntimeError(f"dbt ls {select!r} mislukt: {res.exception}")
-    return bool(res.result)
-
-
-def _signal_part(select: str | None) -> str:
-    """The part of ``select`` (all when None) at or downstream of the signal model: each union term of
-    ``select`` intersected with ``int_signalen_berekend+`` ((a u b) n X = (a n X) u (b n X))."""
-    if not select:
-        return f"{SIGNAL_MODEL}+"
-    return " ".join(f"{term},{SIGNAL_MODEL}+" for term in select.split())
-
-
-def _build_with_signal_step(
-    settings: Settings, select: str | None, vars: dict | None, target: str | None
-) -> DbtRunResult:
-    """``dbt build`` on a target without dbt Python models: everything upstream of the signals, then the
-    signal step (``woonsignaal.serving.dbt_signals``), then the signals and what depends on them.
-    One result with the nodes of both invocations."""
-    import time
-
-    from woonsignaal.serving.dbt_signals import compute_signals_in_postgres
-
-    started = time.perf_counter()
-    upstream = ["build", "--exclude", f"{SIGNAL_MODEL}+"]
-    if select:
-        upstream += ["--select", select]
-    first = invoke(upstream, settings, target=target, vars=vars)
-    results = [first]
-    error = first.error
-    if first.success and (select is None or _selects_signals(settings, target, vars, select)):
-        try:
-            info = compute_signals_in_postgres(settings, vars=vars, target=target or settings.dbt_target)
-            log.info("signaalstap: %s signalen (%s s)", info["signalen"], info["seconden_totaal"])
-        except Exception as exc:  # noqa: BLE001 - reported as the build's error
-            from woonsignaal.faults import stack_zonder_tekst
-
-            # the exception's text may quote data: its type and stack only (woonsignaal.faults)
-            log.error(
-                "signaalstap mislukt met %s; stack zonder meldingen:\n%s", type(exc).__name__, stack_zonder_tekst(exc)
-            )
-            error = f"signaalstap: {type(exc).__name__}"
-        else:
-            # buildable: also the tests with a parent built in the first invocation (a relationship
-            # from a werklijst to a fact mart), which the first one left out (cautious)
-            results.append(
-                invoke(
-                    ["build", "--select", _signal_part(select), "--indirect-selection", "buildable"],
-                    settings,
-                    target=target,
-                    vars=vars,
-                )
-            )
-            error = results[-1].error
-    elif not first.success:
-        error = error or "dbt build (tot de signalen) mislukt: signalen niet berekend"
-    nodes = [n for r in results for n in r.nodes]
-    success = all(r.success for r in results) and error is None
-    return DbtRunResult(
-        command=first.command,
-        success=success,
-        nodes=nodes,
-        error=error,
-        elapsed_seconds=time.perf_counter() - started,
-        target_path=first.target_path,
-    )
-
-
 #: File in the target folder holding the project fingerprint the docs were last generated for.
 DOCS_STAMP = ".docs_fingerprint"
-_PROJECT_PARTS = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml", "profiles.yml")
+_PROJECT_PARTS = (
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "tests",
+    "dbt_project.yml",
+    "profiles.yml",
+    "selectors.yml",
+)
 
 
 def project_fingerprint(settings: Settings, target: str | None = None) -> str:

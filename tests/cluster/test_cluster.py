@@ -2,7 +2,7 @@
 
 One scenario, run once (``nights``): both deliveries of a small simulated corporation are triggered through
 the api-server's REST API (the scheduler runs them, never ``dag.test()``); while the second night's
-``dbt_build`` runs, every process of the worker running it is killed with SIGKILL (what a crashed node or
+``dbt_build_marts`` runs, every process of the worker running it is killed with SIGKILL (what a crashed node or
 ``docker kill`` does), and a reader polls the publication (DuckDB file and PostgreSQL) the whole time.
 Then the same deliveries run locally (``woonsignaal run``, another home) for comparison.
 """
@@ -24,7 +24,7 @@ import psycopg2
 import pytest
 
 from woonsignaal.airflow_support import MONTHLY_DAG_ID, NIGHTLY_DAG_ID
-from woonsignaal.pipeline import extractdatum_to_logical_date
+from woonsignaal.pipeline import NIGHT_STEPS, extractdatum_to_logical_date
 from woonsignaal.processes import kill_processes, process_tree
 
 from .conftest import KEY, clean_environment, woonsignaal_cli
@@ -262,15 +262,15 @@ def nights(cluster, tmp_path_factory):
         )
         runs[delivery] = run["dag_run_id"]
 
-    # the second night: kill the worker that runs dbt_build, all its processes, mid-task
+    # the second night: kill the worker that runs dbt_build_marts, all its processes, mid-task
     victim, killed, lock_holder = None, [], None
     lock_file = cluster.home / "state" / "warehouse.lock"
     second = runs[deliveries[-1]]
     deadline = time.monotonic() + NIGHT_TIMEOUT
     while victim is None:
-        assert time.monotonic() < deadline, "the second night's dbt_build never ran"
-        ti = _task_instances(api, NIGHTLY_DAG_ID, second).get("dbt_build", {})
-        assert ti.get("state") not in ("success", "failed"), f"dbt_build ended before it could be killed: {ti}"
+        assert time.monotonic() < deadline, "the second night's dbt_build_marts never ran"
+        ti = _task_instances(api, NIGHTLY_DAG_ID, second).get("dbt_build_marts", {})
+        assert ti.get("state") not in ("success", "failed"), f"dbt_build_marts ended before it could be killed: {ti}"
         if ti.get("state") == "running" and ti.get("hostname") in WORKERS:
             worker_pid = cluster.state["services"][ti["hostname"]]["pid"]
             time.sleep(2)  # inside the step: it holds the writer lock while dbt builds
@@ -332,14 +332,7 @@ def test_both_nights_run_through_the_scheduler_and_succeed(cluster, nights):
     # the scheduler, not the test, ran them: every task instance went through the executor's queue
     for run_id in nights["runs"].values():
         tis = _task_instances(api, NIGHTLY_DAG_ID, run_id)
-        assert set(tis) == {
-            "wacht_op_levering",
-            "verifieer_levering",
-            "laad_raw",
-            "dbt_build",
-            "kwaliteitspoort",
-            "publiceer",
-        }
+        assert set(tis) == {"wacht_op_levering", *NIGHT_STEPS}
         assert all(ti["state"] == "success" for ti in tis.values()), tis
 
 
@@ -376,7 +369,7 @@ def test_the_nights_never_overlapped(cluster, nights):
     writers = {
         a["hostname"]
         for run_id in (first, second)
-        for task in ("laad_raw", "dbt_build", "publiceer")
+        for task in ("laad_raw", "dbt_build_marts", "publiceer")
         for a in _tries(api, NIGHTLY_DAG_ID, run_id, task)
     }
     assert writers == WORKERS
@@ -389,7 +382,7 @@ def test_killed_worker_task_is_retried_on_the_other_worker(cluster, nights):
     victim = nights["victim"]
     assert victim in WORKERS and len(nights["killed"]) >= 3  # the worker, its pool, the task's processes
     assert nights["lock_holder"] is not None  # it was inside the step that holds the writer lock
-    tries = _tries(api, NIGHTLY_DAG_ID, second, "dbt_build")
+    tries = _tries(api, NIGHTLY_DAG_ID, second, "dbt_build_marts")
     assert tries[0]["hostname"] == victim and tries[0]["state"] != "success"
     assert tries[-1]["state"] == "success" and tries[-1]["hostname"] == (WORKERS - {victim}).pop()
     assert len(tries) >= 2

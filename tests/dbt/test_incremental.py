@@ -5,14 +5,15 @@ and a full build, then each delta loaded and built incrementally (int_contract_m
 fct_contract_maand and int_eenheid_maanden recompute recent months and changed contracts or units only;
 macros/incrementeel.sql), and the last night built twice (a retry). One delta also corrects an old
 booking and deletes another, so a contract's whole history changes. After the last night a copy of the
-warehouse is rebuilt with --full-refresh and the tables must be equal, row for row. Also: woonsignaal.transform runs --full-refresh exactly when the project changed since the
-last successful build, and the history models survive it.
+warehouse is rebuilt with --full-refresh and the tables must be equal, row for row. Also:
+woonsignaal.transform runs --full-refresh exactly when the project changed since the last successful
+build of the same part (the whole project, or one of the nightly selectors), and the history models
+survive it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 from pathlib import Path
@@ -180,26 +181,34 @@ def test_full_refresh_only_when_the_project_changed(nights, tmp_path, monkeypatc
     from woonsignaal import transform
 
     settings = nights["settings"]
-    seen: list[str | None] = []
-    monkeypatch.setattr(transform, "_build", lambda *a, **k: _record(seen))
-    stamp = settings.dbt_dir / "target" / transform.BUILD_STAMP
+    seen: list[list[str]] = []
+    monkeypatch.setattr(transform, "invoke", lambda args, *a, **k: _record(seen, args))
+    target = settings.dbt_dir / "target"
+    stamp = target / transform.BUILD_STAMP
     stamp.unlink(missing_ok=True)
 
     assert transform.run_dbt_build(settings, generate_docs=False).success  # no stamp: full refresh
     assert stamp.read_text() == transform.project_fingerprint(settings)
     assert transform.run_dbt_build(settings, generate_docs=False).success  # unchanged: incremental
+    # the nightly parts keep a stamp each: a failed or first signals build refreshes that part only
+    for selector in ("marts", "signalen"):
+        assert transform.run_dbt_build(settings, selector=selector, generate_docs=False).success
+        assert transform.run_dbt_build(settings, selector=selector, generate_docs=False).success
+    assert (target / f"{transform.BUILD_STAMP}.marts").read_text() == transform.project_fingerprint(settings)
     stamp.write_text("an older woonsignaal")
     assert transform.run_dbt_build(settings, select="fct_contract_maand", generate_docs=False).success
-    assert not stamp.exists()  # a partial build leaves no stamp: the next whole build refreshes
-    assert seen == ["true", None, "true"]
-    assert os.environ.get("DBT_FULL_REFRESH") is None
+    assert not list(target.glob(f"{transform.BUILD_STAMP}*"))  # an ad hoc partial build leaves no stamp
+    refreshed = ["--full-refresh" in args for args in seen]
+    assert refreshed == [True, False, True, False, True, False, True]
+    assert seen[2][:3] == ["build", "--selector", "marts"]
+    assert seen[-1][:5] == ["build", "--select", "fct_contract_maand", "--indirect-selection", "cautious"]
 
 
-def _record(seen: list):
+def _record(seen: list, args: list[str]):
     from woonsignaal.transform import DbtRunResult
 
-    seen.append(os.environ.get("DBT_FULL_REFRESH"))
-    return DbtRunResult(command=["build"], success=True)
+    seen.append(list(args))
+    return DbtRunResult(command=list(args), success=True)
 
 
 def test_history_models_keep_their_rows_on_a_full_refresh():
@@ -207,5 +216,5 @@ def test_history_models_keep_their_rows_on_a_full_refresh():
 
     project = yaml.safe_load((Path(__file__).parents[2] / "dbt_project" / "dbt_project.yml").read_text())
     models = project["models"]["woonsignaal"]
-    assert models["marts"]["signalen"]["signalen_historie"]["+full_refresh"] is False
+    assert models["marts"]["signalen"]["fct_signalen_historie"]["+full_refresh"] is False
     assert models["werklijsten"]["werklijst_historie"]["+full_refresh"] is False

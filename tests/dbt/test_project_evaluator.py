@@ -77,18 +77,21 @@ def test_no_model_reads_the_deliveries_source_but_its_staging_model(project_mani
             assert not [p for p in node["depends_on"].get("nodes", []) if p.startswith("source.")], node["name"]
 
 
-def test_every_staging_and_intermediate_model_has_a_tested_primary_key(project_manifest):
+def test_every_model_has_a_tested_primary_key(project_manifest):
+    """Staging, intermediate, marts, werklijsten: the signals' models included (issue 21)."""
     manifest = json.loads(project_manifest.read_text())
     evaluation = evaluate(manifest, project_vars(PROJECT))
-    untested = {
-        r["resource_name"]
-        for r in evaluation.by_rule("fct_missing_primary_key_tests")
-        if r["model_type"] in ("staging", "intermediate")
-    }
+    untested = {r["resource_name"] for r in evaluation.by_rule("fct_missing_primary_key_tests")}
     paths = {n["name"]: n["original_file_path"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    # only the signals' models, pending the signal engine change (they live in its folder)
-    assert {paths[m] for m in untested} <= {p for p in paths.values() if p.startswith("models/marts/signalen/")}
-    assert {m for m in paths if m.startswith("stg_")} and not {m for m in untested if m.startswith("stg_")}
+    assert untested == set()
+    assert {m for m in paths if m.startswith("stg_signalen_invoer__")} == {
+        "stg_signalen_invoer__signalen_berekend",
+        "stg_signalen_invoer__signalen_berekend_run",
+    }
+    assert {paths[m] for m in ("int_signalen_berekend", "int_signalen_periode")} == {
+        "models/intermediate/signalen/int_signalen_berekend.sql",
+        "models/intermediate/signalen/int_signalen_periode.sql",
+    }
 
 
 def test_the_exception_list_is_documented():

@@ -112,3 +112,17 @@ def test_docs_are_regenerated_only_when_the_project_changes(woonsignaal_home, tm
     assert run_dbt_build(settings, **build).success
     assert catalog.stat().st_mtime_ns > first
     assert (settings.dbt_dir / "target" / DOCS_STAMP).read_text() == project_fingerprint(settings)
+
+
+def test_the_target_output_is_rendered_as_dbt_renders_it(woonsignaal_home, monkeypatch):
+    """The signal step connects where dbt builds: profiles.yml rendered with the environment the runner
+    gives dbt (the working warehouse of these settings), in one place (woonsignaal.transform)."""
+    from woonsignaal.transform import dbt_target_output, dbt_target_type
+
+    monkeypatch.setenv("WOONSIGNAAL_PG_PORT", "5499")
+    monkeypatch.delenv("WOONSIGNAAL_DBT_TARGET", raising=False)
+    settings = get_settings()
+    assert dbt_target_output(settings)["path"] == str(settings.warehouse_path)
+    postgres = dbt_target_output(settings, "postgres")
+    assert (postgres["type"], int(postgres["port"])) == ("postgres", 5499)
+    assert dbt_target_type(settings) == "duckdb" and dbt_target_type(settings, "postgres") == "postgres"

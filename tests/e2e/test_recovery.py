@@ -63,7 +63,7 @@ def test_killed_runs_recover_without_orphans(tmp_path):
     good = published.read_bytes()
 
     # the second night is killed in the dbt build, then in the quality gate (after the candidate exists)
-    _run_and_kill_at(landing, home, "dbt_build")
+    _run_and_kill_at(landing, home, "dbt_build_marts")
     assert published.read_bytes() == good
     _run_and_kill_at(landing, home, "kwaliteitspoort")
     assert published.read_bytes() == good

@@ -37,9 +37,9 @@ def test_sigterm_stops_the_run_cleanly(tmp_path):
     )
     try:
         deadline = time.monotonic() + 600
-        while not any(e["stap"] == "dbt_build" and e["status"] == "gestart" for e in run_events(home)):
-            assert proc.poll() is None, f"the run ended before dbt_build: {proc.stdout.read()[-3000:]}"
-            assert time.monotonic() < deadline, "dbt_build did not start"
+        while not any(e["stap"] == "dbt_build_marts" and e["status"] == "gestart" for e in run_events(home)):
+            assert proc.poll() is None, f"the run ended before dbt_build_marts: {proc.stdout.read()[-3000:]}"
+            assert time.monotonic() < deadline, "dbt_build_marts did not start"
             time.sleep(0.2)
         time.sleep(1.0)  # inside the dbt build
         stopped_at = time.monotonic()
@@ -56,7 +56,7 @@ def test_sigterm_stops_the_run_cleanly(tmp_path):
     time.sleep(1)
     assert not _group_alive(proc.pid), "a process of the stopped run is still running"
     # the night is recorded as stopped, nothing of it was published, its lock is free
-    night = [e for e in run_events(home) if e["stap"] == "dbt_build"]
+    night = [e for e in run_events(home) if e["stap"] == "dbt_build_marts"]
     assert night[-1]["status"] == "mislukt" and "gestopt door SIGTERM" in night[-1]["bericht"]
     assert not (home / "published" / "publicatie.json").exists()
     assert not (home / "state" / "nacht.json").exists()

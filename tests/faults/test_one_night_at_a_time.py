@@ -69,7 +69,7 @@ def test_a_later_step_of_a_run_that_lost_the_night_does_not_go_on(night_in_anoth
 
 def test_a_killed_runs_night_is_stale_and_taken_over(woonsignaal_home):
     settings = get_settings()
-    proc = SPAWN.Process(target=hold_night, args=(settings.state_dir, "2026-11-23", "A", "dbt_build", True))
+    proc = SPAWN.Process(target=hold_night, args=(settings.state_dir, "2026-11-23", "A", "dbt_build_marts", True))
     proc.start()
     proc.join(60)  # the process that held every step of run A is gone: a kill -9 of `woonsignaal run`
     assert night_holder(settings.state_dir).run_id == "A"

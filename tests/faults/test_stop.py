@@ -27,10 +27,10 @@ def test_no_step_starts_after_a_stop(woonsignaal_home, monkeypatch):
         pass
     pipeline.request_stop("SIGTERM")
     with pytest.raises(pipeline.RunStopped):
-        with pipeline._step(settings, NIGHT, "dbt_build", "A"):
+        with pipeline._step(settings, NIGHT, "dbt_build_marts", "A"):
             pytest.fail("a step started after the stop")
     (run,) = runs.latest_runs(settings)
-    assert run.status == "mislukt" and run.fout.startswith("dbt_build: gestopt door SIGTERM")
+    assert run.status == "mislukt" and run.fout.startswith("dbt_build_marts: gestopt door SIGTERM")
     assert night_holder(settings.state_dir) is None
 
 

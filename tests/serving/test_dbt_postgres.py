@@ -2,9 +2,10 @@
 on PostgreSQL (raw copied over by ``copy_raw_to_postgres``), and the marts are compared figure by figure,
 the signals and werklijsten row by row.
 
-The chain: ``simulate`` -> ``load_delivery`` per delivery -> ``run_dbt_build`` (duckdb) ->
-``copy_raw_to_postgres`` -> ``run_dbt_build(target="postgres")`` (which runs the signal engine as a step
-between two dbt invocations, woonsignaal.serving.dbt_signals). Built once per module (about 1.5 minutes).
+The chain: ``simulate`` -> ``load_delivery`` per delivery -> ``build_warehouse`` (duckdb: ``dbt build
+--selector marts``, the signal step writing source ``signalen_invoer``, ``dbt build --selector signalen``)
+-> ``copy_raw_to_postgres`` -> ``build_warehouse(target="postgres")``, the same three parts there: the same
+step writes the same source table in PostgreSQL. Built once per module (about 1.5 minutes).
 The corporation has planted effects strong enough for a handful of signals at this size, so the signal
 comparison compares rows, not two empty tables.
 """
@@ -42,9 +43,11 @@ SCENARIO = {
         {"proces": "incasso", "segment": {"huurtoeslag": "N"}, "indicator": "instroom_achterstand", "factor": 3.0},
     ],
 }
-#: Compared row by row (schema, table, key columns): the signals, what changed, and the werklijsten
-#: (werklijst_effect needs a previous month: empty after one build, so not here).
+#: Compared row by row (schema, table, key columns): the signal step's source table (the same table on
+#: both targets), the signals, what changed, and the werklijsten (werklijst_effect needs a previous month:
+#: empty after one build, so not here).
 ROW_COMPARED = (
+    ("signalen_invoer", "signalen_berekend", ("signaal_id",)),
     ("intermediate", "int_signalen_berekend", ("signaal_id",)),
     ("marts", "signalen", ("signaal_id",)),
     ("marts", "signalen_status", ("signaal_sleutel",)),
@@ -83,9 +86,9 @@ class Builds:
 @pytest.fixture(scope="module")
 def builds(pg_server, pg, tmp_path_factory) -> Builds:
     from woonsignaal.ingest import load_delivery
+    from woonsignaal.pipeline import build_warehouse
     from woonsignaal.settings import get_settings
     from woonsignaal.simulate import simulate
-    from woonsignaal.transform import run_dbt_build
 
     # dbt's postgres target writes staging/intermediate/marts: its own database, apart from publication
     dbt_db = f"ws_dbt_{uuid.uuid4().hex[:8]}"
@@ -124,12 +127,10 @@ def builds(pg_server, pg, tmp_path_factory) -> Builds:
             settings.ensure_dirs()
             for delivery in sim.deliveries:
                 load_delivery(delivery, settings, gx=False)
-            extractdatum = dt.date.fromisoformat(sim.deliveries[-1].name).isoformat()
-            on_duckdb = run_dbt_build(settings, vars={"extractdatum": extractdatum}, generate_docs=False)
+            extractdatum = dt.date.fromisoformat(sim.deliveries[-1].name)
+            on_duckdb = build_warehouse(settings, extractdatum)
             raw_copy = copy_raw_to_postgres(settings, pg=pg_dbt)
-            on_postgres = run_dbt_build(
-                settings, vars={"extractdatum": extractdatum}, target="postgres", generate_docs=False
-            )
+            on_postgres = build_warehouse(settings, extractdatum, target="postgres")
             yield Builds(settings.warehouse_path, pg_dbt, on_duckdb, on_postgres, raw_copy)
     finally:
         admin.cursor().execute(f'drop database if exists "{dbt_db}" with (force)')
@@ -152,10 +153,9 @@ def test_the_project_builds_on_duckdb(builds):
 
 
 def test_every_model_test_and_contract_passes_on_postgres(builds):
-    """The whole project on PostgreSQL, signals and werklijsten included: every model (the signal engine runs
-    as a step between two dbt invocations), data test, unit test and enforced contract passes, and the build
-    ran exactly the nodes the DuckDB build ran (there the engine is the Python model
-    int_signalen_berekend_duckdb, which has no PostgreSQL counterpart node)."""
+    """The whole project on PostgreSQL, signals and werklijsten included: every model (the signal step runs
+    between the two dbt builds, as on DuckDB), data test, unit test and enforced contract passes, and the
+    build ran exactly the nodes the DuckDB build ran, each once."""
     result = builds.postgres_result
     assert result.success, "dbt build --target postgres:\n" + result.summary()
     assert result.failed == [], result.summary()
@@ -163,8 +163,8 @@ def test_every_model_test_and_contract_passes_on_postgres(builds):
     on_duckdb = {n.unique_id for n in builds.duckdb_result.nodes}
     on_postgres = {n.unique_id for n in result.nodes}
     assert len(on_postgres) == len(result.nodes), "a node ran twice"
-    assert on_duckdb - on_postgres == {"model.woonsignaal.int_signalen_berekend_duckdb"}
-    assert on_postgres - on_duckdb == set()
+    assert on_duckdb == on_postgres
+    assert "test.woonsignaal.assert_signalen_invoer_van_deze_nacht" in on_postgres
     passed = [n for n in result.nodes if n.ok]
     assert sum(n.resource_type == "model" for n in passed) >= 40
     assert sum(n.resource_type in ("test", "unit_test") for n in passed) >= 250
@@ -308,3 +308,23 @@ def test_mart_figures_agree_between_duckdb_and_postgres(builds, mart):
             assert math.isclose(got[1], figures[1], rel_tol=1e-9, abs_tol=1e-6), f"{mart}.{column}: sum"
         else:
             assert got == figures, f"{mart}.{column}"
+
+
+def test_the_signal_step_writes_the_same_run_row_on_both_targets(builds):
+    """One source table for every target: the run row names the same night (delivery, periode, minimum
+    group size, number of signals) on DuckDB and PostgreSQL."""
+    columns = "extractdatum, run_id, periode_eind, minimum_group_size, signalen"
+    con = duckdb.connect(str(builds.warehouse), read_only=True)
+    try:
+        on_duckdb = con.execute(f"select {columns} from signalen_invoer.signalen_berekend_run").fetchall()
+    finally:
+        con.close()
+    pgcon = builds.pg.connect()
+    try:
+        cur = pgcon.cursor()
+        cur.execute(f"select {columns} from signalen_invoer.signalen_berekend_run")
+        on_postgres = cur.fetchall()
+    finally:
+        pgcon.close()
+    assert len(on_duckdb) == 1 and on_duckdb == on_postgres
+    assert on_duckdb[0][4] > 0

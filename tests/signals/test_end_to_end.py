@@ -10,6 +10,8 @@ are midden.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pytest
 from tests.demo_env import demo_environment
@@ -23,9 +25,9 @@ UNITS = 5000
 
 def _build(tmp_path_factory, scenario: str):
     from woonsignaal.ingest import load_delivery
+    from woonsignaal.pipeline import build_warehouse
     from woonsignaal.settings import get_settings
     from woonsignaal.simulate import simulate
-    from woonsignaal.transform import run_dbt_build
 
     home = tmp_path_factory.mktemp(f"signalen-{scenario}")
     with pytest.MonkeyPatch.context() as env:
@@ -38,8 +40,7 @@ def _build(tmp_path_factory, scenario: str):
         )
         for d in result.deliveries:
             load_delivery(d, settings)
-        extract = result.deliveries[-1].name
-        run = run_dbt_build(settings, vars={"extractdatum": extract}, generate_docs=False)
+        run = build_warehouse(settings, dt.date.fromisoformat(result.deliveries[-1].name))
         assert run.success, run.summary()
         return settings.warehouse_path, gt
 

@@ -1,9 +1,9 @@
 """One small simulated corporation, built twice (an October and a November extract date) per session.
 
 The chain is the real one: ``simulate`` writes a volledig delivery plus a week of deltas (the volledig
-one in October, the last delta in November), ``load_delivery`` loads the volledig delivery, ``run_dbt_build``
-builds the werklijsten and everything upstream (signals included) at the October extract date; then the
-deltas are loaded and the build runs again at the November date, so ``werklijst_effect`` compares
+one in October, the last delta in November), ``load_delivery`` loads the volledig delivery, and
+``build_warehouse`` (the night's build: marts, signal step, signals, werklijsten) builds it at the October
+extract date; then the deltas are loaded and the build runs again at the November date, so ``werklijst_effect`` compares
 November with October's list. Finally ``publish_werklijsten`` writes the restricted file.
 """
 
@@ -19,7 +19,6 @@ import pytest
 from tests.demo_env import demo_environment
 
 #: The werklijsten and every model and seed they depend on (signals included), with their tests.
-SELECTION = "+path:models/werklijsten"
 EENHEDEN = 2000
 JAREN = 3
 TOT = dt.date(2026, 11, 5)
@@ -49,9 +48,9 @@ class Built:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Built:
     from woonsignaal.ingest import load_delivery
+    from woonsignaal.pipeline import build_warehouse
     from woonsignaal.settings import get_settings
     from woonsignaal.simulate import simulate
-    from woonsignaal.transform import run_dbt_build
     from woonsignaal.werklijsten import publish_werklijsten
 
     root = tmp_path_factory.mktemp("werklijsten")
@@ -75,9 +74,7 @@ def built(tmp_path_factory) -> Built:
         assert eerste.month != laatste.month, "the two builds must fall in different months"
 
         load_delivery(deliveries[0], settings, gx=False)
-        first = run_dbt_build(
-            settings, select=SELECTION, vars={"extractdatum": eerste.isoformat()}, generate_docs=False
-        )
+        first = build_warehouse(settings, eerste)
         assert first.success, first.summary()
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         try:
@@ -87,9 +84,7 @@ def built(tmp_path_factory) -> Built:
 
         for d in deliveries[1:]:
             load_delivery(d, settings, gx=False)
-        second = run_dbt_build(
-            settings, select=SELECTION, vars={"extractdatum": laatste.isoformat()}, generate_docs=False
-        )
+        second = build_warehouse(settings, laatste)
         assert second.success, second.summary()
         restricted = publish_werklijsten(settings)
         yield Built(home, deliveries, eerste, laatste, settings.warehouse_path, restricted, eerste_werklijst, settings)

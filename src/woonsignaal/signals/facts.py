@@ -1,15 +1,10 @@
-"""What the signal engine reads and what it writes, in one place for every engine the dbt project runs on.
+"""What the signal engine reads and what it writes, in one place for every target the dbt project runs on.
 
-Two callers compute the signals of a run with :func:`woonsignaal.signals.engine.compute_signals`:
-
-* on DuckDB the dbt Python model ``int_signalen_berekend`` (``dbt_project/models/marts/signalen/``),
-* on PostgreSQL (dbt-postgres runs SQL models only) the signal step
-  :func:`woonsignaal.serving.dbt_signals.compute_signals_in_postgres`, whose output the SQL model
-  ``int_signalen_berekend`` selects.
-
-Both take from here: which fact marts, which rows and columns of them (:func:`fact_reads`), the run's
-extract date and periode (:func:`extractdatum_from`), and the types of the output (:data:`OUTPUT_TYPES`,
-:func:`typed_signals`). So the two engines feed the engine the same facts and publish the same types.
+The signal step (:func:`woonsignaal.signals.step.compute_and_store`, task ``bereken_signalen``) computes
+the signals of a night with :func:`woonsignaal.signals.engine.compute_signals`, from the working DuckDB
+file or from dbt's PostgreSQL database. Both read from here: which fact marts, which rows and columns of
+them (:func:`fact_reads`), and the types of the output (:data:`OUTPUT_TYPES`, :func:`typed_signals`), so
+the engine gets the same facts and the dbt source ``signalen_invoer`` the same types on every target.
 """
 
 from __future__ import annotations
@@ -97,22 +92,6 @@ def read_facts_duckdb(relations: Mapping[str, object], periode_eind: dt.date) ->
         return rel.df()
 
     return read_facts(periode_eind, read)
-
-
-def extractdatum_from(configured: object, latest_delivery: Callable[[], dt.date | None]) -> dt.date:
-    """The run's extract date: the dbt var ``extractdatum`` when set, else ``latest_delivery()``
-    (max(extractdatum) of raw.leveringen)."""
-    if configured is not None and str(configured).strip().lower() not in ("", "none", "null"):
-        return dt.date.fromisoformat(str(configured).strip()[:10])
-    latest = latest_delivery()
-    if latest is None:
-        raise ValueError("raw.leveringen is empty: load a delivery first, or pass --vars extractdatum")
-    return latest if isinstance(latest, dt.date) else dt.date.fromisoformat(str(latest)[:10])
-
-
-def minimum_from(configured: object) -> int:
-    """The minimum group size of the run (dbt var ``minimum_group_size``, default 10)."""
-    return int(configured or 10)
 
 
 def signals_for(facts: Mapping[str, pd.DataFrame], extractdatum: dt.date, minimum: int) -> pd.DataFrame:

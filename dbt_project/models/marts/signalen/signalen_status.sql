@@ -1,12 +1,12 @@
 {#- What changed since the previous publication: every signal of this periode is `nieuw` (not
     there last periode) or `aanhoudend` (there with the same proces, indicator and segment), and
     every signal of the previous periode that is gone is `opgelost`. "Previous" is the latest
-    earlier periode_eind in signalen_historie (normally the previous month). A month without any
+    earlier periode_eind in fct_signalen_historie (normally the previous month). A month without any
     signal makes every signal of the previous month `opgelost`. -#}
 with
 
 historie as (
-    select * from {{ ref('signalen_historie') }}
+    select * from {{ ref('fct_signalen_historie') }}
 ),
 
 huidig_periode as (

@@ -1,21 +1,12 @@
-{#- The signals of this run (the engine woonsignaal.signals.engine.compute_signals), with the columns and
-    types of woonsignaal.signals.facts.OUTPUT_TYPES, on every target:
-      DuckDB      from the dbt Python model int_signalen_berekend_duckdb, which runs the engine;
-      PostgreSQL  (dbt-postgres runs SQL models only) from source signalen_invoer.signalen_berekend, which
-                  the signal step (woonsignaal.serving.dbt_signals.compute_signals_in_postgres) wrote
-                  with the same engine over the same facts; woonsignaal.transform.run_dbt_build runs it
-                  after the fact marts and before this model (docs/serving.md). -#}
+{#- The engine's output of this night, one-to-one with signalen_invoer.signalen_berekend (written by the
+    task bereken_signalen), with the columns and types of woonsignaal.signals.facts.OUTPUT_TYPES. -#}
 with
 
-berekend as (
-    {%- if target.type == 'duckdb' %}
-    select * from {{ ref('int_signalen_berekend_duckdb') }}
-    {%- else %}
+source as (
     select * from {{ source('signalen_invoer', 'signalen_berekend') }}
-    {%- endif %}
 ),
 
-final as (
+renamed as (
     select
         cast(signaal_id as varchar) as signaal_id,
         cast(proces as varchar) as proces,
@@ -36,7 +27,7 @@ final as (
         cast(vergelijking as varchar) as vergelijking,
         cast(p_waarde as {{ type_double() }}) as p_waarde,
         cast(q_waarde as {{ type_double() }}) as q_waarde
-    from berekend
+    from source
 )
 
-select * from final
+select * from renamed
