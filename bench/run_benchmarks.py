@@ -648,7 +648,8 @@ def write_md(path: Path, out: Path) -> None:
         "## Machine",
         "",
         f"- CPU: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} logical CPUs "
-        f"({m.get('Core(s) per socket', '?')} core(s) per socket, {m.get('Thread(s) per core', '?')} thread(s) per core)",
+        f"({m.get('Core(s) per socket', '?')} core(s) per socket, {m.get('Thread(s) per core', '?')} thread(s) "
+        "per core)",
         f"- RAM: {m.get('RAM', '?')}; kernel {m.get('kernel')}; Python {m.get('python')}",
         "- "
         + ", ".join(
@@ -760,7 +761,7 @@ def write_md(path: Path, out: Path) -> None:
                 continue
             w = ph["wall_s"]
 
-            def c(v):
+            def c(v, w=w):
                 return f"{v:.1f} ({100 * v / w:.0f}%)"
 
             lines.append(

@@ -387,7 +387,8 @@ def markdown(summary: list[dict], meta: dict) -> str:
         "",
         *(
             [
-                f"- command: `{r['command']}`: {r['source']}; run {r['started']} -> {r['finished']} (UTC), load average "
+                f"- command: `{r['command']}`: {r['source']}; run {r['started']} -> {r['finished']} (UTC), "
+                "load average "
                 f"{r['load_start']:.1f} -> {r['load_end']:.1f}"
                 for r in meta["runs"]
             ]

@@ -69,7 +69,8 @@ def _make_warehouse(settings, signalen_n=(25, 40), extra_sql=()):
             [f"s{i}", n],
         )
     con.execute(
-        "create or replace table marts.fct_leegstand as select range as leegstand_id, range * 2 as leegstand_dagen from range(150)"
+        "create or replace table marts.fct_leegstand as select range as leegstand_id, range * 2 as "
+        "leegstand_dagen from range(150)"
     )
     con.execute("create or replace table marts.fct_contract_maand as select 'C1' as overeenkomst_id")
     for sql in extra_sql:

@@ -135,7 +135,8 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> int
             _fail(
                 f"levering {alleen} ligt vóór de laatst geladen levering {scan.last_loaded}: de raw-laag kent al "
                 f"latere gegevens. Herbouw vanaf {alleen}: zet {settings.warehouse_path.parent} opzij en draai "
-                f"`woonsignaal run` met de laatste volledige levering op of vóór {alleen} en alle latere in de landingsmap."
+                f"`woonsignaal run` met de laatste volledige levering op of vóór {alleen} en alle latere in de "
+                "landingsmap."
             )
     else:
         todo = _to_process(settings, scan)

@@ -363,7 +363,7 @@ def _personal_data_rule(
             f'select {", ".join(sql for _, _, sql, _ in tests)} from {MARTS_SCHEMA}."{table}"',
             [pattern for *_, pattern in tests],
         ).fetchone()
-        for (column, kind, _, _), n in zip(tests, counts):
+        for (column, kind, _, _), n in zip(tests, counts, strict=True):
             if n:
                 report.failures.append(
                     f"marts.{table}.{column}: {n} waarde(n) die op persoonsgegevens lijken ({kind}); "

@@ -5,8 +5,9 @@ and a full build, then each delta loaded and built incrementally (int_contract_m
 fct_contract_maand and int_eenheid_maanden recompute recent months and changed contracts or units only;
 macros/incrementeel.sql), and the last night built twice (a retry). One delta also corrects an old
 booking and deletes another, so a contract's whole history changes. After the last night a copy of the
-warehouse is rebuilt with --full-refresh and the tables must be equal, row for row. Also: woonsignaal.transform runs --full-refresh exactly when the project changed since the
-last successful build, and the history models survive it.
+warehouse is rebuilt with --full-refresh and the tables must be equal, row for row. Also:
+woonsignaal.transform runs --full-refresh exactly when the project changed since the last successful
+build, and the history models survive it.
 """
 
 from __future__ import annotations

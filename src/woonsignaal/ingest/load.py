@@ -164,7 +164,8 @@ def _check_order(manifest: Manifest, state: _State) -> str | None:
             raise DeliveryRejected(
                 Fout(
                     "volgorde",
-                    detail=f"{d.isoformat()} was already loaded from a newer delivery (aangemaakt_op {old.isoformat()} UTC); "
+                    detail=f"{d.isoformat()} was already loaded from a newer delivery "
+                    f"(aangemaakt_op {old.isoformat()} UTC); "
                     f"this one was made at {new.isoformat()} UTC and is ignored",
                 ),
                 d,
@@ -356,7 +357,8 @@ def _apply_deletions(con, d: date) -> list[str]:
         keys = _keys(f)
         con.execute(
             f"create or replace temp table _del as select {', '.join(_deletion_key_parts(f))}, "
-            f"max(w.verwijderd_op) as verwijderd_op from {SCRATCH}.verwijderingen w where w.tabel = {lit(f.name)} group by all"
+            f"max(w.verwijderd_op) as verwijderd_op from {SCRATCH}.verwijderingen w where w.tabel = "
+            f"{lit(f.name)} group by all"
         )
         match = f"{_on('x', t, keys)} and {t}._verwijderd_op is null and x.verwijderd_op >= {t}.gewijzigd_op"
         rcols = ", ".join(f"{t}.{q(c)}" for c in raw_columns(f))
@@ -399,7 +401,8 @@ def _merge(
             cols = [c.name for c in f.stored_columns]
             con.execute(f"delete from {RAW_SCHEMA}.referentiedata")
             con.execute(
-                f"insert into {RAW_SCHEMA}.referentiedata ({', '.join(q(c) for c in cols)}, _extractdatum, _bronbestand, _regelnummer) "
+                f"insert into {RAW_SCHEMA}.referentiedata ({', '.join(q(c) for c in cols)}, _extractdatum, "
+                "_bronbestand, _regelnummer) "
                 f"select {', '.join(q(c) for c in cols)}, {D}, {lit(d.isoformat() + '/' + f.filename)}, _regelnummer "
                 f"from {SCRATCH}.referentiedata"
             )
@@ -412,7 +415,8 @@ def _merge(
             stale = _merge_event(con, f, d)
             if stale:
                 warnings.append(
-                    f"{f.filename}: {stale} row(s) older than (or equal to) the version already loaded; kept the loaded one"
+                    f"{f.filename}: {stale} row(s) older than (or equal to) the version already loaded; kept "
+                    "the loaded one"
                 )
             if manifest.soort == SOORT_VOLLEDIG and had_rows:  # nothing to compare on a first load
                 gone, current = _absent_from_volledig(con, f, d)
@@ -438,7 +442,8 @@ def _merge(
         raise DeliveryRejected(too_many, d)
     warnings += _apply_deletions(con, d)
     con.execute(
-        f"insert into {RAW_SCHEMA}.quarantaine (extractdatum, bestand, regelnummer, kolom, reden, fataal, geregistreerd_op) "
+        f"insert into {RAW_SCHEMA}.quarantaine (extractdatum, bestand, regelnummer, kolom, reden, fataal, "
+        "geregistreerd_op) "
         f"select {D}, bestand, regelnummer, kolom, reden, false, now()::timestamp from {SCRATCH}._quarantaine"
     )
     tot = [sum(getattr(p, a) for p in parsed.values()) for a in ("geleverd", "geladen", "quarantaine")]
@@ -467,7 +472,8 @@ def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) ->
             continue
         if pf.quarantaine > QUARANTINE_FATAL_MIN_ROWS and pf.quarantaine > QUARANTINE_FATAL_FRACTION * pf.geleverd:
             first = con.execute(
-                f"select regelnummer, kolom, reden from _quarantaine where bestand = {lit(manifest.bestanden[name].naam)} "
+                "select regelnummer, kolom, reden from _quarantaine where bestand = "
+                f"{lit(manifest.bestanden[name].naam)} "
                 f"order by regelnummer limit {_LISTED}"
             ).fetchall()
             listed = "; ".join(f"line {r}, {k}: {why}" for r, k, why in first)
@@ -561,13 +567,14 @@ class _RawSuites:
                     kolom=f.column or None,
                     detail=f"Great Expectations raw suites failed: {line}",
                 )
-                for f, line in zip(report.failures, report.failure_lines())
+                for f, line in zip(report.failures, report.failure_lines(), strict=True)
             ]
             if any(f.description == ROW_COUNT_DESCRIPTION for f in report.failures):
                 problems.append(
                     Fout(
                         "raw_suite",
-                        detail=f"a snapshot file's row count differs more than {self._tolerance:.0%} (+ {ROW_COUNT_SLACK} rows) "
+                        detail=f"a snapshot file's row count differs more than {self._tolerance:.0%} "
+                        f"(+ {ROW_COUNT_SLACK} rows) "
                         f"from the previous delivery's; when that is real (an acquisition, a sale of complexes), load "
                         f"this delivery once with {ENV_DELIVERY_ROW_TOLERANCE} set higher (e.g. 0.5)",
                     )

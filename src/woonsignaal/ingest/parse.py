@@ -505,7 +505,8 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
 
     # --- faults found in the pass, then duplicate keys among the remaining rows
     con.execute(
-        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, "
+        "reden varchar)"
     )
     con.execute(
         f"insert into _f select {lit(file.filename)}, _rij, _regelnummer, f.kolom, f.reden from "
@@ -615,7 +616,7 @@ def _rounding_warning(con, file: ContractFile, pf: ParsedFile, table: str, round
     counts = con.execute(
         f"select {', '.join(f'count(*) filter (where {f})' for f in flags)} from {table} where _fouten is null"
     ).fetchone()
-    for c, n in zip(rounded, counts):
+    for c, n in zip(rounded, counts, strict=True):
         if n:
             pf.warnings.append(f"{file.filename}: {n} value(s) of {c} have more than 2 decimals; loaded rounded to 2")
 
@@ -626,7 +627,10 @@ def _deletion_key_fault_sql(tabel: str, sleutel: str) -> str:
         for f in FILES
         if f.kind in (FileKind.SNAPSHOT, FileKind.EVENT)
     )
-    return f"nullif(trim({tabel}), '') is not null and {sleutel} is not null and (case trim({tabel}) {parts} else false end)"
+    return (
+        f"nullif(trim({tabel}), '') is not null and {sleutel} is not null "
+        f"and (case trim({tabel}) {parts} else false end)"
+    )
 
 
 def _deletion_key_sql(tabel: str, sleutel: str) -> str:
@@ -689,7 +693,8 @@ def _parse_referentiedata(ctx: _Ctx, file: ContractFile, tmp: str, pf: ParsedFil
     con = ctx.con
     v = {c.name: _value(c, q(c.name)) for c in file.columns}
     con.execute(
-        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, "
+        "reden varchar)"
     )
     for c in ("soort", "code"):
         con.execute(
@@ -764,7 +769,8 @@ def parse_delivery(
     """
     ctx = _Ctx(con, manifest, extractdatum or manifest.extractdatum, file_check, duplicates)
     con.execute(
-        "create or replace table _quarantaine (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+        "create or replace table _quarantaine (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, "
+        "reden varchar)"
     )
     reference = [f for f in FILES if f.kind is FileKind.REFERENCE]
     others = sorted(

@@ -210,7 +210,7 @@ class EdgeSpaces:
         if a.max() < 0xC2:  # no lead byte of a space separator in this chunk (ASCII, or Latin letters)
             return False
         leads = np.flatnonzero((a[:-1] >= 0xC2) & (a[:-1] <= 0xE3))
-        pairs = set(zip(a[leads].tolist(), a[leads + 1].tolist()))
+        pairs = set(zip(a[leads].tolist(), a[leads + 1].tolist(), strict=True))
         return any(p in pairs for p in self._UNICODE_SPACES)
 
 

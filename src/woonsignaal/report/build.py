@@ -225,7 +225,7 @@ def _wijk_tabel(tabel: WijkTabel | None, minimum: int) -> dict[str, Any] | None:
     for r in tabel.rijen:
         cellen = [
             {"tekst": f"< {minimum}" if weg else _wijk_cel(soort, v), "onderdrukt": weg}
-            for v, weg, soort in zip(r.waarden, r.onderdrukt_cellen, tabel.soorten)
+            for v, weg, soort in zip(r.waarden, r.onderdrukt_cellen, tabel.soorten, strict=True)
         ]
         rijen.append({"wijk": r.wijk, "onderdrukt": r.onderdrukt, "cellen": cellen})
     return {"kolommen": tabel.kolommen, "toelichting": tabel.toelichting, "rijen": rijen}
@@ -282,7 +282,7 @@ def _let_op(pub: Publicatie, kpis: list[dict[str, Any]], signalen: list[Signaal]
 
 def _kwaliteit_sectie(pub: Publicatie, maand: date, tot: date | None) -> dict[str, Any]:
     k = pub.kwaliteit(maand, tot)
-    per_dag = {l.extractdatum: l for l in k.leveringen}
+    per_dag = {lev.extractdatum: lev for lev in k.leveringen}
     dagen = k.verwachte_dagen
     grafiek = None
     if k.beschikbaar and dagen:
@@ -328,14 +328,14 @@ def _kwaliteit_sectie(pub: Publicatie, maand: date, tot: date | None) -> dict[st
         "beschikbaar": k.beschikbaar,
         "verwacht": len(dagen),
         "ontvangen": k.ontvangen,
-        "verwerkt": sum(1 for l in k.leveringen if l.status == "verwerkt"),
+        "verwerkt": sum(1 for lev in k.leveringen if lev.status == "verwerkt"),
         "ontbrekend": [fmt.datum(d) for d in ontbrekend],
         "rijen_geladen": fmt.getal(k.rijen_geladen),
         "rijen_quarantaine": fmt.getal(k.rijen_quarantaine),
         "aandeel_quarantaine": fmt.procent(k.aandeel_quarantaine, 2),
         "mislukt": [
-            {"datum": fmt.datum(l.extractdatum), "wat": STAP_LABEL.get(l.stap_mislukt or "", "verwerking mislukt")}
-            for l in k.mislukt
+            {"datum": fmt.datum(lev.extractdatum), "wat": STAP_LABEL.get(lev.stap_mislukt or "", "verwerking mislukt")}
+            for lev in k.mislukt
         ],
         "controles_afgekeurd": len(k.controles_afgekeurd),
         "grafiek": grafiek,
