@@ -138,9 +138,9 @@ class Settings:
     def ingest_memory_limit(self) -> str:
         """How much memory the ingest's scratch DuckDB may use before it spills (``3GB``).
 
-        The scratch holds a whole parsed delivery while the merge and the raw suites read it: an L
-        volledig delivery is 1.3 GB there. Under 2 GB it spilled while both ran (L load 17.0-18.7 s,
-        2.1 GB peak); with 3 GB it loads in 16.7-17.0 s and peaks at 2.6 GB (2026-12-05).
+        The scratch holds a whole parsed delivery while the merge and the raw suites read it. Under the
+        dbt build's limit it spilled while both ran, which made the load slower; the limit that fits an
+        L volledig delivery, and what it costs in memory, are in BENCHMARKS.md ("Figures behind the code").
         """
         return os.environ.get(ENV_INGEST_MEMORY_LIMIT, "").strip() or DEFAULT_INGEST_MEMORY_LIMIT
 

@@ -363,7 +363,7 @@ def _apply_deletions(con, d: date) -> list[str]:
         match = f"{_on('x', t, keys)} and {t}._verwijderd_op is null and x.verwijderd_op >= {t}.gewijzigd_op"
         rcols = ", ".join(f"{t}.{q(c)}" for c in raw_columns(f))
         # a join, not `exists (...)`: the correlated form with the timestamp comparison scanned the whole
-        # table the slow way (3 s on 20 M bookings for 3 deletions); _del has one row per key
+        # table the slow way, even for a few deletions; _del has one row per key
         con.execute(
             f"insert into {v} select {rcols}, {D} from {t} join _del x on {match} where {t}._extractdatum <> {D}"
         )
@@ -507,7 +507,7 @@ def _previous_counts_table(con, state: _State, manifest: Manifest, tolerance: fl
 
 
 def _import_great_expectations_in_background() -> None:
-    """Import Great Expectations (4-5 s) while DuckDB parses the delivery (which releases the GIL); the
+    """Import Great Expectations (which takes seconds) while DuckDB parses the delivery (which releases the GIL); the
     validation after the parse then finds it imported. A failed import here is retried there."""
     import sys
     import threading
@@ -634,7 +634,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
             seconds=time.perf_counter() - started,
         )
     # Whether a key occurs twice is asked once: by the raw suites when they run (the parse's own search
-    # cost 2.2 CPU seconds of an L load), by the parse otherwise. When the suites find a key twice, the
+    # is a large share of a load's CPU time), by the parse otherwise. When the suites find a key twice, the
     # load starts again with the parse searching: it quarantines every copy, and the suites run again.
     try:
         return _load(manifest, settings, key, state, status, gx=gx, duplicates=not gx, started=started)
@@ -731,8 +731,8 @@ def _load(
         try:
             warehouse.parent.mkdir(parents=True, exist_ok=True)
             # the parse numbered the records by their order; the raw tables need none. Without it
-            # DuckDB writes the inserted row groups straight to the file: an L first load's bookings
-            # take 7 s instead of 7 s plus 4-6 s of checkpoint at detach, in 320 MB instead of 460
+            # DuckDB writes the inserted row groups straight to the file, without a long checkpoint at
+            # detach and in less memory
             con.execute("set preserve_insertion_order = false")
             con.execute(f"attach {lit(str(warehouse))} as {WAREHOUSE}")
             try:
