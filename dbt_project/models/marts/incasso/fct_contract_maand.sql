@@ -43,7 +43,7 @@ grenzen as (
         {% if plan -%}
         (c.overeenkomst_id in ({{ gewijzigde_contracten(plan.sinds) }})) as herberekend
         {%- else -%}
-        true as herberekend
+            true as herberekend
         {%- endif %}
     from contracten as c
     cross join (select min(maand) as eerste_maand from {{ ref('int_contract_maand_boekingen') }}) as l
@@ -105,14 +105,14 @@ vorige as (
         on g.overeenkomst_id = t.overeenkomst_id and not g.herberekend
     where t.maand = {{ dbt.dateadd('month', -1, vanaf) }}
     {%- else %}
-    select
-        overeenkomst_id,
-        cast(null as {{ dbt.type_numeric() }}) as saldo_euro,
-        cast(null as {{ dbt.type_numeric() }}) as vervallen_saldo_euro,
-        cast(null as integer) as hoogste_stap_rang,
-        cast(null as boolean) as in_achterstand
-    from contracten
-    where false
+        select
+            overeenkomst_id,
+            cast(null as {{ dbt.type_numeric() }}) as saldo_euro,
+            cast(null as {{ dbt.type_numeric() }}) as vervallen_saldo_euro,
+            cast(null as integer) as hoogste_stap_rang,
+            cast(null as boolean) as in_achterstand
+        from contracten
+        where false
     {%- endif %}
 ),
 
@@ -198,7 +198,7 @@ met_vorige as (
     select
         met_huur.*,
         coalesce(
-            lag(in_achterstand) over (partition by overeenkomst_id order by maand), vorige_opgeslagen_in_achterstand
+            lag(met_huur.in_achterstand) over (partition by met_huur.overeenkomst_id order by met_huur.maand), met_huur.vorige_opgeslagen_in_achterstand
         ) as vorige_in_achterstand
     from met_huur
 ),
@@ -224,8 +224,10 @@ final as (
         (m.in_achterstand and not coalesce(m.vorige_in_achterstand, false)) as nieuw_in_achterstand,
         (not m.in_achterstand and coalesce(m.vorige_in_achterstand, false)) as hersteld,
         cast(case when m.in_achterstand and m.maandhuur_euro > 0
-            then round(cast(m.vervallen_saldo_euro / m.maandhuur_euro as {{ dbt.type_numeric() }}), 2) else 0 end
-            as decimal(10, 2)) as maanden_achterstand,
+                then round(cast(m.vervallen_saldo_euro / m.maandhuur_euro as {{ dbt.type_numeric() }}), 2)
+            else 0
+        end
+        as decimal(10, 2)) as maanden_achterstand,
         cast(m.maandhuur_euro as decimal(14, 2)) as maandhuur_euro,
         cast(12 * m.maandhuur_euro as decimal(14, 2)) as jaarhuur_euro,
         -- dunning and arrangements

@@ -41,9 +41,9 @@ samen as (
 volgorde as (
     select
         samen.*,
-        row_number() over (partition by eenheid_id order by begindatum, publicatie_id) as publicatie_volgnummer,
-        lag(is_verhuurd) over (partition by eenheid_id order by begindatum, publicatie_id) as vorige_is_verhuurd,
-        lag(begindatum) over (partition by eenheid_id order by begindatum, publicatie_id) as vorige_begindatum
+        row_number() over (partition by samen.eenheid_id order by samen.begindatum, samen.publicatie_id) as publicatie_volgnummer,
+        lag(samen.is_verhuurd) over (partition by samen.eenheid_id order by samen.begindatum, samen.publicatie_id) as vorige_is_verhuurd,
+        lag(samen.begindatum) over (partition by samen.eenheid_id order by samen.begindatum, samen.publicatie_id) as vorige_begindatum
     from samen
 ),
 
@@ -72,7 +72,7 @@ final as (
         v.publicatie_volgnummer,
         coalesce(
             v.vorige_is_verhuurd = false
-                and {{ dagen_tussen('v.vorige_begindatum', 'v.begindatum') }} <= 365,
+            and {{ dagen_tussen('v.vorige_begindatum', 'v.begindatum') }} <= 365,
             false
         ) as is_herpublicatie,
         -- unit as it was when the publicatie began
