@@ -9,8 +9,8 @@ betrokkenen as (
 
 gerangschikt as (
     select
-        betrokkenen.*,
-        row_number() over (partition by betrokkenen.zaak_id order by betrokkenen.betrokken_vanaf, betrokkenen.partner) as volgorde
+        *,
+        row_number() over (partition by zaak_id order by betrokken_vanaf, partner) as volgorde
     from betrokkenen
 ),
 

@@ -9,8 +9,8 @@ statussen as (
 
 gerangschikt as (
     select
-        statussen.*,
-        row_number() over (partition by statussen.zaak_id order by statussen.begindatum desc, statussen.zaakstatus_soort desc) as omgekeerd
+        *,
+        row_number() over (partition by zaak_id order by begindatum desc, zaakstatus_soort desc) as omgekeerd
     from statussen
 ),
 

@@ -20,38 +20,38 @@ lee as (
 
 gemarkeerd as (
     select
-        lee.*,
-        lag(lee.einddatum) over (partition by lee.eenheid_id order by lee.begindatum) as vorige_einddatum,
-        row_number() over (partition by lee.eenheid_id order by lee.begindatum) as rij
+        *,
+        lag(einddatum) over (partition by eenheid_id order by begindatum) as vorige_einddatum,
+        row_number() over (partition by eenheid_id order by begindatum) as rij
     from lee
 ),
 
 eilanden as (
     select
-        gemarkeerd.*,
+        *,
         sum(
             case
-                when gemarkeerd.rij = 1 then 1
-                when gemarkeerd.vorige_einddatum is null then 0  -- the previous period is open: this continues it
-                when gemarkeerd.begindatum <= {{ plus_dagen('vorige_einddatum', 1) }} then 0
+                when rij = 1 then 1
+                when vorige_einddatum is null then 0  -- the previous period is open: this continues it
+                when begindatum <= {{ plus_dagen('vorige_einddatum', 1) }} then 0
                 else 1
             end
-        ) over (partition by gemarkeerd.eenheid_id order by gemarkeerd.begindatum rows between unbounded preceding and current row)
+        ) over (partition by eenheid_id order by begindatum rows between unbounded preceding and current row)
             as leegstand_nr
     from gemarkeerd
 ),
 
 met_begin as (
     select
-        eilanden.*,
-        min(eilanden.begindatum) over (partition by eilanden.eenheid_id, eilanden.leegstand_nr) as leegstand_begindatum
+        *,
+        min(begindatum) over (partition by eenheid_id, leegstand_nr) as leegstand_begindatum
     from eilanden
 ),
 
 met_volgende as (
     select
-        met_begin.*,
-        lead(met_begin.begindatum) over (partition by met_begin.eenheid_id, met_begin.leegstand_nr order by met_begin.begindatum) as volgende_begindatum
+        *,
+        lead(begindatum) over (partition by eenheid_id, leegstand_nr order by begindatum) as volgende_begindatum
     from met_begin
 )
 

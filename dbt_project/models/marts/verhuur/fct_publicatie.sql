@@ -40,10 +40,10 @@ samen as (
 
 volgorde as (
     select
-        samen.*,
-        row_number() over (partition by samen.eenheid_id order by samen.begindatum, samen.publicatie_id) as publicatie_volgnummer,
-        lag(samen.is_verhuurd) over (partition by samen.eenheid_id order by samen.begindatum, samen.publicatie_id) as vorige_is_verhuurd,
-        lag(samen.begindatum) over (partition by samen.eenheid_id order by samen.begindatum, samen.publicatie_id) as vorige_begindatum
+        *,
+        row_number() over (partition by eenheid_id order by begindatum, publicatie_id) as publicatie_volgnummer,
+        lag(is_verhuurd) over (partition by eenheid_id order by begindatum, publicatie_id) as vorige_is_verhuurd,
+        lag(begindatum) over (partition by eenheid_id order by begindatum, publicatie_id) as vorige_begindatum
     from samen
 ),
 
