@@ -88,7 +88,7 @@ def run_command(
         settings = get_settings()
         settings.ensure_dirs()
         if not settings.landing.is_dir():
-            _fail(f"landing folder {settings.landing} does not exist")
+            _fail(f"landingsmap {settings.landing} bestaat niet")
         code = _process_landing_once(settings, alleen, verbose=toon_log)
     except ConfigurationError as exc:
         _fail(str(exc), 2)
