@@ -2,6 +2,7 @@
 #   make demo   set up .venv from the lock file, simulate a small corporation, run every delivery
 #               through the nightly DAG and publish
 #   make test   set up .venv and run the test suite (this is what CI runs, via .ci/run)
+#   make lint   ruff, sqlfluff and the dbt evaluator over the tree (CI runs it before the tests)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
 CLUSTER_ARGS ?=
 
-.PHONY: venv demo test airflow cluster lock status clean lint-dbt
+.PHONY: venv demo test airflow cluster lock status clean lint lint-dbt
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found"; exit 1; }
@@ -45,6 +46,25 @@ status: venv
 # dbt_project/evaluator_exceptions.yml; docs/warehouse.md).
 lint-dbt: venv
 	$(BIN)/python -m woonsignaal.dbt_evaluator
+
+# Lint, as CI runs it before the tests (.ci/run). Every step runs; the target fails when one failed.
+#   ruff check, ruff format --check  Python ([tool.ruff] in pyproject.toml)
+#   sqlfluff lint                    the dbt models and singular tests (.sqlfluff, dbt templater). dbt's
+#                                    DuckDB target opens its warehouse file even to compile: an in-memory
+#                                    database here, so no warehouse is needed and none is touched
+#   SQL lines <= 120 characters      the source lines (sqlfluff's LT05 measures the rendered ones; .sqlfluff)
+#   dbt evaluator                    dbt-project-evaluator's rules (make lint-dbt)
+SQL_LINT_PATHS := dbt_project/models dbt_project/tests
+lint: venv
+	@status=0; \
+	echo "== ruff check"; $(BIN)/ruff check . || status=1; \
+	echo "== ruff format --check"; $(BIN)/ruff format --check . || status=1; \
+	echo "== sqlfluff lint"; WOONSIGNAAL_WAREHOUSE=:memory: $(BIN)/sqlfluff lint $(SQL_LINT_PATHS) || status=1; \
+	echo "== SQL lines <= 120 characters"; \
+	awk 'length > 120 { print FILENAME ":" FNR ": line longer than 120 characters"; bad = 1 } END { exit bad }' \
+	    $$(find $(SQL_LINT_PATHS) -name '*.sql' | sort) || status=1; \
+	echo "== dbt evaluator"; $(BIN)/python -m woonsignaal.dbt_evaluator || status=1; \
+	exit $$status
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: venv

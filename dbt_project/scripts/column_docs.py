@@ -59,7 +59,9 @@ COLUMN_DOCS: dict[str, str] = {
     "is_in_extract": "The unit is in the latest extract (false: it disappeared from the deliveries).",
     "versie_geldig_vanaf": "Extract date from which the current version of the unit was delivered.",
     # --- history
-    "geldig_vanaf": "Start of this version's validity (first version: 1900-01-01, it reaches back before the first delivery).",
+    "geldig_vanaf": (
+        "Start of this version's validity (first version: 1900-01-01, it reaches back before the first delivery)."
+    ),
     "geldig_tot": "End of this version's validity, exclusive (last version: 9999-12-31).",
     "geregistreerd_vanaf": "Extract date at which this version was first delivered.",
     "versie_nr": "Number of this version of the key (1 = oldest).",
@@ -103,11 +105,16 @@ COLUMN_DOCS: dict[str, str] = {
     "status_naam": "Name of the status code (VERA).",
     "detailstatus": "Detailed status code as delivered.",
     "detailstatus_naam": "Name of the detailstatus code (VERA).",
-    "leegstand_reden": "VERA leegstand reason (EENHEIDDETAILSTATUS under LEE: MUT, NIH, NIB, EPA, STR, PRO, VEK); in fct_leegstand the reason of the first period.",
+    "leegstand_reden": (
+        "VERA leegstand reason (EENHEIDDETAILSTATUS under LEE: MUT, NIH, NIB, EPA, STR, PRO, VEK); in "
+        "fct_leegstand the reason of the first period."
+    ),
     "leegstand_reden_naam": "Name of the leegstand reason (VERA).",
     "leegstand_begindatum": "First day of the vacancy this status period belongs to.",
     "leegstand_nr": "Sequence number of the vacancy within the unit.",
-    "leegstand_dagen": "Vacant days: einddatum - begindatum when closed, extract date - begindatum when open (censored).",
+    "leegstand_dagen": (
+        "Vacant days: einddatum - begindatum when closed, extract date - begindatum when open (censored)."
+    ),
     "dagen": "Days of the period(s): end (or extract date) minus begin.",
     "is_afgesloten": "Closed on or before the extract date (false: still open, figures censored at the extract date).",
     "statusperioden_aantal": "Number of status periods merged into this row.",
@@ -117,7 +124,9 @@ COLUMN_DOCS: dict[str, str] = {
     "nettohuur_maand_euro": "Net monthly rent of the unit when the vacancy began, euros.",
     "huurderving_euro": "Rent lost to vacancy: vacant days x nettohuur x 12 / 365, euros.",
     "vorige_overeenkomst_einddatum": "End date of the unit's last agreement that ended before the vacancy began.",
-    "volgende_overeenkomst_begindatum": "Start date of the unit's first agreement starting on or after the vacancy's begin (NULL: not let yet).",
+    "volgende_overeenkomst_begindatum": (
+        "Start date of the unit's first agreement starting on or after the vacancy's begin (NULL: not let yet)."
+    ),
     "dagen_contract_tot_contract": "Days from the previous agreement's end to the next agreement's start.",
     "eerste_begindatum": "Start of the first period with this reason.",
     # --- publications and offers
@@ -131,7 +140,9 @@ COLUMN_DOCS: dict[str, str] = {
     "is_verhuurd": "An offer was accepted (status TOE).",
     "toewijzingsdatum": "Answer date (else offer date) of the accepted offer.",
     "eerste_aanbiedingsdatum": "Date of the first offer.",
-    "dominante_weigerreden": "Most frequent refusal reason (AANBIEDINGDETAILSTATUS) of the refusals; ties: alphabetical; NULL if none.",
+    "dominante_weigerreden": (
+        "Most frequent refusal reason (AANBIEDINGDETAILSTATUS) of the refusals; ties: alphabetical; NULL if none."
+    ),
     "dominante_weigerreden_naam": "Name of dominante_weigerreden (VERA).",
     "dagen_tot_verhuur": "Days from the publicatie's begindatum to the accepted offer (NULL if not let).",
     "publicatie_volgnummer": "Sequence number of the publicatie within the unit (by begindatum).",
@@ -193,7 +204,10 @@ COLUMN_DOCS: dict[str, str] = {
     "maanden_achterstand": "Arrears expressed in months of rent (vervallen saldo / maandhuur; 0 when not in arrears).",
     "maandhuur_euro": "The month's rent charge (PRO); the unit's brutohuur when no charge was booked, euros.",
     "jaarhuur_euro": "Annual rent: 12 x maandhuur_euro, euros.",
-    "peildatum": "Measuring date: the month's last day, the agreement's end date in its last month, or the extract date for the running month.",
+    "peildatum": (
+        "Measuring date: the month's last day, the agreement's end date in its last month, or the extract date "
+        "for the running month."
+    ),
     "maand": "Calendar month (its first day).",
     # --- dunning and arrangements
     "actiedatum": "Date of the dunning step.",
@@ -245,8 +259,12 @@ COLUMN_DOCS: dict[str, str] = {
     "mutatiegraad_jaar_pct": "mutatiegraad_pct x 12: the yearly turnover rate at this month's pace.",
     "leegstanden_gestart_aantal": "Vacancies that started in the month (units that became vacant).",
     "leegstanden_afgesloten_aantal": "Vacancies that ended in the month (n behind the leegstandsduur figures).",
-    "mediaan_leegstandsduur_dagen": "Median days of the vacancies that ended in the month (NULL below the minimum group size).",
-    "gemiddelde_leegstandsduur_dagen": "Mean days of the vacancies that ended in the month (NULL below the minimum group size).",
+    "mediaan_leegstandsduur_dagen": (
+        "Median days of the vacancies that ended in the month (NULL below the minimum group size)."
+    ),
+    "gemiddelde_leegstandsduur_dagen": (
+        "Mean days of the vacancies that ended in the month (NULL below the minimum group size)."
+    ),
     "aandeel_langer_dan_30_dagen": "Share of the vacancies ended in the month that lasted more than 30 days (0-1).",
     "aandeel_langer_dan_90_dagen": "Share of the vacancies ended in the month that lasted more than 90 days (0-1).",
     "leegstaande_eenheden_aantal": "Units vacant on at least one day of the month.",
@@ -255,7 +273,9 @@ COLUMN_DOCS: dict[str, str] = {
     "reacties_per_publicatie": "Mean number of responses of the publicaties closed in the month.",
     "herpublicaties_aantal": "Closed publicaties in the month that were re-publications.",
     "instroom_aantal": "Cases registered in the month.",
-    "instroom_per_1000_eenheden": "Cases registered in the month per 1,000 units (of the wijk for dimensie wijk, else of the portfolio).",
+    "instroom_per_1000_eenheden": (
+        "Cases registered in the month per 1,000 units (of the wijk for dimensie wijk, else of the portfolio)."
+    ),
     "aandeel_partner_binnen_30_dagen": "Share of the month's new cases with a partner involved within 30 days (0-1).",
     "open_voorraad": "Cases open at the month's measuring date.",
     "aandeel_open_langer_dan_90_dagen": "Share of the open cases that had been open more than 90 days (0-1).",
@@ -268,7 +288,9 @@ COLUMN_DOCS: dict[str, str] = {
     "risico_aantal": "Agreements not in arrears the month before (the population at risk of new arrears).",
     "instroom_achterstand": "New arrears incidence: nieuw_in_achterstand_aantal / risico_aantal (0-1).",
     "hersteld_aantal": "Agreements that left arrears this month.",
-    "achterstand_pct_jaarhuur": "Arrears as % of annual rent: 100 x sum(achterstand_euro) / sum(jaarhuur_euro), the sector's standard figure.",
+    "achterstand_pct_jaarhuur": (
+        "Arrears as % of annual rent: 100 x sum(achterstand_euro) / sum(jaarhuur_euro), the sector's standard figure."
+    ),
     "deurwaarder_aantal": "Agreements with a DEU (deurwaarder) step up to this month.",
     "regeling_actief_aantal": "Agreements with an active payment arrangement.",
     # --- code lists and deliveries
@@ -296,7 +318,10 @@ MODEL_COLUMN_DOCS: dict[tuple[str, str], str] = {
     (
         "fct_betalingsregeling",
         "looptijd_dagen",
-    ): "Days from afspraakdatum to einddatum (or to the extract date while it runs); NULL when the source gives an einddatum before the afspraakdatum.",
+    ): (
+        "Days from afspraakdatum to einddatum (or to the extract date while it runs); NULL when the source "
+        "gives an einddatum before the afspraakdatum."
+    ),
     ("int_leegstand_statussen", "einddatum"): "End of this leegstand status period (NULL = open at the extract date).",
     ("int_leegstand_statussen", "leegstand_reden"): "Leegstand reason of this period (detailstatus).",
     ("fct_leegstand_reden", "dagen"): "Vacant days with this reason.",

@@ -185,7 +185,9 @@ MODEL_TESTS = {
         {
             "regel": {
                 "arguments": {
-                    "expression": "(in_achterstand and achterstand_euro > 0) or (not in_achterstand and achterstand_euro = 0)"
+                    "expression": (
+                        "(in_achterstand and achterstand_euro > 0) or (not in_achterstand and achterstand_euro = 0)"
+                    )
                 }
             }
         }

@@ -50,7 +50,7 @@ def on_task_failure(context: dict[str, Any]) -> None:
         exception = context.get("exception")
         extractdatum = _extractdatum(context)
         # woonsignaal's message only: never the text of a library's exception (it may quote a row)
-        message = faults.melding(exception) if exception else "task failed"
+        message = faults.melding(exception) if exception else "taak mislukt"
         if exception is not None:
             runs.record_failure(settings, extractdatum, task_id, exception, run_id=getattr(ti, "run_id", ""))
         send_alert(
@@ -70,7 +70,7 @@ def on_dag_failure(context: dict[str, Any]) -> None:
             "woonsignaal: run %s of %s failed (levering %s); the previous publication stays",
             getattr(dag_run, "run_id", "?"),
             getattr(dag_run, "dag_id", "?"),
-            _extractdatum(context) or "onbekend",
+            _extractdatum(context) or "unknown",
         )
     except Exception:  # noqa: BLE001
         log.exception("DAG failure callback itself failed")

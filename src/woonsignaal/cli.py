@@ -89,7 +89,7 @@ def run_command(
             settings = dataclasses.replace(settings, landing=landing.resolve())
         settings.ensure_dirs()
         if not settings.landing.is_dir():
-            _fail(f"landing folder {settings.landing} does not exist")
+            _fail(f"landingsmap {settings.landing} bestaat niet")
         code = _process_landing_once(settings, alleen, verbose=toon_log)
     except ConfigurationError as exc:
         _fail(str(exc), 2)
@@ -136,7 +136,8 @@ def _process_landing(settings, alleen: str | None, verbose: bool = False) -> int
             _fail(
                 f"levering {alleen} ligt vóór de laatst geladen levering {scan.last_loaded}: de raw-laag kent al "
                 f"latere gegevens. Herbouw vanaf {alleen}: zet {settings.warehouse_path.parent} opzij en draai "
-                f"`woonsignaal run` met de laatste volledige levering op of vóór {alleen} en alle latere in de landingsmap."
+                f"`woonsignaal run` met de laatste volledige levering op of vóór {alleen} en alle latere in de "
+                "landingsmap."
             )
     else:
         todo = _to_process(settings, scan)

@@ -12,7 +12,7 @@ this module with that document.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 CONTRACT_VERSION = "1.0"
 
@@ -33,7 +33,7 @@ SOORT_VOLLEDIG = "volledig"
 SOORT_DELTA = "delta"
 
 
-class ColumnType(str, Enum):
+class ColumnType(StrEnum):
     """Logical column types; each maps to one warehouse type and one parse rule."""
 
     ID = "id"  # string key (digits in most systems, letters occur)
@@ -59,7 +59,7 @@ WAREHOUSE_TYPES: dict[ColumnType, str] = {
 }
 
 
-class Pii(str, Enum):
+class Pii(StrEnum):
     """How a personal-data column is treated (contract section 5)."""
 
     DROP = "drop"  # never stored, not even raw (naam, email, telefoon, omschrijving)
@@ -68,7 +68,7 @@ class Pii(str, Enum):
     CLASS = "class"  # kept in raw, only coarse classes past staging (geboortedatum, inkomen, adres)
 
 
-class FileKind(str, Enum):
+class FileKind(StrEnum):
     SNAPSHOT = "snapshot"  # complete in every delivery
     EVENT = "event"  # all rows in volledig, changed rows in delta; latest gewijzigd_op wins
     DELETIONS = "deletions"  # verwijderingen.csv

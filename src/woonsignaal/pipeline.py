@@ -308,7 +308,7 @@ def dbt_vars(settings: Settings, extractdatum: date) -> dict[str, str]:
     """dbt vars for a build as of ``extractdatum``: the extract date only when it is not the latest
     delivery in ``raw.leveringen``, which is what the models use without the var (macro extractdatum).
 
-    A var whose value changes every night makes dbt re-parse the whole project (about 6 s at any size);
+    A var whose value changes every night makes dbt re-parse the whole project, seconds at any size;
     without it dbt parses only what changed. An older date (rebuilding a delivery that was loaded but
     not published while a newer one is loaded) and a non-DuckDB target still get the var.
     """

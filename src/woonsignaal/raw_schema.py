@@ -108,9 +108,10 @@ def zstd_columns(file: ContractFile) -> list[str]:
     """Columns of ``raw.<file>`` stored with ZSTD instead of DuckDB's automatic choice.
 
     Ids, keyed hashes and ``_rij_hash`` are nearly unique per row: DuckDB's default for text (a
-    dictionary with FSST) tries and fails to find repeats, which cost 2.1 of the 6 s that writing the
-    19.5 M bookings of an L delivery takes; ZSTD writes them in 3.9 s, in a 25 % larger file, and reads
-    them as fast (``docs/ingest.md``). Codes and texts keep the automatic choice.
+    dictionary with FSST) tries and fails to find repeats, which costs a large share of the time that
+    writing the bookings takes; ZSTD writes them faster, in a somewhat larger file, and reads them as
+    fast (``docs/ingest.md``; figures in BENCHMARKS.md, "Figures behind the code"). Codes and texts keep
+    the automatic choice.
     """
     cols = [
         stored_column_name(file, c.name)

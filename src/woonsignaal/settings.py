@@ -305,10 +305,10 @@ class Settings:
         if self.demo:
             return DEMO_PSEUDONYMISATION_KEY.encode("utf-8")
         raise ConfigurationError(
-            f"{ENV_KEY} is not set. woonsignaal pseudonymises person keys with a keyed hash and "
-            f"refuses to load without a key outside the demo. Set {ENV_KEY} to a long random secret "
-            f"(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`) and keep it stable: "
-            f"a new key gives every tenant a new pseudonym."
+            f"{ENV_KEY} is niet gezet. woonsignaal pseudonimiseert persoonssleutels met een sleutel-hash en "
+            f"laadt buiten de demo niets zonder sleutel. Zet {ENV_KEY} op een lang willekeurig geheim "
+            f"(bijvoorbeeld `python -c 'import secrets; print(secrets.token_hex(32))'`) en houd het vast: "
+            f"een nieuwe sleutel geeft elke huurder een nieuw pseudoniem."
         )
 
     def ensure_dirs(self) -> None:
@@ -353,9 +353,9 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
     try:
         minimum = int(raw_min)
     except ValueError:
-        raise ConfigurationError(f"{ENV_MIN_GROUP}={raw_min!r} is not a whole number") from None
+        raise ConfigurationError(f"{ENV_MIN_GROUP}={raw_min!r} is geen geheel getal") from None
     if minimum < 1:
-        raise ConfigurationError(f"{ENV_MIN_GROUP} must be at least 1, got {minimum}")
+        raise ConfigurationError(f"{ENV_MIN_GROUP} moet minstens 1 zijn, niet {minimum}")
     return Settings(
         home=home,
         landing=landing,
@@ -433,7 +433,7 @@ def _fraction(name: str, raw: str) -> float:
     try:
         value = float(raw.replace(",", "."))
     except ValueError:
-        raise ConfigurationError(f"{name}={raw!r} is not a number (e.g. 0.5 for 50%)") from None
+        raise ConfigurationError(f"{name}={raw!r} is geen getal (bijvoorbeeld 0.5 voor 50%)") from None
     if value <= 0:
-        raise ConfigurationError(f"{name} must be positive, got {value}")
+        raise ConfigurationError(f"{name} moet groter dan 0 zijn, niet {value}")
     return value

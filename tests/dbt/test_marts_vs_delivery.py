@@ -51,7 +51,9 @@ def expected_vacancies(deliveries, extractdatum) -> pd.DataFrame:
             cur = {"eenheid_id": eenheid, "begin": r["begin"], "eind": eind, "reden": r["detailstatus"]}
         rows.append(cur)
     df = pd.DataFrame(rows)
-    df["dagen"] = [((e if e is not None else extractdatum) - b).days for b, e in zip(df["begin"], df["eind"])]
+    df["dagen"] = [
+        ((e if e is not None else extractdatum) - b).days for b, e in zip(df["begin"], df["eind"], strict=True)
+    ]
     return df
 
 
@@ -84,7 +86,7 @@ def test_vacancies_started_per_month_in_the_kpi_mart(built):
     )
     got["maand"] = pd.to_datetime(got["maand"]).dt.date
     assert len(got) >= 12 and got["leegstanden_gestart_aantal"].sum() > 0
-    for maand, n in zip(got["maand"], got["leegstanden_gestart_aantal"]):
+    for maand, n in zip(got["maand"], got["leegstanden_gestart_aantal"], strict=True):
         assert n == per_month.get(maand, 0), maand
 
 
@@ -143,12 +145,14 @@ def test_zaak_doorlooptijd_censoring_and_first_partner(built):
     z = z[z["reg"] <= x]
     z["eind"] = [to_date(pd.Series([v])).iloc[0] if isinstance(v, str) else None for v in z["einddatum"]]
     z["open"] = [e is None or e > x for e in z["eind"]]
-    z["dagen"] = [((x if o else e) - r).days for r, e, o in zip(z["reg"], z["eind"], z["open"])]
+    z["dagen"] = [((x if o else e) - r).days for r, e, o in zip(z["reg"], z["eind"], z["open"], strict=True)]
     p = events(built.deliveries, "zaakbetrokkenen", ["zaak_id", "partner"])
     p["vanaf"] = to_date(p["betrokken_vanaf"])
     first = p.sort_values(["zaak_id", "vanaf", "partner"]).drop_duplicates("zaak_id")
     z = z.merge(first[["zaak_id", "partner", "vanaf"]], on="zaak_id", how="left")
-    z["partner_dagen"] = [(v - r).days if isinstance(v, dt.date) else None for r, v in zip(z["reg"], z["vanaf"])]
+    z["partner_dagen"] = [
+        (v - r).days if isinstance(v, dt.date) else None for r, v in zip(z["reg"], z["vanaf"], strict=True)
+    ]
 
     got = built.query(
         "select zaak_id, doorlooptijd_dagen, is_afgesloten, eerste_partner, eerste_partner_dagen, "

@@ -127,7 +127,7 @@ def test_missing_required_column(night):
         "zaken.csv",
         lambda h, r: (
             [c for c in h if c != "registratiedatum"],
-            [[v for c, v in zip(h, row) if c != "registratiedatum"] for row in r],
+            [[v for c, v in zip(h, row, strict=True) if c != "registratiedatum"] for row in r],
         ),
     )
     _manifest(folder)

@@ -13,13 +13,13 @@ How to add a fault (a few lines in a ``test_*.py`` of this folder)::
     def test_fault(case, fault_env):
         run_fault_case(case, fault_env)
 
-``fault_env`` (``conftest.py``) gives an isolated home and a local webhook; ``run_fault_case`` writes the good delivery (``ingest.ingest_builder.base_rows``, with the builder's
-tenants: names, e-mail addresses, phone numbers, IBANs, case texts), loads the previous night first
-when the case says ``eerst=True``, applies the damage, and runs the nightly steps ``verifieer_levering``
-and ``laad_raw`` as the DAG runs them (``woonsignaal.pipeline``). Then it fires the alert as Airflow
-does after the last retry (to a local webhook), prints ``woonsignaal status``, writes
-``marts.pipeline_runs`` as the quality gate's candidate would and runs the audit's personal-data rule
-on it. It asserts:
+``fault_env`` (``conftest.py``) gives an isolated home and a local webhook; ``run_fault_case`` writes
+the good delivery (``ingest.ingest_builder.base_rows``, with the builder's tenants: names, e-mail
+addresses, phone numbers, IBANs, case texts), loads the previous night first when the case says
+``eerst=True``, applies the damage, and runs the nightly steps ``verifieer_levering`` and ``laad_raw``
+as the DAG runs them (``woonsignaal.pipeline``). Then it fires the alert as Airflow does after the last
+retry (to a local webhook), prints ``woonsignaal status``, writes ``marts.pipeline_runs`` as the quality
+gate's candidate would and runs the audit's personal-data rule on it. It asserts:
 
 * the night failed with the expected fault class, file, line and column (the first fault);
 * ``woonsignaal status`` says so in one Dutch line: "<date> mislukt in <step>: <class> (<file>, regel N, kolom 'c')";

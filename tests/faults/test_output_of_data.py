@@ -31,13 +31,15 @@ def _werklijsten_file(path):
     con = duckdb.connect(str(path))
     con.execute("create schema werklijsten.werklijsten")
     con.execute(
-        "create table werklijsten.werklijsten.werklijst (signaal_id varchar, proces varchar, indicator varchar, segment varchar, "
+        "create table werklijsten.werklijsten.werklijst (signaal_id varchar, proces varchar, indicator "
+        "varchar, segment varchar, "
         "ernst varchar, prioriteit integer, object_soort varchar, object_id varchar, wijk varchar, reden varchar, "
         "actie_code varchar, actie varchar, extractdatum date)"
     )
     for wijk, reden, object_id, prio in HOSTILE:
         con.execute(
-            "insert into werklijsten.werklijsten.werklijst values ('s1', 'verhuur', 'leegstand[/]', 'wijk=[red]', 'hoog', ?, "
+            "insert into werklijsten.werklijsten.werklijst values ('s1', 'verhuur', 'leegstand[/]', "
+            "'wijk=[red]', 'hoog', ?, "
             "'eenheid', ?, ?, ?, 'A1', '=bel [/]huurder', ?)",
             [prio, object_id, wijk, reden, date(2026, 11, 24)],
         )

@@ -50,7 +50,7 @@ def test_scan_never_misses_a_value_trim_changes():
     for _ in range(3000):
         data, values = _csv(rng)
         trims = con.execute("select list_transform(?::varchar[], lambda v: trim(v))", [values]).fetchone()[0]
-        changed = any(t != v for t, v in zip(trims, values))
+        changed = any(t != v for t, v in zip(trims, values, strict=True))
         for chunk in (1, 2, 3, 5, len(data)):
             assert _scan(data, chunk) or not changed, (data, chunk)
         padded += changed

@@ -103,7 +103,7 @@ def test_no_key_outside_demo_refuses(woonsignaal_home, monkeypatch):
     monkeypatch.setenv("WOONSIGNAAL_DEMO", "0")
     s = get_settings()
     folder = write_delivery(s.landing, DAY1, base_rows())
-    with pytest.raises(ConfigurationError, match="WOONSIGNAAL_PSEUDONIEM_SLEUTEL is not set"):
+    with pytest.raises(ConfigurationError, match="WOONSIGNAAL_PSEUDONIEM_SLEUTEL is niet gezet"):
         load_delivery(folder, s, gx=False)
     assert not s.warehouse_path.exists()
 

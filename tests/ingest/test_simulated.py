@@ -179,5 +179,7 @@ def test_a_key_the_raw_suites_find_twice_is_quarantined_as_without_them(
     timestamps = {"raw.leveringen": 6, "raw.quarantaine": 6}  # geladen_op, geregistreerd_op: load times
     for table in with_suites:
         cut = timestamps.get(table)
-        strip = (lambda rows: [r[:cut] + r[cut + 1 :] for r in rows]) if cut is not None else (lambda rows: rows)
+        strip = (
+            (lambda rows, cut=cut: [r[:cut] + r[cut + 1 :] for r in rows]) if cut is not None else (lambda rows: rows)
+        )
         assert strip(with_suites[table]) == strip(without[table]), table

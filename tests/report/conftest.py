@@ -353,7 +353,9 @@ KPI_MARTS = {
     + """)
         where case when dimensie = 'totaal' then 700 when segment = 'Dorp' then 8 else 173 end >= $min""",
     "mart_overlast_kpi_maand": """
-        with m as (select unnest(generate_series(date '2025-08-01', date '2026-10-01', interval 1 month))::date as maand),
+        with m as (
+                 select unnest(generate_series(date '2025-08-01', date '2026-10-01', interval 1 month))::date as maand
+             ),
              basis as (
                  select m.maand, z.wijk, 'i' as kind, null::int as leeftijd, null::int as doorlooptijd
                  from m join marts.fct_zaak z on date_trunc('month', z.registratiedatum) = m.maand

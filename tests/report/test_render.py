@@ -47,7 +47,10 @@ PROBE = """<script>
   window.addEventListener('unhandledrejection', function (e) { fouten.push('rejection: ' + e.reason); });
   ['error', 'warn'].forEach(function (level) {
     var orig = console[level];
-    console[level] = function () { fouten.push(level + ': ' + Array.prototype.join.call(arguments, ' ')); orig.apply(console, arguments); };
+    console[level] = function () {
+      fouten.push(level + ': ' + Array.prototype.join.call(arguments, ' '));
+      orig.apply(console, arguments);
+    };
   });
   window.addEventListener('load', function () {
     var out = {fouten: fouten, grafieken: [], hoogte: document.documentElement.scrollHeight};
@@ -214,7 +217,7 @@ def test_pdf_draws_each_process_in_its_own_colour(built_report, tmp_path):
         with Image.open(png) as img:
             counts = img.convert("RGB").getcolors(maxcolors=1_000_000)
         png.unlink()
-        return sum(c for c, rgb in counts if all(abs(a - b) <= 16 for a, b in zip(rgb, target)))
+        return sum(c for c, rgb in counts if all(abs(a - b) <= 16 for a, b in zip(rgb, target, strict=True)))
 
     for proces, titel in (("verhuur", "Verhuur"), ("overlast", "Overlast"), ("incasso", "Incasso")):
         page = starts[titel]

@@ -72,7 +72,7 @@ def test_every_mart_arrives_exactly_with_its_types(pg, admin, tmp_path):
     expected = _duck_rows(cand, "typen")
     got = _pg_rows(admin, "typen")
     assert len(got) == len(expected) == 250
-    for e, g in zip(expected, got):
+    for e, g in zip(expected, got, strict=True):
         assert g[:4] == e[:4]  # NULL stays NULL, '' stays '', quotes, ';' and line breaks survive
         assert g[4] == pytest.approx(e[4], rel=1e-15)
         assert g[5:9] == e[5:9]

@@ -38,4 +38,4 @@ def read_delivered(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def read_dicts(path: Path) -> list[dict[str, str]]:
     header, rows = read_delivered(path)
-    return [dict(zip(header, r)) for r in rows]
+    return [dict(zip(header, r, strict=True)) for r in rows]

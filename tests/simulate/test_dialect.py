@@ -69,6 +69,8 @@ def test_personal_data_is_present_and_realistic(small_sim):
         digits = "".join(str(int(ch, 36)) for ch in r["iban"][4:] + r["iban"][:4])
         assert int(digits) % 97 == 1  # a valid IBAN check
         bsn = r["bsn"]
-        assert len(bsn) == 9 and sum(int(d) * w for d, w in zip(bsn, [9, 8, 7, 6, 5, 4, 3, 2, -1])) % 11 == 0
+        assert (
+            len(bsn) == 9 and sum(int(d) * w for d, w in zip(bsn, [9, 8, 7, 6, 5, 4, 3, 2, -1], strict=True)) % 11 == 0
+        )
         assert "@" in r["email"] and r["telefoon"].startswith("06-")
     assert len({r["bsn"] for r in rows}) == len(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from itertools import pairwise
 
 from .conftest import read_dicts
 
@@ -37,7 +38,7 @@ def test_status_periods_do_not_overlap_and_one_is_current(small_sim):
         periods[s["eenheid_id"]].append((_d(s["begindatum"]), _d(s["einddatum"])))
     for unit, ps in periods.items():
         ps.sort()
-        for (b1, e1), (b2, _e2) in zip(ps, ps[1:]):
+        for (_b1, e1), (b2, _e2) in pairwise(ps):
             assert e1 is not None and e1 < b2, unit
         # the last period is current, or ended on the extract date itself (the next starts tomorrow)
         assert ps[-1][1] is None or ps[-1][1] == dt.date(2026, 11, 24), (unit, ps[-1])
@@ -64,7 +65,7 @@ def test_offers_go_down_the_list_until_one_accepts(small_sim):
     for a in read_dicts(small_sim.deliveries[0] / "aanbiedingen.csv"):
         offers[a["publicatie_id"]].append(a)
     closed = 0
-    for pid, rows in offers.items():
+    for rows in offers.values():
         rows.sort(key=lambda a: int(a["kandidaat_positie"]))
         accepted = [a for a in rows if a["status"] == "TOE"]
         assert len(accepted) <= 1

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -180,7 +181,7 @@ def scan_landing(landing: Path, warehouse_path: Path | None = None) -> LandingSc
     today = today_in_source_timezone()
     known = sorted(d for d in present | ({scan.last_loaded} if scan.last_loaded else set()) if d <= today)
     gaps: list[date] = []
-    for a, b in zip(known, known[1:]):
+    for a, b in pairwise(known):
         gaps.extend(_daterange(a, b))
     scan.gaps = gaps
     return scan

@@ -166,7 +166,8 @@ def _check_order(manifest: Manifest, state: _State) -> str | None:
             raise DeliveryRejected(
                 Fout(
                     "volgorde",
-                    detail=f"{d.isoformat()} was already loaded from a newer delivery (aangemaakt_op {old.isoformat()} UTC); "
+                    detail=f"{d.isoformat()} was already loaded from a newer delivery "
+                    f"(aangemaakt_op {old.isoformat()} UTC); "
                     f"this one was made at {new.isoformat()} UTC and is ignored",
                 ),
                 d,
@@ -363,12 +364,13 @@ def _apply_deletions(con, d: date) -> list[str]:
         keys = _keys(f)
         con.execute(
             f"create or replace temp table _del as select {', '.join(_deletion_key_parts(f))}, "
-            f"max(w.verwijderd_op) as verwijderd_op from {SCRATCH}.verwijderingen w where w.tabel = {lit(f.name)} group by all"
+            f"max(w.verwijderd_op) as verwijderd_op from {SCRATCH}.verwijderingen w where w.tabel = "
+            f"{lit(f.name)} group by all"
         )
         match = f"{_on('x', t, keys)} and {t}._verwijderd_op is null and x.verwijderd_op >= {t}.gewijzigd_op"
         rcols = ", ".join(f"{t}.{q(c)}" for c in raw_columns(f))
         # a join, not `exists (...)`: the correlated form with the timestamp comparison scanned the whole
-        # table the slow way (3 s on 20 M bookings for 3 deletions); _del has one row per key
+        # table the slow way, even for a few deletions; _del has one row per key
         con.execute(
             f"insert into {v} select {rcols}, {D} from {t} join _del x on {match} where {t}._extractdatum <> {D}"
         )
@@ -406,7 +408,8 @@ def _merge(
             cols = [c.name for c in f.stored_columns]
             con.execute(f"delete from {RAW_SCHEMA}.referentiedata")
             con.execute(
-                f"insert into {RAW_SCHEMA}.referentiedata ({', '.join(q(c) for c in cols)}, _extractdatum, _bronbestand, _regelnummer) "
+                f"insert into {RAW_SCHEMA}.referentiedata ({', '.join(q(c) for c in cols)}, _extractdatum, "
+                "_bronbestand, _regelnummer) "
                 f"select {', '.join(q(c) for c in cols)}, {D}, {lit(d.isoformat() + '/' + f.filename)}, _regelnummer "
                 f"from {SCRATCH}.referentiedata"
             )
@@ -419,7 +422,8 @@ def _merge(
             stale = _merge_event(con, f, d)
             if stale:
                 warnings.append(
-                    f"{f.filename}: {stale} row(s) older than (or equal to) the version already loaded; kept the loaded one"
+                    f"{f.filename}: {stale} row(s) older than (or equal to) the version already loaded; kept "
+                    "the loaded one"
                 )
             if manifest.soort == SOORT_VOLLEDIG and had_rows:  # nothing to compare on a first load
                 gone, current = _absent_from_volledig(con, f, d)
@@ -445,7 +449,8 @@ def _merge(
         raise DeliveryRejected(too_many, d)
     warnings += _apply_deletions(con, d)
     con.execute(
-        f"insert into {RAW_SCHEMA}.quarantaine (extractdatum, bestand, regelnummer, kolom, reden, fataal, geregistreerd_op) "
+        f"insert into {RAW_SCHEMA}.quarantaine (extractdatum, bestand, regelnummer, kolom, reden, fataal, "
+        "geregistreerd_op) "
         f"select {D}, bestand, regelnummer, kolom, reden, false, now()::timestamp from {SCRATCH}._quarantaine"
     )
     tot = [sum(getattr(p, a) for p in parsed.values()) for a in ("geleverd", "geladen", "quarantaine")]
@@ -474,7 +479,8 @@ def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) ->
             continue
         if pf.quarantaine > QUARANTINE_FATAL_MIN_ROWS and pf.quarantaine > QUARANTINE_FATAL_FRACTION * pf.geleverd:
             first = con.execute(
-                f"select regelnummer, kolom, reden from _quarantaine where bestand = {lit(manifest.bestanden[name].naam)} "
+                "select regelnummer, kolom, reden from _quarantaine where bestand = "
+                f"{lit(manifest.bestanden[name].naam)} "
                 f"order by regelnummer limit {_LISTED}"
             ).fetchall()
             listed = "; ".join(f"line {r}, {k}: {why}" for r, k, why in first)
@@ -508,7 +514,7 @@ def _previous_counts_table(con, state: _State, manifest: Manifest, tolerance: fl
 
 
 def _import_great_expectations_in_background() -> None:
-    """Import Great Expectations (4-5 s) while DuckDB parses the delivery (which releases the GIL); the
+    """Import Great Expectations (which takes seconds) while DuckDB parses the delivery (which releases the GIL); the
     validation after the parse then finds it imported. A failed import here is retried there."""
     import sys
     import threading
@@ -568,13 +574,14 @@ class _RawSuites:
                     kolom=f.column or None,
                     detail=f"Great Expectations raw suites failed: {line}",
                 )
-                for f, line in zip(report.failures, report.failure_lines())
+                for f, line in zip(report.failures, report.failure_lines(), strict=True)
             ]
             if any(f.description == ROW_COUNT_DESCRIPTION for f in report.failures):
                 problems.append(
                     Fout(
                         "raw_suite",
-                        detail=f"a snapshot file's row count differs more than {self._tolerance:.0%} (+ {ROW_COUNT_SLACK} rows) "
+                        detail=f"a snapshot file's row count differs more than {self._tolerance:.0%} "
+                        f"(+ {ROW_COUNT_SLACK} rows) "
                         f"from the previous delivery's; when that is real (an acquisition, a sale of complexes), load "
                         f"this delivery once with {ENV_DELIVERY_ROW_TOLERANCE} set higher (e.g. 0.5)",
                     )
@@ -634,7 +641,7 @@ def load_delivery(path: Path, settings=None, *, gx: bool = True) -> LoadResult:
             seconds=time.perf_counter() - started,
         )
     # Whether a key occurs twice is asked once: by the raw suites when they run (the parse's own search
-    # cost 2.2 CPU seconds of an L load), by the parse otherwise. When the suites find a key twice, the
+    # is a large share of a load's CPU time), by the parse otherwise. When the suites find a key twice, the
     # load starts again with the parse searching: it quarantines every copy, and the suites run again.
     try:
         return _load(manifest, settings, key, state, status, gx=gx, duplicates=not gx, started=started)
@@ -731,8 +738,8 @@ def _load(
         try:
             warehouse.parent.mkdir(parents=True, exist_ok=True)
             # the parse numbered the records by their order; the raw tables need none. Without it
-            # DuckDB writes the inserted row groups straight to the file: an L first load's bookings
-            # take 7 s instead of 7 s plus 4-6 s of checkpoint at detach, in 320 MB instead of 460
+            # DuckDB writes the inserted row groups straight to the file, without a long checkpoint at
+            # detach and in less memory
             con.execute("set preserve_insertion_order = false")
             con.execute(f"attach {lit(str(warehouse))} as {WAREHOUSE}")
             try:

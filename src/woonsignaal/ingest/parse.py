@@ -127,10 +127,8 @@ def trimmed_sql(src: str) -> str:
     DuckDB's ``trim`` strips spaces: U+0020 and the other Unicode space separators (U+00A0 and so on),
     not tabs. A value without an ASCII space and without a non-ASCII character (``strlen``, bytes, equals
     ``length``, characters) is its own trim; most ids, codes, dates and amounts are, and the check costs
-    less than the copy ``trim`` makes (the L bookings' 7 columns read and trimmed: 5.9 s with ``trim``,
-    5.4-5.6 s with this, two runs each on 2026-12-04). Still, the statement that parses the L bookings
-    takes 5.3-5.5 s with it and 4.2-4.3 s without (2026-12-05), so a file without edge spaces is not
-    trimmed at all.
+    less than the copy ``trim`` makes. Still, the parse of a large file is measurably faster without it
+    (BENCHMARKS.md, "Figures behind the code"), so a file without edge spaces is not trimmed at all.
     """
     return f"(case when contains({src}, ' ') or strlen({src}) <> length({src}) then trim({src}) else {src} end)"
 
@@ -286,7 +284,7 @@ def _read(
 
     DuckDB keeps the insertion order of a CSV scan (``preserve_insertion_order``, on by default), so
     the table's ``rowid`` is the record's number - 1. Numbering with ``row_number() over ()`` instead
-    costs 9 s on a 19.5 M-row file: the window collects the whole scan first.
+    is slow on a large file: the window collects the whole scan first.
     ``select`` must hold expressions only: a subquery becomes a join, and a join does not keep the order.
     Returns False (and records the problem) when records have a broken CSV structure. ``check`` is the
     file's byte check when it was made (then the file is UTF-8: :func:`parse_file` stops before
@@ -455,7 +453,8 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
 
     # --- faults found in the pass, then duplicate keys among the remaining rows
     con.execute(
-        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, "
+        "reden varchar)"
     )
     con.execute(
         f"insert into _f select {lit(file.filename)}, _rij, _regelnummer, f.kolom, f.reden from "
@@ -469,10 +468,10 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
         else "concat_ws(', ', " + ", ".join(f"{lit(k + '=')} || coalesce({q(k)}::varchar, '')" for k in file.key) + ")"
     )
     # first only whether two rows share a key's hash: equal keys have equal hashes, so neighbours
-    # with the same hash in hash order are necessary for a duplicate. Sorting the 64-bit hashes of
-    # 19.5 M keys takes 1.1 s, in any row order; grouping the text keys took 2.8 s, counting distinct
-    # hashes 1.5-2.6 s under the 2 GB memory limit (1.2 s without). Only then are the exact duplicates grouped
-    # and their lines listed (a list per key costs 8 s); a hash collision alone finds none there.
+    # with the same hash in hash order are necessary for a duplicate. Sorting the 64-bit hashes is
+    # faster than grouping the text keys or counting distinct hashes, in any row order. Only then are
+    # the exact duplicates grouped and their lines listed (a list per key is slower still); a hash
+    # collision alone finds none there.
     keys_sql = ", ".join(kcols)
     has_duplicates = (
         ctx.duplicates
@@ -513,8 +512,8 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
             f"create or replace view {file.name} as select {', '.join(out_cols)} from {table} where _fouten is null"
         )
     else:
-        # nothing to filter: the columns of the checks go (190 MB of the L bookings' 1.5 GB, memory the
-        # merge and the raw suites need next); dropping a column keeps the rows, so their rowids
+        # nothing to filter: the columns of the checks go (memory the merge and the raw suites need
+        # next); dropping a column keeps the rows, so their rowids
         for c in ["_fouten", *(f"_afgerond_{r}" for r in rounded)]:
             con.execute(f"alter table {csv_table} drop column {q(c)}")
         _numbering_view(con, csv_table, table, simple)
@@ -565,7 +564,7 @@ def _rounding_warning(con, file: ContractFile, pf: ParsedFile, table: str, round
     counts = con.execute(
         f"select {', '.join(f'count(*) filter (where {f})' for f in flags)} from {table} where _fouten is null"
     ).fetchone()
-    for c, n in zip(rounded, counts):
+    for c, n in zip(rounded, counts, strict=True):
         if n:
             pf.warnings.append(f"{file.filename}: {n} value(s) of {c} have more than 2 decimals; loaded rounded to 2")
 
@@ -576,7 +575,10 @@ def _deletion_key_fault_sql(tabel: str, sleutel: str) -> str:
         for f in FILES
         if f.kind in (FileKind.SNAPSHOT, FileKind.EVENT)
     )
-    return f"nullif(trim({tabel}), '') is not null and {sleutel} is not null and (case trim({tabel}) {parts} else false end)"
+    return (
+        f"nullif(trim({tabel}), '') is not null and {sleutel} is not null "
+        f"and (case trim({tabel}) {parts} else false end)"
+    )
 
 
 def _deletion_key_sql(tabel: str, sleutel: str) -> str:
@@ -639,7 +641,8 @@ def _parse_referentiedata(ctx: _Ctx, file: ContractFile, tmp: str, pf: ParsedFil
     con = ctx.con
     v = {c.name: _value(c, q(c.name)) for c in file.columns}
     con.execute(
-        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+        "create or replace temp table _f (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, "
+        "reden varchar)"
     )
     for c in ("soort", "code"):
         con.execute(
@@ -714,7 +717,8 @@ def parse_delivery(
     """
     ctx = _Ctx(con, manifest, extractdatum or manifest.extractdatum, file_check, duplicates)
     con.execute(
-        "create or replace table _quarantaine (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, reden varchar)"
+        "create or replace table _quarantaine (bestand varchar, rij bigint, regelnummer bigint, kolom varchar, "
+        "reden varchar)"
     )
     reference = [f for f in FILES if f.kind is FileKind.REFERENCE]
     others = sorted(

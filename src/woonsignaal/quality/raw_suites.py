@@ -137,8 +137,8 @@ def suite_for(f: ContractFile) -> dict:
     keys = [stored_column_name(f, k) for k in f.key]
     if f.kind is not FileKind.REFERENCE:  # VERA has real duplicates: reported, never fatal
         if len(keys) == 1:
-            # as many distinct keys as rows: one count(distinct) (1.6 s on the 19.5 M bookings of an L
-            # delivery), where expect_column_values_to_be_unique counts per value with a window (3.6 s).
+            # as many distinct keys as rows: one count(distinct), where expect_column_values_to_be_unique
+            # counts per value with a window, which is slower on large files.
             # The row count is a suite parameter, passed by the loader; a proportion of unique values
             # cannot say it: GX makes it 0 for the empty files of a delta
             rows = {"$PARAMETER": rows_parameter(f)}
@@ -161,8 +161,7 @@ def suite_for(f: ContractFile) -> dict:
     for c in f.columns:
         if c.codelist:
             # a value set, not a join to referentiedata: GX counts it in the one query per table that
-            # also counts the empty required fields (L bookings: that query took 0.29 s; the join's two
-            # scans of the code column took 0.56 s)
+            # also counts the empty required fields, where the join scans the code column twice
             exps.append(
                 _e(
                     "expect_column_values_to_be_in_set",

@@ -12,7 +12,8 @@
   ``settings.data_docs_dir`` on every run; the report is written as JSON under
   ``settings.gx_dir / "reports"``.
 
-GX is imported inside the functions (6-8 s): never at DAG parse time.
+GX is imported inside the functions, never at DAG parse time: its import takes seconds (BENCHMARKS.md,
+"Figures behind the code").
 """
 
 from __future__ import annotations
@@ -200,7 +201,7 @@ class _DuckDBConnections:
     ``engine_connect`` and every pool's ``connect`` event is recorded: on exit the SQLAlchemy
     connections are closed (back to their pool), their engines disposed (which closes the pooled
     DBAPI connections), and any DuckDB DBAPI connection still open is closed. This replaces a scan of
-    all live objects (0.5 s with GX imported).
+    all live objects, which is slow once GX is imported.
     """
 
     def __init__(self) -> None:

@@ -457,5 +457,5 @@ def build_report(maand: str, settings: Settings | None = None, *, pdf: bool = Tr
     pdf_path = write_pdf(html, folder / PDF_NAME) if pdf else None
     for w in waarschuwingen:
         log.warning("rapportage %s: %s", maand, w)
-    log.info("managementrapportage %s geschreven naar %s", maand, folder)
+    log.info("management report %s written to %s", maand, folder)
     return ReportResult(maand, html_path, pdf_path, waarschuwingen)

@@ -125,7 +125,7 @@ def trendgrafiek(naam: str, panelen: list[Paneel], kleur: str, kolommen: int | N
             if not finite:
                 ax.set_yticks([])
                 ax.text(0.5, 0.5, "geen gegevens", transform=ax.transAxes, ha="center", va="center", color=GRIJS)
-        # fixed margins in inches (tight_layout would draw the figure once more: 3x slower)
+        # fixed margins in inches (tight_layout would draw the figure once more, which is slow)
         rij = 1.9  # inches per row of panels: title (up to two lines), plot, two-line month labels
         fig.set_size_inches(BREEDTE, rij * rijen)
         hoogte = rij * rijen

@@ -12,7 +12,10 @@ def report_command(
         None,
         "--maand",
         metavar="JJJJ-MM",
-        help="De maand van de rapportage, bijvoorbeeld 2026-10 (standaard: de laatste volledige maand van de publicatie).",
+        help=(
+            "De maand van de rapportage, bijvoorbeeld 2026-10 (standaard: de laatste volledige maand van de "
+            "publicatie)."
+        ),
     ),
     pdf: bool = typer.Option(True, "--pdf/--geen-pdf", help="Ook een PDF maken (standaard: ja)."),
 ) -> None:

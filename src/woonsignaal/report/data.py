@@ -111,16 +111,16 @@ class Kwaliteit:
 
     @property
     def ontbrekend(self) -> list[date]:
-        have = {l.extractdatum for l in self.leveringen}
+        have = {lev.extractdatum for lev in self.leveringen}
         return [d for d in self.verwachte_dagen if d not in have]
 
     @property
     def rijen_geladen(self) -> int:
-        return sum(l.rijen_geladen for l in self.leveringen)
+        return sum(lev.rijen_geladen for lev in self.leveringen)
 
     @property
     def rijen_quarantaine(self) -> int:
-        return sum(l.rijen_quarantaine for l in self.leveringen)
+        return sum(lev.rijen_quarantaine for lev in self.leveringen)
 
     @property
     def aandeel_quarantaine(self) -> float | None:
@@ -129,12 +129,12 @@ class Kwaliteit:
 
     @property
     def mislukt(self) -> list[Levering]:
-        return [l for l in self.leveringen if l.status == "mislukt"]
+        return [lev for lev in self.leveringen if lev.status == "mislukt"]
 
     @property
     def controles_afgekeurd(self) -> list[Levering]:
         """Deliveries stopped by a check: the delivery check or the quality gate before publication."""
-        return [l for l in self.mislukt if l.stap_mislukt in ("verifieer_levering", "kwaliteitspoort")]
+        return [lev for lev in self.mislukt if lev.stap_mislukt in ("verifieer_levering", "kwaliteitspoort")]
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ class Publicatie:
     def _rows(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def suppressed(self, n: int | None) -> bool:
         """A value behind fewer than the minimum number of units/cases/contracts is not shown.

@@ -492,7 +492,8 @@ def _replace_schema(
                     con.commit()
                     raise PostgresPublishError(
                         f"could not swap in the new {target_schema} on {pg.describe(database)} after {attempt} "
-                        f"attempts: queries kept the old tables locked ({type(last_error).__name__}); the previous publication stays"
+                        f"attempts: queries kept the old tables locked ({type(last_error).__name__}); the "
+                        "previous publication stays"
                     ) from exc
                 time.sleep(1.0)
             except Exception as exc:

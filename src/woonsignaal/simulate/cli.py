@@ -37,7 +37,10 @@ def simulate_command(
         str | None,
         typer.Option(
             "--tot",
-            help=f"Laatste extractdatum (JJJJ-MM-DD); standaard {DEFAULT_TOT.isoformat()}, vast voor reproduceerbaarheid.",
+            help=(
+                f"Laatste extractdatum (JJJJ-MM-DD); standaard {DEFAULT_TOT.isoformat()}, vast voor "
+                "reproduceerbaarheid."
+            ),
         ),
     ] = None,
     ground_truth: Annotated[

@@ -150,8 +150,10 @@ def build_property(rng: np.random.Generator, n_units: int, history_start: int) -
     gemeente = "9901"
     cx["wijk"] = [wijken[w] for w in cx["wijk_idx"]]
     cx["plaats"] = [wijk_plaats[w] for w in cx["wijk_idx"]]
-    cx["buurt"] = [f"{wijken[w]}-{BUURT_SUFFIX[b]}" for w, b in zip(cx["wijk_idx"], cx["buurt_idx"])]
-    cx["buurtcode"] = [f"BU{gemeente}{w + 1:02d}{b + 1:02d}" for w, b in zip(cx["wijk_idx"], cx["buurt_idx"])]
+    cx["buurt"] = [f"{wijken[w]}-{BUURT_SUFFIX[b]}" for w, b in zip(cx["wijk_idx"], cx["buurt_idx"], strict=True)]
+    cx["buurtcode"] = [
+        f"BU{gemeente}{w + 1:02d}{b + 1:02d}" for w, b in zip(cx["wijk_idx"], cx["buurt_idx"], strict=True)
+    ]
     cx["naam"] = [f"{r.wijk} - {r.straat} e.o. ({r.bouwjaar})" for r in cx.itertuples()]
 
     # units

@@ -395,7 +395,7 @@ def simulate_incasso(
         ],
     )
     realised = {}
-    for e, (ns, ks, nr, kr) in zip(inc_effects, eff_counts):
+    for e, (ns, ks, nr, kr) in zip(inc_effects, eff_counts, strict=True):
         w = ks / ns if ns else None
         r = kr / nr if nr else None
         realised[e.segment_text] = {
@@ -412,6 +412,6 @@ def simulate_incasso(
         i for i, e in enumerate(scenario.effecten) if e.proces == "incasso" and e.indicator == "instroom_achterstand"
     ]
     maanden.attrs["contracten"] = {
-        i: (int(a.sum()), int(b.sum()), k) for i, (a, b), k in zip(positions, eff_seen, eff_months_12)
+        i: (int(a.sum()), int(b.sum()), k) for i, (a, b), k in zip(positions, eff_seen, eff_months_12, strict=True)
     }
     return Incasso(boekingen, acties, regelingen, maanden)

@@ -103,7 +103,7 @@ def simulate_overlast(rng: np.random.Generator, prop: Property, scenario: Scenar
         wts = np.array([PARTNER_W[p] * PARTNER_BOOST.get(typ[i], {}).get(p, 1) for p in PARTNERS])
         chosen = rng.choice(len(PARTNERS), int(n_p[i]), replace=False, p=wts / wts.sum())
         d = np.cumsum(np.concatenate([[rng.exponential(12)], rng.exponential(20, len(chosen) - 1)])).astype(np.int64)
-        for c_, dd in zip(chosen, d):
+        for c_, dd in zip(chosen, d, strict=True):
             part_rows.append((i, PARTNERS[c_], int(dd)))
     parts = pd.DataFrame(part_rows, columns=["case", "partner", "dagen"]).astype({"case": np.int64, "dagen": np.int64})
 

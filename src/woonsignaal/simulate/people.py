@@ -114,7 +114,7 @@ def _bsns(rng: np.random.Generator, n: int) -> list[str]:
         s = first8 @ weights
         last = s % 11
         ok = last <= 9
-        for row, d in zip(first8[ok], last[ok]):
+        for row, d in zip(first8[ok], last[ok], strict=True):
             text = "".join(map(str, row)) + str(int(d))
             if text not in seen:
                 seen.add(text)
@@ -148,7 +148,7 @@ def personal_data(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     telefoon = np.char.add("06-", rng.integers(10_000_000, 99_999_999, n).astype(str))
     bank = rng.integers(0, len(BANKEN), n)
     acct = rng.integers(10**8, 10**10 - 1, n)
-    iban = np.array([_iban(BANKEN[b], int(a)) for b, a in zip(bank, acct)], dtype=object)
+    iban = np.array([_iban(BANKEN[b], int(a)) for b, a in zip(bank, acct, strict=True)], dtype=object)
     bsn = np.array(_bsns(rng, n), dtype=object)
     return {
         "naam": naam.astype(str),

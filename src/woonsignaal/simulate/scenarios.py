@@ -164,7 +164,7 @@ class Scenario:
                 continue
             dims = list(e.kies["dimensies"])
             target = float(e.kies["aandeel"])
-            keys = np.array(["\x1f".join(t) for t in zip(*(unit_dims[d] for d in dims))], dtype=object)
+            keys = np.array(["\x1f".join(t) for t in zip(*(unit_dims[d] for d in dims), strict=True)], dtype=object)
             values, counts = np.unique(keys.astype(str), return_counts=True)
             order = sorted(range(len(values)), key=lambda i: (abs(counts[i] / n - target), values[i]))
             chosen = None
@@ -177,7 +177,7 @@ class Scenario:
                 raise ScenarioError(f"{e.proces}/{e.indicator}: no segment over {dims} left to choose")
             mask = keys == values[chosen]
             taken.setdefault(e.proces, []).append(mask)
-            segment = {d: frozenset({v}) for d, v in zip(dims, values[chosen].split("\x1f"))}
+            segment = {d: frozenset({v}) for d, v in zip(dims, values[chosen].split("\x1f"), strict=True)}
             gekozen = {
                 "dimensies": sorted(dims),
                 "aandeel_doel": target,

@@ -176,7 +176,7 @@ def simulate_verhuur(
 
     # publicaties and offers were drawn per round; attach them to the tenancy that ended
     key = ten.set_index(["unit", "round"])
-    pubs["overeenkomst_id"] = key.loc[list(zip(pubs["unit"], pubs["round"])), "overeenkomst_id"].to_numpy()
+    pubs["overeenkomst_id"] = key.loc[list(zip(pubs["unit"], pubs["round"], strict=True)), "overeenkomst_id"].to_numpy()
     pos = pd.MultiIndex.from_arrays([pubs["unit"], pubs["round"]])
     pubs["opzeg"] = key["opzeg"].reindex(pos).to_numpy()
     pubs["detail_end"] = key["eindedetailreden"].reindex(pos).to_numpy()

@@ -56,7 +56,8 @@ def werklijst_command(
         if not rows:
             console.print(
                 f"Signaal {signaal} heeft geen werklijst: het bestaat niet, vraagt geen actie "
-                "(richting beter of ernst laag) of er zijn nu geen eenheden, zaken of contracten die aan de regel voldoen."
+                "(richting beter of ernst laag) of er zijn nu geen eenheden, zaken of contracten die aan de "
+                "regel voldoen."
             )
             return
         first = rows[0]

@@ -17,7 +17,10 @@ select
     overeenkomst_id,
     boekdatum,
     vervaldatum,
-    case when vervaldatum is not null and vervaldatum > boekdatum then vervaldatum else boekdatum end as verval_effectief,
+    case
+        when vervaldatum is not null and vervaldatum > boekdatum then vervaldatum
+        else boekdatum
+    end as verval_effectief,
     boeking_detailsoort,
     case
         when boeking_detailsoort in ('BAN', 'BRT', 'STO', 'TER') then 'betaling'

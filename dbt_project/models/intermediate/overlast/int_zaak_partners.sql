@@ -9,7 +9,7 @@ betrokkenen as (
 
 gerangschikt as (
     select
-        betrokkenen.*,
+        *,
         row_number() over (partition by zaak_id order by betrokken_vanaf, partner) as volgorde
     from betrokkenen
 ),

@@ -9,7 +9,7 @@ statussen as (
 
 gerangschikt as (
     select
-        statussen.*,
+        *,
         row_number() over (partition by zaak_id order by begindatum desc, zaakstatus_soort desc) as omgekeerd
     from statussen
 ),

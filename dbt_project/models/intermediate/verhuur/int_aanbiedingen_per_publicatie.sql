@@ -33,8 +33,8 @@ redenen as (
 
 gerangschikt as (
     select
-        redenen.*,
-        row_number() over (partition by publicatie_id order by aantal desc, aanbieding_detailstatus) as rang
+        *,
+        row_number() over (partition by publicatie_id order by aantal desc, aanbieding_detailstatus asc) as rang
     from redenen
 )
 

@@ -25,7 +25,7 @@ overlap as (
         end as tot
     from leegstand as l
     inner join maanden as m
-        on l.begindatum <= m.maand_einde
+        on m.maand_einde >= l.begindatum
         and coalesce(l.einddatum, l.extractdatum) > m.maand
 )
 
@@ -34,6 +34,8 @@ select
     eenheid_id,
     maand,
     {{ dagen_tussen('van', 'tot') }} as leegstand_dagen,
-    cast(round(cast({{ dagen_tussen('van', 'tot') }} * nettohuur_maand_euro * 12 as {{ dbt.type_numeric() }}) / 365, 2)
-        as decimal(14, 2)) as huurderving_euro
+    cast(
+        round(cast({{ dagen_tussen('van', 'tot') }} * nettohuur_maand_euro * 12 as {{ dbt.type_numeric() }}) / 365, 2)
+        as decimal(14, 2)
+    ) as huurderving_euro
 from overlap

@@ -12,14 +12,15 @@ lee as (
         begindatum,
         case when einddatum <= {{ extractdatum() }} then einddatum end as einddatum
     from {{ ref('stg_raw__eenheidstatussen') }}
-    where {{ is_actueel() }}
+    where
+        {{ is_actueel() }}
         and status = 'LEE'
         and begindatum <= {{ extractdatum() }}
 ),
 
 gemarkeerd as (
     select
-        lee.*,
+        *,
         lag(einddatum) over (partition by eenheid_id order by begindatum) as vorige_einddatum,
         row_number() over (partition by eenheid_id order by begindatum) as rij
     from lee
@@ -27,7 +28,7 @@ gemarkeerd as (
 
 eilanden as (
     select
-        gemarkeerd.*,
+        *,
         sum(
             case
                 when rij = 1 then 1
@@ -42,14 +43,14 @@ eilanden as (
 
 met_begin as (
     select
-        eilanden.*,
+        *,
         min(begindatum) over (partition by eenheid_id, leegstand_nr) as leegstand_begindatum
     from eilanden
 ),
 
 met_volgende as (
     select
-        met_begin.*,
+        *,
         lead(begindatum) over (partition by eenheid_id, leegstand_nr order by begindatum) as volgende_begindatum
     from met_begin
 )

@@ -15,7 +15,8 @@ grenzen as (
 dagen as (
     select r.datum
     from grenzen as g
-    cross join lateral {{ datumreeks('g.van', 'g.tot', '1 day') }} as r
+    -- a series per row of grenzen (lateral): it cannot move into a CTE
+    cross join lateral {{ datumreeks('g.van', 'g.tot', '1 day') }} as r  -- noqa: ST05
 )
 
 select

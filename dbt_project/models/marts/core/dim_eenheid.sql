@@ -31,8 +31,10 @@ final as (
         brutohuur,
         in_exploitatiedatum,
         uit_exploitatiedatum,
-        (in_exploitatiedatum <= {{ extractdatum() }}
-            and (uit_exploitatiedatum is null or uit_exploitatiedatum > {{ extractdatum() }})) as is_in_exploitatie,
+        (
+            in_exploitatiedatum <= {{ extractdatum() }}
+            and (uit_exploitatiedatum is null or uit_exploitatiedatum > {{ extractdatum() }})
+        ) as is_in_exploitatie,
         is_in_extract,
         geregistreerd_vanaf as versie_geldig_vanaf
     from historie

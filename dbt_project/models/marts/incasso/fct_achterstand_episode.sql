@@ -97,7 +97,8 @@ episode_regelingen as (
 
 final as (
     select
-        {{ dbt.concat(["e.overeenkomst_id", "'|'", "cast(e.begin_maand as " ~ dbt.type_string() ~ ")"]) }} as episode_id,
+        {{ dbt.concat(["e.overeenkomst_id", "'|'", "cast(e.begin_maand as " ~ dbt.type_string() ~ ")"]) }}
+            as episode_id,
         e.overeenkomst_id,
         e.begin_maand,
         e.laatste_maand,

@@ -1,7 +1,7 @@
 {#- One row per tenancy agreement per calendar month it was active (from its start month to its end
     month, or to the extract month while it runs), from the first month of the delivered ledger on: before
-    the ledger's first booking month nothing is known about payments, so those months are not shown. Measured at the month's peildatum (its last day, or
-    the extract date for the running month).
+    the ledger's first booking month nothing is known about payments, so those months are not shown.
+    Measured at the month's peildatum (its last day, or the extract date for the running month).
     - saldo_euro: sum of every booking with boekdatum up to the month end (bookings before the start month
       count in the start month); + = the tenant owes
     - vervallen_saldo_euro: the same, counting each booking from the day it fell due
@@ -34,19 +34,25 @@ maanden as (
     select * from {{ ref('dim_maand') }}
 ),
 
+grootboek_begin as (
+    select min(maand) as eerste_maand from {{ ref('int_contract_maand_boekingen') }}
+),
+
 grenzen as (
     {#- each contract's first and last month; `herberekend`: all its months are recomputed -#}
     select
         c.*,
-        greatest({{ maand_start('c.begindatum') }}, coalesce(l.eerste_maand, {{ maand_start('c.begindatum') }})) as eerste_maand,
+        greatest(
+            {{ maand_start('c.begindatum') }}, coalesce(l.eerste_maand, {{ maand_start('c.begindatum') }})
+        ) as eerste_maand,
         {{ maand_start('case when c.is_beeindigd then c.einddatum else c.extractdatum end') }} as laatste_maand,
         {% if plan -%}
         (c.overeenkomst_id in ({{ gewijzigde_contracten(plan.sinds) }})) as herberekend
         {%- else -%}
-        true as herberekend
+            true as herberekend
         {%- endif %}
     from contracten as c
-    cross join (select min(maand) as eerste_maand from {{ ref('int_contract_maand_boekingen') }}) as l
+    cross join grootboek_begin as l
 ),
 
 spine as (
@@ -105,14 +111,14 @@ vorige as (
         on g.overeenkomst_id = t.overeenkomst_id and not g.herberekend
     where t.maand = {{ dbt.dateadd('month', -1, vanaf) }}
     {%- else %}
-    select
-        overeenkomst_id,
-        cast(null as {{ dbt.type_numeric() }}) as saldo_euro,
-        cast(null as {{ dbt.type_numeric() }}) as vervallen_saldo_euro,
-        cast(null as integer) as hoogste_stap_rang,
-        cast(null as boolean) as in_achterstand
-    from contracten
-    where false
+        select
+            overeenkomst_id,
+            cast(null as {{ dbt.type_numeric() }}) as saldo_euro,
+            cast(null as {{ dbt.type_numeric() }}) as vervallen_saldo_euro,
+            cast(null as integer) as hoogste_stap_rang,
+            cast(null as boolean) as in_achterstand
+        from contracten
+        where false
     {%- endif %}
 ),
 
@@ -131,7 +137,11 @@ eerste_acties as (
 ),
 
 stappen_per_maand as (
-    select overeenkomst_id, {{ maand_start('actiedatum') }} as maand, max(stap_rang) as stap_rang, count(*) as acties_aantal
+    select
+        overeenkomst_id,
+        {{ maand_start('actiedatum') }} as maand,
+        max(stap_rang) as stap_rang,
+        count(*) as acties_aantal
     from acties
     group by overeenkomst_id, {{ maand_start('actiedatum') }}
 ),
@@ -160,12 +170,18 @@ cumulatief as (
         coalesce(b.huur_euro, 0) as huur_euro,
         {#- running sums in double precision (several times faster than 128-bit decimals over ~10 M rows),
             rounded back to cents: exact for any realistic balance -#}
-        round(cast(coalesce(v.saldo_euro, 0) + sum(cast(coalesce(b.mutatie_euro, 0) as {{ type_double() }})) over (
-            partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
-        ) as {{ dbt.type_numeric() }}), 2) as saldo_euro,
-        round(cast(coalesce(v.vervallen_saldo_euro, 0) + sum(cast(coalesce(b.vervallen_mutatie_euro, 0) as {{ type_double() }})) over (
-            partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
-        ) as {{ dbt.type_numeric() }}), 2) as vervallen_saldo_euro,
+        round(cast(
+            coalesce(v.saldo_euro, 0)
+            + sum(cast(coalesce(b.mutatie_euro, 0) as {{ type_double() }})) over (
+                partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
+            ) as {{ dbt.type_numeric() }}
+        ), 2) as saldo_euro,
+        round(cast(
+            coalesce(v.vervallen_saldo_euro, 0)
+            + sum(cast(coalesce(b.vervallen_mutatie_euro, 0) as {{ type_double() }})) over (
+                partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
+            ) as {{ dbt.type_numeric() }}
+        ), 2) as vervallen_saldo_euro,
         greatest(coalesce(v.hoogste_stap_rang, 0), max(coalesce(st.stap_rang, 0)) over (
             partition by s.overeenkomst_id order by s.maand rows between unbounded preceding and current row
         )) as hoogste_stap_rang,
@@ -196,7 +212,7 @@ met_huur as (
 
 met_vorige as (
     select
-        met_huur.*,
+        *,
         coalesce(
             lag(in_achterstand) over (partition by overeenkomst_id order by maand), vorige_opgeslagen_in_achterstand
         ) as vorige_in_achterstand
@@ -206,7 +222,8 @@ met_vorige as (
 final as (
     select
         -- keys
-        {{ dbt.concat(["m.overeenkomst_id", "'|'", "cast(m.maand as " ~ dbt.type_string() ~ ")"]) }} as contract_maand_id,
+        {{ dbt.concat(["m.overeenkomst_id", "'|'", "cast(m.maand as " ~ dbt.type_string() ~ ")"]) }}
+            as contract_maand_id,
         m.overeenkomst_id,
         m.eenheid_id,
         m.maand,
@@ -223,9 +240,13 @@ final as (
         coalesce(m.vorige_in_achterstand, false) as vorige_maand_in_achterstand,
         (m.in_achterstand and not coalesce(m.vorige_in_achterstand, false)) as nieuw_in_achterstand,
         (not m.in_achterstand and coalesce(m.vorige_in_achterstand, false)) as hersteld,
-        cast(case when m.in_achterstand and m.maandhuur_euro > 0
-            then round(cast(m.vervallen_saldo_euro / m.maandhuur_euro as {{ dbt.type_numeric() }}), 2) else 0 end
-            as decimal(10, 2)) as maanden_achterstand,
+        cast(
+            case
+                when m.in_achterstand and m.maandhuur_euro > 0
+                    then round(cast(m.vervallen_saldo_euro / m.maandhuur_euro as {{ dbt.type_numeric() }}), 2)
+                else 0
+            end as decimal(10, 2)
+        ) as maanden_achterstand,
         cast(m.maandhuur_euro as decimal(14, 2)) as maandhuur_euro,
         cast(12 * m.maandhuur_euro as decimal(14, 2)) as jaarhuur_euro,
         -- dunning and arrangements

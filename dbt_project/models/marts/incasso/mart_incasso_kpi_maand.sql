@@ -43,7 +43,8 @@ final as (
         hersteld_aantal,
         cast(achterstand_euro as decimal(16, 2)) as achterstand_euro,
         cast(jaarhuur_euro as decimal(16, 2)) as jaarhuur_euro,
-        cast(100.0 * {{ deel('achterstand_euro', 'jaarhuur_euro') }} as {{ type_double() }}) as achterstand_pct_jaarhuur,
+        cast(100.0 * {{ deel('achterstand_euro', 'jaarhuur_euro') }} as {{ type_double() }})
+            as achterstand_pct_jaarhuur,
         deurwaarder_aantal,
         regeling_actief_aantal
     from segmenten

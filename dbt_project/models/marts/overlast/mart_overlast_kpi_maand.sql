@@ -59,7 +59,8 @@ s_afgesloten as (
 
 s_open as (
     {{ segmenteer('basis_open', dims,
-        'count(*) as open_voorraad, avg(case when leeftijd_dagen > 90 then 1.0 else 0.0 end) as aandeel_open_langer_dan_90_dagen') }}
+        'count(*) as open_voorraad, '
+        ~ 'avg(case when leeftijd_dagen > 90 then 1.0 else 0.0 end) as aandeel_open_langer_dan_90_dagen') }}
 ),
 
 s_eenheden as (
@@ -108,7 +109,9 @@ final as (
         segment,
         eenheden_aantal,
         instroom_aantal,
-        {{ minimaal('cast(1000.0 * instroom_aantal / nullif(eenheden_aantal, 0) as ' ~ type_double() ~ ')', 'instroom_aantal') }}
+        {{ minimaal(
+            'cast(1000.0 * instroom_aantal / nullif(eenheden_aantal, 0) as ' ~ type_double() ~ ')', 'instroom_aantal'
+        ) }}
             as instroom_per_1000_eenheden,
         {{ minimaal('cast(aandeel_partner_binnen_30_dagen as ' ~ type_double() ~ ')', 'instroom_aantal') }}
             as aandeel_partner_binnen_30_dagen,

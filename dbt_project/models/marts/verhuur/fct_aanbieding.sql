@@ -19,8 +19,10 @@ select
     a.kandidaat_positie,
     a.aanbiedingsdatum,
     a.antwoorddatum,
-    case when a.antwoorddatum is not null
-        then {{ dagen_tussen('a.aanbiedingsdatum', 'a.antwoorddatum') }} end as dagen_tot_antwoord,
+    case
+        when a.antwoorddatum is not null
+            then {{ dagen_tussen('a.aanbiedingsdatum', 'a.antwoorddatum') }}
+    end as dagen_tot_antwoord,
     a.aanbieding_status,
     a.aanbieding_detailstatus,
     a.aanbieding_detailstatus_naam,

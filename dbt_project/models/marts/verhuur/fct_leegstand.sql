@@ -51,8 +51,10 @@ final as (
         (p.leegstand_dagen > 90) as is_langer_dan_90_dagen,
         -- money
         e.nettohuur as nettohuur_maand_euro,
-        cast(round(cast(p.leegstand_dagen * e.nettohuur * 12 as {{ dbt.type_numeric() }}) / 365, 2)
-            as decimal(14, 2)) as huurderving_euro,
+        cast(
+            round(cast(p.leegstand_dagen * e.nettohuur * 12 as {{ dbt.type_numeric() }}) / 365, 2)
+            as decimal(14, 2)
+        ) as huurderving_euro,
         -- unit as it was when the vacancy began
         e.eenheid_soort,
         {{ eenheid_dimensies('e') }},

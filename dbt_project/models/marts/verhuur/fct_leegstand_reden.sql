@@ -34,8 +34,10 @@ select
     r.statusperioden_aantal,
     r.dagen,
     r.is_afgesloten,
-    cast(round(cast(r.dagen * l.nettohuur_maand_euro * 12 as {{ dbt.type_numeric() }}) / 365, 2)
-        as decimal(14, 2)) as huurderving_euro,
+    cast(
+        round(cast(r.dagen * l.nettohuur_maand_euro * 12 as {{ dbt.type_numeric() }}) / 365, 2)
+        as decimal(14, 2)
+    ) as huurderving_euro,
     l.wijk,
     l.eenheid_detailsoort
 from per_reden as r

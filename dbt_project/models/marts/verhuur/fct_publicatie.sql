@@ -40,7 +40,7 @@ samen as (
 
 volgorde as (
     select
-        samen.*,
+        *,
         row_number() over (partition by eenheid_id order by begindatum, publicatie_id) as publicatie_volgnummer,
         lag(is_verhuurd) over (partition by eenheid_id order by begindatum, publicatie_id) as vorige_is_verhuurd,
         lag(begindatum) over (partition by eenheid_id order by begindatum, publicatie_id) as vorige_begindatum
@@ -72,7 +72,7 @@ final as (
         v.publicatie_volgnummer,
         coalesce(
             v.vorige_is_verhuurd = false
-                and {{ dagen_tussen('v.vorige_begindatum', 'v.begindatum') }} <= 365,
+            and {{ dagen_tussen('v.vorige_begindatum', 'v.begindatum') }} <= 365,
             false
         ) as is_herpublicatie,
         -- unit as it was when the publicatie began

@@ -88,7 +88,8 @@ s_leegstand as (
 
 s_derving as (
     {{ segmenteer('basis_derving', dims,
-        'count(distinct eenheid_id) as leegstaande_eenheden_aantal, cast(sum(leegstand_dagen) as bigint) as leegstand_dagen, '
+        'count(distinct eenheid_id) as leegstaande_eenheden_aantal, '
+        ~ 'cast(sum(leegstand_dagen) as bigint) as leegstand_dagen, '
         ~ 'sum(huurderving_euro) as huurderving_euro') }}
 ),
 
@@ -152,7 +153,9 @@ final as (
         leegstanden_afgesloten_aantal,
         {{ minimaal('cast(mediaan_leegstandsduur_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal') }}
             as mediaan_leegstandsduur_dagen,
-        {{ minimaal('cast(gemiddelde_leegstandsduur_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal') }}
+        {{ minimaal(
+            'cast(gemiddelde_leegstandsduur_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal'
+        ) }}
             as gemiddelde_leegstandsduur_dagen,
         {{ minimaal('cast(aandeel_langer_dan_30_dagen as ' ~ type_double() ~ ')', 'leegstanden_afgesloten_aantal') }}
             as aandeel_langer_dan_30_dagen,

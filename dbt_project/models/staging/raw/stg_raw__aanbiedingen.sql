@@ -1,4 +1,5 @@
-{#- Offers to candidates, one-to-one with raw.aanbiedingen (current version per key): renamed, cast, refusal reasons decoded. -#}
+{#- Offers to candidates, one-to-one with raw.aanbiedingen (current version per key): renamed, cast, refusal reasons
+    decoded. -#}
 with
 
 source as (

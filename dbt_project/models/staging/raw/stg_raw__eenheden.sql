@@ -1,4 +1,5 @@
-{#- Rentable units, one-to-one with raw.eenheden: every snapshot version, renamed, cast, codes decoded. postcode and huisnummer (personal data, contract section 5) are left out: nothing downstream needs them. -#}
+{#- Rentable units, one-to-one with raw.eenheden: every snapshot version, renamed, cast, codes decoded. postcode and
+    huisnummer (personal data, contract section 5) are left out: nothing downstream needs them. -#}
 with
 
 source as (

@@ -1,4 +1,5 @@
-{#- Tenancy agreements, one-to-one with raw.huurovereenkomsten: every snapshot version, renamed and cast (relatie_id is the load-time pseudonym). -#}
+{#- Tenancy agreements, one-to-one with raw.huurovereenkomsten: every snapshot version, renamed and cast (relatie_id
+    is the load-time pseudonym). -#}
 with
 
 source as (

@@ -1,6 +1,7 @@
-{#- Households (main tenants), one-to-one with raw.relaties: every snapshot version. relatie_id is already a keyed-hash pseudonym (ingest). Income leaves staging only as a class;
-    geboortedatum is kept in this view (never stored past raw) so that ages can be computed at the
-    moment a fact is measured. iban_hash and bsn_hash are not needed and left out. -#}
+{#- Households (main tenants), one-to-one with raw.relaties: every snapshot version. relatie_id is already a
+    keyed-hash pseudonym (ingest). Income leaves staging only as a class; geboortedatum is kept in this view
+    (never stored past raw) so that ages can be computed at the moment a fact is measured. iban_hash and
+    bsn_hash are not needed and left out. -#}
 with
 
 source as (

@@ -1,4 +1,5 @@
-{#- Cases, one-to-one with raw.zaken (current version per key): renamed, codes decoded. omschrijving (free text, personal data) never enters the warehouse. -#}
+{#- Cases, one-to-one with raw.zaken (current version per key): renamed, codes decoded. omschrijving (free text,
+    personal data) never enters the warehouse. -#}
 with
 
 source as (
