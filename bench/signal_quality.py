@@ -167,6 +167,46 @@ def run_case(case: Case, home: Path) -> dict:
     }
 
 
+def rerun_engine(root: Path) -> list[dict]:
+    """Every kept case under ``root`` (a ``--keep`` run's work root) again, with only the signal engine
+    of this source re-run on the case's built fact marts (no simulate, load or dbt build): for trying an
+    engine change on the same corporations in seconds per case. The ground truth, the planted groups and
+    the build timings are the kept run's; ``engine_s`` is the engine's time."""
+    import duckdb
+
+    from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE
+    from woonsignaal.signals.engine import compute_signals, periode_eind_for
+    from woonsignaal.signals.evaluate import evaluate, evaluate_strict, load_ground_truth
+    from woonsignaal.signals.facts import FACT_MARTS, read_facts_duckdb
+
+    results = []
+    for result_file in sorted(root.glob("*/result.json")):
+        kept = json.loads(result_file.read_text(encoding="utf-8"))
+        home = result_file.parent / "home"
+        con = duckdb.connect(str(home / "warehouse" / "woonsignaal.duckdb"), read_only=True)
+        try:
+            extract = con.sql("select max(extractdatum) from raw.leveringen").fetchall()[0][0]
+            periode_eind = periode_eind_for(extract)
+            facts = read_facts_duckdb({m: con.table(f"marts.{m}") for m in FACT_MARTS}, periode_eind)
+        finally:
+            con.close()
+        t = time.perf_counter()
+        signals = compute_signals(facts, periode_eind, DEFAULT_MINIMUM_GROUP_SIZE)
+        engine_s = time.perf_counter() - t
+        effects = load_ground_truth(home / "ground_truth.json")
+        lenient = evaluate(signals, effects)
+        out = dict(kept, signals_all=len(signals), strict=evaluate_strict(signals, effects).to_dict())
+        out["lenient"] = {
+            "found": sum(e.found for e in lenient.effects),
+            "planted": len(lenient.effects),
+            "false_alarms_any_ernst": len(lenient.false_alarms),
+        }
+        out["timings"] = dict(kept.get("timings", {}), engine_s=round(engine_s, 1))
+        out["wall_s"] = round(engine_s, 1)
+        results.append(out)
+    return results
+
+
 def case_main(spec: str, result_file: Path) -> int:
     case = Case(**json.loads(spec))
     home = Path(os.environ["WOONSIGNAAL_HOME"])
@@ -586,6 +626,14 @@ def main(argv: list[str] | None = None) -> int:
         help="run nothing: summarise the cases of earlier signal_quality.json files together "
         "(e.g. sizes run separately) and write --out / --write-md from them",
     )
+    ap.add_argument(
+        "--engine-only",
+        type=Path,
+        default=None,
+        metavar="WORK_ROOT",
+        help="run nothing but the signal engine of this working tree again on the built facts of every case "
+        "kept under WORK_ROOT (an earlier --keep run), and write --out / --write-md from that",
+    )
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -594,6 +642,26 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.combine:
         return combine(args.combine, Path(args.out), args.write_md)
+    if args.engine_only:
+        command = shlex.join(
+            [".venv/bin/python", "bench/signal_quality.py", *(argv if argv is not None else sys.argv[1:])]
+        )
+        meta = {
+            "command": command,
+            "source": f"engine of the working tree (commit {_git_commit()}) on the facts kept in {args.engine_only}",
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "jobs": 1,
+            "machine": machine(),
+            "load_start": os.getloadavg()[0],
+        }
+        results = rerun_engine(args.engine_only.resolve())
+        if not results:
+            ap.error(f"no kept case (*/result.json) under {args.engine_only}")
+        meta.update(
+            cases=len(results), finished=datetime.now(UTC).isoformat(timespec="seconds"), load_end=os.getloadavg()[0]
+        )
+        write(results, meta, Path(args.out), args.write_md)
+        return 0
     if args.quick:
         args.sizes, args.years, args.seeds, args.seeds_large, args.no_mde, args.long = "1000", 2, 1, 1, True, False
     try:
