@@ -68,6 +68,13 @@ TARGETS = {
     (20_000, 5): {"recall": 1.0, "precision": 0.95},
 }
 NUL_TARGET = {"hoog": 0, "midden": 2}
+PIPELINE = (
+    "simulate (one volledig delivery) -> `load_delivery` (no GX) -> `dbt build --select +signalen` -> strict evaluation"
+)
+ENGINE_ONLY_PIPELINE = (
+    "built once as above and kept (`--keep`), then only `compute_signals` of the engine named in the source "
+    "again on the kept fact marts (`--engine-only`) -> strict evaluation"
+)
 
 
 @dataclass(frozen=True)
@@ -441,8 +448,7 @@ def markdown(summary: list[dict], meta: dict) -> str:
         f"- machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} logical CPUs, RAM {m.get('RAM', '?')}; "
         f"shared (load average {meta['load_start']:.1f} at start, {meta['load_end']:.1f} at the end); "
         f"{meta['jobs']} case(s) at a time",
-        "- pipeline per case: simulate (one volledig delivery) -> `load_delivery` (no GX) -> "
-        "`dbt build --select +signalen` -> strict evaluation",
+        f"- pipeline per case: {meta.get('pipeline', PIPELINE)}",
         "",
         "| units x years | seeds | standaard: found / planted (recall) | hoog+midden signals | false alarms "
         "(per seed) | precision | nul: hoog per seed | nul: midden per seed | s per case |",
@@ -649,6 +655,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = {
             "command": command,
             "source": f"engine of the working tree (commit {_git_commit()}) on the facts kept in {args.engine_only}",
+            "pipeline": ENGINE_ONLY_PIPELINE,
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "jobs": 1,
             "machine": machine(),
@@ -755,6 +762,7 @@ def combine(files: list[Path], out: Path, write_md: Path | None) -> int:
     meta.update(
         runs=[{k: m[k] for k in ("command", "source", "started", "finished", "load_start", "load_end")} for m in metas],
         source=", ".join(dict.fromkeys(m["source"] for m in metas)),
+        pipeline="; ".join(dict.fromkeys(m.get("pipeline", PIPELINE) for m in metas)),
         started=min(m["started"] for m in metas),
         finished=max(m["finished"] for m in metas),
         load_start=min(m["load_start"] for m in metas),
