@@ -1,5 +1,7 @@
 """The engine on synthetic fact marts with known planted effects (no dbt)."""
 
+import gc
+import weakref
 from datetime import date
 
 import pandas as pd
@@ -86,6 +88,19 @@ def test_same_input_same_signals(standaard):
     facts, s = standaard
     again = compute_signals(facts, EIND, 10)
     pd.testing.assert_frame_equal(s, again)
+
+
+def test_a_run_keeps_nothing_of_its_facts():
+    """The engine runs nightly in a long-lived process: after a run, no module of the package may hold
+    the fact frames (fct_contract_maand has millions of rows), and the next run starts afresh."""
+    facts = make_facts(1500, planted=True, seed=3)
+    alive = {mart: weakref.ref(frame) for mart, frame in facts.items()}
+    first = compute_signals(facts, EIND, 10)
+    assert len(first)
+    del facts
+    gc.collect()
+    assert [mart for mart, ref in alive.items() if ref() is not None] == []
+    pd.testing.assert_frame_equal(compute_signals(make_facts(1500, planted=True, seed=3), EIND, 10), first)
 
 
 def test_a_worsening_segment_is_seen_against_its_own_past():

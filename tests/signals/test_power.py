@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from woonsignaal.signals import engine, stats
-from woonsignaal.signals.engine import Indicator, choose_window, compute_signals, detectable_z, fdr_family
+from woonsignaal.signals import stats
+from woonsignaal.signals.comparisons import indicator_tests
+from woonsignaal.signals.engine import compute_signals, fdr_family
+from woonsignaal.signals.indicators import REFERENCE_Z, Indicator, choose_window, detectable_z
 from woonsignaal.signals.segments import UNIT_DIMENSIONS, format_segment, range_cuts
 
 from .synthetic import make_facts
@@ -47,9 +49,9 @@ def _world(seed: int, factor: float | None, n: int = 3000, group: int = 30) -> p
     return f
 
 
-def _q_values(frame: pd.DataFrame, two_level: bool = True) -> tuple[list[dict], np.ndarray]:
-    tests = [t for t in engine._test_frames(DURATION, frame, None, 10) if np.isfinite(t["p"])]
-    p = [t["p"] for t in tests]
+def _q_values(frame: pd.DataFrame, two_level: bool = True) -> tuple[list, np.ndarray]:
+    tests = [t for t in indicator_tests(DURATION, frame, None, 10) if np.isfinite(t.p)]
+    p = [t.p for t in tests]
     if two_level:
         return tests, stats.hierarchical_fdr(p, [fdr_family(t) for t in tests])[0]
     return tests, stats.benjamini_hochberg(p)[0]
@@ -81,9 +83,9 @@ def test_a_planted_2_5x_group_of_30_among_3000_is_found():
     found = false_alarms = 0
     for seed in range(8):
         tests, q = _q_values(_world(seed, 2.5))
-        found += any(qv < 0.05 and t["segment_dict"] == PLANTED for t, qv in zip(tests, q, strict=True))
+        found += any(qv < 0.05 and t.segment == PLANTED for t, qv in zip(tests, q, strict=True))
         false_alarms += sum(
-            qv < 0.05 and not all(t["segment_dict"].get(k, v) == v for k, v in PLANTED.items())
+            qv < 0.05 and not all(t.segment.get(k, v) == v for k, v in PLANTED.items())
             for t, qv in zip(tests, q, strict=True)
         )
     assert found >= 7
@@ -147,7 +149,7 @@ def test_the_window_is_the_shortest_with_enough_data_and_the_history_limits_it()
     # 400 vacancies a month: a 1% group differing 2.5x stands out within 12 months
     assert choose_window(_builder(400), EIND, None)[0] == 12
     # 60 a month: 12 months are not enough, 24 are
-    assert detectable_z(_builder(60)(date(2025, 11, 1), EIND)) < engine.REFERENCE_Z
+    assert detectable_z(_builder(60)(date(2025, 11, 1), EIND)) < REFERENCE_Z
     assert choose_window(_builder(60), EIND, None)[0] == 24
     # 10 a month: never enough; the longest window the history covers
     assert choose_window(_builder(10), EIND, None)[0] == 36
