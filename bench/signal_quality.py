@@ -69,6 +69,13 @@ TARGETS = {
     (20_000, 5): {"recall": 1.0, "precision": 0.95},
 }
 NUL_TARGET = {"hoog": 0, "midden": 2}
+PIPELINE = (
+    "simulate (one volledig delivery) -> `load_delivery` (no GX) -> `dbt build --select +signalen` -> strict evaluation"
+)
+ENGINE_ONLY_PIPELINE = (
+    "built once as above and kept (`--keep`), then only `compute_signals` of the engine named in the source "
+    "again on the kept fact marts (`--engine-only`) -> strict evaluation"
+)
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,46 @@ def run_case(case: Case, home: Path) -> dict:
             for e in sim.ground_truth["effects"]
         ],
     }
+
+
+def rerun_engine(root: Path) -> list[dict]:
+    """Every kept case under ``root`` (a ``--keep`` run's work root) again, with only the signal engine
+    of this source re-run on the case's built fact marts (no simulate, load or dbt build): for trying an
+    engine change on the same corporations in seconds per case. The ground truth, the planted groups and
+    the build timings are the kept run's; ``engine_s`` is the engine's time."""
+    import duckdb
+
+    from woonsignaal.contract import DEFAULT_MINIMUM_GROUP_SIZE
+    from woonsignaal.signals.engine import compute_signals, periode_eind_for
+    from woonsignaal.signals.evaluate import evaluate, evaluate_strict, load_ground_truth
+    from woonsignaal.signals.facts import FACT_MARTS, read_facts_duckdb
+
+    results = []
+    for result_file in sorted(root.glob("*/result.json")):
+        kept = json.loads(result_file.read_text(encoding="utf-8"))
+        home = result_file.parent / "home"
+        con = duckdb.connect(str(home / "warehouse" / "woonsignaal.duckdb"), read_only=True)
+        try:
+            extract = con.sql("select max(extractdatum) from raw.leveringen").fetchall()[0][0]
+            periode_eind = periode_eind_for(extract)
+            facts = read_facts_duckdb({m: con.table(f"marts.{m}") for m in FACT_MARTS}, periode_eind)
+        finally:
+            con.close()
+        t = time.perf_counter()
+        signals = compute_signals(facts, periode_eind, DEFAULT_MINIMUM_GROUP_SIZE)
+        engine_s = time.perf_counter() - t
+        effects = load_ground_truth(home / "ground_truth.json")
+        lenient = evaluate(signals, effects)
+        out = dict(kept, signals_all=len(signals), strict=evaluate_strict(signals, effects).to_dict())
+        out["lenient"] = {
+            "found": sum(e.found for e in lenient.effects),
+            "planted": len(lenient.effects),
+            "false_alarms_any_ernst": len(lenient.false_alarms),
+        }
+        out["timings"] = dict(kept.get("timings", {}), engine_s=round(engine_s, 1))
+        out["wall_s"] = round(engine_s, 1)
+        results.append(out)
+    return results
 
 
 def case_main(spec: str, result_file: Path) -> int:
@@ -400,8 +447,7 @@ def markdown(summary: list[dict], meta: dict) -> str:
         f"- machine: {m.get('Model name', '?')}, {m.get('CPU(s)', '?')} logical CPUs, RAM {m.get('RAM', '?')}; "
         f"shared (load average {meta['load_start']:.1f} at start, {meta['load_end']:.1f} at the end); "
         f"{meta['jobs']} case(s) at a time",
-        "- pipeline per case: simulate (one volledig delivery) -> `load_delivery` (no GX) -> "
-        "`dbt build --select +signalen` -> strict evaluation",
+        f"- pipeline per case: {meta.get('pipeline', PIPELINE)}",
         "",
         "| units x years | seeds | standaard: found / planted (recall) | hoog+midden signals | false alarms "
         "(per seed) | precision | nul: hoog per seed | nul: midden per seed | s per case |",
@@ -585,6 +631,14 @@ def main(argv: list[str] | None = None) -> int:
         help="run nothing: summarise the cases of earlier signal_quality.json files together "
         "(e.g. sizes run separately) and write --out / --write-md from them",
     )
+    ap.add_argument(
+        "--engine-only",
+        type=Path,
+        default=None,
+        metavar="WORK_ROOT",
+        help="run nothing but the signal engine of this working tree again on the built facts of every case "
+        "kept under WORK_ROOT (an earlier --keep run), and write --out / --write-md from that",
+    )
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -593,6 +647,27 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.combine:
         return combine(args.combine, Path(args.out), args.write_md)
+    if args.engine_only:
+        command = shlex.join(
+            [".venv/bin/python", "bench/signal_quality.py", *(argv if argv is not None else sys.argv[1:])]
+        )
+        meta = {
+            "command": command,
+            "source": f"engine of the working tree (commit {_git_commit()}) on the facts kept in {args.engine_only}",
+            "pipeline": ENGINE_ONLY_PIPELINE,
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "jobs": 1,
+            "machine": machine(),
+            "load_start": os.getloadavg()[0],
+        }
+        results = rerun_engine(args.engine_only.resolve())
+        if not results:
+            ap.error(f"no kept case (*/result.json) under {args.engine_only}")
+        meta.update(
+            cases=len(results), finished=datetime.now(UTC).isoformat(timespec="seconds"), load_end=os.getloadavg()[0]
+        )
+        write(results, meta, Path(args.out), args.write_md)
+        return 0
     if args.quick:
         args.sizes, args.years, args.seeds, args.seeds_large, args.no_mde, args.long = "1000", 2, 1, 1, True, False
     try:
@@ -686,6 +761,7 @@ def combine(files: list[Path], out: Path, write_md: Path | None) -> int:
     meta.update(
         runs=[{k: m[k] for k in ("command", "source", "started", "finished", "load_start", "load_end")} for m in metas],
         source=", ".join(dict.fromkeys(m["source"] for m in metas)),
+        pipeline="; ".join(dict.fromkeys(m.get("pipeline", PIPELINE) for m in metas)),
         started=min(m["started"] for m in metas),
         finished=max(m["finished"] for m in metas),
         load_start=min(m["load_start"] for m in metas),

@@ -79,15 +79,22 @@ def test_two_level_fdr_controls_false_alarms_under_a_global_null():
     assert any_rejection / 400 <= 0.07
 
 
-def test_a_planted_2_5x_group_of_30_among_3000_is_found():
+def _found_and_false_alarms(group: int, seeds: int = 8) -> tuple[int, int]:
+    """In how many of ``seeds`` worlds a planted 2.5x group of ``group`` is found (q < 0.05), and how
+    many rejected tests share nothing with it."""
     found = false_alarms = 0
-    for seed in range(8):
-        tests, q = _q_values(_world(seed, 2.5))
+    for seed in range(seeds):
+        tests, q = _q_values(_world(seed, 2.5, group=group))
         found += any(qv < 0.05 and t.segment == PLANTED for t, qv in zip(tests, q, strict=True))
         false_alarms += sum(
             qv < 0.05 and not all(t.segment.get(k, v) == v for k, v in PLANTED.items())
             for t, qv in zip(tests, q, strict=True)
         )
+    return found, false_alarms
+
+
+def test_a_planted_2_5x_group_of_30_among_3000_is_found():
+    found, false_alarms = _found_and_false_alarms(30)
     assert found >= 7
     assert false_alarms <= 2
 
@@ -169,3 +176,22 @@ def test_a_signal_over_a_longer_window_says_so():
     )
     assert months in (24, 36)
     assert f"gemeten over {months} maanden" in row["toelichting"]
+
+
+def test_a_small_group_is_tested_on_the_degrees_of_freedom_of_the_variance_used():
+    # 15 vacancies that last 2.5x as long among 3,000: the segment's variance is floored at the pooled
+    # one (estimated from all 3,000), so its t has Welch's df (close to the normal), not n - 1 = 14.
+    from scipy import stats as sps
+
+    tests = indicator_tests(DURATION, _world(3, 2.5, group=15), None, 10)
+    t = next(t for t in tests if t.segment == PLANTED)
+    z = abs(t.log_ratio / t.se)
+    assert t.p == pytest.approx(2 * sps.norm.sf(z), rel=0.25)
+    assert t.p < 2 * sps.t.sf(z, 14) / 3
+
+
+def test_small_planted_groups_are_found_more_often():
+    found, false_alarms = _found_and_false_alarms(15)
+    # 5 of 8 seeds with the Welch df; 1 of 8 with t on min(n) - 1
+    assert found >= 4
+    assert false_alarms <= 2

@@ -139,14 +139,22 @@ def _sums_by(columns: ColumnCodes, dims: tuple[str, ...]) -> pd.DataFrame:
 
 def _log_and_var(s: pd.DataFrame, total: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
     """log(Y/X) per group and its variance, floored at the pooled (null) variance of ``total``."""
+    log, var, _ = _log_var_df(s, total)
+    return log, var
+
+
+def _log_var_df(s: pd.DataFrame, total: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_log_and_var` and the degrees of freedom of each variance (:func:`stats.null_floored_variance`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         est = s["y"].to_numpy() / s["x"].to_numpy()
         log = np.where(est > 0, np.log(np.where(est > 0, est, 1.0)), np.nan)
+    n = s["n"].to_numpy()
     var = stats.log_ratio_variance(*(s[c].to_numpy() for c in stats.SUM_COLUMNS))
-    if total is not None:
-        pooled = stats.pooled_variance(total.to_dict(), s["n"].to_numpy())
-        var = np.where(np.isfinite(var), np.fmax(var, pooled), var)
-    return log, var
+    if total is None:
+        return log, var, np.maximum(n - 1, 1.0)
+    pooled = stats.pooled_variance(total.to_dict(), n)
+    var, df = stats.null_floored_variance(var, pooled, n, float(total["n"]))
+    return log, var, df
 
 
 def _interval(ind: Indicator, s: pd.DataFrame, est: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -267,9 +275,11 @@ def indicator_tests(
         seg, rest, is_range = seg[ok], rest[ok], is_range[np.asarray(ok)]
         if seg.empty:
             continue
-        log_s, var_s = _log_and_var(seg, total_now)
-        log_r, var_r = _log_and_var(rest, total_now)
-        diff, se, df, p = stats.compare_log_ratios(log_s, var_s, seg["n"], log_r, var_r, rest["n"])
+        log_s, var_s, df_s = _log_var_df(seg, total_now)
+        log_r, var_r, df_r = _log_var_df(rest, total_now)
+        diff, se, df, p = stats.compare_log_ratios(
+            log_s, var_s, seg["n"], log_r, var_r, rest["n"], df=stats.welch_df(var_s, df_s, var_r, df_r)
+        )
         est_s = seg["y"].to_numpy() / seg["x"].to_numpy()
         est_r = rest["y"].to_numpy() / rest["x"].to_numpy()
         lo, hi = _interval(ind, seg, est_s, var_s)

@@ -15,8 +15,11 @@ publication, a case, a tenancy agreement):
 The variance of ``log(Y/X)`` is the linearisation (sandwich) estimate
 ``sum_i (y_i/Y - x_i/X)^2 * n/(n-1)``: it needs no distributional assumption, so overdispersed
 counts and skewed durations do not make it overconfident. For a proportion it reduces to the
-classic ``1/Y - 1/n`` (Katz). Two groups are compared on the log scale with a t distribution
-whose degrees of freedom are those of the smaller group (conservative for small groups).
+classic ``1/Y - 1/n`` (Katz). Two groups are compared on the log scale with a t distribution.
+Each group's variance is floored at its variance under the null (the pooled one, estimated from every
+cluster of the comparison); the degrees of freedom are Welch-Satterthwaite's over the two variances
+actually used (:func:`null_floored_variance`, :func:`welch_df`): a group's own estimate has ``n - 1``,
+the pooled floor ``N - 1``.
 """
 
 from __future__ import annotations
@@ -66,15 +69,45 @@ def log_ratio_variance(y, x, yy, xy, xx, n):
     return np.where(bad, np.nan, v)
 
 
-def compare_log_ratios(log_a, var_a, n_a, log_b, var_b, n_b):
-    """Wald test of ``log_a - log_b`` on a t distribution with ``min(n_a, n_b) - 1`` df (vectorised).
+def welch_df(var_a, df_a, var_b, df_b):
+    """Welch-Satterthwaite degrees of freedom of ``var_a + var_b``, two variance estimates with
+    ``df_a`` and ``df_b`` degrees of freedom (vectorised; at least 1)."""
+    va, vb = np.asarray(var_a, float), np.asarray(var_b, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (va + vb) ** 2 / (va**2 / np.asarray(df_a, float) + vb**2 / np.asarray(df_b, float))
+    return np.maximum(np.where(np.isfinite(df), df, 1.0), 1.0)
+
+
+def null_floored_variance(own, pooled, n, n_total):
+    """A group's variance of ``log(Y/X)``, floored at its variance under the null, with the degrees
+    of freedom of the estimate used (vectorised): ``(variance, df)``.
+
+    ``own`` is the group's sandwich variance (:func:`log_ratio_variance`, from its ``n`` clusters),
+    ``pooled`` its variance if it did not differ (:func:`pooled_variance`, from all ``n_total``
+    clusters of the comparison). Where the floor is used the variance is known about as well as the
+    pooled one (``n_total - 1`` df); where the group's own is larger, it has ``n - 1``. Giving the
+    floor the df of the smaller group instead made small groups pay twice (a larger variance and a
+    t with few df): with 15 clusters z = 3.5 was p = 0.004, where the floor alone earns p = 5e-4."""
+    own = np.asarray(own, float)
+    pooled = np.asarray(pooled, float)
+    var = np.where(np.isfinite(own), np.fmax(own, pooled), own)
+    df = np.where(pooled >= own, np.asarray(n_total, float) - 1, np.asarray(n, float) - 1)
+    return var, np.maximum(df, 1.0)
+
+
+def compare_log_ratios(log_a, var_a, n_a, log_b, var_b, n_b, df=None):
+    """Wald test of ``log_a - log_b`` on a t distribution (vectorised): with ``df`` given (e.g.
+    :func:`welch_df`) on those degrees of freedom, else on ``min(n_a, n_b) - 1``.
 
     Returns ``(difference, se, df, p)``."""
     log_a = np.asarray(log_a, float)
     log_b = np.asarray(log_b, float)
     diff = log_a - log_b
     se = np.sqrt(np.asarray(var_a, float) + np.asarray(var_b, float))
-    df = np.maximum(np.minimum(np.asarray(n_a, float), np.asarray(n_b, float)) - 1, 1)
+    if df is None:
+        df = np.maximum(np.minimum(np.asarray(n_a, float), np.asarray(n_b, float)) - 1, 1)
+    else:
+        df = np.maximum(np.asarray(df, float), 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = diff / se
     p = 2 * sps.t.sf(np.abs(t), df)
@@ -95,22 +128,37 @@ def floored_variance(sums: dict, total: dict | None):
     In skewed data a small group whose values happen to be small also has a small empirical
     variance, which makes the plain Wald test overconfident; the pooled relative variance does not
     depend on the group's own values. Taking the larger keeps both kinds of error honest."""
-    own = log_ratio_variance(**{k: sums[k] for k in SUM_COLUMNS})
-    if total is None:
-        return own
-    return np.fmax(own, pooled_variance(total, sums["n"])) if np.all(np.isfinite(own)) else own
+    return floored_variance_df(sums, total)[0]
 
 
-def compare_sums(a: dict, b: dict, pooled: bool = True) -> Comparison:
+def floored_variance_df(sums: dict, total: dict | None) -> tuple[float, float]:
+    """:func:`floored_variance` and the degrees of freedom of the estimate used
+    (:func:`null_floored_variance`; without ``total`` the group's own, ``n - 1``)."""
+    own = float(log_ratio_variance(**{k: sums[k] for k in SUM_COLUMNS}))
+    if total is None or not math.isfinite(own):
+        return own, max(float(sums["n"]) - 1, 1.0)
+    var, df = null_floored_variance(own, pooled_variance(total, sums["n"]), sums["n"], total["n"])
+    return float(var), float(df)
+
+
+def compare_sums(a: dict, b: dict, pooled: bool = True, welch: bool = False) -> Comparison:
     """Compare two groups given their cluster sums (keys ``y, x, yy, xy, xx, n``); with ``pooled``
-    each group's variance is floored at its variance under the null (see :func:`floored_variance`)."""
+    each group's variance is floored at its variance under the null (see :func:`null_floored_variance`).
+    The t distribution has ``min(n) - 1`` degrees of freedom, or with ``welch`` (and ``pooled``)
+    Welch-Satterthwaite's over the variances used (:func:`welch_df`)."""
     total = {k: a[k] + b[k] for k in SUM_COLUMNS} if pooled else None
-    va = float(floored_variance(a, total))
-    vb = float(floored_variance(b, total))
+    va, dfa = floored_variance_df(a, total)
+    vb, dfb = floored_variance_df(b, total)
     ea = a["y"] / a["x"] if a["x"] else float("nan")
     eb = b["y"] / b["x"] if b["x"] else float("nan")
     diff, se, df, p = compare_log_ratios(
-        math.log(ea) if ea > 0 else float("nan"), va, a["n"], math.log(eb) if eb > 0 else float("nan"), vb, b["n"]
+        math.log(ea) if ea > 0 else float("nan"),
+        va,
+        a["n"],
+        math.log(eb) if eb > 0 else float("nan"),
+        vb,
+        b["n"],
+        df=welch_df(va, dfa, vb, dfb) if pooled and welch else None,
     )
     return Comparison(ea, eb, float(diff), float(se), float(df), float(p))
 
