@@ -124,16 +124,6 @@ def test_sql_quoting_is_written_only_in_sqltext():
 # --- configuration: only woonsignaal.settings reads the environment -----------------------------------
 DAGS = SRC.parent / "dags"
 
-#: Files other branches of issue 21 own while this rule lands; emptied at merge. Each entry says why.
-ENVIRON_ALLOWLIST = {
-    # signals/** (branch split): bench.py sets WOONSIGNAAL_HOME/DEMO for its own benchmark run
-    "woonsignaal/signals/bench.py": "owned by the signals split; bench.py moves to bench/",
-    # transform.py (branch sigstep): dbt's own variables for the in-process dbtRunner
-    "woonsignaal/transform.py": "owned by the signal-step change; its dbt environment goes through settings",
-    # serving/dbt_signals.py (branch sigstep): goes away with the signal step
-    "woonsignaal/serving/dbt_signals.py": "owned by the signal-step change",
-}
-
 
 def _environ_uses(tree: ast.Module) -> list[int]:
     """Lines that touch the process environment: ``os.environ``, ``os.getenv``, ``os.putenv``,
@@ -158,7 +148,7 @@ def test_only_settings_reads_the_environment():
     offenders = {}
     for path in sorted([*PACKAGE.rglob("*.py"), *DAGS.rglob("*.py")]):
         rel = str(path.relative_to(SRC if path.is_relative_to(SRC) else SRC.parent))
-        if rel == "woonsignaal/settings.py" or rel in ENVIRON_ALLOWLIST:
+        if rel == "woonsignaal/settings.py":
             continue
         lines = _environ_uses(ast.parse(path.read_text(encoding="utf-8"), str(path)))
         if lines:
@@ -170,11 +160,3 @@ def test_only_settings_reads_the_environment():
         3,
         4,
     ]
-
-
-def test_the_allowlist_names_files_that_still_read_the_environment():
-    """An allowlisted file that no longer reads the environment is taken off the list."""
-    for rel in ENVIRON_ALLOWLIST:
-        path = SRC / rel
-        if path.exists():
-            assert _environ_uses(ast.parse(path.read_text(encoding="utf-8"))), rel

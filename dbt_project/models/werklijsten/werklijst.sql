@@ -31,16 +31,16 @@ signalen as (
 
 delen as (
     {%- for i in range(1, max_paren + 1) %}
-    select
-        signaal_id,
-        proces,
-        {{ dbt.split_part(dbt.split_part('segment', "';'", i), "'='", 1) }} as kop,
-        {{ dbt.split_part(dbt.split_part('segment', "';'", i), "'='", 2) }} as waarde
-    from signalen
-    where paren_aantal >= {{ i }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            signaal_id,
+            proces,
+            {{ dbt.split_part(dbt.split_part('segment', "';'", i), "'='", 1) }} as kop,
+            {{ dbt.split_part(dbt.split_part('segment', "';'", i), "'='", 2) }} as waarde
+        from signalen
+        where paren_aantal >= {{ i }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -54,7 +54,7 @@ delen_met_soort as (
             when {{ dbt.right('kop', '1') }} = '>' then 'vanaf'
             when {{ dbt.right('kop', '1') }} = '<' then 'tot_en_met'
             when {{ dbt.position("'['", 'waarde') }} = 1 and {{ dbt.right('waarde', '1') }} = ']'
-                    and {{ dbt.position("'..'", 'waarde') }} > 0
+                and {{ dbt.position("'..'", 'waarde') }} > 0
                 then 'tussen'
             else 'gelijk'
         end as soort
@@ -145,7 +145,8 @@ objecten as (
 ),
 
 partner_van_signaal as (
-    select signaal_id, waarde as partner from paren where dimensie = 'partner' and soort = 'gelijk'
+    select signaal_id, waarde as partner from paren
+    where dimensie = 'partner' and soort = 'gelijk'
 ),
 
 regels as (
@@ -173,18 +174,18 @@ regels as (
             when s.proces = 'verhuur' and s.basis_indicator = 'reacties_per_publicatie'
                 then 'VH_BEREIK_VERGROTEN'
             when s.proces = 'overlast' and s.basis_indicator in ('doorlooptijd', 'aandeel_langlopend')
-                    and o.dagen >= 30 and not o.heeft_partner
+                and o.dagen >= 30 and not o.heeft_partner
                 then 'OL_ESCALEREN'
             when s.proces = 'overlast' and s.basis_indicator = 'doorlooptijd_partner_binnen_30_dagen'
-                    and o.dagen >= 30
+                and o.dagen >= 30
                 then 'OL_PARTNER_AANSPREKEN'
             when s.proces = 'overlast' and s.basis_indicator = 'meldingen_per_eenheid'
                 then 'OL_WIJKAANPAK'
             when s.proces = 'incasso' and s.basis_indicator in ('instroom_achterstand', 'achterstand_pct_jaarhuur')
-                    and o.maanden_achterstand < 1
+                and o.maanden_achterstand < 1
                 then case when o.in_achterstand then 'IN_VROEG_CONTACT' else 'IN_PREVENTIEF_BELLEN' end
             when s.proces = 'incasso' and s.basis_indicator = 'escalatie_deurwaarder'
-                    and o.in_achterstand and not o.deurwaarder_bereikt
+                and o.in_achterstand and not o.deurwaarder_bereikt
                 then 'IN_REGELING_VOOR_DEURWAARDER'
         end as actie_code,
         -- order within a list (ascending): see docs/werklijsten.md, "Order"
@@ -219,31 +220,66 @@ final as (
         cast(r.wijk as {{ dbt.type_string() }}) as wijk,
         cast(case
             when r.object_soort = 'eenheid' and r.toestand = 'leeg'
-                then {{ dbt.concat(["'Staat '", "cast(r.dagen as " ~ dbt.type_string() ~ ")", "' dagen leeg na huuropzegging'"]) }}
+                then {{ dbt.concat([
+                    "'Staat '",
+                    "cast(r.dagen as " ~ dbt.type_string() ~ ")",
+                    "' dagen leeg na huuropzegging'"
+                ]) }}
             when r.object_soort = 'eenheid' and r.peildatum is null
                 then 'Huur opgezegd, einddatum nog niet bekend'
             when r.object_soort = 'eenheid'
-                then {{ dbt.concat(["'Huur opgezegd, komt leeg per '", "cast(r.peildatum as " ~ dbt.type_string() ~ ")"]) }}
+                then {{ dbt.concat([
+                    "'Huur opgezegd, komt leeg per '",
+                    "cast(r.peildatum as " ~ dbt.type_string() ~ ")"
+                ]) }}
             when r.actie_code = 'OL_ESCALEREN'
-                then {{ dbt.concat(["'Zaak '", "cast(r.dagen as " ~ dbt.type_string() ~ ")", "' dagen open, nog geen partner betrokken'"]) }}
+                then {{ dbt.concat([
+                    "'Zaak '",
+                    "cast(r.dagen as " ~ dbt.type_string() ~ ")",
+                    "' dagen open, nog geen partner betrokken'"
+                ]) }}
             when r.actie_code = 'OL_PARTNER_AANSPREKEN'
-                then {{ dbt.concat(["'Zaak '", "cast(r.dagen as " ~ dbt.type_string() ~ ")", "' dagen open, partner '", "r.partner", "' betrokken'"]) }}
+                then {{ dbt.concat([
+                    "'Zaak '",
+                    "cast(r.dagen as " ~ dbt.type_string() ~ ")",
+                    "' dagen open, partner '",
+                    "r.partner",
+                    "' betrokken'"
+                ]) }}
             when r.actie_code = 'OL_WIJKAANPAK'
-                then {{ dbt.concat(["'Zaak '", "cast(r.dagen as " ~ dbt.type_string() ~ ")", "' dagen open in een segment met veel meldingen'"]) }}
+                then {{ dbt.concat([
+                    "'Zaak '",
+                    "cast(r.dagen as " ~ dbt.type_string() ~ ")",
+                    "' dagen open in een segment met veel meldingen'"
+                ]) }}
             when r.actie_code = 'IN_PREVENTIEF_BELLEN' and r.achterstand_maanden_12m > 0
-                then {{ dbt.concat(["'Nu geen achterstand, wel '", "cast(r.achterstand_maanden_12m as " ~ dbt.type_string() ~ ")", "' van de laatste 12 maanden in achterstand'"]) }}
+                then {{ dbt.concat([
+                    "'Nu geen achterstand, wel '",
+                    "cast(r.achterstand_maanden_12m as " ~ dbt.type_string() ~ ")",
+                    "' van de laatste 12 maanden in achterstand'"
+                ]) }}
             when r.actie_code = 'IN_PREVENTIEF_BELLEN'
                 then 'Nog geen achterstand, wel in het risicosegment'
             when r.actie_code = 'IN_VROEG_CONTACT'
-                then {{ dbt.concat(["'Net in achterstand ('", "replace(cast(round(cast(r.maanden_achterstand as numeric), 1) as " ~ dbt.type_string() ~ "), '.', ',')", "' maand huur)'"]) }}
+                then {{ dbt.concat([
+                    "'Net in achterstand ('",
+                    "replace(cast(round(cast(r.maanden_achterstand as numeric), 1) as "
+                        ~ dbt.type_string() ~ "), '.', ',')",
+                    "' maand huur)'"
+                ]) }}
             when r.actie_code = 'IN_REGELING_VOOR_DEURWAARDER'
-                then {{ dbt.concat(["'Achterstand van '", "replace(cast(round(cast(r.maanden_achterstand as numeric), 1) as " ~ dbt.type_string() ~ "), '.', ',')", "' maand huur, nog niet bij de deurwaarder'"]) }}
+                then {{ dbt.concat([
+                    "'Achterstand van '",
+                    "replace(cast(round(cast(r.maanden_achterstand as numeric), 1) as "
+                        ~ dbt.type_string() ~ "), '.', ',')",
+                    "' maand huur, nog niet bij de deurwaarder'"
+                ]) }}
         end as {{ dbt.type_string() }}) as reden,
         cast(r.actie_code as {{ dbt.type_string() }}) as actie_code,
         cast(a.actie as {{ dbt.type_string() }}) as actie,
         cast(row_number() over (
             partition by r.signaal_id
-            order by r.sorteer_groep, r.sorteer_waarde desc, r.object_id
+            order by r.sorteer_groep asc, r.sorteer_waarde desc, r.object_id asc
         ) as integer) as prioriteit,
         cast({{ extractdatum() }} as date) as extractdatum
     from regels as r

@@ -21,14 +21,14 @@ vorige_datum as (
 vorige as (
     select h.*
     from historie as h
-    inner join vorige_datum as v on h.extractdatum = v.extractdatum
+    inner join vorige_datum as v on v.extractdatum = h.extractdatum
 ),
 
 verhuurd as (
     select distinct cast(o.eenheid_id as {{ dbt.type_string() }}) as object_id
     from {{ ref('fct_huurovereenkomst') }} as o
     where not o.is_geannuleerd
-        and o.begindatum > (select extractdatum from vorige_datum)
+        and o.begindatum > (select vorige_datum.extractdatum from vorige_datum)
         and o.begindatum <= {{ extractdatum() }}
 ),
 

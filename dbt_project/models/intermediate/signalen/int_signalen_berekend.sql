@@ -14,7 +14,8 @@ berekend as (
 ),
 
 final as (
+    -- the engine's columns, as staging typed them (woonsignaal.signals.facts.OUTPUT_TYPES)
     select * from berekend
 )
 
-select * from final
+select * from final  -- noqa: AM04

@@ -25,7 +25,11 @@ complexen as (
 final as (
     select
         -- keys
-        {{ dbt.concat(["v.eenheid_id", "'@'", "cast(v.geldig_vanaf as " ~ dbt.type_string() ~ ")"]) }} as eenheid_versie_id,
+        {{ dbt.concat([
+            "v.eenheid_id",
+            "'@'",
+            "cast(v.geldig_vanaf as " ~ dbt.type_string() ~ ")"
+        ]) }} as eenheid_versie_id,
         v.eenheid_id,
         v.complex_id,
         -- location

@@ -13,26 +13,34 @@ huidig_periode as (
     select periode_eind from {{ ref('int_signalen_periode') }}
 ),
 
-perioden as (
+laatste_periode as (
     select
         coalesce(
-            (select periode_eind from huidig_periode),
-            (select max(periode_eind) from historie)
-        ) as huidig,
+            (select huidig_periode.periode_eind from huidig_periode),
+            (select max(historie.periode_eind) from historie)
+        ) as huidig
+),
+
+perioden as (
+    select
+        laatste_periode.huidig,
         (
             select max(h.periode_eind) from historie as h
-            where h.periode_eind < coalesce(
-                (select periode_eind from huidig_periode), (select max(periode_eind) from historie)
-            )
+            where h.periode_eind < laatste_periode.huidig
         ) as vorig
+    from laatste_periode
 ),
 
 huidig as (
-    select h.* from historie as h, perioden as p where h.periode_eind = p.huidig
+    select h.*
+    from historie as h
+    inner join perioden as p on p.huidig = h.periode_eind
 ),
 
 vorig as (
-    select h.* from historie as h, perioden as p where h.periode_eind = p.vorig
+    select h.*
+    from historie as h
+    inner join perioden as p on p.vorig = h.periode_eind
 ),
 
 final as (
@@ -43,8 +51,8 @@ final as (
         coalesce(h.proces, v.proces) as proces,
         coalesce(h.indicator, v.indicator) as indicator,
         coalesce(h.segment, v.segment) as segment,
-        (select huidig from perioden) as periode_eind,
-        (select vorig from perioden) as vorige_periode_eind,
+        (select perioden.huidig from perioden) as periode_eind,
+        (select perioden.vorig from perioden) as vorige_periode_eind,
         case
             when v.signaal_sleutel is null then 'nieuw'
             when h.signaal_sleutel is null then 'opgelost'
@@ -55,7 +63,7 @@ final as (
         h.verhouding,
         v.verhouding as vorige_verhouding
     from huidig as h
-    full outer join vorig as v on h.signaal_sleutel = v.signaal_sleutel
+    full outer join vorig as v on v.signaal_sleutel = h.signaal_sleutel
 )
 
 select * from final

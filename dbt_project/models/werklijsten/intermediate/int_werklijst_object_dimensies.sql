@@ -42,31 +42,45 @@ maanden as (
 
 final as (
     {%- for d in eenheid_segment_dimensies() %}
-    select
-        cast('verhuur' as {{ dbt.type_string() }}) as proces,
-        cast('eenheid' as {{ dbt.type_string() }}) as object_soort,
-        cast(eenheid_id as {{ dbt.type_string() }}) as object_id,
-        cast('{{ d }}' as {{ dbt.type_string() }}) as dimensie,
-        cast({{ d }} as {{ dbt.type_string() }}) as waarde
-    from eenheden
-    where {{ d }} is not null
-    union all
+        select
+            cast('verhuur' as {{ dbt.type_string() }}) as proces,
+            cast('eenheid' as {{ dbt.type_string() }}) as object_soort,
+            cast(eenheid_id as {{ dbt.type_string() }}) as object_id,
+            cast('{{ d }}' as {{ dbt.type_string() }}) as dimensie,
+            cast({{ d }} as {{ dbt.type_string() }}) as waarde
+        from eenheden
+        where {{ d }} is not null
+        union all
     {%- endfor %}
     {%- for d in ['zaaktype_detailsoort', 'wijk'] %}
-    select 'overlast', 'zaak', cast(zaak_id as {{ dbt.type_string() }}), '{{ d }}', cast({{ d }} as {{ dbt.type_string() }})
-    from zaken
-    where {{ d }} is not null
-    union all
+        select
+            'overlast' as proces,
+            'zaak' as object_soort,
+            cast(zaak_id as {{ dbt.type_string() }}) as object_id,
+            '{{ d }}' as dimensie,
+            cast({{ d }} as {{ dbt.type_string() }}) as waarde
+        from zaken
+        where {{ d }} is not null
+        union all
     {%- endfor %}
-    select distinct 'overlast', 'zaak', cast(zaak_id as {{ dbt.type_string() }}), 'partner', cast(partner as {{ dbt.type_string() }})
+    select distinct
+        'overlast' as proces,
+        'zaak' as object_soort,
+        cast(zaak_id as {{ dbt.type_string() }}) as object_id,
+        'partner' as dimensie,
+        cast(partner as {{ dbt.type_string() }}) as waarde
     from partners
     where partner is not null
     {%- for d in huurder_segment_dimensies() %}
-    union all
-    select 'incasso', 'huurovereenkomst', cast(overeenkomst_id as {{ dbt.type_string() }}), '{{ d }}',
-        cast({{ d }} as {{ dbt.type_string() }})
-    from maanden
-    where {{ d }} is not null
+        union all
+        select
+            'incasso' as proces,
+            'huurovereenkomst' as object_soort,
+            cast(overeenkomst_id as {{ dbt.type_string() }}) as object_id,
+            '{{ d }}' as dimensie,
+            cast({{ d }} as {{ dbt.type_string() }}) as waarde
+        from maanden
+        where {{ d }} is not null
     {%- endfor %}
 )
 

@@ -92,7 +92,8 @@ maanden as (
 ),
 
 laatste_maand as (
-    select * from maanden where volgnummer = 1
+    select * from maanden
+    where volgnummer = 1
 ),
 
 achterstand_12m as (
@@ -110,8 +111,10 @@ contract_objecten as (
         cast(m.overeenkomst_id as {{ dbt.type_string() }}) as object_id,
         cast('incasso' as {{ dbt.type_string() }}) as proces,
         cast(m.wijk as {{ dbt.type_string() }}) as wijk,
-        cast(case when m.in_achterstand then 'in_achterstand' else 'zonder_achterstand' end
-            as {{ dbt.type_string() }}) as toestand,
+        cast(
+            case when m.in_achterstand then 'in_achterstand' else 'zonder_achterstand' end
+            as {{ dbt.type_string() }}
+        ) as toestand,
         cast(0 as integer) as dagen,
         m.maand as peildatum,
         cast(coalesce(case when m.in_achterstand then m.maanden_achterstand end, 0) as {{ type_double() }})
