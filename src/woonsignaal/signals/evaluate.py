@@ -27,7 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from woonsignaal.contract import MARTS_SCHEMA
 from woonsignaal.signals.ranges import contains, overlaps, parse_segment_values
+from woonsignaal.sqltext import qualified_name
 
 FOUND_ERNST = ("hoog", "midden")
 _ERNST_RANK = {"hoog": 0, "midden": 1, "laag": 2}
@@ -233,7 +235,7 @@ def read_published_signals(database: Path) -> pd.DataFrame:
 
     con = duckdb.connect(str(database), read_only=True)
     try:
-        return con.execute("select * from marts.signalen").df()
+        return con.execute(f"select * from {qualified_name(MARTS_SCHEMA, 'signalen')}").df()
     finally:
         con.close()
 

@@ -23,6 +23,7 @@ from woonsignaal.signals.engine import (
     compute_signals,
     periode_eind_for,
 )
+from woonsignaal.sqltext import quote_identifier
 
 #: The fact marts the engine reads (schema ``marts``), in this order.
 FACT_MARTS: tuple[str, ...] = ("fct_leegstand", "fct_publicatie", "fct_zaak", "fct_zaak_partner", "fct_contract_maand")
@@ -86,9 +87,9 @@ def read_facts_duckdb(relations: Mapping[str, object], periode_eind: dt.date) ->
         if f.where:
             rel = rel.filter(f.where)
         if f.columns is not None:
-            rel = rel.project(", ".join(f'"{c}"' for c in f.select_columns(rel.columns)))
+            rel = rel.project(", ".join(quote_identifier(c) for c in f.select_columns(rel.columns)))
         if f.order_by:
-            rel = rel.order(", ".join(f'"{c}"' for c in f.order_by))
+            rel = rel.order(", ".join(quote_identifier(c) for c in f.order_by))
         return rel.df()
 
     return read_facts(periode_eind, read)

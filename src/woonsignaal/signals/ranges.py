@@ -33,7 +33,7 @@ ORDERED_DIMENSIONS: dict[str, tuple[str, ...] | None] = {
     "etage_klasse": SEGMENT_DIMENSIONS["etage_klasse"],
     "kamers_aantal": None,
     "leeftijdsklasse": SEGMENT_DIMENSIONS["leeftijdsklasse"],
-    "inkomensklasse": ("<20k", "20-30k", "30-45k", "45-60k", "60k+"),
+    "inkomensklasse": SEGMENT_DIMENSIONS["inkomensklasse"],
     "contractduur_klasse": SEGMENT_DIMENSIONS["contractduur_klasse"],
 }
 
