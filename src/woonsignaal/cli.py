@@ -62,7 +62,8 @@ def main(
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(Text.assemble(("fout: ", "bold red"), message))  # the message is text, not markup
+    # the message is text, not markup; not wrapped, so a path in it can be copied whole
+    console.print(Text.assemble(("fout: ", "bold red"), message), soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -20,8 +20,9 @@ from tests.demo_env import demo_environment
 
 #: Everything this issue owns (the signals folder is built by its own tests).
 WAREHOUSE_SELECTION = (
-    "path:models/staging path:models/intermediate path:models/marts/core path:models/marts/verhuur "
-    "path:models/marts/overlast path:models/marts/incasso path:seeds"
+    "path:models/staging/raw path:models/intermediate/core path:models/intermediate/verhuur "
+    "path:models/intermediate/overlast path:models/intermediate/incasso path:models/marts/core "
+    "path:models/marts/verhuur path:models/marts/overlast path:models/marts/incasso path:seeds"
 )
 EENHEDEN = 600
 JAREN = 3
