@@ -95,7 +95,7 @@ def test_writer_lock_serialises_processes(tmp_path):
     proc.start()
     try:
         assert started.wait(30)
-        with pytest.raises(WarehouseBusy, match="in use by another woonsignaal process"):
+        with pytest.raises(WarehouseBusy, match="in gebruik door een ander woonsignaal-proces"):
             with writer_lock(lock, timeout_seconds=0.5):
                 pass
     finally:

@@ -43,8 +43,8 @@ def writer_lock(lock_path: Path, timeout_seconds: float = 600.0, poll_seconds: f
                 if time.monotonic() >= deadline:
                     holder = Path(lock_path).read_text(errors="replace").strip() or "unknown"
                     raise WarehouseBusy(
-                        f"the working warehouse is in use by another woonsignaal process ({holder}); "
-                        f"waited {timeout_seconds:.0f} s for {lock_path}"
+                        f"het werk-warehouse is in gebruik door een ander woonsignaal-proces ({holder}); "
+                        f"{timeout_seconds:.0f} s gewacht op {lock_path}"
                     ) from None
                 time.sleep(poll_seconds)
         os.ftruncate(fd, 0)

@@ -117,7 +117,9 @@ def resolve_extractdatum(context: dict[str, Any]) -> date:
         return date.fromisoformat(str(explicit))
     logical = context.get("logical_date") or getattr(dag_run, "logical_date", None)
     if logical is None:
-        raise PermanentFailure("no extractdatum in the run's conf and no logical date to derive it from")
+        raise PermanentFailure(
+            "de run heeft geen extractdatum in zijn conf en geen logische datum om die uit af te leiden"
+        )
     return logical_date_to_extractdatum(logical)
 
 

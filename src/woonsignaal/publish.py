@@ -396,7 +396,7 @@ def _run_gx_suites(settings: Settings, candidate: Path, extractdatum: date, repo
         settings=settings,
     )
     report.checks += result.evaluated
-    report.failures.extend(result.failure_lines())
+    report.failures.extend(result.failure_meldingen())
     report.data_docs = result.data_docs
 
 

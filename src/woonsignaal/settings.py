@@ -400,7 +400,7 @@ def _retry_delay_seconds(env: Mapping[str, str]) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ConfigurationError(f"{ENV_RETRY_DELAY}={raw!r} is not a whole number of seconds") from None
+        raise ConfigurationError(f"{ENV_RETRY_DELAY}={raw!r} is geen geheel aantal seconden") from None
 
 
 def dag_retry_delay() -> timedelta:

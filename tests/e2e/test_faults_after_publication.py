@@ -108,7 +108,7 @@ def test_truncated_file(night):
     _manifest(folder)
     _edit(folder, "boekingen.csv", lambda h, r: (h, r[: len(r) // 2]))
     message = _refused(settings)
-    assert "boekingen.csv" in message and ("sha256" in message or "rows" in message)
+    assert "boekingen.csv" in message and ("sha256" in message or "rijen" in message)
 
 
 def test_sha256_mismatch(night):

@@ -77,7 +77,7 @@ def test_segment_separators_are_quarantined_at_load(settings):
         for b, r, k, why in query(
             settings.warehouse_path, "select bestand, regelnummer, kolom, reden from raw.quarantaine"
         )
-        if "signal segment" in why
+        if "signaalsegment" in why
     }
     assert found == expected
     values = {

@@ -52,7 +52,7 @@ def test_missing_required_column_rejects_file(loaded):
     header = [c for c in EENHEDEN.column_names if c != "nettohuur"]
     before = warehouse_snapshot(loaded.warehouse_path)
     folder = write_delivery(loaded.landing, DAY2, rows, headers={"eenheden": header}, soort="delta")
-    with pytest.raises(DeliveryRejected, match="eenheden.csv: required column 'nettohuur' is missing from the header"):
+    with pytest.raises(DeliveryRejected, match="eenheden.csv: verplichte kolom 'nettohuur' ontbreekt in de kopregel"):
         load_delivery(folder, loaded, gx=False)
     assert warehouse_snapshot(loaded.warehouse_path) == before
 
@@ -135,17 +135,23 @@ def test_values_padded_with_spaces_load_trimmed(settings):
 @pytest.mark.parametrize(
     ("file", "row", "column", "value", "reason"),
     [
-        ("eenheden", 2, "in_exploitatiedatum", "31-02-2024", "unparseable date '31-02-2024' (expected dd-mm-jjjj)"),
-        ("eenheden", 2, "in_exploitatiedatum", "2024-01-01", "unparseable date '2024-01-01'"),
-        ("boekingen", 3, "bedrag", "1.234,56", "unparseable amount '1.234,56' (expected decimal comma"),
-        ("boekingen", 3, "bedrag", "twaalf", "unparseable amount 'twaalf'"),
-        ("eenheden", 2, "lift", "Ja", "unparseable J/N value 'Ja'"),
-        ("eenheden", 2, "kamers_aantal", "3,5", "unparseable whole number '3,5'"),
-        ("boekingen", 3, "gewijzigd_op", "01-11-2025 25:00:00", "unparseable timestamp '01-11-2025 25:00:00'"),
-        ("eenheden", 2, "complex_id", None, "required field is empty"),
-        ("boekingen", 3, "overeenkomst_id", "", "required field is empty"),
-        ("eenheden", 2, "soort", "XYZ", "code 'XYZ' not in referentiedata EENHEIDSOORT"),
-        ("zaakbetrokkenen", 1, "partner", "FBI", "code 'FBI' not in referentiedata ZAAKPARTNER"),
+        (
+            "eenheden",
+            2,
+            "in_exploitatiedatum",
+            "31-02-2024",
+            "niet te lezen als datum '31-02-2024' (verwacht dd-mm-jjjj)",
+        ),
+        ("eenheden", 2, "in_exploitatiedatum", "2024-01-01", "niet te lezen als datum '2024-01-01'"),
+        ("boekingen", 3, "bedrag", "1.234,56", "niet te lezen als bedrag '1.234,56' (verwacht een decimale komma"),
+        ("boekingen", 3, "bedrag", "twaalf", "niet te lezen als bedrag 'twaalf'"),
+        ("eenheden", 2, "lift", "Ja", "niet te lezen als J/N-waarde 'Ja'"),
+        ("eenheden", 2, "kamers_aantal", "3,5", "niet te lezen als geheel getal '3,5'"),
+        ("boekingen", 3, "gewijzigd_op", "01-11-2025 25:00:00", "niet te lezen als tijdstip '01-11-2025 25:00:00'"),
+        ("eenheden", 2, "complex_id", None, "verplicht veld is leeg"),
+        ("boekingen", 3, "overeenkomst_id", "", "verplicht veld is leeg"),
+        ("eenheden", 2, "soort", "XYZ", "code 'XYZ' staat niet in referentiedata EENHEIDSOORT"),
+        ("zaakbetrokkenen", 1, "partner", "FBI", "code 'FBI' staat niet in referentiedata ZAAKPARTNER"),
     ],
 )
 def test_row_fault_goes_to_quarantine(settings, file, row, column, value, reason):
@@ -171,8 +177,8 @@ def test_personal_data_values_never_in_reasons(settings):
     result = _load(settings, rows)
     q = _quarantine(settings)
     assert {(k, r) for _, _, k, r in q} == {
-        ("geboortedatum", "unparseable date (value withheld: personal data) (expected dd-mm-jjjj)"),
-        ("relatie_id", "required field is empty"),
+        ("geboortedatum", "niet te lezen als datum (waarde weggelaten: persoonsgegeven) (verwacht dd-mm-jjjj)"),
+        ("relatie_id", "verplicht veld is leeg"),
     }
     assert "31-13-1970" not in str(q)
     _accounted(result)
@@ -190,7 +196,7 @@ def test_duplicate_key_quarantines_every_copy(settings):
         ("boekingen.csv", 2, "boeking_id"),
         ("boekingen.csv", n + 1, "boeking_id"),
     ]
-    assert all(f"duplicate key boeking_id=B1 in this delivery (lines 2, {n + 1})" == r for *_, r in q)
+    assert all(f"dubbele sleutel boeking_id=B1 in deze levering (regels 2, {n + 1})" == r for *_, r in q)
     assert _count(settings, "select count(*) from raw.boekingen where boeking_id = 'B1'") == 0
     assert result.files["boekingen"].quarantaine == 2
     _accounted(result)
@@ -205,7 +211,7 @@ def test_duplicate_composite_key_needs_every_part(settings):
     q = [x for x in _quarantine(settings) if x[0] == "eenheidstatussen.csv"]
     assert [(ln, k) for _, ln, k, _ in q] == [(n, "eenheid_id, begindatum"), (n + 1, "eenheid_id, begindatum")]
     assert {r for *_, r in q} == {
-        f"duplicate key eenheid_id=E6, begindatum=2025-12-01 in this delivery (lines {n}, {n + 1})"
+        f"dubbele sleutel eenheid_id=E6, begindatum=2025-12-01 in deze levering (regels {n}, {n + 1})"
     }
     assert _count(settings, "select count(*) from raw.eenheidstatussen where eenheid_id = 'E6'") == 1
     assert result.files["eenheidstatussen"].quarantaine == 2
@@ -286,8 +292,8 @@ def test_too_many_faults_in_a_file_is_fatal(loaded):
     folder = write_delivery(loaded.landing, DAY2, rows, soort="delta")
     with pytest.raises(DeliveryRejected) as exc:
         load_delivery(folder, loaded, gx=False)
-    assert "boekingen.csv: 12 of 56 rows have faults (more than 5%)" in str(exc.value)
-    assert "line 18, boekdatum: unparseable date '32-01-2026'" in str(exc.value)
+    assert "boekingen.csv: 12 van de 56 rijen hebben fouten (meer dan 5%)" in str(exc.value)
+    assert "regel 18, boekdatum: niet te lezen als datum '32-01-2026'" in str(exc.value)
     assert warehouse_snapshot(loaded.warehouse_path) == before
 
 
@@ -300,7 +306,7 @@ def test_broken_csv_structure_is_fatal(loaded):
     rewrite_manifest(folder, keep_counts=False)
     before = warehouse_snapshot(loaded.warehouse_path)
     with pytest.raises(
-        DeliveryRejected, match=r"complexen.csv: 1 record\(s\) with a broken CSV structure \(line 4: too many columns"
+        DeliveryRejected, match=r"complexen.csv: 1 record\(s\) met een kapotte CSV-structuur \(regel 4: te veel velden"
     ):
         load_delivery(folder, loaded, gx=False)
     assert warehouse_snapshot(loaded.warehouse_path) == before

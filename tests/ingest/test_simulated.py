@@ -54,8 +54,11 @@ def test_gx_row_count_against_previous_delivery_refuses(sim_copy, woonsignaal_ho
     with pytest.raises(DeliveryRejected) as exc:
         load_delivery(folder, settings, gx=True)
     msg = str(exc.value)
-    assert "Great Expectations raw suites failed: eenheden: row count close to the previous delivery's" in msg
-    assert "differs more than 20% (+ 5 rows)" in msg and "WOONSIGNAAL_LEVERING_TOLERANTIE set higher" in msg
+    assert (
+        "Great Expectations-controle van de levering afgekeurd: eenheden: row count close to the previous delivery's"
+        in msg
+    )
+    assert "verschilt meer dan 20% (+ 5 rijen)" in msg and "WOONSIGNAAL_LEVERING_TOLERANTIE hoger" in msg
     assert "complexen" not in msg  # the other snapshot files kept their size
     assert warehouse_snapshot(settings.warehouse_path) == before
     monkeypatch.setenv("WOONSIGNAAL_LEVERING_TOLERANTIE", "0.6")
@@ -86,7 +89,9 @@ def test_gx_failure_on_a_first_load_leaves_no_warehouse(sim_copy, woonsignaal_ho
     rewrite_manifest(folder)
     with pytest.raises(DeliveryRejected) as exc:
         load_delivery(folder, settings, gx=True)
-    assert "Great Expectations raw suites failed: eenheden" in str(exc.value) and "bouwjaar" in str(exc.value)
+    assert "Great Expectations-controle van de levering afgekeurd: eenheden" in str(exc.value) and "bouwjaar" in str(
+        exc.value
+    )
     assert list(settings.warehouse_path.parent.glob(settings.warehouse_path.name + "*")) == []
 
 

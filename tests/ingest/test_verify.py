@@ -38,7 +38,7 @@ def test_sha256_mismatch(loaded, day2_rows):
     real = entry["sha256"]
     entry["sha256"] = "ab12" + real[4:]
     (folder / "manifest.json").write_text(json.dumps(m))
-    msg = _refused(loaded, folder, "eenheden.csv: sha256 in manifest is ab12", f"file has {real}")
+    msg = _refused(loaded, folder, "eenheden.csv: sha256 verschilt van het manifest (manifest ab12", f"bestand {real}")
     with pytest.raises(DeliveryRejected, match="eenheden.csv: sha256"):
         verify_delivery(folder)
     assert "complexen.csv" not in msg
@@ -50,8 +50,8 @@ def test_row_count_mismatch(loaded, day2_rows):
     entry = next(b for b in m["bestanden"] if b["naam"] == "eenheden.csv")
     entry["rijen"] = 812345
     (folder / "manifest.json").write_text(json.dumps(m))
-    _refused(loaded, folder, "eenheden.csv: manifest says 812345 rows, file has 6")
-    with pytest.raises(DeliveryRejected, match="eenheden.csv: manifest says 812345 rows, file has 6"):
+    _refused(loaded, folder, "eenheden.csv: het manifest noemt 812345 rijen, het bestand heeft er 6")
+    with pytest.raises(DeliveryRejected, match="eenheden.csv: het manifest noemt 812345 rijen, het bestand heeft er 6"):
         verify_delivery(folder)
 
 
@@ -65,7 +65,7 @@ def test_truncated_file(loaded, day2_rows):
     with pytest.raises(DeliveryRejected) as exc:
         verify_delivery(folder)
     # refused as what it is, and not parsed: no row count of the damaged bytes
-    assert cut in str(exc.value) and "rows, file has" not in str(exc.value)
+    assert cut in str(exc.value) and "het bestand heeft er" not in str(exc.value)
     assert [f.klasse for f in exc.value.fouten] == ["afgebroken"] and exc.value.fouten[0].regel == 6
     assert "eenheden.csv" in msg
 
@@ -84,7 +84,7 @@ def test_file_cut_mid_record_is_reported_by_its_sha256_first(loaded, day2_rows):
 def test_missing_listed_file(loaded, day2_rows):
     folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
     (folder / "zaken.csv").unlink()
-    _refused(loaded, folder, "zaken.csv listed in manifest but missing")
+    _refused(loaded, folder, "zaken.csv staat in het manifest maar ontbreekt")
 
 
 def test_file_not_in_manifest(loaded, day2_rows):
@@ -92,7 +92,7 @@ def test_file_not_in_manifest(loaded, day2_rows):
     m = json.loads((folder / "manifest.json").read_text())
     m["bestanden"] = [b for b in m["bestanden"] if b["naam"] != "boekingen.csv"]
     (folder / "manifest.json").write_text(json.dumps(m))
-    _refused(loaded, folder, "boekingen.csv: not listed in manifest.json")
+    _refused(loaded, folder, "boekingen.csv: staat niet in manifest.json")
 
 
 def test_wrong_contract_version(loaded, day2_rows):
@@ -100,7 +100,7 @@ def test_wrong_contract_version(loaded, day2_rows):
     m = json.loads((folder / "manifest.json").read_text())
     m["contract_versie"] = "2.0"
     (folder / "manifest.json").write_text(json.dumps(m))
-    _refused(loaded, folder, "contract_versie 2.0 not supported (expected 1.x)")
+    _refused(loaded, folder, "contract_versie 2.0 wordt niet ondersteund (verwacht 1.x)")
 
 
 def test_latin1_file_refused(loaded, day2_rows):
@@ -111,8 +111,8 @@ def test_latin1_file_refused(loaded, day2_rows):
     p.write_bytes(text.encode("latin-1"))
     rewrite_manifest(folder)  # the supplier's manifest matches its (wrong) bytes
     offset = text.encode("latin-1").index(b"\xe9")
-    expected = f"complexen.csv is not UTF-8: byte 0xE9 on line 2, column 'naam' (offset {offset};"
-    _refused(loaded, folder, expected, "Latin-1/Windows-1252", "re-export as UTF-8")
+    expected = f"complexen.csv is geen UTF-8: byte 0xE9 op regel 2, kolom 'naam' (positie {offset};"
+    _refused(loaded, folder, expected, "Latin-1/Windows-1252", "exporteer het bestand opnieuw als UTF-8")
     with pytest.raises(DeliveryRejected) as exc:
         verify_delivery(folder)
     assert expected in str(exc.value)
@@ -125,7 +125,7 @@ def test_latin1_in_a_column_that_is_never_stored_is_refused(loaded, day2_rows):
     p = folder / "relaties.csv"
     p.write_bytes(p.read_bytes().decode("utf-8-sig").encode("cp1252"))
     rewrite_manifest(folder)
-    msg = _refused(loaded, folder, "relaties.csv is not UTF-8: byte 0xFC on line 4, column 'naam'", "Windows-1252")
+    msg = _refused(loaded, folder, "relaties.csv is geen UTF-8: byte 0xFC op regel 4, kolom 'naam'", "Windows-1252")
     assert "Müller" not in msg and "M\ufffdller" not in msg
 
 
@@ -136,7 +136,7 @@ def test_utf16_file_refused(loaded, day2_rows, bom):
     text = p.read_bytes().decode("utf-8-sig")
     p.write_bytes(("\ufeff" if bom else "").encode("utf-16-le") + text.encode("utf-16-le"))
     rewrite_manifest(folder)
-    msg = _refused(loaded, folder, "complexen.csv", "UTF-16", "re-export as UTF-8")
+    msg = _refused(loaded, folder, "complexen.csv", "UTF-16", "exporteer het bestand opnieuw als UTF-8")
     assert "missing from the header" not in msg
 
 
@@ -144,7 +144,7 @@ def test_empty_file_refused(loaded, day2_rows):
     folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta")
     (folder / "zaakstatussen.csv").write_bytes(b"")
     rewrite_manifest(folder)
-    _refused(loaded, folder, "zaakstatussen.csv is empty: the contract requires a header line")
+    _refused(loaded, folder, "zaakstatussen.csv is leeg: het contract vraagt een kopregel")
 
 
 def test_carriage_return_outside_a_line_end_names_the_line(loaded, day2_rows):
@@ -154,7 +154,9 @@ def test_carriage_return_outside_a_line_end_names_the_line(loaded, day2_rows):
     lines[2] = lines[2].replace(b";Zuid;", b";Zu\rid;")  # unquoted: no field may hold it so
     p.write_bytes(b"\n".join(lines))
     rewrite_manifest(folder)
-    _refused(loaded, folder, "complexen.csv cannot be read as CSV: line 3, column 'wijk', holds a carriage return (CR)")
+    _refused(
+        loaded, folder, "complexen.csv is niet als CSV te lezen: regel 3, kolom 'wijk', bevat een carriage return (CR)"
+    )
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 4, 1 << 22])
@@ -171,7 +173,7 @@ def test_a_carriage_return_is_found_across_chunk_edges(tmp_path, monkeypatch, ch
 def test_no_manifest_waits(loaded, day2_rows):
     folder = write_delivery(loaded.landing, DAY2, day2_rows, soort="delta", manifest=False)
     before = warehouse_snapshot(loaded.warehouse_path)
-    with pytest.raises(DeliveryIncomplete, match="no manifest.json yet"):
+    with pytest.raises(DeliveryIncomplete, match="nog geen manifest.json"):
         load_delivery(folder, loaded, gx=False)
     assert warehouse_snapshot(loaded.warehouse_path) == before
 
@@ -181,4 +183,4 @@ def test_extractdatum_must_match_folder(loaded, day2_rows):
     m = json.loads((folder / "manifest.json").read_text())
     m["extractdatum"] = "2026-01-12"
     (folder / "manifest.json").write_text(json.dumps(m))
-    _refused(loaded, folder, "extractdatum 2026-01-12 does not match the folder name 2026-01-11")
+    _refused(loaded, folder, "extractdatum 2026-01-12 past niet bij de mapnaam 2026-01-11")

@@ -26,10 +26,10 @@ class DeliveryRejected(Foutmelding):
 
     def tekst(self) -> str:
         problems = [f.melding() for f in self.fouten]
-        where = f"Delivery {self.extractdatum.isoformat()}" if getattr(self, "extractdatum", None) else "Delivery"
+        where = f"Levering {self.extractdatum.isoformat()}" if getattr(self, "extractdatum", None) else "Levering"
         if len(problems) == 1:
-            return f"{where} refused: {problems[0]}"
-        return f"{where} refused ({len(problems)} problems):\n" + "\n".join(f"- {p}" for p in problems)
+            return f"{where} geweigerd: {problems[0]}"
+        return f"{where} geweigerd ({len(problems)} problemen):\n" + "\n".join(f"- {p}" for p in problems)
 
 
 class DeliveryIncomplete(DeliveryRejected):

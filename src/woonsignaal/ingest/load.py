@@ -166,22 +166,22 @@ def _check_order(manifest: Manifest, state: _State) -> str | None:
             raise DeliveryRejected(
                 Fout(
                     "volgorde",
-                    detail=f"{d.isoformat()} was already loaded from a newer delivery "
+                    detail=f"{d.isoformat()} is al geladen uit een nieuwere levering "
                     f"(aangemaakt_op {old.isoformat()} UTC); "
-                    f"this one was made at {new.isoformat()} UTC and is ignored",
+                    f"deze is gemaakt op {new.isoformat()} UTC en wordt genegeerd",
                 ),
                 d,
             )
     latest = max(state.loaded) if state.loaded else None
     if latest is not None and d < latest:
-        kind = "a re-sent delivery" if d in state.loaded else "a delivery"
+        kind = "een opnieuw gestuurde levering" if d in state.loaded else "een levering"
         raise DeliveryRejected(
             Fout(
                 "volgorde",
-                detail=f"{kind} for {d.isoformat()} arrived after {latest.isoformat()} was loaded; deliveries load in "
-                f"extractdatum order, so it cannot be merged into the history. Rebuild the raw layer from "
-                f"{d.isoformat()}: move the warehouse aside and load the landing folders again (the last "
-                f"volledig delivery on or before {d.isoformat()} and every later one)",
+                detail=f"{kind} voor {d.isoformat()} kwam binnen nadat {latest.isoformat()} geladen was; leveringen "
+                f"laden in volgorde van extractdatum, dus deze past niet meer in de historie. Bouw de ruwe laag "
+                f"opnieuw op vanaf {d.isoformat()}: zet het warehouse opzij en laad de landingsmappen opnieuw (de "
+                f"laatste volledige levering op of voor {d.isoformat()} en alle latere)",
             ),
             d,
         )
@@ -483,7 +483,7 @@ def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) ->
                 f"{lit(manifest.bestanden[name].naam)} "
                 f"order by regelnummer limit {_LISTED}"
             ).fetchall()
-            listed = "; ".join(f"line {r}, {k}: {why}" for r, k, why in first)
+            listed = "; ".join(f"regel {r}, {k}: {why}" for r, k, why in first)
             problems.append(
                 Fout(
                     "rijfouten",
@@ -491,8 +491,8 @@ def _fatal_row_faults(con, parsed: dict[str, ParsedFile], manifest: Manifest) ->
                     first[0][0],
                     first[0][1],
                     (
-                        f"{manifest.bestanden[name].naam}: {pf.quarantaine} of {pf.geleverd} rows have faults "
-                        f"(more than {QUARANTINE_FATAL_FRACTION:.0%}): {listed}"
+                        f"{manifest.bestanden[name].naam}: {pf.quarantaine} van de {pf.geleverd} rijen hebben fouten "
+                        f"(meer dan {QUARANTINE_FATAL_FRACTION:.0%}): {listed}"
                     ),
                 )
             )
@@ -572,18 +572,18 @@ class _RawSuites:
                     "raw_suite",
                     f"{f.table}.csv",
                     kolom=f.column or None,
-                    detail=f"Great Expectations raw suites failed: {line}",
+                    detail=f"Great Expectations-controle van de levering afgekeurd: {line}",
                 )
-                for f, line in zip(report.failures, report.failure_lines(), strict=True)
+                for f, line in zip(report.failures, report.failure_meldingen(), strict=True)
             ]
             if any(f.description == ROW_COUNT_DESCRIPTION for f in report.failures):
                 problems.append(
                     Fout(
                         "raw_suite",
-                        detail=f"a snapshot file's row count differs more than {self._tolerance:.0%} "
-                        f"(+ {ROW_COUNT_SLACK} rows) "
-                        f"from the previous delivery's; when that is real (an acquisition, a sale of complexes), load "
-                        f"this delivery once with {ENV_DELIVERY_ROW_TOLERANCE} set higher (e.g. 0.5)",
+                        detail=f"het aantal rijen van een momentopname-bestand verschilt meer dan "
+                        f"{self._tolerance:.0%} (+ {ROW_COUNT_SLACK} rijen) van dat van de vorige levering; klopt dat "
+                        f"(een aankoop of verkoop van woningen), laad deze levering dan eenmalig met "
+                        f"{ENV_DELIVERY_ROW_TOLERANCE} hoger (bijvoorbeeld 0.5)",
                     )
                 )
             raise DeliveryRejected(problems, self._extractdatum)

@@ -26,6 +26,7 @@ reported as warnings, never fatal (it is the real VERA file).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -72,6 +73,23 @@ ROW_DATE_COLUMN: dict[str, str] = {
 }
 
 _MAX_LISTED = 5  # lines named per summary message
+
+#: DuckDB's reject error types, said in Dutch (its own text is never passed on)
+_REJECT_KINDS = {
+    "CAST": "waarde past niet in de kolom",
+    "MISSING COLUMNS": "te weinig velden",
+    "TOO MANY COLUMNS": "te veel velden",
+    "UNQUOTED VALUE": "aanhalingsteken midden in een veld",
+    "LINE SIZE OVER MAXIMUM": "record langer dan de maximale regellengte",
+    "INVALID UNICODE": "geen geldige UTF-8",
+}
+
+
+def _reject_text(error_type: str, message: str) -> str:
+    """A rejected record's fault in Dutch: the kind, and the field counts DuckDB's message holds."""
+    kind = _REJECT_KINDS.get(str(error_type).upper(), "kapotte CSV-structuur")
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", str(message or ""))
+    return kind + (f" ({counts.group(1)} verwacht, {counts.group(2)} gevonden)" if counts else "")
 
 
 @dataclass
@@ -160,18 +178,18 @@ def typed_sql(col: Column, src: str, trim: bool = True) -> str:
 
 
 _EXPECTED = {
-    ColumnType.DATE: "date (expected dd-mm-jjjj)",
-    ColumnType.TIMESTAMP: "timestamp (expected dd-mm-jjjj uu:mm:ss)",
-    ColumnType.DECIMAL: "amount (expected decimal comma, no thousands separator, e.g. -1234,56)",
-    ColumnType.INTEGER: "whole number",
-    ColumnType.BOOLEAN: "J/N value",
+    ColumnType.DATE: "datum (verwacht dd-mm-jjjj)",
+    ColumnType.TIMESTAMP: "tijdstip (verwacht dd-mm-jjjj uu:mm:ss)",
+    ColumnType.DECIMAL: "bedrag (verwacht een decimale komma, zonder punt voor duizendtallen, bijv. -1234,56)",
+    ColumnType.INTEGER: "geheel getal",
+    ColumnType.BOOLEAN: "J/N-waarde",
 }
 
 
 def _shown(col: Column, v: str) -> str:
     """SQL for how a faulty value appears in a reason: quoted, cut, or withheld for personal data."""
     if col.pii is not None:
-        return "' (value withheld: personal data)'"
+        return "' (waarde weggelaten: persoonsgegeven)'"
     return f"' ' || chr(39) || left({v}, 40) || chr(39)"
 
 
@@ -190,10 +208,10 @@ def fault_checks(
             continue
         v = _value(col, src, trim)
         if col.required:
-            checks.append((col.name, f"{v} is null", lit("required field is empty")))
+            checks.append((col.name, f"{v} is null", lit("verplicht veld is leeg")))
         if col.type in _EXPECTED:
             cond = f"{v} is not null and ({typed_sql(col, src, trim)}) is null"
-            reason = f"{lit('unparseable ' + _EXPECTED[col.type].split(' (')[0])} || {_shown(col, v)}"
+            reason = f"{lit('niet te lezen als ' + _EXPECTED[col.type].split(' (')[0])} || {_shown(col, v)}"
             if col.type in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.DECIMAL):
                 reason += f" || {lit(' (' + _EXPECTED[col.type].split(' (', 1)[1])}"
             checks.append((col.name, cond, reason))
@@ -202,13 +220,13 @@ def fault_checks(
             # the scan's order that numbers the records (see _read)
             listed = ", ".join(lit(c) for c in codes.get(col.codelist, []))
             cond = f"{v} is not null and not list_contains([{listed}]::varchar[], {v})"
-            reason = f"'code' || {_shown(col, v)} || {lit(' not in referentiedata ' + col.codelist)}"
+            reason = f"'code' || {_shown(col, v)} || {lit(' staat niet in referentiedata ' + col.codelist)}"
             checks.append((col.name, cond, reason))
         if col.name in SEGMENT_SOURCE_COLUMNS.get(file.name, ()):
             cond = f"{v} is not null and ({' or '.join(f'contains({v}, {lit(c)})' for c in SEGMENT_SEPARATORS)})"
             reason = (
-                f"'value' || {_shown(col, v)} || "
-                f"{lit(' holds ; or =, which separate the parts of a signal segment (dim=val;dim=val)')}"
+                f"'waarde' || {_shown(col, v)} || "
+                f"{lit(' bevat ; of =, die de delen van een signaalsegment scheiden (dim=waarde;dim=waarde)')}"
             )
             checks.append((col.name, cond, reason))
     return checks
@@ -317,7 +335,7 @@ def _read(
             rejects = con.execute(
                 f"select line, error_type, error_message from {rej} order by line limit {_MAX_LISTED}"
             ).fetchall()
-            listed = "; ".join(f"line {ln}: {et.lower()} ({msg})" for ln, et, msg in rejects)
+            listed = "; ".join(f"regel {ln}: {_reject_text(et, msg)}" for ln, et, msg in rejects)
             pf.problems.append(
                 Fout(
                     "csv_structuur",
@@ -325,8 +343,9 @@ def _read(
                     rejects[0][0],
                     None,
                     (
-                        f"{file.filename}: {n_rej} record(s) with a broken CSV structure ({listed}"
-                        f"{'; ...' if n_rej > _MAX_LISTED else ''}); check quoting of ';', '\"' and line breaks"
+                        f"{file.filename}: {n_rej} record(s) met een kapotte CSV-structuur ({listed}"
+                        f"{'; ...' if n_rej > _MAX_LISTED else ''}); controleer de aanhalingstekens rond ';', '\"' "
+                        f"en regeleinden"
                     ),
                 )
             )
@@ -356,7 +375,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
     header = read_header(path)
     if not header:
         pf.problems.append(
-            Fout("leeg", file.filename, detail=(f"{file.filename} is empty: the contract requires a header line"))
+            Fout("leeg", file.filename, detail=(f"{file.filename} is leeg: het contract vraagt een kopregel"))
         )
         return pf
     if any("\x00" in h for h in header):
@@ -365,7 +384,10 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
                 "codering",
                 file.filename,
                 1,
-                detail=(f"{file.filename}: the header holds NUL bytes (it looks like UTF-16): re-export as UTF-8"),
+                detail=(
+                    f"{file.filename}: de kopregel bevat NUL-bytes (het lijkt UTF-16): "
+                    f"exporteer het bestand opnieuw als UTF-8"
+                ),
             )
         )
         return pf
@@ -378,7 +400,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
                     file.filename,
                     1,
                     c,
-                    (f"{file.filename}: required column {c!r} is missing from the header"),
+                    (f"{file.filename}: verplichte kolom {c!r} ontbreekt in de kopregel"),
                 )
             )
         return pf
@@ -416,14 +438,14 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
             (
                 "tabel",
                 f"{tabel} not in ({known})",
-                f"'tabel ' || chr(39) || left({tabel}, 40) || chr(39) || ' is not a contract file with rows'",
+                f"'tabel ' || chr(39) || left({tabel}, 40) || chr(39) || ' is geen contractbestand met rijen'",
             )
         )
         checks.append(
             (
                 "sleutel",
                 _deletion_key_fault_sql(src["tabel"], src["sleutel"]),
-                lit("sleutel has the wrong number of '|'-separated parts for its tabel"),
+                lit("sleutel heeft het verkeerde aantal met '|' gescheiden delen voor zijn tabel"),
             )
         )
     typed = {c.name: typed_sql(c, src[c.name], trim) for c in file.stored_columns}
@@ -484,7 +506,7 @@ def parse_file(ctx: _Ctx, file: ContractFile) -> ParsedFile:
         con.execute(
             f"""insert into _f
             select {lit(file.filename)}, t._rij, t._regelnummer, {lit(", ".join(file.key))},
-                   'duplicate key ' || d.sleutel || ' in this delivery (lines ' || d.regels || ')'
+                   'dubbele sleutel ' || d.sleutel || ' in deze levering (regels ' || d.regels || ')'
             from {table} t join (
                 select {keys_sql}, {key_text} as sleutel,
                        array_to_string(list(_regelnummer order by _regelnummer)[1:{_MAX_LISTED}], ', ')
@@ -646,7 +668,7 @@ def _parse_referentiedata(ctx: _Ctx, file: ContractFile, tmp: str, pf: ParsedFil
     )
     for c in ("soort", "code"):
         con.execute(
-            f"insert into _f select {lit(file.filename)}, _rij, _regelnummer, {lit(c)}, 'required field is empty' "
+            f"insert into _f select {lit(file.filename)}, _rij, _regelnummer, {lit(c)}, 'verplicht veld is leeg' "
             f"from {tmp} where {v[c]} is null"
         )
     select = []

@@ -91,12 +91,12 @@ class Manifest:
 
 def _describe_bad_bytes(data: bytes, offset: int) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:200]:
-        return "it looks like UTF-16"
+        return "het lijkt UTF-16"
     try:
         data.decode("cp1252")
-        return "it looks like Latin-1/Windows-1252"
+        return "het lijkt Latin-1/Windows-1252"
     except UnicodeDecodeError:
-        return "its encoding is unknown"
+        return "de codering is onbekend"
 
 
 def _locate(path: Path, offset: int) -> tuple[int, str | None]:
@@ -135,13 +135,13 @@ def _locate(path: Path, offset: int) -> tuple[int, str | None]:
 
 
 def not_utf8_message(path: Path, byte: int, offset: int, head: bytes) -> tuple[str, int, str | None]:
-    """ "<file> is not UTF-8: byte 0xE9 on line 5, column 'naam' (offset 235; it looks like ...)", with
+    """ "<file> is geen UTF-8: byte 0xE9 op regel 5, kolom 'naam' (positie 235; het lijkt ...)", with
     the line and column."""
     line, column = _locate(path, offset)
-    where = f"line {line}" + (f", column {column!r}" if column else "")
+    where = f"regel {line}" + (f", kolom {column!r}" if column else "")
     return (
-        f"{path.name} is not UTF-8: byte 0x{byte:02X} on {where} (offset {offset}; "
-        f"{_describe_bad_bytes(head, offset)}): re-export as UTF-8",
+        f"{path.name} is geen UTF-8: byte 0x{byte:02X} op {where} (positie {offset}; "
+        f"{_describe_bad_bytes(head, offset)}): exporteer het bestand opnieuw als UTF-8",
         line,
         column,
     )
@@ -252,7 +252,7 @@ def check_file_bytes(path: Path) -> FileCheck:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                error = f"{path.name} is not UTF-8: truncated UTF-8 sequence at the end of the file (offset {size})"
+                error = f"{path.name} is geen UTF-8: het bestand eindigt midden in een UTF-8-teken (positie {size})"
     return FileCheck(sha.hexdigest(), size, edges.newlines, last == b"\n", error, has_quote, edges.finish(), where)
 
 
@@ -265,15 +265,16 @@ def line_break_problem(path: Path) -> Fout | None:
     if at is None:
         return None
     line, column = _locate(path, at)
-    where = f"line {line}" + (f", column {column!r}," if column else "")
+    where = f"regel {line}" + (f", kolom {column!r}," if column else "")
     return Fout(
         "regeleinde",
         path.name,
         line,
         column,
         (
-            f"{path.name} cannot be read as CSV: {where} holds a carriage return (CR) that is not part of a "
-            f"CRLF line end; the contract's lines end with CRLF or LF, and a field with a line break is quoted"
+            f"{path.name} is niet als CSV te lezen: {where} bevat een carriage return (CR) die geen deel is van "
+            f"een CRLF-regeleinde; volgens het contract eindigt een regel op CRLF of LF en staat een veld met een "
+            f"regeleinde tussen aanhalingstekens"
         ),
     )
 
@@ -294,9 +295,9 @@ def csv_read_fout(path: Path, exc: BaseException, check: FileCheck | None = None
     found = re.search(r"CSV Error on Line: (\d+)", text)
     line = int(found.group(1)) if found else None
     what = (
-        "a record longer than the reader's maximum line size"
+        "een record langer dan de maximale regellengte van de lezer"
         if "Maximum line size" in text
-        else ("a record the reader cannot split into the header's fields")
+        else ("een record dat niet in de velden van de kopregel te splitsen is")
     )
     return Fout(
         "csv_structuur",
@@ -304,9 +305,9 @@ def csv_read_fout(path: Path, exc: BaseException, check: FileCheck | None = None
         line,
         None,
         (
-            f"{path.name} cannot be read as CSV: {what}"
-            + (f" (record on line {line})" if line else "")
-            + "; check quoting of ';', '\"' and line breaks"
+            f"{path.name} is niet als CSV te lezen: {what}"
+            + (f" (record op regel {line})" if line else "")
+            + "; controleer de aanhalingstekens rond ';', '\"' en regeleinden"
         ),
     )
 
@@ -335,25 +336,25 @@ def read_manifest(path: Path) -> Manifest:
     path = Path(path)
     mpath = path / MANIFEST_NAME
     if not mpath.exists():
-        raise DeliveryIncomplete(f"{path.name}: no {MANIFEST_NAME} yet; the delivery is incomplete (waiting)")
+        raise DeliveryIncomplete(f"{path.name}: nog geen {MANIFEST_NAME}; de levering is nog niet compleet (wachten)")
     outside = files_outside_folder(path)
     if outside:
         raise DeliveryRejected(outside)
     try:
         data = read_manifest_json(mpath)
     except UnicodeDecodeError:
-        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=f"{MANIFEST_NAME} is not UTF-8")) from None
+        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=f"{MANIFEST_NAME} is geen UTF-8")) from None
     except json.JSONDecodeError as exc:  # its position only: the text around it is the supplier's
         raise DeliveryRejected(
             Fout(
                 "manifest",
                 MANIFEST_NAME,
                 exc.lineno,
-                detail=(f"{MANIFEST_NAME} is not valid JSON (line {exc.lineno}, column {exc.colno})"),
+                detail=(f"{MANIFEST_NAME} is geen geldige JSON (regel {exc.lineno}, teken {exc.colno})"),
             )
         ) from None
     if not isinstance(data, dict):
-        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=f"{MANIFEST_NAME} is not a JSON object"))
+        raise DeliveryRejected(Fout("manifest", MANIFEST_NAME, detail=f"{MANIFEST_NAME} is geen JSON-object"))
     problems: list[Fout] = []
 
     def fault(detail: str, klasse: str = "manifest") -> None:
@@ -361,13 +362,13 @@ def read_manifest(path: Path) -> Manifest:
 
     for key in ("contract_versie", "extractdatum", "aangemaakt_op", "soort", "bestanden"):
         if key not in data:
-            fault(f"{MANIFEST_NAME} lacks {key!r}")
+            fault(f"{MANIFEST_NAME} mist {key!r}")
     if problems:
         raise DeliveryRejected(problems)
 
     versie = str(data["contract_versie"])
     if versie.split(".")[0] != SUPPORTED_MAJOR:
-        fault(f"{MANIFEST_NAME}: contract_versie {versie} not supported (expected {SUPPORTED_MAJOR}.x)")
+        fault(f"{MANIFEST_NAME}: contract_versie {versie} wordt niet ondersteund (verwacht {SUPPORTED_MAJOR}.x)")
     try:
         extractdatum = _iso_date(str(data["extractdatum"]))
     except ValueError:
@@ -375,27 +376,27 @@ def read_manifest(path: Path) -> Manifest:
             Fout(
                 "manifest",
                 MANIFEST_NAME,
-                detail=(f"{MANIFEST_NAME}: extractdatum {str(data['extractdatum'])[:40]!r} is not a YYYY-MM-DD date"),
+                detail=(f"{MANIFEST_NAME}: extractdatum is geen datum in de vorm jjjj-mm-dd"),
             )
         ) from None
     if path.name != extractdatum.isoformat():
-        fault(f"{MANIFEST_NAME}: extractdatum {extractdatum.isoformat()} does not match the folder name {path.name}")
+        fault(f"{MANIFEST_NAME}: extractdatum {extractdatum.isoformat()} past niet bij de mapnaam {path.name}")
     try:
         aangemaakt = parse_timestamp(str(data["aangemaakt_op"]))
     except ValueError:
-        fault(f"{MANIFEST_NAME}: aangemaakt_op {str(data['aangemaakt_op'])[:40]!r} is not an ISO timestamp")
+        fault(f"{MANIFEST_NAME}: aangemaakt_op is geen ISO-tijdstip")
         aangemaakt = datetime.min
     else:
         problems += date_problems(path, extractdatum, aangemaakt)
     soort = str(data["soort"])
     if soort not in (SOORT_VOLLEDIG, SOORT_DELTA):
-        fault(f"{MANIFEST_NAME}: soort {soort[:40]!r} must be {SOORT_VOLLEDIG!r} or {SOORT_DELTA!r}")
+        fault(f"{MANIFEST_NAME}: soort moet {SOORT_VOLLEDIG!r} of {SOORT_DELTA!r} zijn")
 
     bestanden: dict[str, ManifestFile] = {}
     warnings: list[str] = []
     entries = data["bestanden"]
     if not isinstance(entries, list):
-        fault(f"{MANIFEST_NAME}: 'bestanden' is not a list")
+        fault(f"{MANIFEST_NAME}: 'bestanden' is geen lijst")
         raise DeliveryRejected(problems, extractdatum)
     for i, entry in enumerate(entries, 1):
         try:
@@ -403,7 +404,7 @@ def read_manifest(path: Path) -> Manifest:
             rijen = int(entry["rijen"])
             sha = str(entry["sha256"]).lower()
         except (KeyError, TypeError, ValueError):
-            fault(f"{MANIFEST_NAME}: entry {i} of 'bestanden' needs naam, rijen (a number) and sha256")
+            fault(f"{MANIFEST_NAME}: element {i} van 'bestanden' heeft naam, rijen (een getal) en sha256 nodig")
             continue
         name = naam.removesuffix(".csv")
         if name not in FILES_BY_NAME or not naam.endswith(".csv"):
@@ -416,7 +417,7 @@ def read_manifest(path: Path) -> Manifest:
                 Fout(
                     "bestand_ontbreekt",
                     f.filename,
-                    detail=f"{f.filename}: not listed in {MANIFEST_NAME} (every delivery has all files)",
+                    detail=f"{f.filename}: staat niet in {MANIFEST_NAME} (elke levering bevat alle bestanden)",
                 )
             )
     if problems:
@@ -506,7 +507,7 @@ def files_outside_folder(path: Path) -> list[Fout]:
                 "buiten_levering",
                 path.name,
                 detail=(
-                    f"{path.name}: the delivery folder is a symbolic link; copy the delivery into the landing folder"
+                    f"{path.name}: de leveringsmap is een symbolische link; kopieer de levering naar de landingsmap"
                 ),
             )
         ]
@@ -519,8 +520,8 @@ def files_outside_folder(path: Path) -> list[Fout]:
                     "buiten_levering",
                     entry.name,
                     detail=(
-                        f"{entry.name}: a symbolic link (or a name resolving outside the delivery folder); "
-                        f"only plain files in the folder are read"
+                        f"{entry.name}: een symbolische link (of een naam die buiten de leveringsmap uitkomt); "
+                        f"alleen gewone bestanden in de map worden gelezen"
                     ),
                 )
             )
@@ -542,7 +543,7 @@ def count_rows(path: Path) -> int:
 
 
 def row_count_problem(naam: str, expected: int, actual: int) -> Fout:
-    return Fout("rijen", naam, detail=f"{naam}: manifest says {expected} rows, file has {actual}")
+    return Fout("rijen", naam, detail=f"{naam}: het manifest noemt {expected} rijen, het bestand heeft er {actual}")
 
 
 def sha256_problem(mf: ManifestFile, chk: FileCheck) -> Fout:
@@ -560,7 +561,11 @@ def sha256_problem(mf: ManifestFile, chk: FileCheck) -> Fout:
                 f"(het manifest noemt {mf.rijen} rijen): laat de levering opnieuw sturen"
             ),
         )
-    return Fout("sha256", mf.naam, detail=(f"{mf.naam}: sha256 in manifest is {mf.sha256}, file has {chk.sha256}"))
+    return Fout(
+        "sha256",
+        mf.naam,
+        detail=(f"{mf.naam}: sha256 verschilt van het manifest (manifest {mf.sha256}, bestand {chk.sha256})"),
+    )
 
 
 class FileChecks:
@@ -637,7 +642,9 @@ def start_file_checks(manifest: Manifest, *, threads: int = 2) -> FileChecks:
     for name, mf in manifest.bestanden.items():
         p = manifest.path / mf.naam
         if not p.is_file():
-            problems.append(Fout("bestand_ontbreekt", mf.naam, detail=f"{mf.naam} listed in manifest but missing"))
+            problems.append(
+                Fout("bestand_ontbreekt", mf.naam, detail=f"{mf.naam} staat in het manifest maar ontbreekt")
+            )
         else:
             present[name] = p
     if problems:

@@ -61,17 +61,26 @@ class ExpectationFailure:
     error: str | None = None
 
     def line(self) -> str:
+        """The failure for the log (English), with the validation's error text when there is one."""
+        return self._text(dutch=False)
+
+    def melding(self) -> str:
+        """The failure for operators (Dutch), for a fault's detail. Never the validation's error text:
+        that is a library's and may quote data."""
+        return self._text(dutch=True)
+
+    def _text(self, *, dutch: bool) -> str:
         where = f"{self.table}.{self.column}" if self.column else self.table
-        what = self.description or self.expectation
         if self.error:
-            detail = f"error: {self.error}"
+            detail = "de controle zelf gaf een fout (zie het log)" if dutch else f"error: {self.error}"
         elif self.unexpected_count is not None:
-            detail = f"{self.unexpected_count} of {self.element_count} rows unexpected"
+            n, of = self.unexpected_count, self.element_count
+            detail = f"{n} van de {of} rijen afwijkend" if dutch else f"{n} of {of} rows unexpected"
         elif self.observed is not None:
-            detail = f"observed {self.observed}"
+            detail = f"{'gevonden:' if dutch else 'observed'} {self.observed}"
         else:
-            detail = "failed"
-        return f"{where}: {what} ({self.expectation}): {detail}"
+            detail = "afgekeurd" if dutch else "failed"
+        return f"{where}: {self.description or self.expectation} ({self.expectation}): {detail}"
 
 
 @dataclass
@@ -87,6 +96,10 @@ class ValidationReport:
 
     def failure_lines(self) -> list[str]:
         return [f.line() for f in self.failures]
+
+    def failure_meldingen(self) -> list[str]:
+        """The failures for operators (Dutch): see :meth:`ExpectationFailure.melding`."""
+        return [f.melding() for f in self.failures]
 
     def summary(self) -> str:
         ok = sum(self.tables.values())
